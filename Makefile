@@ -1,0 +1,52 @@
+# Quiver's build, test and benchmark entry points. See README.md.
+
+GO        ?= go
+BIN       := bin/quiver
+BENCHDATA ?= benchdata
+GLOVE     := $(BENCHDATA)/glove-100
+MODELDIR  ?= models/all-MiniLM-L6-v2
+# Packages with concurrent readers and writers run under the race detector.
+RACE_PKGS := ./hnsw/... ./httpapi/...
+
+.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers model clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/quiver
+
+run: build model
+	./$(BIN) serve --data ./quiver-data --model $(MODELDIR)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+test: vet fmt-check
+	$(GO) test -race -count=1 $(RACE_PKGS)
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /hnsw -e /httpapi)
+
+# bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib.
+bench: bench-ann-peers
+
+bench-data: $(GLOVE)/groundtruth.ivecs
+
+$(GLOVE)/groundtruth.ivecs:
+	./scripts/glove-data.sh $(BENCHDATA)
+
+bench-ann: build bench-data
+	./$(BIN) bench ann --data $(GLOVE) --json $(BENCHDATA)/quiver-ann.json
+
+bench-ann-peers: build bench-data
+	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+
+model: $(MODELDIR)/model.safetensors
+
+$(MODELDIR)/model.safetensors:
+	./scripts/fetch-model.sh $(MODELDIR)
+
+clean:
+	rm -rf bin
