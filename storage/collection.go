@@ -1,0 +1,288 @@
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Collection is the handle to one collection's keys. It holds no state of
+// its own beyond its name and prefix and is safe for concurrent use; the
+// caller serialises writes that touch the same point or node.
+type Collection struct {
+	store  *Store
+	name   string
+	prefix uint32
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.name }
+
+// OpKind says what an Op does.
+type OpKind uint8
+
+// Operation kinds.
+const (
+	OpUpsert OpKind = 1
+	OpDelete OpKind = 2
+)
+
+// Op is one write to one point: the unit a replication log would carry.
+type Op struct {
+	// Seq is the operation's sequence number, unique within the collection
+	// (invariant 4).
+	Seq  uint64
+	Kind OpKind
+	ID   ID
+	// Node is the point's internal node id: the existing one when the
+	// upsert replaces a point, a free one when it inserts a new point.
+	Node uint32
+	// Vector is the default (space 0) vector of an upsert.
+	Vector []float32
+	// Payload is the JSON object of an upsert; nil means {}.
+	Payload []byte
+	// Terms are the payload-index entries derived from Payload.
+	Terms []Term
+}
+
+// Write commits ops as one Pebble batch with Sync: when it returns nil,
+// every op is durable. Each node may appear at most once in ops. The caller
+// must hold whatever locks keep other writers away from these points and
+// nodes until Write returns. ctx is checked before the commit; once the
+// commit starts it runs to completion.
+func (c *Collection) Write(ctx context.Context, ops []Op) error {
+	b := c.store.db.NewBatch()
+	defer b.Close()
+	for i := range ops {
+		if err := c.addOp(b, &ops[i]); err != nil {
+			return fmt.Errorf("collection %q: op %d (seq %d, id %s): %w", c.name, i, ops[i].Seq, ops[i].ID, err)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("collection %q: commit %d ops: %w", c.name, len(ops), err)
+	}
+	return nil
+}
+
+func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
+	termsKey := c.nodeKey(secTerms, op.Node)
+	old, err := c.store.get(termsKey)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	oldTerms, err := decodeTermKeys(old)
+	if err != nil {
+		return err
+	}
+	for _, t := range oldTerms {
+		_ = b.Delete(c.indexKey(t, op.Node), nil)
+	}
+	nodeBytes := binary.BigEndian.AppendUint32(nil, op.Node)
+	switch op.Kind {
+	case OpUpsert:
+		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
+		_ = b.Set(c.nodeKey(secNodeToID, op.Node), op.ID.AppendKey(nil), nil)
+		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
+		_ = b.Set(termsKey, encodeTerms(op.Terms), nil)
+		var buf []byte
+		for _, t := range op.Terms {
+			buf = appendTerm(buf[:0], t)
+			_ = b.Set(c.indexKey(buf, op.Node), nil, nil)
+		}
+	case OpDelete:
+		_ = b.Delete(c.idKey(op.ID), nil)
+		_ = b.Delete(c.nodeKey(secNodeToID, op.Node), nil)
+		_ = b.Delete(c.vectorKey(0, op.Node), nil)
+		_ = b.Delete(c.nodeKey(secPayload, op.Node), nil)
+		_ = b.Delete(termsKey, nil)
+	default:
+		return fmt.Errorf("unknown op kind %d", op.Kind)
+	}
+	entry := append([]byte{byte(op.Kind)}, nodeBytes...)
+	_ = b.Set(c.logKey(op.Seq), op.ID.AppendKey(entry), nil)
+	return nil
+}
+
+func (c *Collection) indexKey(term []byte, node uint32) []byte {
+	k := append(c.key(secIndex, len(term)+4), term...)
+	return binary.BigEndian.AppendUint32(k, node)
+}
+
+func encodeVector(v []float32) []byte {
+	out := make([]byte, 0, 4*len(v))
+	for _, f := range v {
+		out = binary.LittleEndian.AppendUint32(out, math.Float32bits(f))
+	}
+	return out
+}
+
+func decodeVector(b []byte) ([]float32, error) {
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("%w: vector of %d bytes", ErrCorrupt, len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+// Node returns the node of a live point, or ErrNotFound.
+func (c *Collection) Node(id ID) (uint32, error) {
+	v, err := c.store.get(c.idKey(id))
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 4 {
+		return 0, fmt.Errorf("%w: node value of %d bytes", ErrCorrupt, len(v))
+	}
+	return binary.BigEndian.Uint32(v), nil
+}
+
+// Vector returns the vector of a live node in a vector space, or ErrNotFound.
+func (c *Collection) Vector(space uint8, node uint32) ([]float32, error) {
+	v, err := c.store.get(c.vectorKey(space, node))
+	if err != nil {
+		return nil, err
+	}
+	return decodeVector(v)
+}
+
+// Payload returns the JSON payload of a live node, or ErrNotFound.
+func (c *Collection) Payload(node uint32) ([]byte, error) {
+	v, err := c.store.get(c.nodeKey(secPayload, node))
+	if err != nil {
+		return nil, err
+	}
+	return decodePayload(v)
+}
+
+// iterate calls fn for each key/value in [lo, hi) until fn returns false
+// or an error. Key and value are valid only during the call.
+func (c *Collection) iterate(ctx context.Context, lo, hi []byte, fn func(k, v []byte) (bool, error)) error {
+	iter, err := c.store.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return err
+	}
+	for ok := iter.First(); ok; ok = iter.Next() {
+		if err := ctx.Err(); err != nil {
+			iter.Close()
+			return err
+		}
+		more, err := fn(iter.Key(), iter.Value())
+		if err != nil || !more {
+			iter.Close()
+			return err
+		}
+	}
+	return iter.Close()
+}
+
+// ScanNodes calls fn for every live point, in node order.
+func (c *Collection) ScanNodes(ctx context.Context, fn func(node uint32, id ID) error) error {
+	lo, hi := c.bounds(secNodeToID)
+	return c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
+		if len(k) != len(lo)+4 {
+			return false, fmt.Errorf("%w: node key %x", ErrCorrupt, k)
+		}
+		id, _, err := decodeIDKey(v)
+		if err != nil {
+			return false, err
+		}
+		return true, fn(binary.BigEndian.Uint32(k[len(lo):]), id)
+	})
+}
+
+// ScanIDs calls fn for every live point with id ≥ from in id order, until
+// fn returns false. It reads one consistent Pebble view.
+func (c *Collection) ScanIDs(ctx context.Context, from ID, fn func(id ID, node uint32) (bool, error)) error {
+	lo, hi := c.bounds(secIDToNode)
+	start := c.idKey(from)
+	return c.iterate(ctx, start, hi, func(k, v []byte) (bool, error) {
+		id, rest, err := decodeIDKey(k[len(lo):])
+		if err != nil {
+			return false, err
+		}
+		if len(rest) != 0 || len(v) != 4 {
+			return false, fmt.Errorf("%w: id key %x", ErrCorrupt, k)
+		}
+		return fn(id, binary.BigEndian.Uint32(v))
+	})
+}
+
+// ScanVectors calls fn for every vector in a space, in node order.
+func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node uint32, vec []float32) error) error {
+	lo, hi := c.bounds(secVector)
+	lo, hi = append(lo, space), append(lo[:len(lo):len(lo)], space+1)
+	return c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
+		vec, err := decodeVector(v)
+		if err != nil || len(k) != len(lo)+4 {
+			return false, fmt.Errorf("%w: vector key %x", ErrCorrupt, k)
+		}
+		return true, fn(binary.BigEndian.Uint32(k[len(lo):]), vec)
+	})
+}
+
+// IndexKeyword calls fn for every node whose payload-index terms include
+// the keyword value of field (a keyword longer than MaxTermLen matches on
+// its first MaxTermLen bytes).
+func (c *Collection) IndexKeyword(ctx context.Context, field, value string, fn func(node uint32)) error {
+	prefix := appendTerm(c.key(secIndex, 0), Term{Field: field, Kind: TermKeyword, Keyword: value})
+	return c.iterate(ctx, prefix, prefixEnd(prefix), func(k, _ []byte) (bool, error) {
+		if len(k) != len(prefix)+4 {
+			return false, fmt.Errorf("%w: index key %x", ErrCorrupt, k)
+		}
+		fn(binary.BigEndian.Uint32(k[len(prefix):]))
+		return true, nil
+	})
+}
+
+// IndexRange calls fn for every node with a numeric term of field in
+// [lo, hi] (inclusive; pass ±Inf for open ends), with the term's value so
+// the caller can apply strict bounds.
+func (c *Collection) IndexRange(ctx context.Context, field string, lo, hi float64, fn func(node uint32, value float64)) error {
+	prefix := appendTermPrefix(c.key(secIndex, 0), field, TermNumber)
+	start := binary.BigEndian.AppendUint64(bytesClone(prefix), orderedFloat(lo))
+	end := prefixEnd(binary.BigEndian.AppendUint64(bytesClone(prefix), orderedFloat(hi)))
+	return c.iterate(ctx, start, end, func(k, _ []byte) (bool, error) {
+		if len(k) != len(prefix)+12 {
+			return false, fmt.Errorf("%w: index key %x", ErrCorrupt, k)
+		}
+		value := unorderedFloat(binary.BigEndian.Uint64(k[len(prefix):]))
+		fn(binary.BigEndian.Uint32(k[len(prefix)+8:]), value)
+		return true, nil
+	})
+}
+
+// DiskSize estimates the collection's bytes in Pebble's sstables (data
+// still only in the memtable and WAL is not counted).
+func (c *Collection) DiskSize() (uint64, error) {
+	lo, hi := c.bounds(0)
+	n, err := c.store.db.EstimateDiskUsage(lo, hi)
+	if err != nil {
+		return 0, fmt.Errorf("collection %q: disk usage: %w", c.name, err)
+	}
+	return n, nil
+}
+
+func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// prefixEnd returns the smallest key greater than every key with prefix p.
+func prefixEnd(p []byte) []byte {
+	end := bytesClone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+// Package storage keeps Quiver's durable state in one Pebble database per
+// data directory: the collection catalog, each collection's points (external
+// id ↔ internal node mapping, vectors, payloads, payload-index entries), an
+// operation log, and snapshots of the HNSW graphs.
+//
+// All point writes flow through one path, Collection.Write, which takes an
+// ordered batch of Ops (upsert or delete, each carrying a sequence number)
+// and commits them as one Pebble batch with Sync: a write is acknowledged
+// only after it is in Pebble's WAL and fsynced. Pebble group-commits
+// concurrent synced batches, so concurrent writers share fsyncs. The same Op
+// sequence is what a replication log would carry.
+//
+// The graph is not rewritten per insert. A collection's graph is saved
+// whole (hnsw Export) with the sequence number it reflects; on open the
+// caller loads it and replays the log entries after that sequence number
+// (see package index).
+//
+// # Key layout
+//
+// Every key starts with a one-byte space tag. Integers are big-endian so that
+// byte order is numeric order. C below is the collection's 4-byte internal
+// prefix, N a 4-byte node id, S a one-byte vector space (0 is the default,
+// unnamed vector; later named vectors get 1, 2, …), ID an encoded point id
+// (0x01 + 8-byte integer, or 0x02 + 16 UUID bytes; see ID.AppendKey).
+//
+//	0x01 "format"                 → uint32 format version (FormatVersion)
+//	0x01 "next_prefix"            → uint32, the next collection prefix to hand out
+//	0x02 name                     → collection record: uint32 C, then the caller's config bytes
+//	0x03 C 'i' ID                 → N            (id → node)
+//	0x03 C 'n' N                  → ID           (node → id)
+//	0x03 C 'v' S N                → vector, float32 little-endian
+//	0x03 C 'p' N                  → payload: codec byte (0 raw JSON, 1 zstd) + body
+//	0x03 C 't' N                  → the point's payload-index terms (encodeTerms)
+//	0x03 C 'x' term N             → empty       (payload index entry; term = encodeTerm)
+//	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID
+//	0x03 C 'g' S 'h'              → graph snapshot header: seq(8), length(8), chunks(4)
+//	0x03 C 'g' S 'c' chunk(4)     → graph snapshot bytes, in chunks of graphChunk
+//
+// # Invariants
+//
+//  1. The format key exists and equals FormatVersion in every database this
+//     package has opened; Open refuses any other value.
+//  2. For a live point, the 'i', 'n', 'v' (space 0), 'p' and 't' keys exist
+//     together and agree: 'i'(ID) = N and 'n'(N) = ID. A deleted point has
+//     none of them. One Pebble batch writes or removes them all.
+//  3. For every term T listed in 't'(N) the index key 'x' T N exists, and no
+//     other 'x' key names N. Entries are derived from the payload by the
+//     caller when it writes the point.
+//  4. Every committed Op has a log entry under its sequence number, written
+//     in the same batch as the point keys. Sequence numbers are unique and
+//     increase per collection in the order the caller assigned them; a
+//     number whose batch failed is never reused and leaves a gap.
+//  5. A graph snapshot header with sequence s means the snapshot reflects
+//     every Op with seq ≤ s and none after it; header and chunks are written
+//     in one batch, together with the deletion of log entries ≤ s.
+//  6. Dropping a collection deletes its record and its whole 0x03 C range in
+//     one batch; prefixes are never reused, so a new collection with the same
+//     name starts empty.
+package storage

@@ -1,0 +1,184 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+func openMem(t *testing.T, fs vfs.FS) *Store {
+	t.Helper()
+	s, err := Open("db", Options{FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestFormatVersionChecked(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs)
+	if err := s.db.Set(formatKey, []byte{0, 0, 0, 99}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open("db", Options{FS: fs}); !errors.Is(err, ErrFormat) {
+		t.Fatalf("open with format 99: got %v, want ErrFormat", err)
+	}
+}
+
+func TestCatalog(t *testing.T) {
+	fs := vfs.NewMem()
+	s := openMem(t, fs)
+	a, err := s.CreateCollection("a", []byte(`{"x":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCollection("a", nil); !errors.Is(err, ErrExists) {
+		t.Fatalf("duplicate create: got %v, want ErrExists", err)
+	}
+	ctx := context.Background()
+	if err := a.Write(ctx, []Op{{Seq: 1, Kind: OpUpsert, ID: NumID(7), Node: 0, Vector: []float32{1, 2}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCollection("b", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DropCollection(a); err != nil {
+		t.Fatal(err)
+	}
+	a2, err := s.CreateCollection("a", []byte(`{"x":2}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a2.Node(NumID(7)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("recreated collection sees old point: %v", err)
+	}
+	s.Close()
+	s = openMem(t, fs)
+	defer s.Close()
+	recs, cols, err := s.Collections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Name != "a" || string(recs[0].Config) != `{"x":2}` || recs[1].Name != "b" || cols[0].prefix != a2.prefix {
+		t.Fatalf("catalog after reopen: %+v", recs)
+	}
+}
+
+func TestWriteReadIndexAndLog(t *testing.T) {
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	c, err := s.CreateCollection("c", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	big := []byte(`{"text":"` + strings.Repeat("compressible ", 100) + `"}`)
+	ops := []Op{
+		{Seq: 1, Kind: OpUpsert, ID: NumID(10), Node: 0, Vector: []float32{1, 0}, Payload: []byte(`{"city":"Paris"}`),
+			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Paris"}, {Field: "n", Kind: TermNumber, Number: -2.5}}},
+		{Seq: 2, Kind: OpUpsert, ID: NumID(5), Node: 1, Vector: []float32{0, 1}, Payload: big,
+			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Pari"}, {Field: "n", Kind: TermNumber, Number: 3}}},
+	}
+	if err := c.Write(ctx, ops); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.Payload(1); err != nil || !bytes.Equal(p, big) {
+		t.Fatalf("payload round trip: %v", err)
+	}
+	if raw, _ := s.get(c.nodeKey(secPayload, 1)); raw[0] != codecZstd || len(raw) >= len(big) {
+		t.Fatalf("large repetitive payload not compressed: codec %d, %d bytes", raw[0], len(raw))
+	}
+	keyword := func(v string) []uint32 {
+		var got []uint32
+		if err := c.IndexKeyword(ctx, "city", v, func(n uint32) { got = append(got, n) }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := keyword("Paris"); !slices.Equal(got, []uint32{0}) {
+		t.Fatalf("keyword Paris: %v", got)
+	}
+	var ranged []uint32
+	if err := c.IndexRange(ctx, "n", math.Inf(-1), 0, func(n uint32, v float64) { ranged = append(ranged, n) }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ranged, []uint32{0}) {
+		t.Fatalf("range n ≤ 0: %v", ranged)
+	}
+	// Replace point 10 with other terms, delete point 5.
+	err = c.Write(ctx, []Op{
+		{Seq: 3, Kind: OpUpsert, ID: NumID(10), Node: 0, Vector: []float32{2, 0}, Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Rome"}}},
+		{Seq: 4, Kind: OpDelete, ID: NumID(5), Node: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keyword("Paris"); len(got) != 0 {
+		t.Fatalf("stale index entry after replace: %v", got)
+	}
+	if got := keyword("Pari"); len(got) != 0 {
+		t.Fatalf("stale index entry after delete: %v", got)
+	}
+	if got := keyword("Rome"); !slices.Equal(got, []uint32{0}) {
+		t.Fatalf("keyword Rome: %v", got)
+	}
+	if _, err := c.Node(NumID(5)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("deleted point still mapped: %v", err)
+	}
+	if v, err := c.Vector(0, 0); err != nil || !slices.Equal(v, []float32{2, 0}) {
+		t.Fatalf("vector after replace: %v %v", v, err)
+	}
+	var seqs []uint64
+	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(seqs, []uint64{2, 3, 4}) {
+		t.Fatalf("log after 1: %v", seqs)
+	}
+	data := bytes.Repeat([]byte{0xAB}, graphChunk*2+17)
+	if err := c.SaveGraph(0, 3, data); err != nil {
+		t.Fatal(err)
+	}
+	seq, got, err := c.LoadGraph(ctx, 0)
+	if err != nil || seq != 3 || !bytes.Equal(got, data) {
+		t.Fatalf("graph round trip: seq %d, %d bytes, %v", seq, len(got), err)
+	}
+	seqs = nil
+	if err := c.LogAfter(ctx, 0, func(e LogEntry) error { seqs = append(seqs, e.Seq); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(seqs, []uint64{4}) {
+		t.Fatalf("log after graph save at 3: %v", seqs)
+	}
+	if err := c.SaveGraph(0, 4, []byte("small")); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, err := c.LoadGraph(ctx, 0); err != nil || string(got) != "small" {
+		t.Fatalf("smaller graph replaces larger: %q %v", got, err)
+	}
+	if last, err := c.LastSeq(ctx); err != nil || last != 4 {
+		t.Fatalf("LastSeq = %d, %v; want 4", last, err)
+	}
+}
+
+func TestOrderedFloat(t *testing.T) {
+	vals := []float64{math.Inf(-1), -1e300, -2.5, -1, -math.SmallestNonzeroFloat64, 0, math.SmallestNonzeroFloat64, 1, 2.5, 1e300, math.Inf(1)}
+	for i := 1; i < len(vals); i++ {
+		if orderedFloat(vals[i-1]) >= orderedFloat(vals[i]) {
+			t.Errorf("order of %g and %g not kept", vals[i-1], vals[i])
+		}
+		if unorderedFloat(orderedFloat(vals[i])) != vals[i] {
+			t.Errorf("round trip of %g", vals[i])
+		}
+	}
+}
