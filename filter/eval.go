@@ -1,0 +1,192 @@
+package filter
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/quiver-db/quiver/storage"
+)
+
+// Payload is a decoded JSON object: values are nil, bool, float64 or
+// json.Number, string, []any and map[string]any.
+type Payload = map[string]any
+
+// Matches reports whether the point with this id and payload matches f.
+// A nil filter matches everything.
+func (f *Filter) Matches(id storage.ID, p Payload) bool {
+	if f == nil {
+		return true
+	}
+	for i := range f.Must {
+		if !f.Must[i].Matches(id, p) {
+			return false
+		}
+	}
+	for i := range f.MustNot {
+		if f.MustNot[i].Matches(id, p) {
+			return false
+		}
+	}
+	if len(f.Should) == 0 {
+		return true
+	}
+	for i := range f.Should {
+		if f.Should[i].Matches(id, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether the point matches one condition.
+func (c *Condition) Matches(id storage.ID, p Payload) bool {
+	switch {
+	case c.Field != nil:
+		return c.Field.matches(Values(p, c.Field.Key))
+	case c.HasID != nil:
+		for _, x := range c.HasID {
+			if x == id {
+				return true
+			}
+		}
+		return false
+	case c.IsEmpty != "":
+		vals, null := values(p, c.IsEmpty)
+		return len(vals) == 0 || null
+	case c.IsNull != "":
+		_, null := values(p, c.IsNull)
+		return null
+	case c.Filter != nil:
+		return c.Filter.Matches(id, p)
+	}
+	return false
+}
+
+func (fc *FieldCondition) matches(vals []any) bool {
+	if fc.Match != nil && !fc.Match.matches(vals) {
+		return false
+	}
+	if fc.Range != nil {
+		for _, v := range vals {
+			if x, ok := Number(v); ok && fc.Range.Contains(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (m *Match) matches(vals []any) bool {
+	for _, v := range vals {
+		switch m.kind {
+		case matchValue:
+			if Equal(v, m.Value) {
+				return true
+			}
+		case matchAny:
+			if inList(v, m.Any) {
+				return true
+			}
+		case matchExcept:
+			if isScalarValue(v) && !inList(v, m.Except) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func inList(v any, list []any) bool {
+	for _, x := range list {
+		if Equal(v, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func isScalarValue(v any) bool {
+	switch v.(type) {
+	case string, bool, float64, json.Number:
+		return true
+	}
+	return false
+}
+
+// Equal compares two scalar payload values: strings and booleans by value,
+// numbers numerically; values of different types are never equal.
+func Equal(a, b any) bool {
+	if x, ok := Number(a); ok {
+		y, ok := Number(b)
+		return ok && x == y
+	}
+	switch a := a.(type) {
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case bool:
+		b, ok := b.(bool)
+		return ok && a == b
+	}
+	return false
+}
+
+// Number returns a payload value as a float64 if it is a number.
+func Number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case float64:
+		return v, true
+	case json.Number:
+		f, err := v.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// Values returns the values at a dotted key, with arrays flattened (one
+// level at the leaf, any number along the path) and nulls dropped.
+func Values(p Payload, key string) []any {
+	vals, _ := values(p, key)
+	return vals
+}
+
+// values returns the non-null values at key and whether a null was found
+// there (a null leaf, or a null inside the leaf array).
+func values(p Payload, key string) ([]any, bool) {
+	cur := []any{p}
+	for _, seg := range strings.Split(key, ".") {
+		seg = strings.TrimSuffix(seg, "[]")
+		var next []any
+		for _, v := range cur {
+			if obj, ok := v.(map[string]any); ok {
+				if x, ok := obj[seg]; ok {
+					next = append(next, x)
+				}
+			}
+		}
+		cur = flatten(next)
+	}
+	out := cur[:0:0]
+	null := false
+	for _, v := range cur {
+		if v == nil {
+			null = true
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, null
+}
+
+func flatten(vs []any) []any {
+	out := vs[:0:0]
+	for _, v := range vs {
+		if arr, ok := v.([]any); ok {
+			out = append(out, arr...)
+		} else {
+			out = append(out, v)
+		}
+	}
+	return out
+}
