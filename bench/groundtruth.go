@@ -1,0 +1,265 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// GroundTruthConfig configures ExactTopK. The zero value is usable.
+type GroundTruthConfig struct {
+	// K is how many ids to return per query. Zero means 100.
+	K int
+	// Threads is the number of worker goroutines. Zero means GOMAXPROCS.
+	Threads int
+	// Progress receives a status line every few seconds. Nil means none.
+	Progress io.Writer
+}
+
+// Blocking of the exact search: a worker takes gtQueryBlock queries and
+// streams the base through them gtBaseBlock rows at a time, so both blocks
+// stay in the L2 cache while the inner kernel scores 4 queries × 2 rows.
+const (
+	gtQueryBlock = 64
+	gtBaseBlock  = 128
+)
+
+// ExactTopK returns, for each query, the ids of the K base rows with the
+// largest inner product, best first. Both inputs are row-major with dimension
+// dim. Products are computed in float64 from the float32 values, each sum in
+// index order, so the result does not depend on the thread count or blocking;
+// equal scores go to the smaller id. If there are fewer than K base rows,
+// every row is returned.
+func ExactTopK(ctx context.Context, base, queries []float32, dim int, cfg GroundTruthConfig) ([][]int32, error) {
+	if dim <= 0 || len(base)%dim != 0 || len(queries)%dim != 0 {
+		return nil, fmt.Errorf("exact top-k: data lengths %d and %d are not multiples of dimension %d", len(base), len(queries), dim)
+	}
+	if len(base)/dim > math.MaxInt32 {
+		return nil, fmt.Errorf("exact top-k: %d base rows do not fit int32 ids", len(base)/dim)
+	}
+	k := cfg.K
+	if k <= 0 {
+		k = 100
+	}
+	threads := cfg.Threads
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	b64, q64 := widen(base), widen(queries)
+	nq := len(queries) / dim
+	out := make([][]int32, nq)
+	blocks := (nq + gtQueryBlock - 1) / gtQueryBlock
+
+	var next, done atomic.Int64
+	stop := startProgress(cfg.Progress, "ground truth", "queries", nq, &done)
+	defer stop()
+	var wg sync.WaitGroup
+	for range threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			heaps := make([]topK, gtQueryBlock)
+			for ctx.Err() == nil {
+				blk := int(next.Add(1) - 1)
+				if blk >= blocks {
+					return
+				}
+				lo, hi := blk*gtQueryBlock, min((blk+1)*gtQueryBlock, nq)
+				hs := heaps[:hi-lo]
+				for i := range hs {
+					hs[i].reset(k)
+				}
+				scanBase(q64[lo*dim:hi*dim], b64, dim, hs)
+				for i := range hs {
+					out[lo+i] = hs[i].sorted()
+				}
+				done.Add(int64(hi - lo))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("exact top-k: %w", err)
+	}
+	return out, nil
+}
+
+func widen(v []float32) []float64 {
+	w := make([]float64, len(v))
+	for i, x := range v {
+		w[i] = float64(x)
+	}
+	return w
+}
+
+// scanBase offers every base row, in id order, to the heap of each query.
+func scanBase(qs, bs []float64, dim int, hs []topK) {
+	nq, nb := len(qs)/dim, len(bs)/dim
+	for b0 := 0; b0 < nb; b0 += gtBaseBlock {
+		b1 := min(b0+gtBaseBlock, nb)
+		q := 0
+		for ; q+3 <= nq; q += 3 {
+			b := b0
+			for ; b+2 <= b1; b += 2 {
+				s := dot3x2(qs[q*dim:(q+3)*dim], bs[b*dim:(b+2)*dim], dim)
+				for i := range 3 {
+					hs[q+i].offer(s[2*i], int32(b))
+					hs[q+i].offer(s[2*i+1], int32(b+1))
+				}
+			}
+			for ; b < b1; b++ {
+				for i := range 3 {
+					hs[q+i].offer(dot(qs[(q+i)*dim:(q+i+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
+				}
+			}
+		}
+		for ; q < nq; q++ {
+			for b := b0; b < b1; b++ {
+				hs[q].offer(dot(qs[q*dim:(q+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
+			}
+		}
+	}
+}
+
+// dot3x2 returns the 6 dot products of 3 consecutive query rows with 2
+// consecutive base rows, query-major. Each sum runs in index order, as dot's.
+func dot3x2(qs, bs []float64, dim int) [6]float64 {
+	q0, q1, q2 := qs[:dim], qs[dim:2*dim], qs[2*dim:3*dim]
+	r0, r1 := bs[:dim], bs[dim:2*dim]
+	q1, q2, r0, r1 = q1[:len(q0)], q2[:len(q0)], r0[:len(q0)], r1[:len(q0)]
+	var s00, s01, s10, s11, s20, s21 float64
+	for k, a0 := range q0 {
+		x, y := r0[k], r1[k]
+		a1, a2 := q1[k], q2[k]
+		s00 += a0 * x
+		s01 += a0 * y
+		s10 += a1 * x
+		s11 += a1 * y
+		s20 += a2 * x
+		s21 += a2 * y
+	}
+	return [6]float64{s00, s01, s10, s11, s20, s21}
+}
+
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, x := range a {
+		s += x * b[i]
+	}
+	return s
+}
+
+// topK keeps the k best (score, id) pairs seen so far in a min-heap whose root
+// is the worst kept pair: the lowest score, and among equal scores the
+// largest id.
+type topK struct {
+	k      int
+	scores []float64
+	ids    []int32
+}
+
+func (h *topK) reset(k int) {
+	h.k = k
+	h.scores, h.ids = h.scores[:0], h.ids[:0]
+}
+
+// worse reports whether pair i ranks below pair j.
+func (h *topK) worse(i, j int) bool {
+	return h.scores[i] < h.scores[j] || (h.scores[i] == h.scores[j] && h.ids[i] > h.ids[j])
+}
+
+func (h *topK) offer(s float64, id int32) {
+	if len(h.ids) < h.k {
+		h.scores, h.ids = append(h.scores, s), append(h.ids, id)
+		for i := len(h.ids) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !h.worse(i, p) {
+				break
+			}
+			h.swap(i, p)
+			i = p
+		}
+		return
+	}
+	if s < h.scores[0] || (s == h.scores[0] && id > h.ids[0]) {
+		return
+	}
+	h.scores[0], h.ids[0] = s, id
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(h.ids) {
+			return
+		}
+		if c+1 < len(h.ids) && h.worse(c+1, c) {
+			c++
+		}
+		if !h.worse(c, i) {
+			return
+		}
+		h.swap(i, c)
+		i = c
+	}
+}
+
+func (h *topK) swap(i, j int) {
+	h.scores[i], h.scores[j] = h.scores[j], h.scores[i]
+	h.ids[i], h.ids[j] = h.ids[j], h.ids[i]
+}
+
+// sorted returns the kept ids best first in a new slice.
+func (h *topK) sorted() []int32 {
+	idx := make([]int, len(h.ids))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return h.worse(idx[b], idx[a]) })
+	out := make([]int32, len(idx))
+	for i, j := range idx {
+		out[i] = h.ids[j]
+	}
+	return out
+}
+
+// startProgress prints "<what>: done/total <unit>, rate, ETA" to w every two
+// seconds and once more when the returned stop is called. A nil w prints
+// nothing.
+func startProgress(w io.Writer, what, unit string, total int, done *atomic.Int64) (stop func()) {
+	if w == nil {
+		return func() {}
+	}
+	start := time.Now()
+	line := func() {
+		n := done.Load()
+		el := time.Since(start)
+		rate := float64(n) / el.Seconds()
+		eta := "?"
+		if rate > 0 {
+			eta = time.Duration(float64(int64(total)-n) / rate * float64(time.Second)).Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "%s: %d/%d %s (%.0f%%), %.0f %s/s, elapsed %s, ETA %s\n",
+			what, n, total, unit, 100*float64(n)/float64(max(total, 1)), rate, unit, el.Round(time.Second), eta)
+	}
+	quit, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				line()
+			case <-quit:
+				line()
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-finished }
+}
