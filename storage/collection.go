@@ -38,9 +38,13 @@ type Op struct {
 	Seq  uint64
 	Kind OpKind
 	ID   ID
-	// Node is the point's internal node id: the existing one when the
-	// upsert replaces a point, a free one when it inserts a new point.
+	// Node is the point's internal node id. An upsert always writes the
+	// point under a node that holds no point (the caller's graph picks it).
 	Node uint32
+	// Replaced says that an upsert replaces the point at Prev, whose keys
+	// the same batch removes: a replaced point moves to a new node.
+	Replaced bool
+	Prev     uint32
 	// Vector is the default (space 0) vector of an upsert.
 	Vector []float32
 	// Payload is the JSON object of an upsert; nil means {}.
@@ -50,7 +54,8 @@ type Op struct {
 }
 
 // Write commits ops as one Pebble batch with Sync: when it returns nil,
-// every op is durable. Each node may appear at most once in ops. The caller
+// every op is durable. Each node (Node or Prev) may appear at most once in
+// ops. The caller
 // must hold whatever locks keep other writers away from these points and
 // nodes until Write returns. ctx is checked before the commit; once the
 // commit starts it runs to completion.
@@ -72,7 +77,44 @@ func (c *Collection) Write(ctx context.Context, ops []Op) error {
 }
 
 func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
-	termsKey := c.nodeKey(secTerms, op.Node)
+	nodeBytes := binary.BigEndian.AppendUint32(nil, op.Node)
+	entry := append([]byte{byte(op.Kind)}, nodeBytes...)
+	entry = op.ID.AppendKey(entry)
+	switch op.Kind {
+	case OpUpsert:
+		if op.Replaced {
+			if err := c.removeNode(b, op.Prev); err != nil {
+				return err
+			}
+			entry = binary.BigEndian.AppendUint32(entry, op.Prev)
+		}
+		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
+		_ = b.Set(c.nodeKey(secNodeToID, op.Node), op.ID.AppendKey(nil), nil)
+		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
+		_ = b.Set(c.nodeKey(secTerms, op.Node), encodeTerms(op.Terms), nil)
+		var buf []byte
+		for _, t := range op.Terms {
+			buf = appendTerm(buf[:0], t)
+			_ = b.Set(c.indexKey(buf, op.Node), nil, nil)
+		}
+	case OpDelete:
+		_ = b.Delete(c.idKey(op.ID), nil)
+		if err := c.removeNode(b, op.Node); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown op kind %d", op.Kind)
+	}
+	_ = b.Set(c.logKey(op.Seq), entry, nil)
+	return nil
+}
+
+// removeNode adds to b the deletion of every key of node except the id
+// mapping: node → id, vector, payload, terms and the index entries the
+// terms list (invariants 2 and 3).
+func (c *Collection) removeNode(b *pebble.Batch, node uint32) error {
+	termsKey := c.nodeKey(secTerms, node)
 	old, err := c.store.get(termsKey)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -82,32 +124,12 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 		return err
 	}
 	for _, t := range oldTerms {
-		_ = b.Delete(c.indexKey(t, op.Node), nil)
+		_ = b.Delete(c.indexKey(t, node), nil)
 	}
-	nodeBytes := binary.BigEndian.AppendUint32(nil, op.Node)
-	switch op.Kind {
-	case OpUpsert:
-		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
-		_ = b.Set(c.nodeKey(secNodeToID, op.Node), op.ID.AppendKey(nil), nil)
-		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
-		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
-		_ = b.Set(termsKey, encodeTerms(op.Terms), nil)
-		var buf []byte
-		for _, t := range op.Terms {
-			buf = appendTerm(buf[:0], t)
-			_ = b.Set(c.indexKey(buf, op.Node), nil, nil)
-		}
-	case OpDelete:
-		_ = b.Delete(c.idKey(op.ID), nil)
-		_ = b.Delete(c.nodeKey(secNodeToID, op.Node), nil)
-		_ = b.Delete(c.vectorKey(0, op.Node), nil)
-		_ = b.Delete(c.nodeKey(secPayload, op.Node), nil)
-		_ = b.Delete(termsKey, nil)
-	default:
-		return fmt.Errorf("unknown op kind %d", op.Kind)
-	}
-	entry := append([]byte{byte(op.Kind)}, nodeBytes...)
-	_ = b.Set(c.logKey(op.Seq), op.ID.AppendKey(entry), nil)
+	_ = b.Delete(c.nodeKey(secNodeToID, node), nil)
+	_ = b.Delete(c.vectorKey(0, node), nil)
+	_ = b.Delete(c.nodeKey(secPayload, node), nil)
+	_ = b.Delete(termsKey, nil)
 	return nil
 }
 

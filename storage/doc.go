@@ -32,7 +32,8 @@
 //	0x03 C 'p' N                  → payload: codec byte (0 raw JSON, 1 zstd) + body
 //	0x03 C 't' N                  → the point's payload-index terms (encodeTerms)
 //	0x03 C 'x' term N             → empty       (payload index entry; term = encodeTerm)
-//	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID
+//	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID, and for an
+//	                                upsert that replaced a point its old N
 //	0x03 C 'g' S 'h'              → graph snapshot header: seq(8), length(8), chunks(4)
 //	0x03 C 'g' S 'c' chunk(4)     → graph snapshot bytes, in chunks of graphChunk
 //
@@ -42,7 +43,9 @@
 //     package has opened; Open refuses any other value.
 //  2. For a live point, the 'i', 'n', 'v' (space 0), 'p' and 't' keys exist
 //     together and agree: 'i'(ID) = N and 'n'(N) = ID. A deleted point has
-//     none of them. One Pebble batch writes or removes them all.
+//     none of them. One Pebble batch writes or removes them all. A replaced
+//     point moves to a new node: the batch removes the old node's keys and
+//     writes the new node's, so a node never changes its vector while live.
 //  3. For every term T listed in 't'(N) the index key 'x' T N exists, and no
 //     other 'x' key names N. Entries are derived from the payload by the
 //     caller when it writes the point.

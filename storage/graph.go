@@ -19,6 +19,9 @@ type LogEntry struct {
 	Kind OpKind
 	Node uint32
 	ID   ID
+	// Replaced and Prev are an upsert's: the point moved from node Prev.
+	Replaced bool
+	Prev     uint32
 }
 
 // LogAfter calls fn for every log entry with sequence number > seq, in
@@ -39,16 +42,24 @@ func (c *Collection) decodeLog(k, v []byte) (LogEntry, error) {
 	if len(k) != len(lo)+8 || len(v) < 5 {
 		return LogEntry{}, fmt.Errorf("%w: log entry %x", ErrCorrupt, k)
 	}
-	id, _, err := decodeIDKey(v[5:])
+	id, rest, err := decodeIDKey(v[5:])
 	if err != nil {
 		return LogEntry{}, err
 	}
-	return LogEntry{
+	e := LogEntry{
 		Seq:  binary.BigEndian.Uint64(k[len(lo):]),
 		Kind: OpKind(v[0]),
 		Node: binary.BigEndian.Uint32(v[1:5]),
 		ID:   id,
-	}, nil
+	}
+	switch len(rest) {
+	case 0:
+	case 4:
+		e.Replaced, e.Prev = true, binary.BigEndian.Uint32(rest)
+	default:
+		return LogEntry{}, fmt.Errorf("%w: log entry %x", ErrCorrupt, k)
+	}
+	return e, nil
 }
 
 // LastSeq returns the highest sequence number the collection has recorded:

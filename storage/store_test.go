@@ -115,9 +115,10 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if !slices.Equal(ranged, []uint32{0}) {
 		t.Fatalf("range n ≤ 0: %v", ranged)
 	}
-	// Replace point 10 with other terms, delete point 5.
+	// Replace point 10 (moving it to node 2) with other terms, delete point 5.
 	err = c.Write(ctx, []Op{
-		{Seq: 3, Kind: OpUpsert, ID: NumID(10), Node: 0, Vector: []float32{2, 0}, Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Rome"}}},
+		{Seq: 3, Kind: OpUpsert, ID: NumID(10), Node: 2, Replaced: true, Prev: 0, Vector: []float32{2, 0},
+			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Rome"}}},
 		{Seq: 4, Kind: OpDelete, ID: NumID(5), Node: 1},
 	})
 	if err != nil {
@@ -129,21 +130,31 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if got := keyword("Pari"); len(got) != 0 {
 		t.Fatalf("stale index entry after delete: %v", got)
 	}
-	if got := keyword("Rome"); !slices.Equal(got, []uint32{0}) {
+	if got := keyword("Rome"); !slices.Equal(got, []uint32{2}) {
 		t.Fatalf("keyword Rome: %v", got)
+	}
+	if n, err := c.Node(NumID(10)); err != nil || n != 2 {
+		t.Fatalf("replaced point at node %d, %v; want 2", n, err)
+	}
+	if _, err := c.Vector(0, 0); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("old node's vector survives the move: %v", err)
 	}
 	if _, err := c.Node(NumID(5)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleted point still mapped: %v", err)
 	}
-	if v, err := c.Vector(0, 0); err != nil || !slices.Equal(v, []float32{2, 0}) {
+	if v, err := c.Vector(0, 2); err != nil || !slices.Equal(v, []float32{2, 0}) {
 		t.Fatalf("vector after replace: %v %v", v, err)
 	}
 	var seqs []uint64
-	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); return nil }); err != nil {
+	var entries []LogEntry
+	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); entries = append(entries, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(seqs, []uint64{2, 3, 4}) {
 		t.Fatalf("log after 1: %v", seqs)
+	}
+	if e := entries[1]; e.Kind != OpUpsert || e.ID != NumID(10) || e.Node != 2 || !e.Replaced || e.Prev != 0 {
+		t.Fatalf("log entry of the replace: %+v", e)
 	}
 	data := bytes.Repeat([]byte{0xAB}, graphChunk*2+17)
 	if err := c.SaveGraph(0, 3, data); err != nil {
