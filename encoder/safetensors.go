@@ -17,8 +17,8 @@ type tensor struct {
 
 // safetensorsEntry is one header entry of a .safetensors file.
 type safetensorsEntry struct {
-	DType   string  `json:"dtype"`
-	Shape   []int   `json:"shape"`
+	DType   string   `json:"dtype"`
+	Shape   []int    `json:"shape"`
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
