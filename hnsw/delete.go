@@ -1,0 +1,209 @@
+package hnsw
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// Deleted nodes are cleaned up in batches: a cleanup runs when the tombstones
+// reach max(minCleanupBatch, live nodes / cleanupFraction).
+const (
+	minCleanupBatch = 256
+	cleanupFraction = 20
+)
+
+// Delete removes a live node. It is never returned again; its neighbours are
+// reconnected and its slot freed by the next cleanup.
+func (g *Graph) Delete(node uint32) error {
+	g.mu.RLock()
+	ok := int(node) < g.capacity && atomic.CompareAndSwapUint32(&g.state[node], nodeLive, nodeDeleted)
+	g.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("delete node %d: %w", node, ErrNotFound)
+	}
+	g.live.Add(-1)
+	g.tomb.Lock()
+	g.tomb.nodes = append(g.tomb.nodes, node)
+	pending := len(g.tomb.nodes)
+	g.tomb.Unlock()
+	if pending >= max(minCleanupBatch, g.Len()/cleanupFraction) {
+		g.Cleanup()
+	}
+	return nil
+}
+
+// Cleanup repairs the neighbour lists that link to deleted nodes, frees
+// their slots, and links any part of the graph that has become unreachable
+// from the entry point back in. Delete calls it when enough tombstones have
+// gathered; callers may call it at any time, for example before Export. It
+// costs a pass over every link.
+func (g *Graph) Cleanup() {
+	g.cleanupMu.Lock()
+	defer g.cleanupMu.Unlock()
+	g.tomb.Lock()
+	batch := g.tomb.nodes
+	g.tomb.nodes = nil
+	g.tomb.Unlock()
+	if len(batch) > 0 {
+		g.repair(batch)
+		g.free(batch)
+	}
+	g.connect()
+}
+
+// bitset marks the nodes of a cleanup batch.
+type bitset []uint64
+
+func newBitset(nodes []uint32, capacity int) bitset {
+	b := make(bitset, capacity/64+1)
+	for _, n := range nodes {
+		b[n/64] |= 1 << (n % 64)
+	}
+	return b
+}
+
+func (b bitset) has(n uint32) bool { return int(n/64) < len(b) && b[n/64]&(1<<(n%64)) != 0 }
+
+// usedSlots returns how many slots may hold nodes; mu must be held.
+func (g *Graph) usedSlots() uint32 {
+	g.alloc.Lock()
+	defer g.alloc.Unlock()
+	return min(g.alloc.next, uint32(g.capacity))
+}
+
+// repair reconnects every list that links to a node of batch, concurrently
+// with searches and inserts, and moves the entry point off the batch.
+func (g *Graph) repair(batch []uint32) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	dead := newBitset(batch, g.capacity)
+	s := g.getScratch()
+	defer g.putScratch(s)
+	used := g.usedSlots()
+	for n := uint32(0); n < used; n++ {
+		if atomic.LoadUint32(&g.state[n]) != nodeLive {
+			continue
+		}
+		for l := 0; l <= int(g.levels[n]); l++ {
+			if linksAny(g.linksOf(n, l), dead) {
+				g.repairList(s, n, l, dead)
+			}
+		}
+	}
+
+	g.moveEntry(dead, used)
+	for n := uint32(0); n < used; n++ {
+		if atomic.LoadUint32(&g.state[n]) == nodeLive && atomic.LoadInt32(&g.indeg[n]) == 0 {
+			g.reattach(s, n)
+		}
+	}
+}
+
+// moveEntry picks a live node of the highest level as entry point if the
+// current one is being deleted.
+func (g *Graph) moveEntry(dead bitset, used uint32) {
+	g.entryMu.Lock()
+	defer g.entryMu.Unlock()
+	if ep, _, ok := g.entryPoint(); !ok || !dead.has(ep) {
+		return
+	}
+	g.entry.Store(0)
+	best := -1
+	for n := uint32(0); n < used; n++ {
+		if atomic.LoadUint32(&g.state[n]) == nodeLive && int(g.levels[n]) > best {
+			best = int(g.levels[n])
+			g.entry.Store(packEntry(n, best))
+		}
+	}
+}
+
+func linksAny(links []uint32, set bitset) bool {
+	n := int(atomic.LoadUint32(&links[0]))
+	for i := 1; i <= n; i++ {
+		if set.has(atomic.LoadUint32(&links[i])) {
+			return true
+		}
+	}
+	return false
+}
+
+// repairList rebuilds node's list on level from its surviving neighbours and
+// the neighbours of its deleted ones, through the heuristic.
+func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
+	g.lock(node)
+	defer g.unlock(node)
+	base := g.vectorOf(node)
+	s.visited.reset(g.capacity)
+	s.visited.visit(node)
+	cands := s.sorted[:0]
+	consider := func(x uint32) {
+		if dead.has(x) || s.visited.visit(x) || atomic.LoadUint32(&g.state[x]) == nodeFree {
+			return
+		}
+		cands = append(cands, candidate{g.dist(base, g.vectorOf(x)), x})
+	}
+	links := g.linksOf(node, level)
+	n := int(atomic.LoadUint32(&links[0]))
+	for i := 1; i <= n; i++ {
+		x := atomic.LoadUint32(&links[i])
+		if !dead.has(x) {
+			consider(x)
+			continue
+		}
+		if int(g.levels[x]) < level {
+			continue
+		}
+		xl := g.linksOf(x, level)
+		xn := int(atomic.LoadUint32(&xl[0]))
+		for j := 1; j <= xn; j++ {
+			consider(atomic.LoadUint32(&xl[j]))
+		}
+	}
+	sortCandidates(cands)
+	s.sorted = cands
+	sel := g.selectNeighbors(s.shrink[:0], cands, g.maxLinks(level))
+	sel = g.keepOrphans(sel, cands, links, level)
+	s.shrink = sel
+	g.writeList(links, level, sel)
+}
+
+// free drops any link to the batch written after repair scanned it, then
+// frees the slots. Holding mu for writing means no search still walks them.
+func (g *Graph) free(batch []uint32) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	dead := newBitset(batch, g.capacity)
+	used := g.usedSlots()
+	for n := uint32(0); n < used; n++ {
+		if g.state[n] == nodeFree || dead.has(n) {
+			continue
+		}
+		for l := 0; l <= int(g.levels[n]); l++ {
+			links := g.linksOf(n, l)
+			k := 0
+			for i := 1; i <= int(links[0]); i++ {
+				if !dead.has(links[i]) {
+					k++
+					links[k] = links[i]
+				} else if l == 0 {
+					g.indeg[links[i]]--
+				}
+			}
+			links[0] = uint32(k)
+		}
+	}
+	for _, n := range batch {
+		links := g.linksOf(n, 0)
+		for _, x := range links[1 : 1+links[0]] {
+			g.indeg[x]--
+		}
+		g.indeg[n] = 0
+		g.state[n] = nodeFree
+		clear(links)
+		g.upper[n] = nil
+		g.levels[n] = 0
+	}
+	g.alloc.Lock()
+	g.alloc.free = append(g.alloc.free, batch...)
+	g.alloc.Unlock()
+}

@@ -1,0 +1,54 @@
+package hnsw
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func plainDot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+func plainL2(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		d := float64(a[i]) - float64(b[i])
+		s += d * d
+	}
+	return math.Sqrt(s)
+}
+
+// The SIMD kernels agree with plain Go over lengths that exercise the vector
+// body, the scalar tail and both together.
+func TestKernelsMatchPlainGo(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 384, 777} {
+		a, b := make([]float32, n), make([]float32, n)
+		for i := range a {
+			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+		tol := 1e-5 * math.Sqrt(float64(n)) * 4
+		require.InDelta(t, 1-plainDot(a, b), float64(distanceFor(Cosine)(a, b)), tol, "cosine n=%d", n)
+		require.InDelta(t, -plainDot(a, b), float64(distanceFor(Dot)(a, b)), tol, "dot n=%d", n)
+		require.InDelta(t, plainL2(a, b), float64(distanceFor(L2)(a, b)), tol, "l2 n=%d", n)
+	}
+}
+
+func TestNormalizeAndCheck(t *testing.T) {
+	dst := make([]float32, 2)
+	require.NoError(t, normalizeInto(dst, []float32{3, 4}))
+	require.InDelta(t, 0.6, dst[0], 1e-7)
+	require.InDelta(t, 0.8, dst[1], 1e-7)
+	require.ErrorIs(t, normalizeInto(dst, []float32{0, 0}), ErrZero)
+	require.ErrorIs(t, checkVector([]float32{1}, 2), ErrDimension)
+	require.ErrorIs(t, checkVector([]float32{1, float32(math.NaN())}, 2), ErrValue)
+	require.ErrorIs(t, checkVector([]float32{float32(math.Inf(-1)), 1}, 2), ErrValue)
+	require.NoError(t, checkVector([]float32{1, 2}, 2))
+}

@@ -1,0 +1,26 @@
+// Package hnsw is the Hierarchical Navigable Small World graph of Malkov and
+// Yashunin (2018): approximate nearest-neighbour search over float32 vectors
+// with concurrent inserts, searches and deletes.
+//
+// A Graph stores vectors in one contiguous arena indexed by dense uint32 node
+// ids, links on layer 0 in a second arena (2·M per node) and links on upper
+// layers (M per node and layer) in small per-node blocks. Searches take no
+// lock per node: link lists are read and written with atomic operations, so a
+// reader sees each link either before or after a concurrent change, and every
+// link it sees names a node whose vector was written before the link was.
+//
+// Invariants (checked by checkGraph in the tests):
+//
+//  1. A node's layer-0 list holds at most 2·M links, an upper-layer list at
+//     most M; no list links a node to itself or holds a duplicate.
+//  2. Links name nodes that are live or tombstoned, never a free slot: a
+//     deleted node's slot is freed only after a cleanup has removed every link
+//     to it, and only while no search is running (Graph.mu held for writing).
+//  3. The entry point is a live node of the highest level, or none when the
+//     graph is empty.
+//  4. Every live node is reachable from the entry point on layer 0.
+//
+// Concurrency: every operation holds Graph.mu for reading; growing the arenas
+// and freeing deleted slots hold it for writing. Writers to a node's link
+// lists hold that node's mutex. The entry point changes under entryMu.
+package hnsw

@@ -1,0 +1,212 @@
+package hnsw
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/rand"
+)
+
+// The export format, little-endian throughout:
+//
+//	magic "QVHNSW", version uint16 (1)
+//	dim, M, EfConstruction, Ef uint32; metric uint8; seed int64
+//	slots uint32; entry uint64 (packed node and level, 0 if empty)
+//	per slot: state uint8; unless free: level uint8, dim float32,
+//	          then per level 0..level: count uint32, count × uint32 links
+//	crc: none; the reader validates every field it reads
+const (
+	exportMagic   = "QVHNSW"
+	exportVersion = 1
+)
+
+// Export writes the whole graph to w. It holds the graph's write lock, so
+// searches and inserts wait until it returns.
+func (g *Graph) Export(w io.Writer) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	bw := bufio.NewWriterSize(w, 1<<20)
+	b := make([]byte, 0, 64+4*g.dim)
+	b = append(b, exportMagic...)
+	b = binary.LittleEndian.AppendUint16(b, exportVersion)
+	for _, v := range []int{g.dim, g.opts.M, g.opts.EfConstruction, g.opts.Ef} {
+		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+	}
+	b = append(b, byte(g.opts.Metric))
+	b = binary.LittleEndian.AppendUint64(b, uint64(g.opts.Seed))
+	slots := g.usedSlots()
+	b = binary.LittleEndian.AppendUint32(b, slots)
+	b = binary.LittleEndian.AppendUint64(b, g.entry.Load())
+	if _, err := bw.Write(b); err != nil {
+		return fmt.Errorf("export graph: %w", err)
+	}
+	for n := uint32(0); n < slots; n++ {
+		b = append(b[:0], byte(g.state[n]))
+		if g.state[n] != nodeFree {
+			b = append(b, g.levels[n])
+			for _, x := range g.vectorOf(n) {
+				b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+			}
+			for l := 0; l <= int(g.levels[n]); l++ {
+				links := g.linksOf(n, l)
+				for _, x := range links[:1+links[0]] {
+					b = binary.LittleEndian.AppendUint32(b, x)
+				}
+			}
+		}
+		if _, err := bw.Write(b); err != nil {
+			return fmt.Errorf("export graph: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("export graph: %w", err)
+	}
+	return nil
+}
+
+// Import reads a graph written by Export.
+func Import(r io.Reader) (*Graph, error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	rd := &reader{r: br}
+	magic := rd.bytes(len(exportMagic))
+	if rd.err == nil && string(magic) != exportMagic {
+		return nil, fmt.Errorf("import graph: %w: magic %q", ErrFormat, magic)
+	}
+	if v := rd.u16(); rd.err == nil && v != exportVersion {
+		return nil, fmt.Errorf("import graph: %w: version %d, want %d", ErrFormat, v, exportVersion)
+	}
+	dim := int(rd.u32())
+	var opts Options
+	opts.M, opts.EfConstruction, opts.Ef = int(rd.u32()), int(rd.u32()), int(rd.u32())
+	opts.Metric = Metric(rd.u8())
+	opts.Seed = int64(rd.u64())
+	slots := rd.u32()
+	entry := rd.u64()
+	if rd.err != nil {
+		return nil, fmt.Errorf("import graph header: %w", rd.err)
+	}
+	g, err := New(dim, opts)
+	if err != nil {
+		return nil, fmt.Errorf("import graph: %w: %w", ErrFormat, err)
+	}
+	if slots > 0 {
+		g.growLocked(int(slots))
+	}
+	g.alloc.next = slots
+	for n := uint32(0); n < slots; n++ {
+		if err := g.importSlot(rd, n, slots); err != nil {
+			return nil, fmt.Errorf("import graph node %d: %w", n, err)
+		}
+	}
+	for n := uint32(0); n < slots; n++ {
+		if g.state[n] != nodeFree {
+			links := g.linksOf(n, 0)
+			for _, x := range links[1 : 1+links[0]] {
+				g.indeg[x]++
+			}
+		}
+	}
+	if err := g.checkLinksLocked(); err != nil {
+		return nil, fmt.Errorf("import graph: %w", err)
+	}
+	if entry != 0 {
+		node, level := uint32(entry), int(entry>>32)&0xff
+		if node >= slots || g.state[node] == nodeFree || int(g.levels[node]) != level {
+			return nil, fmt.Errorf("import graph: %w: bad entry point %d", ErrFormat, node)
+		}
+	}
+	g.entry.Store(entry)
+	// Continue the level sequence differently from the exporting graph.
+	g.alloc.rng = rand.New(rand.NewSource(opts.Seed ^ int64(slots)))
+	return g, nil
+}
+
+func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
+	state := uint32(rd.u8())
+	switch state {
+	case nodeFree:
+		g.alloc.free = append(g.alloc.free, n)
+		return rd.err
+	case nodeLive:
+		g.live.Add(1)
+	case nodeDeleted:
+		g.tomb.nodes = append(g.tomb.nodes, n)
+	default:
+		return fmt.Errorf("%w: state %d", ErrFormat, state)
+	}
+	g.state[n] = state
+	level := int(rd.u8())
+	if level > maxLevel {
+		return fmt.Errorf("%w: level %d", ErrFormat, level)
+	}
+	g.levels[n] = uint8(level)
+	for i := range g.vectorOf(n) {
+		g.vectors[int(n)*g.dim+i] = math.Float32frombits(rd.u32())
+	}
+	if level > 0 {
+		g.upper[n] = make([]uint32, level*g.strideU)
+	}
+	for l := 0; l <= level; l++ {
+		links := g.linksOf(n, l)
+		count := rd.u32()
+		if rd.err != nil {
+			return rd.err
+		}
+		if int(count) > g.maxLinks(l) {
+			return fmt.Errorf("%w: %d links on level %d", ErrFormat, count, l)
+		}
+		links[0] = count
+		for i := 1; i <= int(count); i++ {
+			links[i] = rd.u32()
+			if rd.err == nil && (links[i] >= slots || links[i] == n) {
+				return fmt.Errorf("%w: link to %d", ErrFormat, links[i])
+			}
+		}
+	}
+	return rd.err
+}
+
+// checkLinksLocked reports a link to a free slot.
+func (g *Graph) checkLinksLocked() error {
+	for n := uint32(0); n < g.alloc.next; n++ {
+		if g.state[n] == nodeFree {
+			continue
+		}
+		for l := 0; l <= int(g.levels[n]); l++ {
+			links := g.linksOf(n, l)
+			for _, x := range links[1 : 1+links[0]] {
+				if g.state[x] == nodeFree {
+					return fmt.Errorf("%w: node %d links to free slot %d", ErrFormat, n, x)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// reader decodes little-endian fields, keeping the first error.
+type reader struct {
+	r   io.Reader
+	buf [8]byte
+	err error
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil {
+		return r.buf[:n]
+	}
+	if _, err := io.ReadFull(r.r, r.buf[:n]); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		r.err = err
+	}
+	return r.buf[:n]
+}
+
+func (r *reader) u8() uint8   { return r.bytes(1)[0] }
+func (r *reader) u16() uint16 { return binary.LittleEndian.Uint16(r.bytes(2)) }
+func (r *reader) u32() uint32 { return binary.LittleEndian.Uint32(r.bytes(4)) }
+func (r *reader) u64() uint64 { return binary.LittleEndian.Uint64(r.bytes(8)) }

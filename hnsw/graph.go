@@ -1,0 +1,265 @@
+package hnsw
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+)
+
+// Node states, stored atomically in Graph.state.
+const (
+	nodeFree    uint32 = iota // never used, or freed by a cleanup
+	nodeLive                  // searchable
+	nodeDeleted               // tombstone: walked through, never returned
+)
+
+// lockStripes is the number of mutexes guarding link-list writes; node n is
+// guarded by locks[n%lockStripes].
+const lockStripes = 4096
+
+// maxLevel caps the random level; with M ≥ 2 a level above it has odds below
+// 2^-32.
+const maxLevel = 32
+
+// Graph is an HNSW index. All methods are safe for concurrent use.
+type Graph struct {
+	dim     int
+	opts    Options
+	dist    distFunc
+	stride0 int // layer-0 list: count, then up to 2·M links
+	strideU int // upper-layer list: count, then up to M links
+
+	// mu is held for reading by every operation and for writing only to grow
+	// the arenas or free deleted slots.
+	mu sync.RWMutex
+	// The slices below are replaced only with mu held for writing. Elements
+	// of state and of the link lists are accessed atomically.
+	vectors  []float32  // capacity·dim
+	links0   []uint32   // capacity·stride0
+	upper    [][]uint32 // per node: level·strideU, nil for level 0
+	levels   []uint8
+	state    []uint32
+	indeg    []int32 // layer-0 in-degree, to keep nodes from being orphaned
+	capacity int
+
+	locks [lockStripes]sync.Mutex // link-list writers
+
+	entryMu sync.Mutex    // serialises changes of the entry point
+	entry   atomic.Uint64 // packEntry(node, level), 0 when empty
+
+	alloc struct {
+		sync.Mutex
+		next uint32   // first never-used slot
+		free []uint32 // freed slots, reused first
+		rng  *rand.Rand
+	}
+	live atomic.Int64
+
+	tomb struct {
+		sync.Mutex
+		nodes []uint32 // deleted, awaiting cleanup
+	}
+	cleanupMu sync.Mutex // one cleanup at a time
+
+	scratch sync.Pool
+}
+
+// New returns an empty graph for vectors of dimension dim.
+func New(dim int, opts Options) (*Graph, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if dim < 1 {
+		return nil, fmt.Errorf("hnsw: dimension %d, want ≥ 1", dim)
+	}
+	g := &Graph{
+		dim:     dim,
+		opts:    opts,
+		dist:    distanceFor(opts.Metric),
+		stride0: 1 + 2*opts.M,
+		strideU: 1 + opts.M,
+	}
+	g.alloc.rng = rand.New(rand.NewSource(opts.Seed))
+	return g, nil
+}
+
+// Options returns the graph's options with defaults filled in.
+func (g *Graph) Options() Options { return g.opts }
+
+// Dim returns the vector dimension.
+func (g *Graph) Dim() int { return g.dim }
+
+// Len returns the number of live nodes.
+func (g *Graph) Len() int { return int(g.live.Load()) }
+
+// Contains reports whether node is live.
+func (g *Graph) Contains(node uint32) bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return int(node) < g.capacity && atomic.LoadUint32(&g.state[node]) == nodeLive
+}
+
+// Vector returns a copy of a live node's stored vector (unit length for
+// Cosine).
+func (g *Graph) Vector(node uint32) ([]float32, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if int(node) >= g.capacity || atomic.LoadUint32(&g.state[node]) != nodeLive {
+		return nil, fmt.Errorf("vector of node %d: %w", node, ErrNotFound)
+	}
+	return append([]float32(nil), g.vectorOf(node)...), nil
+}
+
+// MemoryBytes estimates the heap the graph holds: arenas by capacity plus
+// upper-layer lists.
+func (g *Graph) MemoryBytes() int64 {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	n := int64(cap(g.vectors))*4 + int64(cap(g.links0))*4 + int64(cap(g.levels)) +
+		int64(cap(g.state))*4 + int64(cap(g.indeg))*4 + int64(cap(g.upper))*24
+	for _, u := range g.upper {
+		n += int64(cap(u)) * 4
+	}
+	return n
+}
+
+// vectorOf returns the arena slice of node; mu must be held.
+func (g *Graph) vectorOf(node uint32) []float32 {
+	off := int(node) * g.dim
+	return g.vectors[off : off+g.dim : off+g.dim]
+}
+
+// linksOf returns node's list on level: element 0 is the count. mu must be
+// held; elements must be accessed atomically.
+func (g *Graph) linksOf(node uint32, level int) []uint32 {
+	if level == 0 {
+		off := int(node) * g.stride0
+		return g.links0[off : off+g.stride0 : off+g.stride0]
+	}
+	off := (level - 1) * g.strideU
+	return g.upper[node][off : off+g.strideU : off+g.strideU]
+}
+
+// maxLinks is the degree bound on level.
+func (g *Graph) maxLinks(level int) int {
+	if level == 0 {
+		return 2 * g.opts.M
+	}
+	return g.opts.M
+}
+
+func (g *Graph) lock(node uint32)   { g.locks[node%lockStripes].Lock() }
+func (g *Graph) unlock(node uint32) { g.locks[node%lockStripes].Unlock() }
+
+func packEntry(node uint32, level int) uint64 { return 1<<40 | uint64(level)<<32 | uint64(node) }
+
+// entryPoint returns the current entry node and its level.
+func (g *Graph) entryPoint() (node uint32, level int, ok bool) {
+	e := g.entry.Load()
+	if e == 0 {
+		return 0, 0, false
+	}
+	return uint32(e), int(e>>32) & 0xff, true
+}
+
+// randomLevel draws floor(−ln(U)·mL); alloc must be held.
+func (g *Graph) randomLevel() int {
+	u := 1 - g.alloc.rng.Float64() // (0, 1]
+	l := int(-math.Log(u) * g.opts.levelMult())
+	return min(l, maxLevel)
+}
+
+// allocate picks a slot (a freed one first) and a level for a new node.
+func (g *Graph) allocate() (node uint32, level int) {
+	g.alloc.Lock()
+	defer g.alloc.Unlock()
+	level = g.randomLevel()
+	if n := len(g.alloc.free); n > 0 {
+		node = g.alloc.free[n-1]
+		g.alloc.free = g.alloc.free[:n-1]
+		return node, level
+	}
+	node = g.alloc.next
+	g.alloc.next++
+	return node, level
+}
+
+// claim reserves a caller-chosen slot; it fails if the slot is in use.
+func (g *Graph) claim(node uint32) (level int, err error) {
+	g.alloc.Lock()
+	defer g.alloc.Unlock()
+	switch {
+	case node >= g.alloc.next:
+		for n := g.alloc.next; n < node; n++ {
+			g.alloc.free = append(g.alloc.free, n)
+		}
+		g.alloc.next = node + 1
+	default:
+		i := indexOf(g.alloc.free, node)
+		if i < 0 {
+			return 0, fmt.Errorf("claim node %d: %w", node, ErrNodeInUse)
+		}
+		g.alloc.free = append(g.alloc.free[:i], g.alloc.free[i+1:]...)
+	}
+	return g.randomLevel(), nil
+}
+
+// release returns an allocated slot that was never linked.
+func (g *Graph) release(node uint32) {
+	g.alloc.Lock()
+	g.alloc.free = append(g.alloc.free, node)
+	g.alloc.Unlock()
+}
+
+func indexOf(s []uint32, x uint32) int {
+	for i, v := range s {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// ensureCapacity grows the arenas so that node fits.
+func (g *Graph) ensureCapacity(node uint32) {
+	g.mu.RLock()
+	ok := int(node) < g.capacity
+	g.mu.RUnlock()
+	if ok {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if int(node) < g.capacity {
+		return
+	}
+	g.growLocked(max(int(node)+1, 2*g.capacity, 1024))
+}
+
+// growLocked copies the arenas into larger ones; mu must be held for writing.
+func (g *Graph) growLocked(capacity int) {
+	vectors := make([]float32, capacity*g.dim)
+	copy(vectors, g.vectors)
+	links0 := make([]uint32, capacity*g.stride0)
+	copy(links0, g.links0)
+	upper := make([][]uint32, capacity)
+	copy(upper, g.upper)
+	levels := make([]uint8, capacity)
+	copy(levels, g.levels)
+	state := make([]uint32, capacity)
+	copy(state, g.state)
+	indeg := make([]int32, capacity)
+	copy(indeg, g.indeg)
+	g.vectors, g.links0, g.upper, g.levels, g.state, g.indeg = vectors, links0, upper, levels, state, indeg
+	g.capacity = capacity
+}
+
+// Reserve grows the arenas to hold n nodes without further copying.
+func (g *Graph) Reserve(n int) {
+	if n > 0 {
+		g.ensureCapacity(uint32(n - 1))
+	}
+}

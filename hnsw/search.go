@@ -1,0 +1,137 @@
+package hnsw
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+)
+
+// ctxCheckEvery is how many expanded candidates pass between context checks.
+const ctxCheckEvery = 256
+
+// Search returns up to k nodes closest to query, best first.
+func (g *Graph) Search(ctx context.Context, query []float32, k int, opts SearchOptions) ([]Result, error) {
+	return g.SearchInto(ctx, nil, query, k, opts)
+}
+
+// SearchInto is Search appending to dst; with enough capacity in dst it
+// allocates nothing.
+func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k int, opts SearchOptions) ([]Result, error) {
+	if err := checkVector(query, g.dim); err != nil {
+		return dst, fmt.Errorf("search: %w", err)
+	}
+	if k < 1 {
+		return dst, fmt.Errorf("search: k = %d, want ≥ 1", k)
+	}
+	s := g.getScratch()
+	defer g.putScratch(s)
+	q := query
+	if g.opts.Metric == Cosine {
+		if err := normalizeInto(s.query, query); err != nil {
+			return dst, fmt.Errorf("search: %w", err)
+		}
+		q = s.query
+	}
+	ef := opts.Ef
+	if ef == 0 {
+		ef = g.opts.Ef
+	}
+	ef = max(ef, k)
+
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	ep, epLevel, ok := g.entryPoint()
+	if !ok {
+		return dst, nil
+	}
+	cur := candidate{g.dist(q, g.vectorOf(ep)), ep}
+	for l := epLevel; l > 0; l-- {
+		cur = g.greedy(q, cur, l)
+	}
+	if err := g.searchLayer(ctx, s, q, cur, ef, 0, opts.Filter); err != nil {
+		return dst, fmt.Errorf("search: %w", err)
+	}
+	for len(s.results) > k {
+		s.results.pop()
+	}
+	n := len(s.results)
+	start := len(dst)
+	dst = append(dst, make([]Result, n)...)[:start+n]
+	for i := n - 1; i >= 0; i-- {
+		c := s.results.pop()
+		dst[start+i] = Result{Node: c.node, Score: g.opts.Metric.score(c.dist)}
+	}
+	return dst, nil
+}
+
+// greedy walks level from cur to a local minimum of the distance to q.
+func (g *Graph) greedy(q []float32, cur candidate, level int) candidate {
+	for changed := true; changed; {
+		changed = false
+		links := g.linksOf(cur.node, level)
+		n := int(atomic.LoadUint32(&links[0]))
+		for i := 1; i <= n; i++ {
+			nb := atomic.LoadUint32(&links[i])
+			if d := g.dist(q, g.vectorOf(nb)); d < cur.dist {
+				cur = candidate{d, nb}
+				changed = true
+			}
+		}
+	}
+	return cur
+}
+
+// searchLayer is the paper's SEARCH-LAYER with one entry point: it leaves the
+// ef closest admitted nodes in s.results. Admitted means live and accepted by
+// filter; other nodes are still walked through. mu must be held.
+func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep candidate, ef, level int, filter func(uint32) bool) error {
+	s.visited.reset(g.capacity)
+	s.candidates = s.candidates[:0]
+	s.results = s.results[:0]
+	s.visited.visit(ep.node)
+	s.candidates.push(ep)
+	if g.admit(ep.node, filter) {
+		s.results.push(ep)
+	}
+	for expanded := 1; len(s.candidates) > 0; expanded++ {
+		c := s.candidates.pop()
+		if len(s.results) >= ef && c.dist > s.results[0].dist {
+			break
+		}
+		if expanded%ctxCheckEvery == 0 && ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		links := g.linksOf(c.node, level)
+		n := int(atomic.LoadUint32(&links[0]))
+		if n > 0 {
+			prefetch(&g.vectors[int(atomic.LoadUint32(&links[1]))*g.dim])
+		}
+		for i := 1; i <= n; i++ {
+			nb := atomic.LoadUint32(&links[i])
+			if i < n {
+				prefetch(&g.vectors[int(atomic.LoadUint32(&links[i+1]))*g.dim])
+			}
+			if s.visited.visit(nb) {
+				continue
+			}
+			d := g.dist(q, g.vectorOf(nb))
+			if len(s.results) < ef || d < s.results[0].dist {
+				s.candidates.push(candidate{d, nb})
+				if g.admit(nb, filter) {
+					s.results.push(candidate{d, nb})
+					if len(s.results) > ef {
+						s.results.pop()
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// admit reports whether node may be a result.
+func (g *Graph) admit(node uint32, filter func(uint32) bool) bool {
+	return atomic.LoadUint32(&g.state[node]) == nodeLive && (filter == nil || filter(node))
+}
