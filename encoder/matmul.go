@@ -8,11 +8,11 @@ import (
 )
 
 // Tile sizes of the blocked matrix multiply. A tile of tileN rows of b
-// (tileN*k floats: 96 KiB at k=384, 384 KiB at k=1536) stays in L2 while
+// (tileN*k floats: 144 KiB at k=384, 576 KiB at k=1536) stays in L2 while
 // tileM rows of a stream past it; each a row is reused tileN times from L1.
 const (
 	tileM = 16
-	tileN = 64
+	tileN = 96
 )
 
 // matmulT computes c = a·bᵀ + bias: c[i*n+j] = Σ_p a[i*k+p]·b[j*k+p] + bias[j]
@@ -56,18 +56,50 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int) {
 	wg.Wait()
 }
 
-// matmulTile computes the tile (ti, tj) of c = a·bᵀ + bias.
+// matmulTile computes the tile (ti, tj) of c = a·bᵀ + bias: the 4×3
+// micro-kernel over the first k&^7 products of each 4-row, 3-column block,
+// then the remaining products, rows and columns in plain Go on vek.
 func matmulTile(c, a, b, bias []float32, m, k, n, ti, tj int) {
 	i0, j0 := ti*tileM, tj*tileN
 	i1, j1 := min(i0+tileM, m), min(j0+tileN, n)
-	for i := i0; i < i1; i++ {
-		ar := a[i*k : (i+1)*k]
-		cr := c[i*n : (i+1)*n]
-		dotRow(cr[j0:j1], ar, b[j0*k:j1*k], k)
-		if bias != nil {
-			vek32.Add_Inplace(cr[j0:j1], bias[j0:j1])
+	i := i0
+	if k8 := k &^ 7; useDot4x3 && k8 > 0 && j1-j0 >= 3 {
+		jEnd := j0 + (j1-j0)/3*3
+		for ; i+4 <= i1; i += 4 {
+			for j := j0; j < jEnd; j += 3 {
+				dot4x3(&a[i*k], k, &b[j*k], k, k8, &c[i*n+j], n)
+			}
+			for r := i; r < i+4; r++ {
+				cr := c[r*n : (r+1)*n]
+				ar := a[r*k : (r+1)*k]
+				if k8 < k {
+					for j := j0; j < jEnd; j++ {
+						cr[j] += dotTail(ar[k8:], b[j*k+k8:(j+1)*k])
+					}
+				}
+				if jEnd < j1 {
+					dotRowGo(cr[jEnd:j1], ar, b[jEnd*k:j1*k], k)
+				}
+			}
 		}
 	}
+	for ; i < i1; i++ {
+		dotRowGo(c[i*n+j0:i*n+j1], a[i*k:(i+1)*k], b[j0*k:j1*k], k)
+	}
+	if bias != nil {
+		for i := i0; i < i1; i++ {
+			vek32.Add_Inplace(c[i*n+j0:i*n+j1], bias[j0:j1])
+		}
+	}
+}
+
+// dotTail is a short dot product in plain Go.
+func dotTail(a, b []float32) float32 {
+	var s float32
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
 }
 
 // dotRowGo is the portable dotRow: dst[j] = a·b[j*k:(j+1)*k].
