@@ -1,0 +1,357 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// pointStripes is the number of mutexes that serialise writes to the same
+// point id (a write holds the stripes of all its ids, taken in order).
+const pointStripes = 256
+
+// Collection is a named set of points: vectors in an HNSW graph, payloads
+// and everything else in the store. All methods are safe for concurrent use.
+type Collection struct {
+	name  string
+	cfg   Config
+	opts  *Options
+	log   *slog.Logger
+	store *storage.Collection
+	graph *hnsw.Graph
+
+	seed  maphash.Seed
+	locks [pointStripes]sync.Mutex // per-id write serialisation, see lockIDs
+
+	// snapMu is held for reading by every write from its first graph change
+	// to its publication, and for writing while the graph is exported, so a
+	// snapshot sees only whole, committed writes (storage invariant 5).
+	snapMu sync.RWMutex
+
+	mu struct {
+		sync.RWMutex
+		ids   map[storage.ID]uint32 // live point → node; protected by mu
+		nodes []storage.ID          // node → point, valid where live is set; protected by mu
+		live  bitset                // nodes that hold a published point; protected by mu
+		// seq is the last sequence number handed out; protected by mu.
+		seq uint64
+		// unsaved counts writes since the last graph snapshot; protected by mu.
+		unsaved int
+		closed  bool // protected by mu
+	}
+
+	saveMu   sync.Mutex // one graph save at a time
+	savedSeq uint64     // sequence number of the stored snapshot; protected by saveMu
+
+	saveReq chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// openCollection loads a collection: its id mapping from the store, its
+// graph from the last snapshot plus the log after it.
+func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Config) (*Collection, error) {
+	start := time.Now()
+	c := &Collection{
+		name:    h.Name(),
+		cfg:     cfg,
+		opts:    &db.opts,
+		log:     db.opts.Logger.With("collection", h.Name()),
+		store:   h,
+		seed:    maphash.MakeSeed(),
+		saveReq: make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	c.mu.ids = map[storage.ID]uint32{}
+	err := h.ScanNodes(ctx, func(node uint32, id storage.ID) error {
+		c.publishLocked(id, node)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("collection %q: load ids: %w", c.name, err)
+	}
+	if c.mu.seq, err = h.LastSeq(ctx); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
+	if err := c.loadGraph(ctx); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
+	go c.saveLoop()
+	c.log.Info("collection loaded", "points", len(c.mu.ids), "seq", c.mu.seq, "elapsed", time.Since(start))
+	return c, nil
+}
+
+// loadGraph imports the stored snapshot, replays the log after it, and
+// checks that the graph holds exactly the live nodes; if it cannot, it
+// rebuilds the graph from the stored vectors.
+func (c *Collection) loadGraph(ctx context.Context) error {
+	snapSeq, data, err := c.store.LoadGraph(ctx, 0)
+	switch {
+	case err == nil:
+		c.graph, err = hnsw.Import(bytes.NewReader(data))
+		if err == nil && c.graph.Dim() != c.cfg.VectorSize {
+			err = fmt.Errorf("graph dimension %d, collection %d", c.graph.Dim(), c.cfg.VectorSize)
+		}
+		if err != nil {
+			c.log.Warn("graph snapshot unusable; rebuilding", "err", err)
+			return c.rebuildGraph(ctx)
+		}
+	case errors.Is(err, storage.ErrNotFound):
+		if c.graph, err = c.newGraph(); err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	c.savedSeq = snapSeq
+	touched := map[uint32]bool{}
+	err = c.store.LogAfter(ctx, snapSeq, func(e storage.LogEntry) error {
+		touched[e.Node] = true
+		if e.Replaced {
+			touched[e.Prev] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read log after seq %d: %w", snapSeq, err)
+	}
+	if err := c.reconcile(ctx, touched); err != nil {
+		return err
+	}
+	if missing := c.checkGraph(); missing != "" {
+		c.log.Warn("graph disagrees with the store; rebuilding", "problem", missing)
+		return c.rebuildGraph(ctx)
+	}
+	c.mu.unsaved = len(touched)
+	return nil
+}
+
+func (c *Collection) newGraph() (*hnsw.Graph, error) {
+	opts, err := c.cfg.hnswOptions()
+	if err != nil {
+		return nil, err
+	}
+	return hnsw.New(c.cfg.VectorSize, opts)
+}
+
+// reconcile brings the graph's nodes in touched to the store's state:
+// removed where the store has no point, (re)inserted with the stored vector
+// where it has one.
+func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) error {
+	var insert []uint32
+	deleted := false
+	for node := range touched {
+		if c.graph.Contains(node) {
+			if err := c.graph.Delete(node); err != nil {
+				return fmt.Errorf("replay: %w", err)
+			}
+			deleted = true
+		}
+		if c.mu.live.has(node) {
+			insert = append(insert, node)
+		}
+	}
+	if deleted {
+		c.graph.Cleanup()
+	}
+	slices.Sort(insert)
+	return c.insertStored(ctx, insert)
+}
+
+// insertStored inserts the stored vectors of nodes into the graph, on all
+// cores.
+func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
+	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				vec, err := c.store.Vector(0, nodes[i])
+				if err == nil {
+					err = c.graph.InsertAt(nodes[i], vec)
+				}
+				if err == nil {
+					err = ctx.Err()
+				}
+				if err != nil {
+					errs[w] = fmt.Errorf("insert stored node %d: %w", nodes[i], err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// rebuildGraph builds the graph afresh from every stored vector.
+func (c *Collection) rebuildGraph(ctx context.Context) error {
+	g, err := c.newGraph()
+	if err != nil {
+		return err
+	}
+	c.graph = g
+	c.savedSeq = 0
+	nodes := make([]uint32, 0, len(c.mu.ids))
+	for _, n := range c.mu.ids {
+		nodes = append(nodes, n)
+	}
+	slices.Sort(nodes)
+	g.Reserve(len(nodes))
+	if err := c.insertStored(ctx, nodes); err != nil {
+		return err
+	}
+	c.mu.unsaved = len(nodes)
+	if problem := c.checkGraph(); problem != "" {
+		return fmt.Errorf("rebuilt graph disagrees with the store: %s", problem)
+	}
+	return nil
+}
+
+// checkGraph returns "" when the graph's live nodes are exactly the
+// store's, or a description of the first difference.
+func (c *Collection) checkGraph() string {
+	for id, n := range c.mu.ids {
+		if !c.graph.Contains(n) {
+			return fmt.Sprintf("point %s (node %d) is not in the graph", id, n)
+		}
+	}
+	if g, s := c.graph.Len(), len(c.mu.ids); g != s {
+		return fmt.Sprintf("graph has %d live nodes, store %d points", g, s)
+	}
+	return ""
+}
+
+// publishLocked records that node holds point id; c.mu must be held.
+func (c *Collection) publishLocked(id storage.ID, node uint32) {
+	for int(node) >= len(c.mu.nodes) {
+		c.mu.nodes = append(c.mu.nodes, storage.ID{})
+	}
+	c.mu.nodes[node] = id
+	c.mu.live.set(node)
+	c.mu.ids[id] = node
+}
+
+// unpublishLocked records that node holds no point; c.mu must be held.
+func (c *Collection) unpublishLocked(id storage.ID, node uint32) {
+	c.mu.live.clear(node)
+	c.mu.nodes[node] = storage.ID{}
+	if c.mu.ids[id] == node {
+		delete(c.mu.ids, id)
+	}
+}
+
+// lockIDs locks the stripes of ids in order and returns the unlock.
+func (c *Collection) lockIDs(ids []storage.ID) func() {
+	stripes := make([]int, 0, len(ids))
+	for _, id := range ids {
+		stripes = append(stripes, int(maphash.Comparable(c.seed, id)%pointStripes))
+	}
+	slices.Sort(stripes)
+	stripes = slices.Compact(stripes)
+	for _, s := range stripes {
+		c.locks[s].Lock()
+	}
+	return func() {
+		for _, s := range stripes {
+			c.locks[s].Unlock()
+		}
+	}
+}
+
+// Name returns the collection's name.
+func (c *Collection) Name() string { return c.name }
+
+// Config returns the collection's config.
+func (c *Collection) Config() Config { return c.cfg }
+
+// Info describes the collection.
+func (c *Collection) Info() (Info, error) {
+	c.mu.RLock()
+	points, closed := len(c.mu.ids), c.mu.closed
+	c.mu.RUnlock()
+	if closed {
+		return Info{}, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	disk, err := c.store.DiskSize()
+	if err != nil {
+		return Info{}, err
+	}
+	return Info{Name: c.name, Config: c.cfg, Points: points, GraphNodes: c.graph.Len(), DiskBytes: disk}, nil
+}
+
+// saveLoop saves the graph whenever a write asks for it, until stop.
+func (c *Collection) saveLoop() {
+	defer close(c.done)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-c.saveReq:
+			if err := c.saveGraph(); err != nil {
+				c.log.Error("graph snapshot failed", "err", err)
+			}
+		}
+	}
+}
+
+// saveGraph exports the graph while no write is in flight and stores it
+// with the last sequence number handed out.
+func (c *Collection) saveGraph() error {
+	c.saveMu.Lock()
+	defer c.saveMu.Unlock()
+	start := time.Now()
+	c.snapMu.Lock()
+	c.mu.Lock()
+	seq := c.mu.seq
+	c.mu.unsaved = 0
+	c.mu.Unlock()
+	if seq == c.savedSeq {
+		c.snapMu.Unlock()
+		return nil
+	}
+	var buf bytes.Buffer
+	err := c.graph.Export(&buf)
+	c.snapMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("export graph: %w", err)
+	}
+	if err := c.store.SaveGraph(0, seq, buf.Bytes()); err != nil {
+		return err
+	}
+	c.savedSeq = seq
+	c.log.Debug("graph saved", "seq", seq, "bytes", buf.Len(), "elapsed", time.Since(start))
+	return nil
+}
+
+// close stops the collection: later calls fail with ErrNotFound. It waits
+// for writes in flight and, when save is set, stores the graph.
+func (c *Collection) close(save bool) error {
+	c.mu.Lock()
+	if c.mu.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.closed = true
+	c.mu.Unlock()
+	close(c.stop)
+	<-c.done
+	c.snapMu.Lock() // waits for writes in flight; none start after closed
+	c.snapMu.Unlock()
+	if save {
+		return c.saveGraph()
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/quiver-db/quiver/storage"
+)
+
+// DB is the set of collections of one data directory. It is safe for
+// concurrent use.
+type DB struct {
+	store *storage.Store
+	opts  Options
+
+	mu struct {
+		sync.RWMutex
+		cols   map[string]*Collection // protected by mu
+		closed bool                   // protected by mu
+	}
+}
+
+// Open opens the data directory dir, loading every collection's graph from
+// its snapshot and replaying the writes after it.
+func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
+	opts.EnsureDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("index options: %w", err)
+	}
+	st, err := storage.Open(dir, opts.Storage)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{store: st, opts: opts}
+	db.mu.cols = map[string]*Collection{}
+	recs, handles, err := st.Collections()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	for i, rec := range recs {
+		var cfg Config
+		if err := json.Unmarshal(rec.Config, &cfg); err != nil {
+			db.closeCollections()
+			st.Close()
+			return nil, fmt.Errorf("collection %q: config: %w", rec.Name, err)
+		}
+		c, err := openCollection(ctx, db, handles[i], cfg)
+		if err != nil {
+			db.closeCollections()
+			st.Close()
+			return nil, err
+		}
+		db.mu.cols[rec.Name] = c
+	}
+	return db, nil
+}
+
+// Close saves every collection's graph and closes the store. Calls after
+// Close fail with ErrClosed.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.mu.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.mu.closed = true
+	db.mu.Unlock()
+	err := db.closeCollections()
+	return errors.Join(err, db.store.Close())
+}
+
+func (db *DB) closeCollections() error {
+	var errs []error
+	for _, c := range db.mu.cols {
+		errs = append(errs, c.close(true))
+	}
+	return errors.Join(errs...)
+}
+
+// Create makes a new, empty collection.
+func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection, error) {
+	if !namePattern.MatchString(name) {
+		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.'", ErrBadRequest, name)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: collection %q: %w", ErrBadRequest, name, err)
+	}
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.mu.closed {
+		return nil, ErrClosed
+	}
+	if _, ok := db.mu.cols[name]; ok {
+		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
+	}
+	h, err := db.store.CreateCollection(name, raw)
+	if errors.Is(err, storage.ErrExists) {
+		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := openCollection(ctx, db, h, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.cols[name] = c
+	db.opts.Logger.Info("collection created", "collection", name, "size", cfg.VectorSize, "distance", cfg.Distance)
+	return c, nil
+}
+
+// Collection returns the named collection or ErrNotFound.
+func (db *DB) Collection(name string) (*Collection, error) {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	if db.mu.closed {
+		return nil, ErrClosed
+	}
+	c, ok := db.mu.cols[name]
+	if !ok {
+		return nil, fmt.Errorf("collection %q: %w", name, ErrNotFound)
+	}
+	return c, nil
+}
+
+// List returns the names of all collections, sorted.
+func (db *DB) List() []string {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	names := make([]string, 0, len(db.mu.cols))
+	for name := range db.mu.cols {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Info describes a collection.
+type Info struct {
+	Name   string
+	Config Config
+	// Points is the number of live points.
+	Points int
+	// GraphNodes is the number of live nodes in the HNSW graph; equal to
+	// Points when the collection is consistent.
+	GraphNodes int
+	// DiskBytes estimates the collection's size in Pebble's files.
+	DiskBytes uint64
+}
+
+// Describe returns a collection's Info.
+func (db *DB) Describe(name string) (Info, error) {
+	c, err := db.Collection(name)
+	if err != nil {
+		return Info{}, err
+	}
+	return c.Info()
+}
+
+// Drop deletes a collection and all its points.
+func (db *DB) Drop(ctx context.Context, name string) error {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.mu.closed {
+		return ErrClosed
+	}
+	c, ok := db.mu.cols[name]
+	if !ok {
+		return fmt.Errorf("collection %q: %w", name, ErrNotFound)
+	}
+	if err := c.close(false); err != nil {
+		return err
+	}
+	if err := db.store.DropCollection(c.store); err != nil {
+		return err
+	}
+	delete(db.mu.cols, name)
+	db.opts.Logger.Info("collection dropped", "collection", name)
+	return nil
+}

@@ -1,0 +1,353 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// bitset is a set of node ids.
+type bitset []uint64
+
+func (b bitset) has(n uint32) bool { return int(n/64) < len(b) && b[n/64]&(1<<(n%64)) != 0 }
+
+func (b *bitset) set(n uint32) {
+	for int(n/64) >= len(*b) {
+		*b = append(*b, 0)
+	}
+	(*b)[n/64] |= 1 << (n % 64)
+}
+
+func (b bitset) clear(n uint32) {
+	if int(n/64) < len(b) {
+		b[n/64] &^= 1 << (n % 64)
+	}
+}
+
+func (b bitset) count() int {
+	n := 0
+	for _, w := range b {
+		n += bits.OnesCount64(w)
+	}
+	return n
+}
+
+// and keeps in b only the members of o.
+func (b bitset) and(o bitset) {
+	for i := range b {
+		if i < len(o) {
+			b[i] &= o[i]
+		} else {
+			b[i] = 0
+		}
+	}
+}
+
+// or adds the members of o to b.
+func (b *bitset) or(o bitset) {
+	for len(*b) < len(o) {
+		*b = append(*b, 0)
+	}
+	for i, w := range o {
+		(*b)[i] |= w
+	}
+}
+
+// andNot removes the members of o from b.
+func (b bitset) andNot(o bitset) {
+	for i := range min(len(b), len(o)) {
+		b[i] &^= o[i]
+	}
+}
+
+// each calls fn for every member in increasing order.
+func (b bitset) each(fn func(n uint32)) {
+	for i, w := range b {
+		for w != 0 {
+			fn(uint32(i*64 + bits.TrailingZeros64(w)))
+			w &= w - 1
+		}
+	}
+}
+
+// match returns the set of live nodes whose points match f (nil: all).
+// Conditions on indexed keys and has_id are answered from the payload
+// indexes and the id map; what they cannot answer is checked against each
+// remaining candidate's payload.
+func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error) {
+	c.mu.RLock()
+	closed := c.mu.closed
+	live := append(bitset(nil), c.mu.live...)
+	c.mu.RUnlock()
+	if closed {
+		return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	if f == nil {
+		return live, nil
+	}
+	cand, exact, err := c.planFilter(ctx, f, live)
+	if err != nil {
+		return nil, err
+	}
+	if cand == nil {
+		cand = live
+	} else {
+		cand.and(live)
+	}
+	if exact {
+		return cand, nil
+	}
+	var out bitset
+	var ferr error
+	cand.each(func(node uint32) {
+		if ferr != nil {
+			return
+		}
+		if ferr = ctx.Err(); ferr != nil {
+			return
+		}
+		id, payload, ok, err := c.pointAt(node)
+		if err != nil {
+			ferr = err
+			return
+		}
+		if ok && f.Matches(id, payload) {
+			out.set(node)
+		}
+	})
+	return out, ferr
+}
+
+// pointAt reads the id and decoded payload at node; ok is false when the
+// node no longer holds a point.
+func (c *Collection) pointAt(node uint32) (storage.ID, filter.Payload, bool, error) {
+	c.mu.RLock()
+	ok := c.mu.live.has(node)
+	id := c.mu.nodes[node]
+	c.mu.RUnlock()
+	if !ok {
+		return id, nil, false, nil
+	}
+	raw, err := c.store.Payload(node)
+	if errors.Is(err, storage.ErrNotFound) {
+		return id, nil, false, nil // deleted since the read of live
+	}
+	if err != nil {
+		return id, nil, false, err
+	}
+	p, err := decodePayload(raw)
+	return id, p, err == nil, err
+}
+
+// planFilter returns a superset of the nodes matching f (nil meaning every
+// node) and whether it is exactly the matching set.
+func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bitset) (bitset, bool, error) {
+	var acc bitset
+	exact := true
+	intersect := func(s bitset) {
+		if acc == nil {
+			acc = append(bitset(nil), s...)
+		} else {
+			acc.and(s)
+		}
+	}
+	for i := range f.Must {
+		s, ex, err := c.planCondition(ctx, &f.Must[i], live)
+		if err != nil {
+			return nil, false, err
+		}
+		exact = exact && ex
+		if s != nil {
+			intersect(s)
+		}
+	}
+	if len(f.Should) > 0 {
+		var union bitset
+		all := false
+		for i := range f.Should {
+			s, ex, err := c.planCondition(ctx, &f.Should[i], live)
+			if err != nil {
+				return nil, false, err
+			}
+			exact = exact && ex
+			if s == nil {
+				all = true
+			}
+			union.or(s)
+		}
+		if !all {
+			intersect(union)
+		}
+	}
+	if len(f.MustNot) > 0 {
+		// A complement is only a superset when what it removes is exact.
+		var union bitset
+		usable := true
+		for i := range f.MustNot {
+			s, ex, err := c.planCondition(ctx, &f.MustNot[i], live)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ex {
+				usable = false
+				break
+			}
+			if s == nil {
+				s = live
+			}
+			union.or(s)
+		}
+		if usable {
+			rest := append(bitset(nil), live...)
+			rest.andNot(union)
+			intersect(rest)
+		} else {
+			exact = false
+		}
+	}
+	return acc, exact, nil
+}
+
+// planCondition answers one condition from the indexes: the matching set
+// (nil when unknown: every node) and whether it is exact.
+func (c *Collection) planCondition(ctx context.Context, cond *filter.Condition, live bitset) (bitset, bool, error) {
+	switch {
+	case cond.Filter != nil:
+		return c.planFilter(ctx, cond.Filter, live)
+	case cond.HasID != nil:
+		s := bitset{}
+		c.mu.RLock()
+		for _, id := range cond.HasID {
+			if n, ok := c.mu.ids[id]; ok {
+				s.set(n)
+			}
+		}
+		c.mu.RUnlock()
+		return s, true, nil
+	case cond.Field != nil:
+		return c.planField(ctx, cond.Field)
+	}
+	return nil, false, nil
+}
+
+func (c *Collection) planField(ctx context.Context, fc *filter.FieldCondition) (bitset, bool, error) {
+	typ, indexed := c.cfg.PayloadIndexes[fc.Key]
+	if !indexed {
+		return nil, false, nil
+	}
+	var acc bitset
+	exact := true
+	if m := fc.Match; m != nil {
+		values := m.Any
+		if m.IsValue() {
+			values = []any{m.Value}
+		}
+		if m.IsExcept() {
+			return nil, false, nil
+		}
+		s, ex, err := c.lookupValues(ctx, fc.Key, typ, values)
+		if err != nil {
+			return nil, false, err
+		}
+		acc, exact = s, ex
+	}
+	if r := fc.Range; r != nil {
+		if typ == Keyword {
+			return acc, false, nil
+		}
+		lo, hi := math.Inf(-1), math.Inf(1)
+		if r.GT != nil {
+			lo = *r.GT
+		}
+		if r.GTE != nil {
+			lo = max(lo, *r.GTE)
+		}
+		if r.LT != nil {
+			hi = *r.LT
+		}
+		if r.LTE != nil {
+			hi = min(hi, *r.LTE)
+		}
+		s := bitset{}
+		err := c.store.IndexRange(ctx, fc.Key, lo, hi, func(node uint32, v float64) {
+			if r.Contains(v) {
+				s.set(node)
+			}
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		if acc == nil {
+			acc = s
+		} else {
+			acc.and(s)
+		}
+		// Match and range may be met by different values of an array:
+		// the intersection is then only a superset.
+		exact = exact && fc.Match == nil
+	}
+	return acc, exact, nil
+}
+
+// lookupValues returns the nodes whose key holds one of values, from an
+// index of type typ.
+func (c *Collection) lookupValues(ctx context.Context, key string, typ FieldType, values []any) (bitset, bool, error) {
+	s := bitset{}
+	exact := true
+	for _, v := range values {
+		var err error
+		switch x := v.(type) {
+		case string:
+			if typ != Keyword {
+				return nil, false, nil // strings are not in a numeric index
+			}
+			if len(x) > storage.MaxTermLen {
+				exact = false
+			}
+			err = c.store.IndexKeyword(ctx, key, x, s.set)
+		default:
+			n, ok := filter.Number(v)
+			if !ok || typ == Keyword {
+				return nil, false, nil
+			}
+			err = c.store.IndexRange(ctx, key, n, n, func(node uint32, _ float64) { s.set(node) })
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	return s, exact, nil
+}
+
+func decodePayload(raw []byte) (filter.Payload, error) {
+	p := filter.Payload{}
+	if len(raw) == 0 {
+		return p, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("decode stored payload: %w", err)
+	}
+	return p, nil
+}
+
+// idsOf returns the point ids of the live nodes in set.
+func (c *Collection) idsOf(set bitset) []storage.ID {
+	var ids []storage.ID
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	set.each(func(n uint32) {
+		if c.mu.live.has(n) {
+			ids = append(ids, c.mu.nodes[n])
+		}
+	})
+	return ids
+}

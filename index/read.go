@@ -1,0 +1,159 @@
+package index
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// ReadOptions say what a read returns besides ids.
+type ReadOptions struct {
+	WithPayload bool
+	WithVector  bool
+}
+
+// Record is a point as reads return it. Payload and Vector are nil unless
+// asked for; Vector is the vector as upserted (not normalised).
+type Record struct {
+	ID      storage.ID
+	Payload filter.Payload
+	Vector  []float32
+}
+
+// MaxLimit bounds the page size of Scroll and the k of Search.
+const MaxLimit = 100000
+
+// Get returns the points with these ids that exist, in the order asked.
+func (c *Collection) Get(ctx context.Context, ids []storage.ID, opts ReadOptions) ([]Record, error) {
+	out := make([]Record, 0, len(ids))
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, ok, err := c.record(id, opts)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// record reads one point under its id's stripe lock, so the id map and
+// the store agree; ok is false when the point does not exist.
+func (c *Collection) record(id storage.ID, opts ReadOptions) (Record, bool, error) {
+	unlock := c.lockIDs([]storage.ID{id})
+	defer unlock()
+	c.mu.RLock()
+	node, ok := c.mu.ids[id]
+	closed := c.mu.closed
+	c.mu.RUnlock()
+	if closed {
+		return Record{}, false, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	if !ok {
+		return Record{}, false, nil
+	}
+	r := Record{ID: id}
+	if opts.WithPayload {
+		raw, err := c.store.Payload(node)
+		if err != nil {
+			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+		}
+		if r.Payload, err = decodePayload(raw); err != nil {
+			return Record{}, false, err
+		}
+	}
+	if opts.WithVector {
+		v, err := c.store.Vector(0, node)
+		if err != nil {
+			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+		}
+		r.Vector = v
+	}
+	return r, true, nil
+}
+
+// ScrollRequest asks for one page of points in id order.
+type ScrollRequest struct {
+	// Filter selects points; nil selects all.
+	Filter *filter.Filter
+	// Offset is the first id of the page (a previous page's Next); nil
+	// starts at the smallest id.
+	Offset *storage.ID
+	// Limit is the page size; zero means 10.
+	Limit int
+	ReadOptions
+}
+
+// ScrollPage is a page of points and the id the next page starts at (nil
+// after the last page).
+type ScrollPage struct {
+	Points []Record
+	Next   *storage.ID
+}
+
+// Scroll returns a page of points ordered by id. Paging with Next visits
+// every point that exists for the whole scroll exactly once, whatever
+// writes happen meanwhile; points written during the scroll may or may
+// not appear.
+func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage, error) {
+	if req.Limit < 0 || req.Limit > MaxLimit {
+		return ScrollPage{}, fmt.Errorf("%w: scroll limit %d, want 0..%d", ErrBadRequest, req.Limit, MaxLimit)
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = 10
+	}
+	var set bitset
+	if req.Filter != nil {
+		var err error
+		if set, err = c.match(ctx, req.Filter); err != nil {
+			return ScrollPage{}, err
+		}
+	}
+	from := storage.NumID(0)
+	if req.Offset != nil {
+		from = *req.Offset
+	}
+	var page ScrollPage
+	var ids []storage.ID
+	err := c.store.ScanIDs(ctx, from, func(id storage.ID, node uint32) (bool, error) {
+		if set != nil && !set.has(node) {
+			return true, nil
+		}
+		if len(ids) == limit {
+			page.Next = &id
+			return false, nil
+		}
+		ids = append(ids, id)
+		return true, nil
+	})
+	if err != nil {
+		return ScrollPage{}, fmt.Errorf("collection %q: scroll: %w", c.name, err)
+	}
+	page.Points, err = c.Get(ctx, ids, req.ReadOptions)
+	return page, err
+}
+
+// Count returns the number of points matching f (nil: all points).
+func (c *Collection) Count(ctx context.Context, f *filter.Filter) (int, error) {
+	if f == nil {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		if c.mu.closed {
+			return 0, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+		}
+		return len(c.mu.ids), nil
+	}
+	set, err := c.match(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	return set.count(), nil
+}
+

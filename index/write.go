@@ -1,0 +1,279 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// Point is a point to upsert.
+type Point struct {
+	ID     storage.ID
+	Vector []float32
+	// Payload is a JSON object; nil means {}.
+	Payload map[string]any
+}
+
+// prepared is a validated point ready to become an Op.
+type prepared struct {
+	id      storage.ID
+	vector  []float32
+	payload []byte
+	terms   []storage.Term
+}
+
+// Upsert inserts points or replaces the points with the same ids. It
+// returns after the writes are durable (synced to Pebble's WAL) and
+// searchable. Invalid input fails with ErrBadRequest and writes nothing;
+// when an id appears twice, the last point wins.
+func (c *Collection) Upsert(ctx context.Context, points []Point) error {
+	batch, err := c.prepare(points)
+	if err != nil {
+		return err
+	}
+	ids := make([]storage.ID, len(batch))
+	for i := range batch {
+		ids[i] = batch[i].id
+	}
+	unlock := c.lockIDs(ids)
+	defer unlock()
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+
+	ops := make([]storage.Op, len(batch))
+	c.mu.RLock()
+	closed := c.mu.closed
+	for i, p := range batch {
+		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Payload: p.payload, Terms: p.terms}
+		ops[i].Prev, ops[i].Replaced = c.mu.ids[p.id]
+	}
+	c.mu.RUnlock()
+	if closed {
+		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	// The graph picks each new node; a node not yet published is dropped
+	// from search results until the commit below succeeds.
+	for i := range ops {
+		node, err := c.graph.Insert(ops[i].Vector)
+		if err != nil {
+			c.dropNodes(ops[:i])
+			return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
+		}
+		ops[i].Node = node
+	}
+	c.mu.Lock()
+	for i := range ops {
+		if c.mu.live.has(ops[i].Node) {
+			c.mu.Unlock()
+			c.dropNodes(ops)
+			panic(fmt.Sprintf("index: graph handed out node %d, which holds point %s", ops[i].Node, c.mu.nodes[ops[i].Node]))
+		}
+		c.mu.seq++
+		ops[i].Seq = c.mu.seq
+	}
+	c.mu.Unlock()
+	if err := c.store.Write(ctx, ops); err != nil {
+		c.dropNodes(ops)
+		return err
+	}
+	c.mu.Lock()
+	for _, op := range ops {
+		if op.Replaced {
+			c.unpublishLocked(op.ID, op.Prev)
+		}
+		c.publishLocked(op.ID, op.Node)
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, op := range ops {
+		if op.Replaced {
+			errs = append(errs, c.graph.Delete(op.Prev))
+		}
+	}
+	c.wrote(len(ops))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("collection %q: graph out of step with the store (fixed at the next open): %w", c.name, err)
+	}
+	return nil
+}
+
+// dropNodes removes from the graph the nodes an unfinished upsert inserted.
+func (c *Collection) dropNodes(ops []storage.Op) {
+	for _, op := range ops {
+		if err := c.graph.Delete(op.Node); err != nil {
+			c.log.Error("cannot undo graph insert", "node", op.Node, "err", err)
+		}
+	}
+}
+
+// wrote counts n writes toward the next graph snapshot.
+func (c *Collection) wrote(n int) {
+	c.mu.Lock()
+	c.mu.unsaved += n
+	due := c.mu.unsaved >= c.opts.SnapshotEvery
+	c.mu.Unlock()
+	if due {
+		select {
+		case c.saveReq <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// prepare validates points and encodes their payloads and index terms.
+func (c *Collection) prepare(points []Point) ([]prepared, error) {
+	last := make(map[storage.ID]int, len(points))
+	for i, p := range points {
+		last[p.ID] = i
+	}
+	out := make([]prepared, 0, len(last))
+	for i, p := range points {
+		if last[p.ID] != i {
+			continue
+		}
+		if err := c.checkVector(p.Vector); err != nil {
+			return nil, fmt.Errorf("%w: point %s: %w", ErrBadRequest, p.ID, err)
+		}
+		payload := p.Payload
+		if payload == nil {
+			payload = map[string]any{}
+		}
+		raw, err := json.Marshal(payload)
+		if err != nil {
+			return nil, fmt.Errorf("%w: point %s: payload: %w", ErrBadRequest, p.ID, err)
+		}
+		if len(raw) > c.opts.MaxPayloadBytes {
+			return nil, fmt.Errorf("%w: point %s: payload of %d bytes exceeds %d", ErrBadRequest, p.ID, len(raw), c.opts.MaxPayloadBytes)
+		}
+		out = append(out, prepared{
+			id:      p.ID,
+			vector:  p.Vector,
+			payload: raw,
+			terms:   termsOf(c.cfg.PayloadIndexes, payload),
+		})
+	}
+	return out, nil
+}
+
+// checkVector rejects vectors of the wrong size, with NaN or infinite
+// components, or (for cosine) of zero length.
+func (c *Collection) checkVector(v []float32) error {
+	if len(v) != c.cfg.VectorSize {
+		return fmt.Errorf("vector of size %d, collection %q wants %d", len(v), c.name, c.cfg.VectorSize)
+	}
+	var norm float64
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return fmt.Errorf("vector component %d is %v", i, x)
+		}
+		norm += float64(x) * float64(x)
+	}
+	if c.cfg.Distance == Cosine && norm == 0 {
+		return errors.New("zero vector has no cosine direction")
+	}
+	return nil
+}
+
+// termsOf returns the payload-index terms of a payload: one per distinct
+// value of each indexed key (strings for keyword indexes, numbers for
+// numeric ones).
+func termsOf(indexes map[string]FieldType, payload map[string]any) []storage.Term {
+	var terms []storage.Term
+	fields := make([]string, 0, len(indexes))
+	for f := range indexes {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, field := range fields {
+		seen := map[any]bool{}
+		for _, v := range filter.Values(payload, field) {
+			switch indexes[field] {
+			case Keyword:
+				if s, ok := v.(string); ok && !seen[s] {
+					seen[s] = true
+					terms = append(terms, storage.Term{Field: field, Kind: storage.TermKeyword, Keyword: s})
+				}
+			case Integer, Float:
+				if x, ok := filter.Number(v); ok && !math.IsNaN(x) && !seen[x] {
+					seen[x] = true
+					terms = append(terms, storage.Term{Field: field, Kind: storage.TermNumber, Number: x})
+				}
+			}
+		}
+	}
+	return terms
+}
+
+// Delete removes the points with these ids and returns how many existed.
+// It returns after the deletes are durable.
+func (c *Collection) Delete(ctx context.Context, ids []storage.ID) (int, error) {
+	unlock := c.lockIDs(ids)
+	defer unlock()
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+	var ops []storage.Op
+	seen := map[storage.ID]bool{}
+	c.mu.Lock()
+	if c.mu.closed {
+		c.mu.Unlock()
+		return 0, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	for _, id := range ids {
+		node, ok := c.mu.ids[id]
+		if !ok || seen[id] {
+			continue
+		}
+		seen[id] = true
+		c.mu.seq++
+		ops = append(ops, storage.Op{Seq: c.mu.seq, Kind: storage.OpDelete, ID: id, Node: node})
+	}
+	c.mu.Unlock()
+	if len(ops) == 0 {
+		return 0, nil
+	}
+	if err := c.store.Write(ctx, ops); err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	for _, op := range ops {
+		c.unpublishLocked(op.ID, op.Node)
+	}
+	c.mu.Unlock()
+	var errs []error
+	for _, op := range ops {
+		errs = append(errs, c.graph.Delete(op.Node))
+	}
+	c.wrote(len(ops))
+	if err := errors.Join(errs...); err != nil {
+		return len(ops), fmt.Errorf("collection %q: graph out of step with the store (fixed at the next open): %w", c.name, err)
+	}
+	return len(ops), nil
+}
+
+// DeleteByFilter removes the points that match f (nil matches all) and
+// returns how many it removed. Points written while it runs may or may not
+// be removed.
+func (c *Collection) DeleteByFilter(ctx context.Context, f *filter.Filter) (int, error) {
+	set, err := c.match(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	ids := c.idsOf(set)
+	total := 0
+	for len(ids) > 0 {
+		n := min(len(ids), 1024)
+		deleted, err := c.Delete(ctx, ids[:n])
+		total += deleted
+		if err != nil {
+			return total, err
+		}
+		ids = ids[n:]
+	}
+	return total, nil
+}
