@@ -156,4 +156,3 @@ func (c *Collection) Count(ctx context.Context, f *filter.Filter) (int, error) {
 	}
 	return set.count(), nil
 }
-
