@@ -3,6 +3,7 @@ package encoder
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/viterin/vek/vek32"
 )
@@ -107,4 +108,41 @@ func dotRowGo(dst, a, b []float32, k int) {
 	for j := range dst {
 		dst[j] = vek32.Dot(a, b[j*k:(j+1)*k])
 	}
+}
+
+// MatmulGFLOPS times the blocked matrix multiply on an m×k by k×n product
+// (a Linear layer over m tokens) with threads goroutines for at least d and
+// returns the rate reached in GFLOP/s, counting 2·m·k·n flops a product.
+func MatmulGFLOPS(m, k, n, threads int, d time.Duration) float64 {
+	a, b, bias, c := benchMatrices(m, k, n)
+	matmulT(c, a, b, bias, m, k, n, threads)
+	return timeFlops(m, k, n, d, func() { matmulT(c, a, b, bias, m, k, n, threads) })
+}
+
+// VekMatMulGFLOPS is MatmulGFLOPS for vek32.MatMul_Into, vek's own
+// single-threaded matrix multiply, as the baseline.
+func VekMatMulGFLOPS(m, k, n int, d time.Duration) float64 {
+	a, b, _, c := benchMatrices(m, k, n)
+	return timeFlops(m, k, n, d, func() { vek32.MatMul_Into(c, a, b, k) })
+}
+
+func benchMatrices(m, k, n int) (a, b, bias, c []float32) {
+	a, b, bias, c = make([]float32, m*k), make([]float32, n*k), make([]float32, n), make([]float32, m*n)
+	for i := range a {
+		a[i] = float32(i%13) / 13
+	}
+	for i := range b {
+		b[i] = float32(i%7) / 7
+	}
+	return a, b, bias, c
+}
+
+func timeFlops(m, k, n int, d time.Duration, f func()) float64 {
+	start := time.Now()
+	runs := 0
+	for runs == 0 || time.Since(start) < d {
+		f()
+		runs++
+	}
+	return 2 * float64(m) * float64(k) * float64(n) * float64(runs) / time.Since(start).Seconds() / 1e9
 }
