@@ -78,11 +78,11 @@ func attendHead(ctx, qkv []float32, off, L, col, dh, hidden int, h *headScratch)
 			vt[d*L+i] = x
 		}
 	}
-	matmulT(s, q, k, nil, L, dh, L, 1)
+	matmulT(s, q, k, nil, L, dh, L, 1, actNone)
 	for i := 0; i < L; i++ {
 		softmaxScaled(s[i*L:(i+1)*L], scale)
 	}
-	matmulT(o, s, vt, nil, L, L, dh, 1)
+	matmulT(o, s, vt, nil, L, L, dh, 1, actNone)
 	for i := 0; i < L; i++ {
 		copy(ctx[(off+i)*hidden+col:(off+i)*hidden+col+dh], o[i*dh:(i+1)*dh])
 	}
@@ -96,7 +96,7 @@ func softmaxScaled(x []float32, scale float32) {
 	}
 	var sum float32
 	for i, v := range x {
-		e := float32(math.Exp(float64((v - m) * scale)))
+		e := exp32((v - m) * scale)
 		x[i] = e
 		sum += e
 	}

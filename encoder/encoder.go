@@ -225,14 +225,13 @@ func (e *Encoder) forward(ctx context.Context, sc *forwardScratch, idx []int, st
 			return err
 		}
 		l := &e.m.layers[li]
-		matmulT(sc.qkv, sc.x, l.qkvW, l.qkvB, T, H, 3*H, e.threads)
+		matmulT(sc.qkv, sc.x, l.qkvW, l.qkvB, T, H, 3*H, e.threads, actNone)
 		attention(sc.ctx, sc.qkv, sc.lens, H, cfg.NumHeads, e.threads, sc.heads)
-		matmulT(sc.tmp, sc.ctx, l.outW, l.outB, T, H, H, e.threads)
-		addLayerNorm(sc.x, sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps)
-		matmulT(sc.inter, sc.x, l.upW, l.upB, T, H, I, e.threads)
-		gelu(sc.inter)
-		matmulT(sc.tmp, sc.inter, l.downW, l.downB, T, I, H, e.threads)
-		addLayerNorm(sc.x, sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps)
+		matmulT(sc.tmp, sc.ctx, l.outW, l.outB, T, H, H, e.threads, actNone)
+		addLayerNorm(sc.x, sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps, e.threads)
+		matmulT(sc.inter, sc.x, l.upW, l.upB, T, H, I, e.threads, actGELU)
+		matmulT(sc.tmp, sc.inter, l.downW, l.downB, T, I, H, e.threads, actNone)
+		addLayerNorm(sc.x, sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps, e.threads)
 	}
 	t = 0
 	for k, i := range idx {

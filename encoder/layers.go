@@ -1,6 +1,29 @@
 package encoder
 
-import "math"
+import (
+	"math"
+	"sync"
+)
+
+// parallelRows calls fn over [0, rows) split into up to threads contiguous
+// ranges, on goroutines when there are at least minRows rows a thread.
+func parallelRows(rows, threads, minRows int, fn func(lo, hi int)) {
+	threads = max(1, min(threads, rows/minRows))
+	if threads == 1 {
+		fn(0, rows)
+		return
+	}
+	var wg sync.WaitGroup
+	wg.Add(threads)
+	for w := 0; w < threads; w++ {
+		lo, hi := rows*w/threads, rows*(w+1)/threads
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
 
 // layerNorm normalises each row of x (rows of len(g) floats) in place:
 // (x−mean)/√(var+eps)·g + b.
@@ -26,17 +49,22 @@ func layerNorm(x, g, b []float32, eps float64) {
 	}
 }
 
-// addLayerNorm sets x = LayerNorm(x + y), the residual connection.
-func addLayerNorm(x, y, g, b []float32, eps float64) {
-	for i := range x {
-		x[i] += y[i]
-	}
-	layerNorm(x, g, b, eps)
+// addLayerNorm sets x = LayerNorm(x + y), the residual connection, over
+// rows of len(g) floats shared among threads goroutines.
+func addLayerNorm(x, y, g, b []float32, eps float64, threads int) {
+	n := len(g)
+	parallelRows(len(x)/n, threads, 64, func(lo, hi int) {
+		xs, ys := x[lo*n:hi*n], y[lo*n:hi*n]
+		for i := range xs {
+			xs[i] += ys[i]
+		}
+		layerNorm(xs, g, b, eps)
+	})
 }
 
 // gelu applies the exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)), in place.
 func gelu(x []float32) {
 	for i, v := range x {
-		x[i] = float32(0.5 * float64(v) * (1 + math.Erf(float64(v)*math.Sqrt2/2)))
+		x[i] = 0.5 * v * (1 + erf32(v*0.70710678118654752))
 	}
 }

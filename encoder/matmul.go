@@ -16,10 +16,20 @@ const (
 	tileN = 96
 )
 
-// matmulT computes c = a·bᵀ + bias: c[i*n+j] = Σ_p a[i*k+p]·b[j*k+p] + bias[j]
-// for a of m×k, b of n×k (PyTorch's Linear weight layout) and c of m×n.
-// bias may be nil. The tiles of c are shared among up to threads goroutines.
-func matmulT(c, a, b, bias []float32, m, k, n, threads int) {
+// activation is applied to each tile of a matmul's output while it is in
+// cache.
+type activation int
+
+const (
+	actNone activation = iota
+	actGELU
+)
+
+// matmulT computes c = act(a·bᵀ + bias): c[i*n+j] = act(Σ_p a[i*k+p]·b[j*k+p]
+// + bias[j]) for a of m×k, b of n×k (PyTorch's Linear weight layout) and c
+// of m×n. bias may be nil. The tiles of c are shared among up to threads
+// goroutines.
+func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -35,7 +45,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int) {
 	// 2·m·n·k flops per call; below ~1 MFLOP a goroutine costs more than it saves.
 	if threads <= 1 || 2*m*n*k < 1<<20 {
 		for t := 0; t < tiles; t++ {
-			matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn)
+			matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn, act)
 		}
 		return
 	}
@@ -50,7 +60,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int) {
 				if t >= tiles {
 					return
 				}
-				matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn)
+				matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn, act)
 			}
 		}()
 	}
@@ -60,7 +70,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int) {
 // matmulTile computes the tile (ti, tj) of c = a·bᵀ + bias: the 4×3
 // micro-kernel over the first k&^7 products of each 4-row, 3-column block,
 // then the remaining products, rows and columns in plain Go on vek.
-func matmulTile(c, a, b, bias []float32, m, k, n, ti, tj int) {
+func matmulTile(c, a, b, bias []float32, m, k, n, ti, tj int, act activation) {
 	i0, j0 := ti*tileM, tj*tileN
 	i1, j1 := min(i0+tileM, m), min(j0+tileN, n)
 	i := i0
@@ -87,9 +97,13 @@ func matmulTile(c, a, b, bias []float32, m, k, n, ti, tj int) {
 	for ; i < i1; i++ {
 		dotRowGo(c[i*n+j0:i*n+j1], a[i*k:(i+1)*k], b[j0*k:j1*k], k)
 	}
-	if bias != nil {
-		for i := i0; i < i1; i++ {
-			vek32.Add_Inplace(c[i*n+j0:i*n+j1], bias[j0:j1])
+	for i := i0; i < i1; i++ {
+		cr := c[i*n+j0 : i*n+j1]
+		if bias != nil {
+			vek32.Add_Inplace(cr, bias[j0:j1])
+		}
+		if act == actGELU {
+			gelu(cr)
 		}
 	}
 }
@@ -115,8 +129,8 @@ func dotRowGo(dst, a, b []float32, k int) {
 // returns the rate reached in GFLOP/s, counting 2·m·k·n flops a product.
 func MatmulGFLOPS(m, k, n, threads int, d time.Duration) float64 {
 	a, b, bias, c := benchMatrices(m, k, n)
-	matmulT(c, a, b, bias, m, k, n, threads)
-	return timeFlops(m, k, n, d, func() { matmulT(c, a, b, bias, m, k, n, threads) })
+	matmulT(c, a, b, bias, m, k, n, threads, actNone)
+	return timeFlops(m, k, n, d, func() { matmulT(c, a, b, bias, m, k, n, threads, actNone) })
 }
 
 // VekMatMulGFLOPS is MatmulGFLOPS for vek32.MatMul_Into, vek's own

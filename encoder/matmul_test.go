@@ -50,7 +50,7 @@ func TestMatmulT(t *testing.T) {
 				want := naiveMatmulT(a, b, bias, m, k, n)
 				for _, threads := range []int{1, 2, 3} {
 					got := make([]float32, m*n)
-					matmulT(got, a, b, bias, m, k, n, threads)
+					matmulT(got, a, b, bias, m, k, n, threads, actNone)
 					tol := 1e-5 * 4 * math.Sqrt(float64(k))
 					for i := range got {
 						if d := math.Abs(float64(got[i] - want[i])); d > tol {
@@ -78,7 +78,7 @@ func BenchmarkMatmulT(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				matmulT(c, a, w, bias, s.m, s.k, s.n, s.threads)
+				matmulT(c, a, w, bias, s.m, s.k, s.n, s.threads, actNone)
 			}
 			b.ReportMetric(2*float64(s.m*s.k*s.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
