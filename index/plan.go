@@ -67,6 +67,10 @@ func (b bitset) andNot(o bitset) {
 	}
 }
 
+// clone returns a copy of b; never nil, because nil means "every node"
+// to the planner.
+func (b bitset) clone() bitset { return append(make(bitset, 0, len(b)), b...) }
+
 // each calls fn for every member in increasing order.
 func (b bitset) each(fn func(n uint32)) {
 	for i, w := range b {
@@ -84,7 +88,7 @@ func (b bitset) each(fn func(n uint32)) {
 func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error) {
 	c.mu.RLock()
 	closed := c.mu.closed
-	live := append(bitset(nil), c.mu.live...)
+	live := c.mu.live.clone()
 	c.mu.RUnlock()
 	if closed {
 		return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
@@ -104,7 +108,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 	if exact {
 		return cand, nil
 	}
-	var out bitset
+	out := bitset{}
 	var ferr error
 	cand.each(func(node uint32) {
 		if ferr != nil {
@@ -153,7 +157,7 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 	exact := true
 	intersect := func(s bitset) {
 		if acc == nil {
-			acc = append(bitset(nil), s...)
+			acc = s.clone()
 		} else {
 			acc.and(s)
 		}
@@ -205,7 +209,7 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 			union.or(s)
 		}
 		if usable {
-			rest := append(bitset(nil), live...)
+			rest := live.clone()
 			rest.andNot(union)
 			intersect(rest)
 		} else {

@@ -123,7 +123,7 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 	var page ScrollPage
 	var ids []storage.ID
 	err := c.store.ScanIDs(ctx, from, func(id storage.ID, node uint32) (bool, error) {
-		if set != nil && !set.has(node) {
+		if req.Filter != nil && !set.has(node) {
 			return true, nil
 		}
 		if len(ids) == limit {

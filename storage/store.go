@@ -76,7 +76,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
-	popts := &pebble.Options{FS: opts.FS, Cache: cache, FormatMajorVersion: pebble.FormatNewest}
+	popts := &pebble.Options{FS: opts.FS, Cache: cache, FormatMajorVersion: pebble.FormatNewest,
+		Logger: pebbleLogger{opts.Logger}}
 	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
@@ -239,4 +240,23 @@ func decodeRecord(v []byte) (uint32, []byte, error) {
 		return 0, nil, fmt.Errorf("%w: short collection record", ErrCorrupt)
 	}
 	return binary.BigEndian.Uint32(v), bytes.Clone(v[4:]), nil
+}
+
+// pebbleLogger sends Pebble's messages to slog: Infof at Debug level,
+// Errorf at Error; Fatalf logs and panics, as Pebble expects it not to
+// return.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (l pebbleLogger) Infof(format string, args ...any) {
+	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	msg := "pebble: " + fmt.Sprintf(format, args...)
+	l.log.Error(msg)
+	panic(msg)
 }
