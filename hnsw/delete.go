@@ -127,42 +127,61 @@ func linksAny(links []uint32, set bitset) bool {
 	return false
 }
 
-// repairList rebuilds node's list on level from its surviving neighbours and
-// the neighbours of its deleted ones, through the heuristic.
+// repairList reconnects node's list on level after some of its neighbours
+// were deleted: the surviving links stay, and the freed slots go to the
+// deleted neighbours' own neighbours, first those the heuristic admits
+// beside the survivors, then the closest others, so the list keeps its
+// degree.
 func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
 	g.lock(node)
 	defer g.unlock(node)
 	base := g.vectorOf(node)
 	s.visited.reset(g.capacity)
 	s.visited.visit(node)
-	cands := s.sorted[:0]
-	consider := func(x uint32) {
-		if dead.has(x) || s.visited.visit(x) || atomic.LoadUint32(&g.state[x]) == nodeFree {
-			return
-		}
-		cands = append(cands, candidate{g.dist(base, g.vectorOf(x)), x})
-	}
 	links := g.linksOf(node, level)
 	n := int(atomic.LoadUint32(&links[0]))
+	sel := s.shrink[:0]
 	for i := 1; i <= n; i++ {
 		x := atomic.LoadUint32(&links[i])
-		if !dead.has(x) {
-			consider(x)
-			continue
+		if !dead.has(x) && !s.visited.visit(x) && atomic.LoadUint32(&g.state[x]) != nodeFree {
+			sel = append(sel, candidate{g.dist(base, g.vectorOf(x)), x})
 		}
-		if int(g.levels[x]) < level {
+	}
+	extra := s.sorted[:0]
+	for i := 1; i <= n; i++ {
+		x := atomic.LoadUint32(&links[i])
+		if !dead.has(x) || int(g.levels[x]) < level {
 			continue
 		}
 		xl := g.linksOf(x, level)
 		xn := int(atomic.LoadUint32(&xl[0]))
 		for j := 1; j <= xn; j++ {
-			consider(atomic.LoadUint32(&xl[j]))
+			y := atomic.LoadUint32(&xl[j])
+			if !dead.has(y) && !s.visited.visit(y) && atomic.LoadUint32(&g.state[y]) != nodeFree {
+				extra = append(extra, candidate{g.dist(base, g.vectorOf(y)), y})
+			}
 		}
 	}
-	sortCandidates(cands)
-	s.sorted = cands
-	sel := g.selectNeighbors(s.shrink[:0], cands, g.maxLinks(level))
-	sel = g.keepOrphans(sel, cands, links, level)
+	sortCandidates(extra)
+	s.sorted = extra
+	limit := g.maxLinks(level)
+	for _, c := range extra {
+		if len(sel) >= limit {
+			break
+		}
+		if g.diverse(c, sel) {
+			sel = append(sel, c)
+		}
+	}
+	for _, c := range extra {
+		if len(sel) >= min(n, limit) {
+			break
+		}
+		if !containsNode(sel, c.node) {
+			sel = append(sel, c)
+		}
+	}
+	sel = g.keepOrphans(sel, extra, links, level)
 	s.shrink = sel
 	g.writeList(links, level, sel)
 }

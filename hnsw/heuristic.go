@@ -17,19 +17,22 @@ func (g *Graph) selectNeighbors(dst, cands []candidate, m int) []candidate {
 		if len(dst)-start >= m {
 			break
 		}
-		v := g.vectorOf(c.node)
-		keep := true
-		for _, r := range dst[start:] {
-			if g.dist(v, g.vectorOf(r.node)) < c.dist {
-				keep = false
-				break
-			}
-		}
-		if keep {
+		if g.diverse(c, dst[start:]) {
 			dst = append(dst, c)
 		}
 	}
 	return dst
+}
+
+// diverse reports whether c is closer to the base than to every node of sel.
+func (g *Graph) diverse(c candidate, sel []candidate) bool {
+	v := g.vectorOf(c.node)
+	for _, r := range sel {
+		if g.dist(v, g.vectorOf(r.node)) < c.dist {
+			return false
+		}
+	}
+	return true
 }
 
 // sortCandidates orders by distance, then node id for determinism.

@@ -1,0 +1,250 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/internal/progress"
+)
+
+// ANNConfig describes one ANN benchmark: build an index over base.fvecs, then
+// sweep ef over query.fvecs, scoring against groundtruth.ivecs.
+type ANNConfig struct {
+	// Dir holds base.fvecs, query.fvecs and groundtruth.ivecs.
+	Dir string
+	// M and EfConstruction configure the graph; zero means hnsw's defaults.
+	M, EfConstruction int
+	// Efs is the sweep; default 10, 20, 40, 80, 120, 200, 400.
+	Efs []int
+	// Threads builds and runs the all-core pass; default GOMAXPROCS.
+	Threads int
+	// Metric of the data; default cosine.
+	Metric hnsw.Metric
+	// K is the recall depth; default 10.
+	K int
+	// Limit, when positive, keeps only the first Limit base vectors and
+	// recomputes the ground truth exactly by inner product (for profiling on
+	// a subset of angular data).
+	Limit int
+	// Progress receives progress and the result table; nil means none.
+	Progress io.Writer
+}
+
+// ANNRun is one point of the ef sweep.
+type ANNRun struct {
+	Ef          int     `json:"ef"`
+	RecallAt10  float64 `json:"recall_at_10"`
+	QPSSingle   float64 `json:"qps_single"`
+	QPSAllCores float64 `json:"qps_all_cores"`
+	P50Micros   float64 `json:"p50_us"`
+	P99Micros   float64 `json:"p99_us"`
+}
+
+// ANNResult is what RunANN measured; the JSON shape is shared with the peer
+// scripts under scripts/peers.
+type ANNResult struct {
+	Engine           string   `json:"engine"`
+	Vectors          int      `json:"vectors"`
+	Dim              int      `json:"dim"`
+	Queries          int      `json:"queries"`
+	M                int      `json:"m"`
+	EfConstruction   int      `json:"ef_construction"`
+	Threads          int      `json:"threads"`
+	BuildSeconds     float64  `json:"build_seconds"`
+	VectorsPerSecond float64  `json:"vectors_per_second"`
+	MemoryBytes      int64    `json:"memory_bytes"`
+	IndexBytes       int64    `json:"index_bytes"`
+	Runs             []ANNRun `json:"runs"`
+}
+
+func (c *ANNConfig) ensureDefaults() {
+	if len(c.Efs) == 0 {
+		c.Efs = []int{10, 20, 40, 80, 120, 200, 400}
+	}
+	if c.Threads <= 0 {
+		c.Threads = runtime.GOMAXPROCS(0)
+	}
+	if c.K <= 0 {
+		c.K = 10
+	}
+}
+
+// RunANN builds the index and runs the sweep.
+func RunANN(ctx context.Context, cfg ANNConfig) (*ANNResult, error) {
+	cfg.ensureDefaults()
+	base, dim, err := ReadFvecs(filepath.Join(cfg.Dir, "base.fvecs"))
+	if err != nil {
+		return nil, err
+	}
+	queries, qdim, err := ReadFvecs(filepath.Join(cfg.Dir, "query.fvecs"))
+	if err != nil {
+		return nil, err
+	}
+	truth, err := ReadIvecs(filepath.Join(cfg.Dir, "groundtruth.ivecs"))
+	if err != nil {
+		return nil, err
+	}
+	nq := len(queries) / qdim
+	if cfg.Limit > 0 && cfg.Limit < len(base)/dim {
+		if cfg.Metric == hnsw.L2 {
+			return nil, fmt.Errorf("ann bench: a limit recomputes ground truth by inner product, which does not fit l2")
+		}
+		base = base[:cfg.Limit*dim]
+		if truth, err = ExactTopK(ctx, base, queries, dim, GroundTruthConfig{K: cfg.K}); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case qdim != dim:
+		return nil, fmt.Errorf("ann bench: queries have dimension %d, base %d", qdim, dim)
+	case len(truth) != nq:
+		return nil, fmt.Errorf("ann bench: %d ground-truth rows for %d queries", len(truth), nq)
+	case len(truth) > 0 && len(truth[0]) < cfg.K:
+		return nil, fmt.Errorf("ann bench: ground truth has depth %d, want ≥ %d", len(truth[0]), cfg.K)
+	}
+	g, res, err := buildANN(ctx, cfg, base, dim)
+	if err != nil {
+		return nil, err
+	}
+	res.Queries = nq
+	for _, ef := range cfg.Efs {
+		run, err := sweepPoint(ctx, cfg, g, queries, dim, truth, ef)
+		if err != nil {
+			return nil, err
+		}
+		res.Runs = append(res.Runs, run)
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "ef=%-4d recall@%d=%.4f qps(1 thread)=%.0f qps(%d threads)=%.0f p50=%.0fµs p99=%.0fµs\n",
+				ef, cfg.K, run.RecallAt10, run.QPSSingle, cfg.Threads, run.QPSAllCores, run.P50Micros, run.P99Micros)
+		}
+	}
+	runtime.KeepAlive(g)
+	return res, nil
+}
+
+// buildANN inserts base with cfg.Threads goroutines and measures time and
+// the resident memory the index added.
+func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hnsw.Graph, *ANNResult, error) {
+	n := len(base) / dim
+	g, err := hnsw.New(dim, hnsw.Options{M: cfg.M, EfConstruction: cfg.EfConstruction, Metric: cfg.Metric})
+	if err != nil {
+		return nil, nil, err
+	}
+	runtime.GC()
+	rssBefore := residentBytes()
+	start := time.Now()
+	g.Reserve(n)
+	bar := progress.Start(cfg.Progress, "build", "vectors", int64(n))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, cfg.Threads)
+	for w := range cfg.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				if err := g.InsertAt(uint32(i), base[i*dim:(i+1)*dim]); err != nil {
+					errs[w] = fmt.Errorf("ann bench: insert row %d: %w", i, err)
+					return
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	bar.Finish()
+	elapsed := time.Since(start)
+	for _, err := range append(errs, ctx.Err()) {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	runtime.GC()
+	opts := g.Options()
+	res := &ANNResult{
+		Engine: "quiver", Vectors: n, Dim: dim, M: opts.M, EfConstruction: opts.EfConstruction,
+		Threads: cfg.Threads, BuildSeconds: elapsed.Seconds(), VectorsPerSecond: float64(n) / elapsed.Seconds(),
+		MemoryBytes: residentBytes() - rssBefore, IndexBytes: g.MemoryBytes(),
+	}
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "built %d vectors in %.1fs (%.0f vectors/s, %d threads); index RSS %.1f MB, heap estimate %.1f MB\n",
+			n, res.BuildSeconds, res.VectorsPerSecond, cfg.Threads, float64(res.MemoryBytes)/1e6, float64(res.IndexBytes)/1e6)
+	}
+	return g, res, nil
+}
+
+// sweepPoint measures recall and one-at-a-time QPS on one goroutine, then
+// throughput with cfg.Threads goroutines, at one ef.
+func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []float32, dim int, truth [][]int32, ef int) (ANNRun, error) {
+	nq := len(queries) / dim
+	opts := hnsw.SearchOptions{Ef: ef}
+	hits := 0
+	lat := make([]time.Duration, nq)
+	dst := make([]hnsw.Result, 0, cfg.K)
+	start := time.Now()
+	for i := range nq {
+		t0 := time.Now()
+		var err error
+		dst, err = g.SearchInto(ctx, dst[:0], queries[i*dim:(i+1)*dim], cfg.K, opts)
+		lat[i] = time.Since(t0)
+		if err != nil {
+			return ANNRun{}, fmt.Errorf("ann bench: query %d: %w", i, err)
+		}
+		hits += overlap(dst, truth[i][:cfg.K])
+	}
+	single := time.Since(start)
+
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start = time.Now()
+	for range cfg.Threads {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out := make([]hnsw.Result, 0, cfg.K)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= nq {
+					return
+				}
+				out, _ = g.SearchInto(ctx, out[:0], queries[i*dim:(i+1)*dim], cfg.K, opts)
+			}
+		}()
+	}
+	wg.Wait()
+	all := time.Since(start)
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	return ANNRun{
+		Ef:          ef,
+		RecallAt10:  float64(hits) / float64(nq*cfg.K),
+		QPSSingle:   float64(nq) / single.Seconds(),
+		QPSAllCores: float64(nq) / all.Seconds(),
+		P50Micros:   float64(lat[nq/2].Microseconds()),
+		P99Micros:   float64(lat[nq*99/100].Microseconds()),
+	}, ctx.Err()
+}
+
+func overlap(got []hnsw.Result, want []int32) int {
+	n := 0
+	for _, r := range got {
+		for _, w := range want {
+			if int32(r.Node) == w {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+
+	"github.com/quiver-db/quiver/bench"
+	"github.com/quiver-db/quiver/hnsw"
+)
+
+func init() {
+	registerBench("ann", "recall@10 and queries/s of the HNSW index on .fvecs/.ivecs data", runBenchANN)
+}
+
+func runBenchANN(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench ann", flag.ContinueOnError)
+	cfg := bench.ANNConfig{Progress: os.Stderr}
+	fs.StringVar(&cfg.Dir, "data", "", "directory with base.fvecs, query.fvecs, groundtruth.ivecs (required)")
+	fs.IntVar(&cfg.M, "m", hnsw.DefaultM, "links per node on upper layers (2·M on layer 0)")
+	fs.IntVar(&cfg.EfConstruction, "ef-construction", hnsw.DefaultEfConstruction, "candidate list size while building")
+	efs := fs.String("ef", "10,20,40,80,120,200,400", "comma-separated ef values to sweep")
+	fs.IntVar(&cfg.Threads, "threads", 0, "threads for the build and the all-core pass (default all cores)")
+	metric := fs.String("metric", "cosine", "cosine, dot or l2")
+	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.IntVar(&cfg.Limit, "limit", 0, "use only the first N base vectors (ground truth is then recomputed exactly)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Dir == "" {
+		return fmt.Errorf("bench ann: --data is required")
+	}
+	var err error
+	if cfg.Metric, err = hnsw.ParseMetric(*metric); err != nil {
+		return fmt.Errorf("bench ann: --metric: %w", err)
+	}
+	for _, f := range strings.Split(*efs, ",") {
+		ef, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || ef < 1 {
+			return fmt.Errorf("bench ann: --ef: bad value %q", f)
+		}
+		cfg.Efs = append(cfg.Efs, ef)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench ann: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench ann: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := bench.RunANN(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("quiver HNSW on %s: %d vectors, dim %d, M=%d efConstruction=%d\n", cfg.Dir, res.Vectors, res.Dim, res.M, res.EfConstruction)
+	fmt.Printf("build %.1fs (%.0f vectors/s, %d threads), index memory %.1f MB RSS (%.1f MB heap estimate)\n",
+		res.BuildSeconds, res.VectorsPerSecond, res.Threads, float64(res.MemoryBytes)/1e6, float64(res.IndexBytes)/1e6)
+	fmt.Printf("%6s %10s %14s %14s %9s %9s\n", "ef", "recall@10", "qps 1 thread", fmt.Sprintf("qps %d thr", res.Threads), "p50 µs", "p99 µs")
+	for _, r := range res.Runs {
+		fmt.Printf("%6d %10.4f %14.0f %14.0f %9.0f %9.0f\n", r.Ef, r.RecallAt10, r.QPSSingle, r.QPSAllCores, r.P50Micros, r.P99Micros)
+	}
+	if *jsonPath != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench ann: write %s: %w", *jsonPath, err)
+		}
+	}
+	return nil
+}
