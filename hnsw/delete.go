@@ -144,7 +144,7 @@ func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
 	for i := 1; i <= n; i++ {
 		x := atomic.LoadUint32(&links[i])
 		if !dead.has(x) && !s.visited.visit(x) && atomic.LoadUint32(&g.state[x]) != nodeFree {
-			sel = append(sel, candidate{g.dist(base, g.vectorOf(x)), x})
+			sel = append(sel, candidate{g.distance(base, g.vectorOf(x)), x})
 		}
 	}
 	extra := s.sorted[:0]
@@ -158,7 +158,7 @@ func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
 		for j := 1; j <= xn; j++ {
 			y := atomic.LoadUint32(&xl[j])
 			if !dead.has(y) && !s.visited.visit(y) && atomic.LoadUint32(&g.state[y]) != nodeFree {
-				extra = append(extra, candidate{g.dist(base, g.vectorOf(y)), y})
+				extra = append(extra, candidate{g.distance(base, g.vectorOf(y)), y})
 			}
 		}
 	}

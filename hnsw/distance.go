@@ -7,20 +7,19 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// distFunc returns a distance where lower means closer. Its meaning per
-// metric: 1 − dot for Cosine (vectors are unit length), −dot for Dot and the
-// Euclidean distance for L2 (monotone in the squared distance, so rankings and
-// the neighbour heuristic are the same).
-type distFunc func(a, b []float32) float32
-
-func distanceFor(m Metric) distFunc {
+// distance returns a distance where lower means closer: 1 − dot for Cosine
+// (vectors are unit length), −dot for Dot and the Euclidean distance for L2
+// (monotone in the squared distance, so rankings and the neighbour heuristic
+// are the same). A switch rather than a function value keeps the call to the
+// SIMD kernel direct on the hot path.
+func distance(m Metric, a, b []float32) float32 {
 	switch m {
 	case Cosine:
-		return func(a, b []float32) float32 { return 1 - vek32.Dot(a, b) }
+		return 1 - vek32.Dot(a, b)
 	case Dot:
-		return func(a, b []float32) float32 { return -vek32.Dot(a, b) }
+		return -vek32.Dot(a, b)
 	default:
-		return vek32.Distance
+		return vek32.Distance(a, b)
 	}
 }
 

@@ -35,9 +35,9 @@ func TestKernelsMatchPlainGo(t *testing.T) {
 			a[i], b[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
 		}
 		tol := 1e-5 * math.Sqrt(float64(n)) * 4
-		require.InDelta(t, 1-plainDot(a, b), float64(distanceFor(Cosine)(a, b)), tol, "cosine n=%d", n)
-		require.InDelta(t, -plainDot(a, b), float64(distanceFor(Dot)(a, b)), tol, "dot n=%d", n)
-		require.InDelta(t, plainL2(a, b), float64(distanceFor(L2)(a, b)), tol, "l2 n=%d", n)
+		require.InDelta(t, 1-plainDot(a, b), float64(distance(Cosine, a, b)), tol, "cosine n=%d", n)
+		require.InDelta(t, -plainDot(a, b), float64(distance(Dot, a, b)), tol, "dot n=%d", n)
+		require.InDelta(t, plainL2(a, b), float64(distance(L2, a, b)), tol, "l2 n=%d", n)
 	}
 }
 

@@ -142,8 +142,9 @@ func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
 		return fmt.Errorf("%w: level %d", ErrFormat, level)
 	}
 	g.levels[n] = uint8(level)
-	for i := range g.vectorOf(n) {
-		g.vectors[int(n)*g.dim+i] = math.Float32frombits(rd.u32())
+	vec := g.vectorOf(n)
+	for i := range vec {
+		vec[i] = math.Float32frombits(rd.u32())
 	}
 	if level > 0 {
 		g.upper[n] = make([]uint32, level*g.strideU)

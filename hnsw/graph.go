@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Node states, stored atomically in Graph.state.
@@ -27,17 +29,21 @@ const maxLevel = 32
 type Graph struct {
 	dim     int
 	opts    Options
-	dist    distFunc
-	stride0 int // layer-0 list: count, then up to 2·M links
-	strideU int // upper-layer list: count, then up to M links
+	metric  Metric // opts.Metric, read on the hot path
+	stride0 int    // layer-0 list: count, then up to 2·M links
+	strideU int    // upper-layer list: count, then up to M links
+	stride  int    // one node's record in the arena: layer-0 list, then vector
 
 	// mu is held for reading by every operation and for writing only to grow
 	// the arenas or free deleted slots.
 	mu sync.RWMutex
 	// The slices below are replaced only with mu held for writing. Elements
 	// of state and of the link lists are accessed atomically.
-	vectors  []float32  // capacity·dim
-	links0   []uint32   // capacity·stride0
+	// arena holds each node's layer-0 list followed by its vector (float32
+	// bits), so expanding a node finds its links next to the vector that
+	// was read when the node was scored, as hnswlib lays out its level 0.
+	arena    []uint32   // capacity·stride, from allocArena
+	mapping  *mapping   // the arena again, for the cleanup that unmaps it
 	upper    [][]uint32 // per node: level·strideU, nil for level 0
 	levels   []uint8
 	state    []uint32
@@ -78,13 +84,20 @@ func New(dim int, opts Options) (*Graph, error) {
 	g := &Graph{
 		dim:     dim,
 		opts:    opts,
-		dist:    distanceFor(opts.Metric),
+		metric:  opts.Metric,
 		stride0: 1 + 2*opts.M,
 		strideU: 1 + opts.M,
+		stride:  1 + 2*opts.M + dim,
 	}
 	g.alloc.rng = rand.New(rand.NewSource(opts.Seed))
+	g.mapping = &mapping{}
+	runtime.AddCleanup(g, func(m *mapping) { freeArena(m.arena) }, g.mapping)
 	return g, nil
 }
+
+// mapping holds the current arena so that it can be unmapped once the graph
+// is unreachable.
+type mapping struct{ arena []uint32 }
 
 // Options returns the graph's options with defaults filled in.
 func (g *Graph) Options() Options { return g.opts }
@@ -118,7 +131,7 @@ func (g *Graph) Vector(node uint32) ([]float32, error) {
 func (g *Graph) MemoryBytes() int64 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	n := int64(cap(g.vectors))*4 + int64(cap(g.links0))*4 + int64(cap(g.levels)) +
+	n := int64(cap(g.arena))*4 + int64(cap(g.levels)) +
 		int64(cap(g.state))*4 + int64(cap(g.indeg))*4 + int64(cap(g.upper))*24
 	for _, u := range g.upper {
 		n += int64(cap(u)) * 4
@@ -128,16 +141,16 @@ func (g *Graph) MemoryBytes() int64 {
 
 // vectorOf returns the arena slice of node; mu must be held.
 func (g *Graph) vectorOf(node uint32) []float32 {
-	off := int(node) * g.dim
-	return g.vectors[off : off+g.dim : off+g.dim]
+	off := int(node)*g.stride + g.stride0
+	return unsafe.Slice((*float32)(unsafe.Pointer(&g.arena[off])), g.dim)
 }
 
 // linksOf returns node's list on level: element 0 is the count. mu must be
 // held; elements must be accessed atomically.
 func (g *Graph) linksOf(node uint32, level int) []uint32 {
 	if level == 0 {
-		off := int(node) * g.stride0
-		return g.links0[off : off+g.stride0 : off+g.stride0]
+		off := int(node) * g.stride
+		return g.arena[off : off+g.stride0 : off+g.stride0]
 	}
 	off := (level - 1) * g.strideU
 	return g.upper[node][off : off+g.strideU : off+g.strideU]
@@ -150,6 +163,8 @@ func (g *Graph) maxLinks(level int) int {
 	}
 	return g.opts.M
 }
+
+func (g *Graph) distance(a, b []float32) float32 { return distance(g.metric, a, b) }
 
 func (g *Graph) lock(node uint32)   { g.locks[node%lockStripes].Lock() }
 func (g *Graph) unlock(node uint32) { g.locks[node%lockStripes].Unlock() }
@@ -241,10 +256,10 @@ func (g *Graph) ensureCapacity(node uint32) {
 
 // growLocked copies the arenas into larger ones; mu must be held for writing.
 func (g *Graph) growLocked(capacity int) {
-	vectors := make([]float32, capacity*g.dim)
-	copy(vectors, g.vectors)
-	links0 := make([]uint32, capacity*g.stride0)
-	copy(links0, g.links0)
+	arena := allocArena(capacity * g.stride)
+	copy(arena, g.arena)
+	freeArena(g.arena)
+	g.mapping.arena = arena
 	upper := make([][]uint32, capacity)
 	copy(upper, g.upper)
 	levels := make([]uint8, capacity)
@@ -253,7 +268,7 @@ func (g *Graph) growLocked(capacity int) {
 	copy(state, g.state)
 	indeg := make([]int32, capacity)
 	copy(indeg, g.indeg)
-	g.vectors, g.links0, g.upper, g.levels, g.state, g.indeg = vectors, links0, upper, levels, state, indeg
+	g.arena, g.upper, g.levels, g.state, g.indeg = arena, upper, levels, state, indeg
 	g.capacity = capacity
 }
 

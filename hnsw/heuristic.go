@@ -28,7 +28,7 @@ func (g *Graph) selectNeighbors(dst, cands []candidate, m int) []candidate {
 func (g *Graph) diverse(c candidate, sel []candidate) bool {
 	v := g.vectorOf(c.node)
 	for _, r := range sel {
-		if g.dist(v, g.vectorOf(r.node)) < c.dist {
+		if g.distance(v, g.vectorOf(r.node)) < c.dist {
 			return false
 		}
 	}

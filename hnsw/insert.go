@@ -87,7 +87,7 @@ func (g *Graph) insert(node uint32, level int, vec []float32) error {
 
 	s := g.getScratch()
 	defer g.putScratch(s)
-	cur := candidate{g.dist(q, g.vectorOf(ep)), ep}
+	cur := candidate{g.distance(q, g.vectorOf(ep)), ep}
 	for l := epLevel; l > level; l-- {
 		cur = g.greedy(q, cur, l)
 	}
@@ -162,7 +162,7 @@ func (g *Graph) addLink(s *scratch, from, to uint32, dist float32, level int) {
 		if atomic.LoadUint32(&g.state[nb]) != nodeLive {
 			continue
 		}
-		cands = append(cands, candidate{g.dist(base, g.vectorOf(nb)), nb})
+		cands = append(cands, candidate{g.distance(base, g.vectorOf(nb)), nb})
 	}
 	sortCandidates(cands)
 	s.sorted = cands

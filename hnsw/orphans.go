@@ -90,7 +90,7 @@ func (g *Graph) reattach(s *scratch, node uint32) {
 	for i := 1; i <= n; i++ {
 		y := atomic.LoadUint32(&links[i])
 		if atomic.LoadUint32(&g.state[y]) != nodeFree {
-			near = append(near, candidate{g.dist(v, g.vectorOf(y)), y})
+			near = append(near, candidate{g.distance(v, g.vectorOf(y)), y})
 		}
 	}
 	if len(near) == 0 {
@@ -118,7 +118,7 @@ func (g *Graph) forceLink(from, to uint32) bool {
 			return true
 		}
 		if atomic.LoadInt32(&g.indeg[x]) > 1 {
-			if d := g.dist(base, g.vectorOf(x)); d > worstDist {
+			if d := g.distance(base, g.vectorOf(x)); d > worstDist {
 				worst, worstDist = i, d
 			}
 		}
@@ -161,7 +161,7 @@ func (g *Graph) nearestTo(s *scratch, node uint32) []candidate {
 		return nil
 	}
 	v := g.vectorOf(node)
-	cur := candidate{g.dist(v, g.vectorOf(ep)), ep}
+	cur := candidate{g.distance(v, g.vectorOf(ep)), ep}
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(v, cur, l)
 	}

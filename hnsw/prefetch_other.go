@@ -2,4 +2,4 @@
 
 package hnsw
 
-func prefetch(*float32) {}
+func prefetch(*uint32) {}

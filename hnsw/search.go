@@ -44,7 +44,7 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	if !ok {
 		return dst, nil
 	}
-	cur := candidate{g.dist(q, g.vectorOf(ep)), ep}
+	cur := candidate{g.distance(q, g.vectorOf(ep)), ep}
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(q, cur, l)
 	}
@@ -72,7 +72,7 @@ func (g *Graph) greedy(q []float32, cur candidate, level int) candidate {
 		n := int(atomic.LoadUint32(&links[0]))
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&links[i])
-			if d := g.dist(q, g.vectorOf(nb)); d < cur.dist {
+			if d := g.distance(q, g.vectorOf(nb)); d < cur.dist {
 				cur = candidate{d, nb}
 				changed = true
 			}
@@ -106,17 +106,17 @@ func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep can
 		links := g.linksOf(c.node, level)
 		n := int(atomic.LoadUint32(&links[0]))
 		if n > 0 {
-			prefetch(&g.vectors[int(atomic.LoadUint32(&links[1]))*g.dim])
+			prefetch(&g.arena[int(atomic.LoadUint32(&links[1]))*g.stride+g.stride0])
 		}
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&links[i])
 			if i < n {
-				prefetch(&g.vectors[int(atomic.LoadUint32(&links[i+1]))*g.dim])
+				prefetch(&g.arena[int(atomic.LoadUint32(&links[i+1]))*g.stride+g.stride0])
 			}
 			if s.visited.visit(nb) {
 				continue
 			}
-			d := g.dist(q, g.vectorOf(nb))
+			d := g.distance(q, g.vectorOf(nb))
 			if len(s.results) < ef || d < s.results[0].dist {
 				s.candidates.push(candidate{d, nb})
 				if g.admit(nb, filter) {
