@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -138,7 +139,7 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 	if err != nil {
 		return nil, nil, err
 	}
-	runtime.GC()
+	debug.FreeOSMemory()
 	rssBefore := residentBytes()
 	start := time.Now()
 	g.Reserve(n)
@@ -171,7 +172,7 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 			return nil, nil, err
 		}
 	}
-	runtime.GC()
+	debug.FreeOSMemory()
 	opts := g.Options()
 	res := &ANNResult{
 		Engine: "quiver", Vectors: n, Dim: dim, M: opts.M, EfConstruction: opts.EfConstruction,

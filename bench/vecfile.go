@@ -14,59 +14,66 @@ import (
 
 // ReadFvecs reads a whole .fvecs file into one row-major slice.
 func ReadFvecs(path string) (data []float32, dim int, err error) {
-	rows, dim, err := readVecs(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	data = make([]float32, len(rows))
-	for i, u := range rows {
-		data[i] = math.Float32frombits(u)
-	}
-	return data, dim, nil
+	err = readVecs(path, func(d, rows int) { dim = d; data = make([]float32, 0, d*rows) },
+		func(u uint32) { data = append(data, math.Float32frombits(u)) })
+	return data, dim, err
 }
 
 // ReadIvecs reads a whole .ivecs file; every row must have the same length.
 func ReadIvecs(path string) (rows [][]int32, err error) {
-	flat, dim, err := readVecs(path)
+	var flat []int32
+	var dim int
+	err = readVecs(path, func(d, n int) { dim = d; flat = make([]int32, 0, d*n) },
+		func(u uint32) { flat = append(flat, int32(u)) })
 	if err != nil {
 		return nil, err
 	}
 	rows = make([][]int32, len(flat)/max(dim, 1))
 	for i := range rows {
-		row := make([]int32, dim)
-		for j := range row {
-			row[j] = int32(flat[i*dim+j])
-		}
-		rows[i] = row
+		rows[i] = flat[i*dim : (i+1)*dim : (i+1)*dim]
 	}
 	return rows, nil
 }
 
-func readVecs(path string) (flat []uint32, dim int, err error) {
+// readVecs decodes a vector file: start gets the dimension and the row count
+// (from the file size) before value gets each value in order.
+func readVecs(path string, start func(dim, rows int), value func(uint32)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read vectors: %w", err)
+		return fmt.Errorf("read vectors: %w", err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("read vectors: %w", err)
+	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	var head [4]byte
+	var buf []byte
+	dim := 0
 	for row := 0; ; row++ {
 		if _, err := io.ReadFull(r, head[:]); err == io.EOF {
-			return flat, dim, nil
+			if row == 0 {
+				return fmt.Errorf("read %s: no vectors", path)
+			}
+			return nil
 		} else if err != nil {
-			return nil, 0, fmt.Errorf("read %s row %d: %w", path, row, err)
+			return fmt.Errorf("read %s row %d: %w", path, row, err)
 		}
 		n := int(int32(binary.LittleEndian.Uint32(head[:])))
 		if n <= 0 || (row > 0 && n != dim) {
-			return nil, 0, fmt.Errorf("read %s row %d: dimension %d, want %d", path, row, n, dim)
+			return fmt.Errorf("read %s row %d: dimension %d, want %d", path, row, n, dim)
 		}
-		dim = n
-		buf := make([]byte, 4*n)
+		if row == 0 {
+			dim = n
+			buf = make([]byte, 4*n)
+			start(dim, int(st.Size())/(4*(dim+1)))
+		}
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return nil, 0, fmt.Errorf("read %s row %d: %w", path, row, err)
+			return fmt.Errorf("read %s row %d: %w", path, row, err)
 		}
 		for i := 0; i < n; i++ {
-			flat = append(flat, binary.LittleEndian.Uint32(buf[4*i:]))
+			value(binary.LittleEndian.Uint32(buf[4*i:]))
 		}
 	}
 }
