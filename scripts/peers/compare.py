@@ -72,7 +72,10 @@ def table(q, p):
 
 def report(q, p, peer):
     out = [f"Quiver vs {peer}: same data, same M/efConstruction, same job", "", table(q, p), ""]
-    for key, label in (("qps_single", "QPS one query at a time, 1 thread"), ("qps_all_cores", "QPS all cores (batch)")):
+    series = [("qps_single", "QPS one query at a time, 1 thread"), ("qps_all_cores", "QPS all cores (batch)")]
+    if all("qps_single_cpu" in r for r in q["runs"] + p["runs"]):
+        series.append(("qps_single_cpu", "queries per CPU second, 1 thread"))
+    for key, label in series:
         for t in TARGETS:
             qq, qn = interpolate(q["runs"], t, key)
             pq, pn = interpolate(p["runs"], t, key)
@@ -82,6 +85,9 @@ def report(q, p, peer):
                        f"quiver/{peer} = {r}")
     out.append(f"build time: quiver {q['build_seconds']:.1f}s, {peer} {p['build_seconds']:.1f}s, "
                f"quiver/{peer} = {ratio(q['build_seconds'], p['build_seconds'])} (lower is better)")
+    if "build_cpu_seconds" in q and "build_cpu_seconds" in p:
+        out.append(f"build CPU time: quiver {q['build_cpu_seconds']:.1f}s, {peer} {p['build_cpu_seconds']:.1f}s, "
+                   f"quiver/{peer} = {ratio(q['build_cpu_seconds'], p['build_cpu_seconds'])}")
     mem = (f"memory: quiver {q['memory_bytes'] / 2**20:,.1f} MiB, {peer} {p['memory_bytes'] / 2**20:,.1f} MiB "
            f"(RSS growth), quiver/{peer} = {ratio(q['memory_bytes'], p['memory_bytes'])}")
     if "index_size_bytes" in p:

@@ -2,10 +2,10 @@
 """hnswlib on an ANN data set in .fvecs/.ivecs files, reported like `quiver bench ann`.
 
 Measures, with the parameters given (the same as Quiver's run in the same job):
-build time with --threads threads; index memory as the growth of VmRSS over the
+build time with --threads threads (and its CPU seconds); index memory as the growth of VmRSS over the
 build (and hnswlib's own index_file_size() estimate); then for each ef: recall@10,
 queries/s one query at a time on one thread (a loop of knn_query with one vector,
-set_num_threads(1)), and batch throughput with --threads threads. Writes
+set_num_threads(1); also per CPU second, which a busy machine disturbs less), and batch throughput with --threads threads. Writes
 {"build_seconds", "memory_bytes", "runs": [{"ef", "recall_at_10", "qps_single",
 "qps_all_cores"}], ...extra fields} to --json. Progress goes to stderr.
 """
@@ -46,6 +46,7 @@ def log(msg):
 def build(base, args):
     n, dim = base.shape
     rss0 = proc_status("VmRSS")
+    cpu0 = time.process_time()
     start = time.perf_counter()
     index = hnswlib.Index(space=args.space, dim=dim)
     index.init_index(max_elements=n, M=args.m, ef_construction=args.ef_construction, random_seed=args.seed)
@@ -62,11 +63,12 @@ def build(base, args):
                 f"elapsed {el:.0f}s, ETA {(n - hi) * el / hi:.0f}s")
             last = now
     seconds = time.perf_counter() - start
-    mem = {
+    stats = {
+        "build_cpu_seconds": time.process_time() - cpu0,
         "memory_bytes": proc_status("VmRSS") - rss0,
         "index_size_bytes": int(index.index_file_size()),
     }
-    return index, seconds, mem
+    return index, seconds, stats
 
 
 def recall_at(labels, gt, k):
@@ -83,15 +85,17 @@ def sweep(index, queries, gt, args):
         for q in queries[:50]:
             index.knn_query(q.reshape(1, -1), k=k)
         labels = np.empty((len(queries), k), dtype=np.int64)
-        start = time.perf_counter()
+        cpu0, start = time.process_time(), time.perf_counter()
         for i in range(len(queries)):
             labels[i] = index.knn_query(queries[i:i + 1], k=k)[0][0]
         single = len(queries) / (time.perf_counter() - start)
+        single_cpu = len(queries) / (time.process_time() - cpu0)
         index.set_num_threads(args.threads)
         start = time.perf_counter()
         index.knn_query(queries, k=k, num_threads=args.threads)
         batch = len(queries) / (time.perf_counter() - start)
-        run = {"ef": ef, "recall_at_10": recall_at(labels, gt, 10), "qps_single": single, "qps_all_cores": batch}
+        run = {"ef": ef, "recall_at_10": recall_at(labels, gt, 10), "qps_single": single, "qps_all_cores": batch,
+               "qps_single_cpu": single_cpu}
         log(f"hnswlib ef={ef}: recall@10 {run['recall_at_10']:.4f}, {single:.0f} q/s single, "
             f"{batch:.0f} q/s with {args.threads} threads")
         runs.append(run)
@@ -121,15 +125,17 @@ def main():
         f"dim {base.shape[1]}, M={args.m}, efConstruction={args.ef_construction}, threads={args.threads}, "
         f"space={args.space}")
 
-    index, build_seconds, mem = build(base, args)
-    log(f"hnswlib build: {build_seconds:.1f}s ({base.shape[0] / build_seconds:.0f} vectors/s), "
-        f"RSS growth {mem['memory_bytes'] / 2**20:.1f} MiB, index_file_size {mem['index_size_bytes'] / 2**20:.1f} MiB")
+    index, build_seconds, stats = build(base, args)
+    log(f"hnswlib build: {build_seconds:.1f}s ({base.shape[0] / build_seconds:.0f} vectors/s, "
+        f"{stats['build_cpu_seconds']:.1f} CPU s, load average {os.getloadavg()[0]:.2f}), "
+        f"RSS growth {stats['memory_bytes'] / 2**20:.1f} MiB, index_file_size {stats['index_size_bytes'] / 2**20:.1f} MiB")
     runs = sweep(index, queries, gt, args)
     out = {
         "library": "hnswlib " + importlib.metadata.version("hnswlib"),
         "build_seconds": build_seconds,
-        **mem,
+        **stats,
         "threads": args.threads,
+        "loadavg_at_end": os.getloadavg()[0],
         "m": args.m,
         "ef_construction": args.ef_construction,
         "space": args.space,
