@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 )
 
 // Encoder turns texts into vectors with one loaded model. It is safe for
@@ -20,8 +19,14 @@ type Encoder struct {
 	maxSeqLen   int
 	threads     int
 	batchTokens int
-	scratch     sync.Pool // *forwardScratch
+	// scratch holds idle forward-pass memory. A bounded free list rather
+	// than a sync.Pool: a pool is emptied by every GC, and the buffers
+	// (tens of MB at BatchTokens) would be reallocated after each one.
+	scratch chan *forwardScratch
 }
+
+// idleScratch is how many forward-pass scratch sets an Encoder keeps.
+const idleScratch = 4
 
 // forwardScratch is the memory of one forward pass, reused across calls.
 type forwardScratch struct {
@@ -93,6 +98,7 @@ func Load(dir string, opts Options) (*Encoder, error) {
 		maxSeqLen:   maxLen,
 		threads:     opts.Threads,
 		batchTokens: max(opts.BatchTokens, maxLen),
+		scratch:     make(chan *forwardScratch, idleScratch),
 	}, nil
 }
 
@@ -146,11 +152,18 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 	for i := range out {
 		out[i] = flat[i*dim : (i+1)*dim : (i+1)*dim]
 	}
-	sc, _ := e.scratch.Get().(*forwardScratch)
-	if sc == nil {
+	var sc *forwardScratch
+	select {
+	case sc = <-e.scratch:
+	default:
 		sc = &forwardScratch{heads: make([]headScratch, e.threads)}
 	}
-	defer e.scratch.Put(sc)
+	defer func() {
+		select {
+		case e.scratch <- sc:
+		default:
+		}
+	}()
 
 	// Tokenize everything into one buffer, then order texts by length so
 	// that each forward pass packs texts of similar length.
@@ -201,11 +214,16 @@ func (e *Encoder) forward(ctx context.Context, sc *forwardScratch, idx []int, st
 		sc.lens = append(sc.lens, l)
 		T += l
 	}
-	sc.x = grow(sc.x, T*H)
-	sc.qkv = grow(sc.qkv, T*3*H)
-	sc.ctx = grow(sc.ctx, T*H)
-	sc.tmp = grow(sc.tmp, T*H)
-	sc.inter = grow(sc.inter, T*I)
+	// The Linear layers run on Tp rows, T rounded up to the micro-kernel's
+	// 4 rows; the extra rows are zero on entry, never attended to or pooled.
+	Tp := (T + 3) &^ 3
+	sc.x = grow(sc.x, Tp*H)
+	sc.qkv = grow(sc.qkv, Tp*3*H)
+	sc.ctx = grow(sc.ctx, Tp*H)
+	sc.tmp = grow(sc.tmp, Tp*H)
+	sc.inter = grow(sc.inter, Tp*I)
+	clear(sc.x[T*H:])
+	clear(sc.ctx[T*H:])
 
 	t := 0
 	for _, i := range idx {
@@ -219,19 +237,19 @@ func (e *Encoder) forward(ctx context.Context, sc *forwardScratch, idx []int, st
 			t++
 		}
 	}
-	layerNorm(sc.x, e.m.embLnG, e.m.embLnB, cfg.LayerNormEps)
+	layerNorm(sc.x[:T*H], e.m.embLnG, e.m.embLnB, cfg.LayerNormEps)
 	for li := range e.m.layers {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		l := &e.m.layers[li]
-		matmulT(sc.qkv, sc.x, l.qkvW, l.qkvB, T, H, 3*H, e.threads, actNone)
+		matmulT(sc.qkv, sc.x, l.qkvW, l.qkvB, Tp, H, 3*H, e.threads, actNone)
 		attention(sc.ctx, sc.qkv, sc.lens, H, cfg.NumHeads, e.threads, sc.heads)
-		matmulT(sc.tmp, sc.ctx, l.outW, l.outB, T, H, H, e.threads, actNone)
-		addLayerNorm(sc.x, sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps, e.threads)
-		matmulT(sc.inter, sc.x, l.upW, l.upB, T, H, I, e.threads, actGELU)
-		matmulT(sc.tmp, sc.inter, l.downW, l.downB, T, I, H, e.threads, actNone)
-		addLayerNorm(sc.x, sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps, e.threads)
+		matmulT(sc.tmp, sc.ctx, l.outW, l.outB, Tp, H, H, e.threads, actNone)
+		addLayerNorm(sc.x[:T*H], sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps, e.threads)
+		matmulT(sc.inter, sc.x, l.upW, l.upB, Tp, H, I, e.threads, actGELU)
+		matmulT(sc.tmp, sc.inter, l.downW, l.downB, Tp, I, H, e.threads, actNone)
+		addLayerNorm(sc.x[:T*H], sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps, e.threads)
 	}
 	t = 0
 	for k, i := range idx {
