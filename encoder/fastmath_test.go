@@ -37,3 +37,24 @@ func TestExp32(t *testing.T) {
 		t.Errorf("exp32: max relative error %.3g, want <= 1e-6", worst)
 	}
 }
+
+// TestGELU checks the vector GELU against the float64 definition over
+// awkward lengths.
+func TestGELU(t *testing.T) {
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 384, 777} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(i-n/2) * 12 / float32(n) // [-6, 6)
+		}
+		want := make([]float64, n)
+		for i, v := range x {
+			want[i] = 0.5 * float64(v) * (1 + math.Erf(float64(v)/math.Sqrt2))
+		}
+		gelu(x)
+		for i := range x {
+			if d := math.Abs(float64(x[i]) - want[i]); d > 2e-6*max(1, math.Abs(want[i])) {
+				t.Fatalf("n=%d: gelu[%d] = %g, want %g", n, i, x[i], want[i])
+			}
+		}
+	}
+}

@@ -62,8 +62,8 @@ func addLayerNorm(x, y, g, b []float32, eps float64, threads int) {
 	})
 }
 
-// gelu applies the exact GELU, x·Φ(x) = x/2·(1 + erf(x/√2)), in place.
-func gelu(x []float32) {
+// geluGo is the portable GELU, x/2·(1 + erf32(x/√2)), in place.
+func geluGo(x []float32) {
 	for i, v := range x {
 		x[i] = 0.5 * v * (1 + erf32(v*0.70710678118654752))
 	}
