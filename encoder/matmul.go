@@ -8,11 +8,12 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// Tile sizes of the blocked matrix multiply. A tile of tileN rows of b
-// (tileN*k floats: 144 KiB at k=384, 576 KiB at k=1536) stays in L2 while
-// tileM rows of a stream past it; each a row is reused tileN times from L1.
+// Tile sizes of the blocked matrix multiply. Tiles are taken row block
+// fastest, so a block of tileN rows of b (tileN*k floats: 144 KiB at k=384,
+// 576 KiB at k=1536) stays in L2 across the row blocks of a; within a tile,
+// each triple of b rows is reused from L1 by tileM/4 row quads of a.
 const (
-	tileM = 16
+	tileM = 32
 	tileN = 96
 )
 
@@ -45,7 +46,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 	// 2·m·n·k flops per call; below ~1 MFLOP a goroutine costs more than it saves.
 	if threads <= 1 || 2*m*n*k < 1<<20 {
 		for t := 0; t < tiles; t++ {
-			matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn, act)
+			matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act)
 		}
 		return
 	}
@@ -60,7 +61,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 				if t >= tiles {
 					return
 				}
-				matmulTile(c, a, b, bias, m, k, n, t/tn, t%tn, act)
+				matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act)
 			}
 		}()
 	}
@@ -73,28 +74,31 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 func matmulTile(c, a, b, bias []float32, m, k, n, ti, tj int, act activation) {
 	i0, j0 := ti*tileM, tj*tileN
 	i1, j1 := min(i0+tileM, m), min(j0+tileN, n)
-	i := i0
+	iEnd := i0 // rows below iEnd are done by the micro-kernel
 	if k8 := k &^ 7; useDot4x3 && k8 > 0 && j1-j0 >= 3 {
+		iEnd = i0 + (i1-i0)/4*4
 		jEnd := j0 + (j1-j0)/3*3
-		for ; i+4 <= i1; i += 4 {
-			for j := j0; j < jEnd; j += 3 {
+		// Column triples outside, row quads inside: three rows of b are
+		// loaded from memory once and reused from L1 by every row quad.
+		for j := j0; j < jEnd; j += 3 {
+			for i := i0; i < iEnd; i += 4 {
 				dot4x3(&a[i*k], k, &b[j*k], k, k8, &c[i*n+j], n)
 			}
-			for r := i; r < i+4; r++ {
-				cr := c[r*n : (r+1)*n]
-				ar := a[r*k : (r+1)*k]
-				if k8 < k {
-					for j := j0; j < jEnd; j++ {
-						cr[j] += dotTail(ar[k8:], b[j*k+k8:(j+1)*k])
-					}
+		}
+		for r := i0; r < iEnd; r++ {
+			cr := c[r*n : (r+1)*n]
+			ar := a[r*k : (r+1)*k]
+			if k8 < k {
+				for j := j0; j < jEnd; j++ {
+					cr[j] += dotTail(ar[k8:], b[j*k+k8:(j+1)*k])
 				}
-				if jEnd < j1 {
-					dotRowGo(cr[jEnd:j1], ar, b[jEnd*k:j1*k], k)
-				}
+			}
+			if jEnd < j1 {
+				dotRowGo(cr[jEnd:j1], ar, b[jEnd*k:j1*k], k)
 			}
 		}
 	}
-	for ; i < i1; i++ {
+	for i := iEnd; i < i1; i++ {
 		dotRowGo(c[i*n+j0:i*n+j1], a[i*k:(i+1)*k], b[j0*k:j1*k], k)
 	}
 	for i := i0; i < i1; i++ {
