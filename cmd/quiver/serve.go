@@ -11,7 +11,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/quiver-db/quiver/encoder"
 	"github.com/quiver-db/quiver/httpapi"
+	"github.com/quiver-db/quiver/index"
 )
 
 func init() {
@@ -22,23 +24,62 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("QUIVER_ADDR", ":6333"), "listen address (env QUIVER_ADDR)")
 	data := fs.String("data", envOr("QUIVER_DATA", "./quiver-data"), "data directory (env QUIVER_DATA)")
-	model := fs.String("model", envOr("QUIVER_MODEL", "models/all-MiniLM-L6-v2"), "text model directory (env QUIVER_MODEL)")
+	model := fs.String("model", envOr("QUIVER_MODEL", "models/all-MiniLM-L6-v2"), "text model directory; empty disables text documents (env QUIVER_MODEL)")
+	apiKey := fs.String("api-key", os.Getenv("QUIVER_API_KEY"), "require this key in the api-key header (env QUIVER_API_KEY)")
+	roKey := fs.String("read-only-api-key", os.Getenv("QUIVER_READ_ONLY_API_KEY"), "also accept this key for reads (env QUIVER_READ_ONLY_API_KEY)")
+	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")
+	timeout := fs.Duration("request-timeout", 60*time.Second, "deadline of each request's work")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("create data directory %q: %w", *data, err)
 	}
-	srv := &http.Server{
-		Addr:              *addr,
-		Handler:           httpapi.NewHandler(httpapi.Config{Logger: slog.Default()}),
-		ReadHeaderTimeout: 10 * time.Second,
+	models := map[string]httpapi.Embedder{}
+	if *model != "" {
+		start := time.Now()
+		enc, err := encoder.Load(*model, encoder.Options{})
+		if err != nil {
+			slog.Warn("text model not loaded; text documents will be refused", "model", *model, "err", err)
+		} else {
+			models[enc.Name()] = enc
+			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
+		}
 	}
-	ln, err := net.Listen("tcp", *addr)
+	db, err := index.Open(ctx, *data, index.Options{})
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", *addr, err)
+		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
-	slog.Info("quiver serving", "addr", ln.Addr().String(), "data", *data, "model", *model)
+	err = serve(ctx, db, *addr, httpapi.Config{
+		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
+		MaxBodyBytes: *maxBody, RequestTimeout: *timeout,
+	})
+	if cerr := db.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))
+	} else {
+		slog.Info("data directory closed", "data", *data)
+	}
+	return err
+}
+
+// serve runs the API on addr until ctx is done, then drains: /readyz turns
+// 503, the listener closes and in-flight requests finish (30s at most).
+func serve(ctx context.Context, db *index.DB, addr string, cfg httpapi.Config) error {
+	h, err := httpapi.NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	slog.Info("quiver serving", "addr", ln.Addr().String(), "collections", len(db.List()), "api_key", cfg.APIKey != "")
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -47,6 +88,7 @@ func runServe(ctx context.Context, args []string) error {
 	case <-ctx.Done():
 	}
 	slog.Info("quiver shutting down")
+	h.Drain()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,285 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/gorilla/mux"
+
+	"github.com/quiver-db/quiver/index"
+)
+
+// vectorsConfig is the "vectors" object of a collection: Qdrant's size and
+// distance, or Quiver's model, whose dimension gives the size.
+type vectorsConfig struct {
+	Size     int             `json:"size"`
+	Distance index.Metric    `json:"distance"`
+	Model    string          `json:"model"`
+	HNSW     *hnswConfig     `json:"hnsw_config"`
+	OnDisk   *bool           `json:"on_disk"`
+	Datatype json.RawMessage `json:"datatype"`
+}
+
+// hnswConfig is Qdrant's hnsw_config; the fields Quiver has no use for are
+// accepted and ignored.
+type hnswConfig struct {
+	M                  int   `json:"m"`
+	EfConstruct        int   `json:"ef_construct"`
+	Ef                 int   `json:"ef"`
+	FullScanThreshold  *int  `json:"full_scan_threshold"`
+	MaxIndexingThreads *int  `json:"max_indexing_threads"`
+	OnDisk             *bool `json:"on_disk"`
+	PayloadM           *int  `json:"payload_m"`
+}
+
+// createCollectionRequest is the body of PUT /collections/{c}. Fields
+// about shards, replicas, the WAL and optimizers are accepted and ignored:
+// Quiver is one node with its own storage.
+type createCollectionRequest struct {
+	Vectors                *vectorsConfig             `json:"vectors"`
+	HNSW                   *hnswConfig                `json:"hnsw_config"`
+	PayloadSchema          map[string]index.FieldType `json:"payload_schema"`
+	ShardNumber            *int                       `json:"shard_number"`
+	ShardingMethod         json.RawMessage            `json:"sharding_method"`
+	ReplicationFactor      *int                       `json:"replication_factor"`
+	WriteConsistencyFactor *int                       `json:"write_consistency_factor"`
+	OnDiskPayload          *bool                      `json:"on_disk_payload"`
+	WalConfig              json.RawMessage            `json:"wal_config"`
+	OptimizersConfig       json.RawMessage            `json:"optimizers_config"`
+	QuantizationConfig     json.RawMessage            `json:"quantization_config"`
+	SparseVectors          json.RawMessage            `json:"sparse_vectors"`
+	InitFrom               json.RawMessage            `json:"init_from"`
+	StrictModeConfig       json.RawMessage            `json:"strict_mode_config"`
+	Metadata               json.RawMessage            `json:"metadata"`
+}
+
+func (h *Handler) collection(r *http.Request) (*index.Collection, error) {
+	return h.db.Collection(mux.Vars(r)["collection"])
+}
+
+func (h *Handler) listCollections(*http.Request) (any, error) {
+	type desc struct {
+		Name string `json:"name"`
+	}
+	names := h.db.List()
+	out := make([]desc, len(names))
+	for i, n := range names {
+		out[i] = desc{Name: n}
+	}
+	return map[string]any{"collections": out}, nil
+}
+
+func (h *Handler) collectionExists(r *http.Request) (any, error) {
+	_, err := h.collection(r)
+	if statusOf(err) == http.StatusNotFound {
+		return map[string]bool{"exists": false}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]bool{"exists": true}, nil
+}
+
+func (h *Handler) createCollection(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "timeout"); err != nil {
+		return nil, err
+	}
+	var req createCollectionRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	cfg, err := h.collectionConfig(req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := h.db.Create(r.Context(), mux.Vars(r)["collection"], cfg); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+// collectionConfig turns a create request into an index.Config.
+func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, error) {
+	for name, raw := range map[string]json.RawMessage{
+		"quantization_config": req.QuantizationConfig, "sparse_vectors": req.SparseVectors,
+		"init_from": req.InitFrom, "sharding_method": req.ShardingMethod,
+	} {
+		if !isNull(raw) {
+			return index.Config{}, badRequest("%s: not supported", name)
+		}
+	}
+	if req.ShardNumber != nil && *req.ShardNumber != 1 || req.ReplicationFactor != nil && *req.ReplicationFactor != 1 {
+		return index.Config{}, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
+	}
+	v := req.Vectors
+	if v == nil {
+		return index.Config{}, badRequest("vectors: required (size and distance, or model)")
+	}
+	if !isNull(v.Datatype) && string(v.Datatype) != `"float32"` {
+		return index.Config{}, badRequest("vectors.datatype: only float32 is supported")
+	}
+	cfg := index.Config{VectorSize: v.Size, Distance: v.Distance, Model: v.Model, PayloadIndexes: req.PayloadSchema}
+	if v.Model != "" {
+		m, ok := h.cfg.Models[v.Model]
+		if !ok {
+			return index.Config{}, fmt.Errorf("%w: vectors.model %q (this server has: %s)", ErrNoModel, v.Model, h.modelNames())
+		}
+		if v.Size != 0 && v.Size != m.Dim() {
+			return index.Config{}, badRequest("vectors.size %d, but model %q makes vectors of size %d", v.Size, v.Model, m.Dim())
+		}
+		cfg.VectorSize = m.Dim()
+		if cfg.Distance == "" {
+			cfg.Distance = index.Cosine
+		}
+	}
+	if cfg.VectorSize == 0 {
+		return index.Config{}, badRequest("vectors.size: required unless vectors.model is given")
+	}
+	if cfg.Distance == "" {
+		return index.Config{}, badRequest("vectors.distance: required (Cosine, Dot or Euclid)")
+	}
+	for _, hc := range []*hnswConfig{req.HNSW, v.HNSW} {
+		if hc != nil {
+			cfg.HNSW = index.HNSWConfig{M: hc.M, EfConstruction: hc.EfConstruct, Ef: hc.Ef}
+		}
+	}
+	return cfg, nil
+}
+
+func (h *Handler) deleteCollection(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "timeout"); err != nil {
+		return nil, err
+	}
+	if err := h.db.Drop(r.Context(), mux.Vars(r)["collection"]); err != nil {
+		return nil, err
+	}
+	return true, nil
+}
+
+// collectionInfo is Qdrant's CollectionInfo, with the fields its clients
+// require; the optimizer and WAL parts report fixed values because Quiver
+// has neither.
+type collectionInfo struct {
+	Status              string                       `json:"status"`
+	OptimizerStatus     string                       `json:"optimizer_status"`
+	IndexedVectorsCount int                          `json:"indexed_vectors_count"`
+	PointsCount         int                          `json:"points_count"`
+	SegmentsCount       int                          `json:"segments_count"`
+	Config              collectionConfigOut          `json:"config"`
+	PayloadSchema       map[string]payloadSchemaInfo `json:"payload_schema"`
+	DiskBytes           uint64                       `json:"disk_bytes"`
+}
+
+type collectionConfigOut struct {
+	Params struct {
+		Vectors struct {
+			Size     int          `json:"size"`
+			Distance index.Metric `json:"distance"`
+			Model    string       `json:"model,omitempty"`
+		} `json:"vectors"`
+		ShardNumber            int  `json:"shard_number"`
+		ReplicationFactor      int  `json:"replication_factor"`
+		WriteConsistencyFactor int  `json:"write_consistency_factor"`
+		OnDiskPayload          bool `json:"on_disk_payload"`
+	} `json:"params"`
+	HNSW struct {
+		M                 int `json:"m"`
+		EfConstruct       int `json:"ef_construct"`
+		Ef                int `json:"ef"`
+		FullScanThreshold int `json:"full_scan_threshold"`
+	} `json:"hnsw_config"`
+	OptimizerConfig struct {
+		DefaultSegmentNumber int `json:"default_segment_number"`
+		FlushIntervalSec     int `json:"flush_interval_sec"`
+	} `json:"optimizer_config"`
+}
+
+type payloadSchemaInfo struct {
+	DataType index.FieldType `json:"data_type"`
+	Points   int             `json:"points"`
+}
+
+// Defaults the hnsw package applies to zero HNSWConfig fields, reported by
+// GET /collections/{c}.
+const (
+	defaultM           = 16
+	defaultEfConstruct = 200
+	defaultEf          = 64
+)
+
+func (h *Handler) getCollection(r *http.Request) (any, error) {
+	info, err := h.db.Describe(mux.Vars(r)["collection"])
+	if err != nil {
+		return nil, err
+	}
+	out := collectionInfo{
+		Status: "green", OptimizerStatus: "ok",
+		IndexedVectorsCount: info.GraphNodes, PointsCount: info.Points, SegmentsCount: 1,
+		PayloadSchema: map[string]payloadSchemaInfo{}, DiskBytes: info.DiskBytes,
+	}
+	p := &out.Config.Params
+	p.Vectors.Size, p.Vectors.Distance, p.Vectors.Model = info.Config.VectorSize, info.Config.Distance, info.Config.Model
+	p.ShardNumber, p.ReplicationFactor, p.WriteConsistencyFactor, p.OnDiskPayload = 1, 1, 1, true
+	hc := &out.Config.HNSW
+	hc.M, hc.EfConstruct, hc.Ef = orDefault(info.Config.HNSW.M, defaultM), orDefault(info.Config.HNSW.EfConstruction, defaultEfConstruct), orDefault(info.Config.HNSW.Ef, defaultEf)
+	hc.FullScanThreshold = 0
+	keys := make([]string, 0, len(info.Config.PayloadIndexes))
+	for k := range info.Config.PayloadIndexes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out.PayloadSchema[k] = payloadSchemaInfo{DataType: info.Config.PayloadIndexes[k], Points: info.Points}
+	}
+	return out, nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// createIndexRequest is the body of PUT /collections/{c}/index.
+type createIndexRequest struct {
+	FieldName   string          `json:"field_name"`
+	FieldSchema json.RawMessage `json:"field_schema"`
+}
+
+// createIndex answers PUT /collections/{c}/index. Quiver fixes payload
+// indexes when a collection is created (payload_schema); the route
+// succeeds for an index the collection has and says so otherwise.
+// Filters work on every field with or without an index.
+func (h *Handler) createIndex(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "wait", "ordering"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req createIndexRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if req.FieldName == "" {
+		return nil, badRequest("field_name: required")
+	}
+	var schema struct {
+		Type index.FieldType `json:"type"`
+	}
+	if err := json.Unmarshal(req.FieldSchema, &schema.Type); err != nil {
+		if err := json.Unmarshal(req.FieldSchema, &schema); err != nil || schema.Type == "" {
+			return nil, badRequest("field_schema: want \"keyword\", \"integer\" or \"float\"")
+		}
+	}
+	have, ok := c.Config().PayloadIndexes[req.FieldName]
+	if !ok || have != schema.Type {
+		return nil, badRequest("field_name %q: payload indexes are set when a collection is created (payload_schema); "+
+			"filters on %q work without one", req.FieldName, req.FieldName)
+	}
+	return h.updated(), nil
+}

@@ -1,0 +1,135 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+)
+
+// Errors of this package, wrapped with context. statusOf maps them, and the
+// index package's sentinels, to status codes.
+var (
+	// ErrBadRequest marks a request the server cannot act on as sent.
+	ErrBadRequest = errors.New("bad request")
+	// ErrUnauthorized marks a request without a valid api-key.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden marks a write with the read-only api-key.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNoModel marks a text document naming a model the server lacks.
+	ErrNoModel = errors.New("model not available")
+	// ErrTooLarge marks a body beyond Config.MaxBodyBytes.
+	ErrTooLarge = errors.New("request body too large")
+)
+
+// badRequest returns an ErrBadRequest error with a formatted message.
+func badRequest(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadRequest, fmt.Sprintf(format, args...))
+}
+
+// statusOf returns the HTTP status for err.
+func statusOf(err error) int {
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &maxErr), errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrBadRequest), errors.Is(err, index.ErrBadRequest),
+		errors.Is(err, filter.ErrInvalid), errors.Is(err, ErrNoModel):
+		return http.StatusBadRequest
+	case errors.Is(err, index.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, index.ErrExists):
+		return http.StatusConflict
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, index.ErrClosed):
+		return http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusGatewayTimeout
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the status.
+		return 499
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is Qdrant's error envelope.
+type errorBody struct {
+	Status struct {
+		Error string `json:"error"`
+	} `json:"status"`
+	Time float64 `json:"time"`
+}
+
+// message is the text a client sees: the error without the sentinel
+// prefixes that only matter inside the server.
+func message(err error) string {
+	return messageCleaner.Replace(err.Error())
+}
+
+var messageCleaner = strings.NewReplacer(
+	"quiver: bad request: ", "", "bad request: ", "",
+	"quiver: not found", "not found", "quiver: already exists", "already exists", "quiver: closed", "closed",
+)
+
+// decodeJSON decodes the body into v, rejecting unknown fields, trailing
+// data and bodies beyond the limit, with an error that names the field.
+// An empty body decodes as {}.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	if err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return badRequest("request body: unexpected data after the JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return fmt.Errorf("request body: %w", err)
+		}
+		return badRequest("request body: unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// jsonError turns a json error into a bad request naming the field.
+func jsonError(err error) error {
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.Is(err, ErrBadRequest), errors.Is(err, filter.ErrInvalid):
+		return err
+	case errors.As(err, &maxErr):
+		return fmt.Errorf("request body: %w", err)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "(root)"
+		}
+		return badRequest("field %q: want %s, got JSON %s", field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return badRequest("request body is not valid JSON at byte %d: %v", syntaxErr.Offset, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("request body: truncated JSON")
+	}
+	msg := err.Error()
+	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return badRequest("unknown field %s", rest)
+	}
+	return badRequest("request body: %s", strings.TrimPrefix(msg, "json: "))
+}

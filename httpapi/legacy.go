@@ -1,0 +1,101 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/quiver-db/quiver/filter"
+)
+
+// searchRequest is the body of the legacy POST .../points/search.
+type searchRequest struct {
+	Vector         *vectorInput    `json:"vector"`
+	Filter         *filter.Filter  `json:"filter"`
+	Params         *searchParams   `json:"params"`
+	ScoreThreshold *float32        `json:"score_threshold"`
+	Limit          *int            `json:"limit"`
+	Offset         *int            `json:"offset"`
+	ShardKey       json.RawMessage `json:"shard_key"`
+	readSelection
+}
+
+// recommendRequest is the body of the legacy POST .../points/recommend.
+type recommendRequest struct {
+	Positive       []*vectorInput  `json:"positive"`
+	Negative       []*vectorInput  `json:"negative"`
+	Strategy       string          `json:"strategy"`
+	Using          *string         `json:"using"`
+	LookupFrom     *lookupLocation `json:"lookup_from"`
+	Filter         *filter.Filter  `json:"filter"`
+	Params         *searchParams   `json:"params"`
+	ScoreThreshold *float32        `json:"score_threshold"`
+	Limit          *int            `json:"limit"`
+	Offset         *int            `json:"offset"`
+	ShardKey       json.RawMessage `json:"shard_key"`
+	readSelection
+}
+
+func (h *Handler) planSearch(req *searchRequest) (*plan, error) {
+	p, err := h.planCommon(nil, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, nil, req.ShardKey, req.readSelection)
+	if err != nil {
+		return nil, err
+	}
+	if req.Vector == nil {
+		return nil, badRequest("vector: required")
+	}
+	if req.Vector.ID != nil {
+		return nil, badRequest("vector: want a list of numbers or a text document")
+	}
+	p.nearest = req.Vector
+	return p, nil
+}
+
+func (h *Handler) searchPoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req searchRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	p, err := h.planSearch(&req)
+	if err != nil {
+		return nil, err
+	}
+	res, err := h.runPlans(r.Context(), c, []*plan{p})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+func (h *Handler) recommendPoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req recommendRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	p, err := h.planCommon(req.Using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, req.LookupFrom, req.ShardKey, req.readSelection)
+	if err != nil {
+		return nil, err
+	}
+	p.setRecommend(&recommendInput{Positive: req.Positive, Negative: req.Negative, Strategy: req.Strategy})
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	res, err := h.runPlans(r.Context(), c, []*plan{p})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}

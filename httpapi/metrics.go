@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/quiver-db/quiver/index"
+)
+
+// metrics are the server's Prometheus series.
+type metrics struct {
+	requests      *prometheus.CounterVec   // route, code
+	latency       *prometheus.HistogramVec // route
+	encodeSeconds *prometheus.HistogramVec // model
+	encodeTexts   *prometheus.CounterVec   // model
+	handler       http.Handler
+}
+
+func newMetrics(reg *prometheus.Registry, db *index.DB) (*metrics, error) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quiver_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "quiver_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 14),
+		}, []string{"route"}),
+		encodeSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "quiver_encoder_duration_seconds", Help: "Time of one Encode call (one request's texts) by model.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12),
+		}, []string{"model"}),
+		encodeTexts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "quiver_encoder_texts_total", Help: "Texts encoded by model.",
+		}, []string{"model"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.encodeSeconds, m.encodeTexts, pointsCollector{db}} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return m, nil
+}
+
+func (m *metrics) observe(route string, code int, elapsed time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+}
+
+func (m *metrics) encoded(model string, texts int, elapsed time.Duration) {
+	m.encodeSeconds.WithLabelValues(model).Observe(elapsed.Seconds())
+	m.encodeTexts.WithLabelValues(model).Add(float64(texts))
+}
+
+// pointsCollector reports the points of each collection at scrape time.
+type pointsCollector struct{ db *index.DB }
+
+var pointsDesc = prometheus.NewDesc("quiver_collection_points", "Live points per collection.", []string{"collection"}, nil)
+
+func (p pointsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- pointsDesc }
+
+func (p pointsCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, name := range p.db.List() {
+		c, err := p.db.Collection(name)
+		if err != nil {
+			continue // dropped or closed meanwhile
+		}
+		n, err := c.Count(context.Background(), nil)
+		if err != nil {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(pointsDesc, prometheus.GaugeValue, float64(n), name)
+	}
+}

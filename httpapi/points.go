@@ -1,0 +1,304 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// pointIn is one point of an upsert's list form.
+type pointIn struct {
+	ID      *storage.ID    `json:"id"`
+	Vector  *vectorInput   `json:"vector"`
+	Payload map[string]any `json:"payload"`
+}
+
+// upsertRequest is the body of PUT /collections/{c}/points: exactly one of
+// the list form (points) and the columnar form (batch).
+type upsertRequest struct {
+	Points []pointIn `json:"points"`
+	Batch  *struct {
+		IDs      []storage.ID     `json:"ids"`
+		Vectors  []*vectorInput   `json:"vectors"`
+		Payloads []map[string]any `json:"payloads"`
+	} `json:"batch"`
+	ShardKey     json.RawMessage `json:"shard_key"`
+	UpdateFilter json.RawMessage `json:"update_filter"`
+}
+
+func (h *Handler) upsertPoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "wait", "ordering", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req upsertRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if err := shardKeyUnsupported(req.ShardKey); err != nil {
+		return nil, err
+	}
+	if !isNull(req.UpdateFilter) {
+		return nil, badRequest("update_filter: not supported")
+	}
+	points, err := req.points()
+	if err != nil {
+		return nil, err
+	}
+	if len(points) > h.cfg.MaxBatch {
+		return nil, badRequest("%d points in one request, limit %d", len(points), h.cfg.MaxBatch)
+	}
+	rs := h.newResolver(c)
+	out := make([]index.Point, len(points))
+	for i, p := range points {
+		where := fmt.Sprintf("points[%d]", i)
+		switch {
+		case p.ID == nil:
+			return nil, badRequest("%s.id: required", where)
+		case p.Vector == nil:
+			return nil, badRequest("%s.vector: required", where)
+		case p.Vector.ID != nil:
+			return nil, badRequest("%s.vector: want a list of numbers or a text document, not a point id", where)
+		case p.Vector.Doc != nil:
+			if err := rs.addDoc(p.Vector, where+".vector"); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = index.Point{ID: *p.ID, Payload: p.Payload}
+	}
+	if err := rs.encode(r.Context()); err != nil {
+		return nil, err
+	}
+	for i, p := range points {
+		out[i].Vector = p.Vector.Vector
+	}
+	if err := c.Upsert(r.Context(), out); err != nil {
+		return nil, err
+	}
+	return h.updated(), nil
+}
+
+// points returns the request's points in list form.
+func (req *upsertRequest) points() ([]pointIn, error) {
+	if (req.Points == nil) == (req.Batch == nil) {
+		return nil, badRequest("want exactly one of points and batch")
+	}
+	if req.Batch == nil {
+		return req.Points, nil
+	}
+	b := req.Batch
+	if len(b.Vectors) != len(b.IDs) || b.Payloads != nil && len(b.Payloads) != len(b.IDs) {
+		return nil, badRequest("batch: %d ids, %d vectors and %d payloads; want the same number of each", len(b.IDs), len(b.Vectors), len(b.Payloads))
+	}
+	out := make([]pointIn, len(b.IDs))
+	for i := range b.IDs {
+		out[i] = pointIn{ID: &b.IDs[i], Vector: b.Vectors[i]}
+		if b.Payloads != nil {
+			out[i].Payload = b.Payloads[i]
+		}
+	}
+	return out, nil
+}
+
+func (h *Handler) updated() updateResult {
+	return updateResult{OperationID: h.ops.Add(1), Status: "completed"}
+}
+
+// retrieveRequest is the body of POST /collections/{c}/points.
+type retrieveRequest struct {
+	IDs      []storage.ID    `json:"ids"`
+	ShardKey json.RawMessage `json:"shard_key"`
+	readSelection
+}
+
+func (h *Handler) retrievePoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req retrieveRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if err := shardKeyUnsupported(req.ShardKey); err != nil {
+		return nil, err
+	}
+	if req.IDs == nil {
+		return nil, badRequest("ids: required")
+	}
+	if len(req.IDs) > h.cfg.MaxBatch {
+		return nil, badRequest("ids: %d ids, limit %d", len(req.IDs), h.cfg.MaxBatch)
+	}
+	recs, err := c.Get(r.Context(), req.IDs, req.options(true))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]record, len(recs))
+	for i, rec := range recs {
+		out[i] = toRecord(rec, req.readSelection, true)
+	}
+	return out, nil
+}
+
+func (h *Handler) getPoint(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "consistency"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	id, err := storage.ParseID(mux.Vars(r)["id"])
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	recs, err := c.Get(r.Context(), []storage.ID{id}, index.ReadOptions{WithPayload: true, WithVector: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%w: point %s in collection %q", index.ErrNotFound, id, c.Name())
+	}
+	return record{ID: recs[0].ID, Payload: nonNil(recs[0].Payload), Vector: recs[0].Vector}, nil
+}
+
+func nonNil(p filter.Payload) filter.Payload {
+	if p == nil {
+		return filter.Payload{}
+	}
+	return p
+}
+
+// deleteRequest is the body of POST /collections/{c}/points/delete:
+// exactly one of points (ids) and filter.
+type deleteRequest struct {
+	Points   []storage.ID    `json:"points"`
+	Filter   *filter.Filter  `json:"filter"`
+	ShardKey json.RawMessage `json:"shard_key"`
+}
+
+func (h *Handler) deletePoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "wait", "ordering", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req deleteRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if err := shardKeyUnsupported(req.ShardKey); err != nil {
+		return nil, err
+	}
+	switch {
+	case (req.Points == nil) == (req.Filter == nil):
+		return nil, badRequest("want exactly one of points and filter")
+	case req.Filter != nil:
+		_, err = c.DeleteByFilter(r.Context(), req.Filter)
+	case len(req.Points) > h.cfg.MaxBatch:
+		return nil, badRequest("points: %d ids, limit %d", len(req.Points), h.cfg.MaxBatch)
+	default:
+		_, err = c.Delete(r.Context(), req.Points)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return h.updated(), nil
+}
+
+// scrollRequest is the body of POST /collections/{c}/points/scroll.
+type scrollRequest struct {
+	Offset   *storage.ID     `json:"offset"`
+	Limit    *int            `json:"limit"`
+	Filter   *filter.Filter  `json:"filter"`
+	OrderBy  json.RawMessage `json:"order_by"`
+	ShardKey json.RawMessage `json:"shard_key"`
+	readSelection
+}
+
+type scrollResult struct {
+	Points     []record    `json:"points"`
+	NextOffset *storage.ID `json:"next_page_offset"`
+}
+
+func (h *Handler) scrollPoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req scrollRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if err := shardKeyUnsupported(req.ShardKey); err != nil {
+		return nil, err
+	}
+	if !isNull(req.OrderBy) {
+		return nil, badRequest("order_by: not supported; scroll is in id order")
+	}
+	limit := 10
+	if req.Limit != nil {
+		limit = *req.Limit
+	}
+	if limit < 1 || limit > h.cfg.MaxLimit {
+		return nil, badRequest("limit %d: want 1..%d", limit, h.cfg.MaxLimit)
+	}
+	page, err := c.Scroll(r.Context(), index.ScrollRequest{
+		Filter: req.Filter, Offset: req.Offset, Limit: limit, ReadOptions: req.options(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := scrollResult{Points: make([]record, len(page.Points)), NextOffset: page.Next}
+	for i, rec := range page.Points {
+		out.Points[i] = toRecord(rec, req.readSelection, true)
+	}
+	return out, nil
+}
+
+// countRequest is the body of POST /collections/{c}/points/count. Counts
+// are always exact.
+type countRequest struct {
+	Filter   *filter.Filter  `json:"filter"`
+	Exact    *bool           `json:"exact"`
+	ShardKey json.RawMessage `json:"shard_key"`
+}
+
+func (h *Handler) countPoints(r *http.Request) (any, error) {
+	if err := checkQueryParams(r, "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req countRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if err := shardKeyUnsupported(req.ShardKey); err != nil {
+		return nil, err
+	}
+	n, err := c.Count(r.Context(), req.Filter)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int{"count": n}, nil
+}

@@ -1,0 +1,67 @@
+package httpapi
+
+import (
+	_ "embed"
+	"net/http"
+	"time"
+)
+
+// openAPISpec is the OpenAPI 3 document served at /openapi.json; a test
+// checks that its paths and the route table agree.
+//
+//go:embed openapi.json
+var openAPISpec []byte
+
+// routes is the route table. Paths use gorilla/mux patterns.
+func (h *Handler) routes() []route {
+	const c = "/collections/{collection}"
+	return []route{
+		{method: "GET", path: "/", access: public, api: h.info},
+		{method: "GET", path: "/healthz", access: public, raw: h.healthz},
+		{method: "GET", path: "/readyz", access: public, raw: h.readyz},
+		{method: "GET", path: "/metrics", access: public, raw: h.metrics.handler.ServeHTTP},
+		{method: "GET", path: "/openapi.json", access: public, raw: serveSpec},
+
+		{method: "GET", path: "/collections", access: read, api: h.listCollections},
+		{method: "GET", path: c, access: read, api: h.getCollection},
+		{method: "GET", path: c + "/exists", access: read, api: h.collectionExists},
+		{method: "PUT", path: c, access: write, api: h.createCollection},
+		{method: "DELETE", path: c, access: write, api: h.deleteCollection},
+		{method: "PUT", path: c + "/index", access: write, api: h.createIndex},
+
+		{method: "PUT", path: c + "/points", access: write, api: h.upsertPoints},
+		{method: "POST", path: c + "/points", access: read, api: h.retrievePoints},
+		{method: "GET", path: c + "/points/{id}", access: read, api: h.getPoint},
+		{method: "POST", path: c + "/points/delete", access: write, api: h.deletePoints},
+		{method: "POST", path: c + "/points/scroll", access: read, api: h.scrollPoints},
+		{method: "POST", path: c + "/points/count", access: read, api: h.countPoints},
+
+		{method: "POST", path: c + "/points/query", access: read, api: h.queryPoints},
+		{method: "POST", path: c + "/points/query/batch", access: read, api: h.queryBatch},
+		{method: "POST", path: c + "/points/search", access: read, api: h.searchPoints},
+		{method: "POST", path: c + "/points/recommend", access: read, api: h.recommendPoints},
+	}
+}
+
+func (h *Handler) info(*http.Request) (any, error) {
+	return map[string]string{"title": "quiver", "version": Version}, nil
+}
+
+func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 while the server takes requests and 503 once it is
+// draining for shutdown.
+func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
+	if h.draining.Load() {
+		writeErrorStatus(w, time.Now(), http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func serveSpec(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(openAPISpec)
+}

@@ -1,0 +1,321 @@
+// Package httpapi is Quiver's HTTP API: Qdrant's REST dialect (collections,
+// points, query, the {"result","status","time"} envelope) over the index
+// package, text documents encoded where vectors go, and the server's
+// cross-cutting parts: api-key checks, body and batch limits, gzip,
+// Prometheus metrics, request logs and the OpenAPI document.
+//
+// A Handler is safe for concurrent use. Every request runs under a context
+// with Config.RequestTimeout; bad input is answered with a 4xx naming the
+// field at fault, never a 5xx, and a panic in a handler is logged and
+// answered with a 500 without taking the server down.
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/quiver-db/quiver/index"
+)
+
+// Version is reported by GET /.
+const Version = "0.1.0"
+
+// Embedder turns texts into vectors with one model. *encoder.Encoder
+// implements it. Implementations must be safe for concurrent use.
+type Embedder interface {
+	Encode(ctx context.Context, texts []string) ([][]float32, error)
+	// Dim is the length of every vector Encode returns.
+	Dim() int
+}
+
+// Config holds what the handler needs. Zero fields take the defaults their
+// comments state.
+type Config struct {
+	// DB holds the collections; required.
+	DB *index.DB
+	// Models are the text models, by the name documents and collections
+	// use ("all-MiniLM-L6-v2"). Nil means text documents are refused.
+	Models map[string]Embedder
+	// Logger receives request logs. Nil means slog.Default().
+	Logger *slog.Logger
+	// APIKey, when set, is required in the api-key header (or as
+	// "Authorization: Bearer KEY") on every route but /, /healthz,
+	// /readyz, /metrics and /openapi.json.
+	APIKey string
+	// ReadOnlyAPIKey, when set, is also accepted, but only on routes
+	// that do not write.
+	ReadOnlyAPIKey string
+	// MaxBodyBytes bounds a request body. Zero means 32 MiB.
+	MaxBodyBytes int64
+	// MaxBatch bounds the points of one write, the ids of one retrieve or
+	// delete and the queries of one batch. Zero means 10000.
+	MaxBatch int
+	// MaxLimit bounds limit+offset of queries and the limit of scrolls.
+	// Zero means 10000.
+	MaxLimit int
+	// MaxTexts bounds the text documents of one request. Zero means 1024.
+	MaxTexts int
+	// RequestTimeout bounds each request's work. Zero means 60s.
+	RequestTimeout time.Duration
+	// Registry receives the server's metrics and is served at /metrics.
+	// Nil means a new registry with the Go and process collectors.
+	Registry *prometheus.Registry
+}
+
+func (c *Config) ensureDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 32 << 20
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = 10000
+	}
+	if c.MaxLimit == 0 {
+		c.MaxLimit = 10000
+	}
+	if c.MaxTexts == 0 {
+		c.MaxTexts = 1024
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 60 * time.Second
+	}
+}
+
+// Validate reports every problem with the config.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.DB == nil {
+		errs = append(errs, errors.New("DB is nil"))
+	}
+	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RequestTimeout < 0 {
+		errs = append(errs, errors.New("limits must not be negative"))
+	}
+	if c.APIKey == "" && c.ReadOnlyAPIKey != "" {
+		errs = append(errs, errors.New("ReadOnlyAPIKey without APIKey would leave writes open"))
+	}
+	if c.APIKey != "" && c.APIKey == c.ReadOnlyAPIKey {
+		errs = append(errs, errors.New("APIKey and ReadOnlyAPIKey are the same"))
+	}
+	for name, m := range c.Models {
+		if m == nil {
+			errs = append(errs, fmt.Errorf("model %q is nil", name))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("httpapi config: %w", err)
+	}
+	return nil
+}
+
+// Handler serves the API. Create it with NewHandler.
+type Handler struct {
+	cfg      Config
+	db       *index.DB
+	root     http.Handler
+	metrics  *metrics
+	draining atomic.Bool
+	ops      atomic.Uint64 // operation ids of write results
+}
+
+// NewHandler returns the API's root handler.
+func NewHandler(cfg Config) (*Handler, error) {
+	cfg.ensureDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, db: cfg.DB}
+	var err error
+	if h.metrics, err = newMetrics(cfg.Registry, cfg.DB); err != nil {
+		return nil, err
+	}
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, time.Now(), fmt.Errorf("%w: no route %s %s", index.ErrNotFound, r.Method, r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeErrorStatus(w, time.Now(), http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+	})
+	for _, rt := range h.routes() {
+		r.Handle(rt.path, h.wrap(rt)).Methods(rt.method).Name(rt.method + " " + rt.path)
+	}
+	h.root = gzhttp.GzipHandler(r)
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.root.ServeHTTP(w, r)
+}
+
+// Drain makes /readyz answer 503, so a load balancer stops sending new
+// requests while the server shuts down.
+func (h *Handler) Drain() { h.draining.Store(true) }
+
+// access says who may call a route.
+type access int
+
+const (
+	public access = iota // no key needed
+	read                 // either key
+	write                // the full key
+)
+
+// route is one entry of the route table.
+type route struct {
+	method, path string
+	access       access
+	// api handlers return a result for the envelope; raw handlers write
+	// the response themselves.
+	api func(r *http.Request) (any, error)
+	raw http.HandlerFunc
+}
+
+// wrap adds the per-route middleware: recovery, timeout, auth, body limit,
+// metrics and the request log.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				h.cfg.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p)
+				if !rec.wrote {
+					writeErrorStatus(rec, start, http.StatusInternalServerError, "internal error")
+				}
+			}
+			elapsed := time.Since(start)
+			h.metrics.observe(rt.method+" "+rt.path, rec.status, elapsed)
+			level := slog.LevelInfo
+			if rec.status >= 500 {
+				level = slog.LevelError
+			}
+			h.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "elapsed", elapsed, "remote", r.RemoteAddr)
+		}()
+		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		if err := h.authorize(r, rt.access); err != nil {
+			writeError(rec, start, err)
+			return
+		}
+		r.Body = http.MaxBytesReader(rec, r.Body, h.cfg.MaxBodyBytes)
+		if rt.raw != nil {
+			rt.raw(rec, r)
+			return
+		}
+		result, err := rt.api(r)
+		if err != nil {
+			if statusOf(err) >= 500 && statusOf(err) != http.StatusServiceUnavailable {
+				h.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			}
+			writeError(rec, start, err)
+			return
+		}
+		writeResult(rec, start, result)
+	})
+}
+
+// authorize checks the api-key against the route's access.
+func (h *Handler) authorize(r *http.Request, need access) error {
+	if h.cfg.APIKey == "" || need == public {
+		return nil
+	}
+	key := r.Header.Get("api-key")
+	if key == "" {
+		key, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: missing api-key header", ErrUnauthorized)
+	case equalKey(key, h.cfg.APIKey):
+		return nil
+	case h.cfg.ReadOnlyAPIKey != "" && equalKey(key, h.cfg.ReadOnlyAPIKey):
+		if need == write {
+			return fmt.Errorf("%w: the read-only api-key cannot write", ErrForbidden)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: invalid api-key", ErrUnauthorized)
+}
+
+func equalKey(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// envelope is Qdrant's success envelope.
+type envelope struct {
+	Result any     `json:"result"`
+	Status string  `json:"status"`
+	Time   float64 `json:"time"`
+}
+
+func writeResult(w http.ResponseWriter, start time.Time, result any) {
+	writeJSON(w, http.StatusOK, envelope{Result: result, Status: "ok", Time: time.Since(start).Seconds()})
+}
+
+func writeError(w http.ResponseWriter, start time.Time, err error) {
+	status := statusOf(err)
+	msg := message(err)
+	if status == http.StatusInternalServerError {
+		msg = "internal error"
+	}
+	writeErrorStatus(w, start, status, msg)
+}
+
+func writeErrorStatus(w http.ResponseWriter, start time.Time, status int, msg string) {
+	var body errorBody
+	body.Status.Error = msg
+	body.Time = time.Since(start).Seconds()
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		buf = []byte(`{"status":{"error":"internal error: cannot encode the response"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(buf, '\n'))
+}

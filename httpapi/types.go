@@ -1,0 +1,275 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/storage"
+)
+
+// strictUnmarshal decodes data into v rejecting unknown fields; custom
+// UnmarshalJSON methods use it so the rule holds at every depth.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	return nil
+}
+
+// isNull reports whether raw is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
+}
+
+// document is a text that stands where a vector goes; Quiver encodes it
+// with the named model (or the collection's model when Model is empty).
+type document struct {
+	Text    string          `json:"text"`
+	Model   string          `json:"model"`
+	Options json.RawMessage `json:"options"`
+}
+
+// vectorInput is what stands where a vector goes: a list of numbers, a
+// text document, or (in queries) the id of a stored point.
+type vectorInput struct {
+	Vector []float32
+	Doc    *document
+	ID     *storage.ID
+}
+
+// UnmarshalJSON accepts [numbers], {"text","model"}, an unsigned integer
+// or a UUID string.
+func (v *vectorInput) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return badRequest("empty vector")
+	}
+	switch data[0] {
+	case '[':
+		if err := strictUnmarshal(data, &v.Vector); err != nil {
+			return fmt.Errorf("vector: %w", err)
+		}
+		return nil
+	case '{':
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(data, &keys); err != nil {
+			return badRequest("vector: %v", err)
+		}
+		if _, ok := keys["text"]; !ok {
+			return badRequest("vector: an object must be a text document {\"text\": ..., \"model\": ...}; named, sparse and multi-vectors are not supported")
+		}
+		v.Doc = &document{}
+		if err := strictUnmarshal(data, v.Doc); err != nil {
+			return fmt.Errorf("document: %w", err)
+		}
+		if !isNull(v.Doc.Options) && string(bytes.TrimSpace(v.Doc.Options)) != "{}" {
+			return badRequest("document: options are not supported")
+		}
+		return nil
+	case 'n':
+		return badRequest("vector is null")
+	}
+	var id storage.ID
+	if err := id.UnmarshalJSON(data); err != nil {
+		return badRequest("want a vector, a text document or a point id: %v", err)
+	}
+	v.ID = &id
+	return nil
+}
+
+// withPayload is Qdrant's with_payload: a bool, a list of keys to include,
+// or {"include": [...]} / {"exclude": [...]}. Keys select top-level
+// payload fields.
+type withPayload struct {
+	set     bool
+	all     bool
+	include []string
+	exclude []string
+}
+
+func (p *withPayload) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	p.set = true
+	switch {
+	case string(data) == "null":
+		p.set = false
+		return nil
+	case len(data) > 0 && data[0] == '[':
+		return strictUnmarshal(data, &p.include)
+	case len(data) > 0 && data[0] == '{':
+		var sel struct {
+			Include []string `json:"include"`
+			Exclude []string `json:"exclude"`
+		}
+		if err := strictUnmarshal(data, &sel); err != nil {
+			return fmt.Errorf("with_payload: %w", err)
+		}
+		if (sel.Include == nil) == (sel.Exclude == nil) {
+			return badRequest("with_payload: want exactly one of include and exclude")
+		}
+		p.include, p.exclude = sel.Include, sel.Exclude
+		if p.exclude != nil {
+			p.all = true
+		}
+		return nil
+	}
+	if err := json.Unmarshal(data, &p.all); err != nil {
+		return badRequest("with_payload: want a bool, a list of keys or {\"include\"|\"exclude\": [...]}")
+	}
+	return nil
+}
+
+// wanted reports whether any payload is returned; def applies when the
+// field was absent.
+func (p withPayload) wanted(def bool) bool {
+	if !p.set {
+		return def
+	}
+	return p.all || len(p.include) > 0
+}
+
+// apply returns the selected part of payload.
+func (p withPayload) apply(payload filter.Payload) filter.Payload {
+	if payload == nil {
+		payload = filter.Payload{}
+	}
+	switch {
+	case p.include != nil:
+		out := filter.Payload{}
+		for _, k := range p.include {
+			if v, ok := payload[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	case p.exclude != nil:
+		out := filter.Payload{}
+		for k, v := range payload {
+			out[k] = v
+		}
+		for _, k := range p.exclude {
+			delete(out, k)
+		}
+		return out
+	}
+	return payload
+}
+
+// withVector is Qdrant's with_vector: a bool (named vectors do not exist
+// in Quiver, so a list of names is refused).
+type withVector struct {
+	set, on bool
+}
+
+func (v *withVector) UnmarshalJSON(data []byte) error {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(data, &v.on); err != nil {
+		return badRequest("with_vector: want a bool (named vectors are not supported)")
+	}
+	v.set = true
+	return nil
+}
+
+func (v withVector) wanted(def bool) bool {
+	if !v.set {
+		return def
+	}
+	return v.on
+}
+
+// readSelection is the with_payload/with_vector pair of a read request.
+type readSelection struct {
+	WithPayload withPayload `json:"with_payload"`
+	WithVector  withVector  `json:"with_vector"`
+}
+
+func (s readSelection) options(defPayload bool) index.ReadOptions {
+	return index.ReadOptions{WithPayload: s.WithPayload.wanted(defPayload), WithVector: s.WithVector.wanted(false)}
+}
+
+// record is a point as responses show it.
+type record struct {
+	ID      storage.ID     `json:"id"`
+	Payload filter.Payload `json:"payload"`
+	Vector  []float32      `json:"vector"`
+}
+
+// scoredPoint is a query result as responses show it.
+type scoredPoint struct {
+	ID      storage.ID     `json:"id"`
+	Version int            `json:"version"`
+	Score   float32        `json:"score"`
+	Payload filter.Payload `json:"payload"`
+	Vector  []float32      `json:"vector"`
+}
+
+func toRecord(r index.Record, sel readSelection, defPayload bool) record {
+	out := record{ID: r.ID, Vector: r.Vector}
+	if sel.WithPayload.wanted(defPayload) {
+		out.Payload = sel.WithPayload.apply(r.Payload)
+	}
+	return out
+}
+
+// updateResult is Qdrant's result for writes. Quiver applies every write
+// before answering, so the status is always "completed".
+type updateResult struct {
+	OperationID uint64 `json:"operation_id"`
+	Status      string `json:"status"`
+}
+
+// shardKeyUnsupported refuses a non-null shard_key.
+func shardKeyUnsupported(raw json.RawMessage) error {
+	if !isNull(raw) {
+		return badRequest("shard_key: sharding is not supported")
+	}
+	return nil
+}
+
+// boolParam parses an optional boolean query parameter such as wait.
+func boolParam(r *http.Request, name string) (bool, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(strings.ToLower(s))
+	if err != nil {
+		return false, badRequest("query parameter %s=%q: want true or false", name, s)
+	}
+	return b, nil
+}
+
+// checkQueryParams refuses query parameters a route does not know and
+// validates the ones it does: wait (bool) and timeout (seconds).
+func checkQueryParams(r *http.Request, allowed ...string) error {
+	for name := range r.URL.Query() {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == name
+		}
+		if !ok {
+			return badRequest("unknown query parameter %q", name)
+		}
+		switch name {
+		case "wait":
+			if _, err := boolParam(r, name); err != nil {
+				return err
+			}
+		case "timeout":
+			if n, err := strconv.Atoi(r.URL.Query().Get(name)); err != nil || n < 0 {
+				return badRequest("query parameter timeout=%q: want seconds, a non-negative integer", r.URL.Query().Get(name))
+			}
+		}
+	}
+	return nil
+}
