@@ -128,18 +128,18 @@ func dotRowGo(dst, a, b []float32, k int) {
 	}
 }
 
-// MatmulGFLOPS times the blocked matrix multiply on an m×k by k×n product
-// (a Linear layer over m tokens) with threads goroutines for at least d and
-// returns the rate reached in GFLOP/s, counting 2·m·k·n flops a product.
-func MatmulGFLOPS(m, k, n, threads int, d time.Duration) float64 {
+// TimeMatmul runs the blocked matrix multiply on an m×k by k×n product (a
+// Linear layer over m tokens) with threads goroutines for at least d, and
+// returns the flops done (2·m·k·n a product) and the wall time taken.
+func TimeMatmul(m, k, n, threads int, d time.Duration) (flops float64, elapsed time.Duration) {
 	a, b, bias, c := benchMatrices(m, k, n)
 	matmulT(c, a, b, bias, m, k, n, threads, actNone)
 	return timeFlops(m, k, n, d, func() { matmulT(c, a, b, bias, m, k, n, threads, actNone) })
 }
 
-// VekMatMulGFLOPS is MatmulGFLOPS for vek32.MatMul_Into, vek's own
-// single-threaded matrix multiply, as the baseline.
-func VekMatMulGFLOPS(m, k, n int, d time.Duration) float64 {
+// TimeVekMatMul is TimeMatmul for vek32.MatMul_Into, vek's own
+// single-threaded, unblocked matrix multiply, the baseline.
+func TimeVekMatMul(m, k, n int, d time.Duration) (flops float64, elapsed time.Duration) {
 	a, b, _, c := benchMatrices(m, k, n)
 	return timeFlops(m, k, n, d, func() { vek32.MatMul_Into(c, a, b, k) })
 }
@@ -155,12 +155,12 @@ func benchMatrices(m, k, n int) (a, b, bias, c []float32) {
 	return a, b, bias, c
 }
 
-func timeFlops(m, k, n int, d time.Duration, f func()) float64 {
+func timeFlops(m, k, n int, d time.Duration, f func()) (float64, time.Duration) {
 	start := time.Now()
 	runs := 0
 	for runs == 0 || time.Since(start) < d {
 		f()
 		runs++
 	}
-	return 2 * float64(m) * float64(k) * float64(n) * float64(runs) / time.Since(start).Seconds() / 1e9
+	return 2 * float64(m) * float64(k) * float64(n) * float64(runs), time.Since(start)
 }

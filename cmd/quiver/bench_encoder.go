@@ -42,14 +42,14 @@ func runBenchEncoder(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("encoder %s: %d titles, %.1f tokens/title, %d threads\n", res.Model, res.Texts, res.MeanTokens, res.Threads)
-	fmt.Printf("%6s %14s %14s %12s\n", "batch", "sentences/s", "ms/sentence", "ms/batch")
+	fmt.Printf("%6s %12s %12s %12s %16s\n", "batch", "sentences/s", "ms/sentence", "ms/batch", "sentences/CPU-s")
 	for _, r := range res.Rows {
-		fmt.Printf("%6d %14.1f %14.3f %12.3f\n", r.BatchSize, r.SentencesPerSec, r.MsPerSentence, r.MsPerBatch)
+		fmt.Printf("%6d %12.1f %12.3f %12.3f %16.1f\n", r.BatchSize, r.SentencesPerSec, r.MsPerSentence, r.MsPerBatch, r.SentencesPerCPUSecond)
 	}
 	if res.MatmulGFLOPS > 0 {
 		s := res.MatmulShape
-		fmt.Printf("matmul %dx%d·%dx%d: %.1f GFLOP/s on %d threads, %.1f on 1 (vek32.MatMul: %.1f)\n",
-			s[0], s[1], s[1], s[2], res.MatmulGFLOPS, res.Threads, res.MatmulGFLOPS1, res.VekMatMulGFLOPS)
+		fmt.Printf("matmul %dx%d·%dx%d: %.1f GFLOP/s on %d threads (%.1f per CPU-second), %.1f on 1 thread (%.1f per CPU-second); vek32.MatMul: %.1f\n",
+			s[0], s[1], s[1], s[2], res.MatmulGFLOPS, res.Threads, res.MatmulGFLOPSPerCPU, res.MatmulGFLOPS1, res.Matmul1GFLOPSPerCPU, res.VekMatMulGFLOPS)
 	}
 	if *jsonOut != "" {
 		data, err := json.MarshalIndent(res, "", "  ")
