@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -149,7 +150,10 @@ func (ts *testServer) ok(method, path string, body, out any) {
 	r := ts.do(method, path, body)
 	require.Equal(ts.t, http.StatusOK, r.Code, "%s %s: %s", method, path, r.Error)
 	if out != nil {
-		require.NoError(ts.t, json.Unmarshal(r.Result, out))
+		// Decode into a fresh value: json.Unmarshal merges into maps.
+		fresh := reflect.New(reflect.TypeOf(out).Elem())
+		require.NoError(ts.t, json.Unmarshal(r.Result, fresh.Interface()))
+		reflect.ValueOf(out).Elem().Set(fresh.Elem())
 	}
 }
 
