@@ -48,11 +48,11 @@ func TestCreateCollectionWithModel(t *testing.T) {
 	ts.ok("PUT", "/collections/docs", map[string]any{"vectors": map[string]any{"model": "fake"}}, nil)
 	var info collectionInfo
 	ts.ok("GET", "/collections/docs", nil, &info)
-	require.Equal(t, 16, info.Config.Params.Vectors.Size, "size comes from the model")
+	require.Equal(t, 64, info.Config.Params.Vectors.Size, "size comes from the model")
 	require.EqualValues(t, "Cosine", info.Config.Params.Vectors.Distance)
 	require.Equal(t, "fake", info.Config.Params.Vectors.Model)
 
-	ts.fails(http.StatusBadRequest, "PUT", "/collections/d2", map[string]any{"vectors": map[string]any{"model": "fake", "size": 3}}, "size 3", "16")
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/d2", map[string]any{"vectors": map[string]any{"model": "fake", "size": 3}}, "size 3", "64")
 	ts.fails(http.StatusBadRequest, "PUT", "/collections/d3", map[string]any{"vectors": map[string]any{"model": "gpt-9"}}, "gpt-9", "fake")
 }
 

@@ -71,7 +71,7 @@ func newTestServer(t *testing.T, dir string, tweak func(*Config)) *testServer {
 	t.Helper()
 	db, err := index.Open(context.Background(), dir, index.Options{})
 	require.NoError(t, err)
-	model := &fakeModel{dim: 16}
+	model := &fakeModel{dim: 64}
 	cfg := Config{DB: db, Models: map[string]Embedder{"fake": model}}
 	if tweak != nil {
 		tweak(&cfg)

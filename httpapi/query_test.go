@@ -269,7 +269,7 @@ func TestQueryBadInput(t *testing.T) {
 		{"nearest null", map[string]any{"query": map[string]any{"nearest": nil}}, 400, "nearest"},
 		{"doc no text", map[string]any{"query": map[string]any{"text": ""}}, 400, "no model"},
 		{"doc unknown field", map[string]any{"query": map[string]any{"text": "a", "model": "fake", "lang": "en"}}, 400, `"lang"`},
-		{"doc wrong dim", map[string]any{"query": map[string]any{"text": "a cat", "model": "fake"}}, 400, "size 16"},
+		{"doc wrong dim", map[string]any{"query": map[string]any{"text": "a cat", "model": "fake"}}, 400, "size 64"},
 		{"bad filter", map[string]any{"query": q, "filter": map[string]any{"must": "x"}}, 400, "filter"},
 		{"threshold string", map[string]any{"query": q, "score_threshold": "high"}, 400, "score_threshold"},
 		{"empty body", nil, 200, ""},
