@@ -1,0 +1,174 @@
+package httpapi
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestAPIKeys(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.APIKey = "secret"; c.ReadOnlyAPIKey = "reader" })
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, nil)
+
+	ts.key = ""
+	ts.fails(http.StatusUnauthorized, "GET", "/collections", nil, "api-key")
+	ts.ok("GET", "/", nil, nil)
+	ts.key = "wrong"
+	ts.fails(http.StatusUnauthorized, "GET", "/collections", nil, "invalid api-key")
+
+	ts.key = "reader"
+	ts.ok("GET", "/collections/c", nil, nil)
+	ts.ok("POST", "/collections/c/points/query", map[string]any{"query": []float32{1, 1}}, nil)
+	ts.fails(http.StatusForbidden, "PUT", "/collections/c/points", map[string]any{"points": []any{map[string]any{"id": 1, "vector": []float32{1, 1}}}}, "read-only")
+	ts.fails(http.StatusForbidden, "DELETE", "/collections/c", nil, "read-only")
+
+	// Bearer works as Qdrant's clients may send it.
+	req, err := http.NewRequest("GET", ts.url+"/collections", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer secret")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
+		resp, err := http.Get(ts.url + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	_, err := NewHandler(Config{})
+	require.ErrorContains(t, err, "DB is nil")
+	ts := newTestServer(t, t.TempDir(), nil)
+	_, err = NewHandler(Config{DB: ts.db, ReadOnlyAPIKey: "r"})
+	require.ErrorContains(t, err, "ReadOnlyAPIKey without APIKey")
+}
+
+func TestBodyLimit(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxBodyBytes = 1024 })
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, nil)
+	big := `{"points":[{"id":1,"vector":[1,1],"payload":{"s":"` + strings.Repeat("x", 2000) + `"}}]}`
+	ts.fails(http.StatusRequestEntityTooLarge, "PUT", "/collections/c/points", big, "too large")
+	var count struct{ Count int }
+	ts.ok("POST", "/collections/c/points/count", nil, &count)
+	require.Zero(t, count.Count)
+}
+
+func TestGzip(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	randomCollection(t, ts, "c", 50, 32)
+	req, err := http.NewRequest("POST", ts.url+"/collections/c/points/scroll", strings.NewReader(`{"limit":50,"with_vector":true}`))
+	require.NoError(t, err)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+	zr, err := gzip.NewReader(resp.Body)
+	require.NoError(t, err)
+	var env struct {
+		Result scrollResult `json:"result"`
+	}
+	require.NoError(t, json.NewDecoder(zr).Decode(&env))
+	require.Len(t, env.Result.Points, 50)
+}
+
+func TestMetricsAndReadiness(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	seed(ts, "c", 4)
+	ts.ok("PUT", "/collections/d", map[string]any{"vectors": map[string]any{"model": "fake"}}, nil)
+	ts.ok("PUT", "/collections/d/points", map[string]any{"points": []any{map[string]any{"id": 1, "vector": map[string]any{"text": "hello"}}}}, nil)
+	ts.fails(404, "GET", "/collections/zz", nil)
+
+	resp, err := http.Get(ts.url + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	text := string(body)
+	require.Contains(t, text, `quiver_collection_points{collection="c"} 4`)
+	require.Contains(t, text, `quiver_collection_points{collection="d"} 1`)
+	require.Contains(t, text, `quiver_http_requests_total{code="404",route="GET /collections/{collection}"} 1`)
+	require.Contains(t, text, `quiver_http_request_duration_seconds_count{route="PUT /collections/{collection}/points"} 2`)
+	require.Contains(t, text, `quiver_encoder_texts_total{model="fake"} 1`)
+
+	resp, err = http.Get(ts.url + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	ts.h.Drain()
+	resp, err = http.Get(ts.url + "/readyz")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+}
+
+func TestRoutingErrorsUseTheEnvelope(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	ts.fails(http.StatusNotFound, "GET", "/no/such/route", nil, "no route")
+	ts.fails(http.StatusMethodNotAllowed, "PATCH", "/collections/c", nil, "PATCH")
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c?timeout=soon", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, "timeout")
+}
+
+// TestGarbageNeverFails5xx sends malformed bodies to every route that
+// takes one: each must be refused with a 4xx, and the server must go on.
+func TestGarbageNeverFails5xx(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	seed(ts, "c", 3)
+	bodies := []string{
+		"", "null", "0", "-1", `"x"`, "[]", "[null]", "{", "}", `{"":1}`, `{"points":null}`, `{"points":[null]}`,
+		`{"points":[{}]}`, `{"batch":{"ids":[1],"vectors":[null]}}`, `{"ids":[null]}`, `{"ids":["x"]}`,
+		`{"query":null}`, `{"query":{}}`, `{"query":[]}`, `{"query":[null]}`, `{"query":{"recommend":null}}`,
+		`{"query":{"recommend":{"positive":[null]}}}`, `{"query":{"recommend":{"positive":[[]],"strategy":"best_score"}}}`,
+		`{"query":{"nearest":{"text":null}}}`, `{"filter":{"must":[null]}}`, `{"filter":{"must":[{"key":"n","range":{"gt":"a"}}]}}`,
+		`{"limit":1e99}`, `{"offset":{"a":1}}`, `{"vector":[1e999,0,0]}`, `{"searches":[null]}`, `{"searches":"x"}`,
+		`{"vectors":{"size":1e10,"distance":"Dot"}}`, `{"field_name":null}`, `{"with_payload":{"include":null}}`,
+		`{"positive":[1],"lookup_from":{"collection":""}}`, strings.Repeat("[", 10000),
+	}
+	routes := []struct{ method, path string }{
+		{"PUT", "/collections/new"}, {"PUT", "/collections/c/index"}, {"PUT", "/collections/c/points"},
+		{"POST", "/collections/c/points"}, {"POST", "/collections/c/points/delete"}, {"POST", "/collections/c/points/scroll"},
+		{"POST", "/collections/c/points/count"}, {"POST", "/collections/c/points/query"}, {"POST", "/collections/c/points/query/batch"},
+		{"POST", "/collections/c/points/search"}, {"POST", "/collections/c/points/recommend"},
+	}
+	for _, rt := range routes {
+		for _, b := range bodies {
+			req, err := http.NewRequest(rt.method, ts.url+rt.path, strings.NewReader(b))
+			require.NoError(t, err)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.Less(t, resp.StatusCode, 500, "%s %s %q: %s", rt.method, rt.path, b, raw)
+			require.True(t, json.Valid(raw), "%s %s %q: body %q", rt.method, rt.path, b, raw)
+		}
+	}
+	var count struct{ Count int }
+	ts.ok("POST", "/collections/c/points/count", nil, &count)
+	require.Equal(t, 3, count.Count)
+}
+
+func TestDataSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	ts := newTestServer(t, dir, nil)
+	seed(ts, "c", 10)
+	ts.ok("POST", "/collections/c/points/delete", map[string]any{"points": []int{4}}, nil)
+	ts.close()
+
+	ts2 := newTestServer(t, dir, nil)
+	var count struct{ Count int }
+	ts2.ok("POST", "/collections/c/points/count", nil, &count)
+	require.Equal(t, 9, count.Count)
+	var res queryResult
+	ts2.ok("POST", "/collections/c/points/query", map[string]any{"query": []float32{1, 0, 0}, "limit": 3, "with_payload": true}, &res)
+	require.Equal(t, []int{10, 9, 8}, asInts(res.Points), "Dot: larger first component scores higher")
+	require.Equal(t, float64(10), res.Points[0].Payload["n"])
+}
