@@ -30,6 +30,12 @@ type Collection struct {
 	store *storage.Collection
 	graph *hnsw.Graph
 
+	// graphMu serialises graph inserts and deletes (searches run
+	// concurrently). hnsw's concurrent Insert and Delete can leave live
+	// nodes unreachable until the next Cleanup; until that is fixed the
+	// collection writes to its graph one change at a time.
+	graphMu sync.Mutex
+
 	seed  maphash.Seed
 	locks [pointStripes]sync.Mutex // per-id write serialisation, see lockIDs
 
@@ -129,6 +135,9 @@ func (c *Collection) loadGraph(ctx context.Context) error {
 	if err := c.reconcile(ctx, touched); err != nil {
 		return err
 	}
+	// Cleanup also relinks live nodes that concurrent inserts and deletes
+	// left unreachable from the entry point.
+	c.graph.Cleanup()
 	if missing := c.checkGraph(); missing != "" {
 		c.log.Warn("graph disagrees with the store; rebuilding", "problem", missing)
 		return c.rebuildGraph(ctx)
@@ -153,7 +162,7 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 	deleted := false
 	for node := range touched {
 		if c.graph.Contains(node) {
-			if err := c.graph.Delete(node); err != nil {
+			if err := c.graphDelete(node); err != nil {
 				return fmt.Errorf("replay: %w", err)
 			}
 			deleted = true
@@ -163,7 +172,7 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 		}
 	}
 	if deleted {
-		c.graph.Cleanup()
+		c.graph.Cleanup() // frees the slots, so InsertAt does not clean up per node
 	}
 	slices.Sort(insert)
 	return c.insertStored(ctx, insert)
@@ -180,7 +189,7 @@ func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
 			for i := w; i < len(nodes); i += workers {
 				vec, err := c.store.Vector(0, nodes[i])
 				if err == nil {
-					err = c.graph.InsertAt(nodes[i], vec)
+					err = c.graphInsertAt(nodes[i], vec)
 				}
 				if err == nil {
 					err = ctx.Err()
@@ -213,6 +222,7 @@ func (c *Collection) rebuildGraph(ctx context.Context) error {
 	if err := c.insertStored(ctx, nodes); err != nil {
 		return err
 	}
+	g.Cleanup()
 	c.mu.unsaved = len(nodes)
 	if problem := c.checkGraph(); problem != "" {
 		return fmt.Errorf("rebuilt graph disagrees with the store: %s", problem)
@@ -232,6 +242,24 @@ func (c *Collection) checkGraph() string {
 		return fmt.Sprintf("graph has %d live nodes, store %d points", g, s)
 	}
 	return ""
+}
+
+func (c *Collection) graphInsert(vec []float32) (uint32, error) {
+	c.graphMu.Lock()
+	defer c.graphMu.Unlock()
+	return c.graph.Insert(vec)
+}
+
+func (c *Collection) graphInsertAt(node uint32, vec []float32) error {
+	c.graphMu.Lock()
+	defer c.graphMu.Unlock()
+	return c.graph.InsertAt(node, vec)
+}
+
+func (c *Collection) graphDelete(node uint32) error {
+	c.graphMu.Lock()
+	defer c.graphMu.Unlock()
+	return c.graph.Delete(node)
 }
 
 // publishLocked records that node holds point id; c.mu must be held.
@@ -322,6 +350,9 @@ func (c *Collection) saveGraph() error {
 		c.snapMu.Unlock()
 		return nil
 	}
+	// Cleanup first: the snapshot then holds no tombstones, and every live
+	// node is reachable from the entry point.
+	c.graph.Cleanup()
 	var buf bytes.Buffer
 	err := c.graph.Export(&buf)
 	c.snapMu.Unlock()

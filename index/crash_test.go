@@ -138,7 +138,11 @@ func checkRecovered(t *testing.T, c *Collection, m *crashModel) {
 		}
 		res, err := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Ef: 64})
 		if err != nil || len(res) != 1 || res[0].ID != storage.NumID(id) {
-			t.Fatalf("point %d not found by its own vector: %+v, %v", id, res, err)
+			node := c.mu.ids[storage.NumID(id)]
+			gv, gerr := c.graph.Vector(node)
+			ex, _ := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Exact: true})
+			big, _ := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Ef: 1000})
+			t.Fatalf("point %d (node %d) not found by its own vector: %+v, %v; graph vector %v %v; want %v; exact %+v; ef 1000 %+v", id, node, res, err, gv, gerr, crashVector(id, ver), ex, big)
 		}
 	}
 }
