@@ -1,0 +1,255 @@
+"""End-to-end test: the official qdrant-client (REST mode) against a running
+`quiver serve`. scripts/e2e-qdrant-client.sh starts the server and sets
+QUIVER_URL, QUIVER_API_KEY and QUIVER_READ_ONLY_API_KEY.
+
+Text documents are sent as models.Document with cloud_inference=True, so the
+client passes them to the server, which encodes them with its own model."""
+
+import math
+import os
+import uuid
+
+import pytest
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import UnexpectedResponse
+
+URL = os.environ["QUIVER_URL"]
+KEY = os.environ["QUIVER_API_KEY"]
+READ_ONLY_KEY = os.environ["QUIVER_READ_ONLY_API_KEY"]
+MODEL = "all-MiniLM-L6-v2"
+
+
+def client(key=KEY):
+    return QdrantClient(
+        url=URL, api_key=key, prefer_grpc=False, cloud_inference=True, check_compatibility=False, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def qc():
+    c = client()
+    yield c
+    c.close()
+
+
+def unit(v):
+    n = math.sqrt(sum(x * x for x in v))
+    return [x / n for x in v]
+
+
+def cos(a, b):
+    return sum(x * y for x, y in zip(unit(a), unit(b)))
+
+
+# Ten points on a 4-d cosine collection: a known geometry to check ranks.
+VECTORS = {
+    1: [1.0, 0.0, 0.0, 0.0],
+    2: [0.9, 0.1, 0.0, 0.0],
+    3: [0.8, 0.3, 0.1, 0.0],
+    4: [0.0, 1.0, 0.0, 0.0],
+    5: [0.1, 0.9, 0.1, 0.0],
+    6: [0.0, 0.0, 1.0, 0.0],
+    7: [0.0, 0.1, 0.9, 0.2],
+    8: [0.0, 0.0, 0.0, 1.0],
+    9: [0.2, 0.0, 0.1, 0.9],
+    10: [0.5, 0.5, 0.5, 0.5],
+}
+GENRE = {i: ("scifi" if i % 2 == 0 else "drama") for i in VECTORS}
+UUID_VECTOR = [-1.0, 0.0, 0.0, 0.3]
+UUID_ID = str(uuid.UUID("6f1c2a3e-1111-4a2b-9c3d-123456789abc"))
+
+
+def brute(query, keep=lambda i: True):
+    return sorted((i for i in VECTORS if keep(i)), key=lambda i: (-cos(query, VECTORS[i]), i))
+
+
+@pytest.fixture(scope="module")
+def movies(qc):
+    name = "movies"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    assert qc.create_collection(name, vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE))
+    points = [
+        models.PointStruct(id=i, vector=v, payload={"genre": GENRE[i], "year": 1990 + i}) for i, v in VECTORS.items() if i <= 6
+    ]
+    res = qc.upsert(name, points=points, wait=True)
+    assert res.status == models.UpdateStatus.COMPLETED
+    # The columnar batch form, with a UUID id.
+    rest = [i for i in VECTORS if i > 6]
+    qc.upsert(
+        name,
+        points=models.Batch(
+            ids=rest, vectors=[VECTORS[i] for i in rest], payloads=[{"genre": GENRE[i], "year": 1990 + i} for i in rest]
+        ),
+        wait=True,
+    )
+    qc.upsert(name, points=[models.PointStruct(id=UUID_ID, vector=UUID_VECTOR, payload={"genre": "horror"})])
+    return name
+
+
+def test_collection_info(qc, movies):
+    assert qc.collection_exists(movies)
+    assert not qc.collection_exists("no-such-collection")
+    info = qc.get_collection(movies)
+    assert info.points_count == 11
+    assert info.config.params.vectors.size == 4
+    assert info.config.params.vectors.distance == models.Distance.COSINE
+    names = [c.name for c in qc.get_collections().collections]
+    assert movies in names
+
+
+def test_query_by_vector(qc, movies):
+    q = [1.0, 0.2, 0.0, 0.0]
+    res = qc.query_points(movies, query=q, limit=4, search_params=models.SearchParams(exact=True), with_payload=True)
+    assert [p.id for p in res.points] == brute(q)[:4]
+    assert res.points[0].score == pytest.approx(cos(q, VECTORS[res.points[0].id]), abs=1e-5)
+    assert res.points[0].score >= res.points[1].score, "higher is better for cosine"
+    assert res.points[0].payload["genre"] == GENRE[res.points[0].id]
+
+
+def test_query_with_filter_offset_threshold(qc, movies):
+    q = [0.5, 0.3, 0.1, 0.0]  # no ties among the ranks checked
+    scifi = models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="scifi"))])
+    res = qc.query_points(movies, query=q, query_filter=scifi, limit=3, offset=1)
+    assert [p.id for p in res.points] == brute(q, lambda i: GENRE[i] == "scifi")[1:4]
+    recent = models.Filter(must=[models.FieldCondition(key="year", range=models.Range(gte=1997))])
+    res = qc.query_points(movies, query=q, query_filter=recent, limit=10)
+    assert sorted(p.id for p in res.points) == [7, 8, 9, 10]
+    thr = cos(q, VECTORS[brute(q)[2]])
+    res = qc.query_points(movies, query=q, limit=10, score_threshold=thr - 1e-6)
+    assert [p.id for p in res.points] == brute(q)[:3]
+
+
+def test_query_by_id(qc, movies):
+    res = qc.query_points(movies, query=1, limit=3)
+    want = [i for i in brute(VECTORS[1]) if i != 1][:3]
+    assert [p.id for p in res.points] == want, "the query point itself is left out"
+    res = qc.query_points(movies, query=models.NearestQuery(nearest=UUID_ID), limit=1)
+    assert res.points[0].id == brute(UUID_VECTOR)[0] == 8
+
+
+def test_recommend(qc, movies):
+    pos, neg = [1, 2], [4]
+    for strategy in (models.RecommendStrategy.BEST_SCORE, models.RecommendStrategy.SUM_SCORES, models.RecommendStrategy.AVERAGE_VECTOR):
+        res = qc.query_points(
+            movies,
+            query=models.RecommendQuery(recommend=models.RecommendInput(positive=pos, negative=neg, strategy=strategy)),
+            limit=3,
+            search_params=models.SearchParams(exact=True),
+        )
+        got = [p.id for p in res.points]
+        assert not set(got) & {1, 2, 4}, "examples are left out"
+        assert got[0] == 3, f"{strategy}: the point nearest the positives and far from the negative"
+    # best_score as Qdrant documents it.
+    res = qc.query_points(
+        movies,
+        query=models.RecommendQuery(
+            recommend=models.RecommendInput(positive=[1], negative=[[0.0, 1.0, 0.0, 0.0]], strategy=models.RecommendStrategy.BEST_SCORE)
+        ),
+        limit=20,
+        with_payload=False,
+    )
+    def best(i):
+        p, n = cos(VECTORS[1], VECTORS[i]), cos([0, 1, 0, 0], VECTORS[i])
+        return p if p > n else -(n * n)
+    for pt in res.points:
+        if pt.id in VECTORS:
+            assert pt.score == pytest.approx(best(pt.id), abs=1e-5)
+
+
+def test_text_documents(qc):
+    name = "docs"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(name, vectors_config=models.VectorParams(size=384, distance=models.Distance.COSINE))
+    texts = {
+        1: "The cat sleeps on the warm sofa",
+        2: "Interest rates rose again this quarter",
+        3: "A simple recipe for tomato soup",
+        4: "The football team won the championship",
+    }
+    qc.upsert(
+        name,
+        points=[
+            models.PointStruct(id=i, vector=models.Document(text=t, model=MODEL), payload={"text": t}) for i, t in texts.items()
+        ],
+        wait=True,
+    )
+    for query, want in [("a kitten napping", 1), ("central bank inflation", 2), ("cooking vegetables", 3), ("sports match", 4)]:
+        res = qc.query_points(name, query=models.Document(text=query, model=MODEL), limit=1, with_payload=True)
+        assert res.points[0].id == want, query
+        assert res.points[0].payload["text"] == texts[want]
+    res = qc.query_points(
+        name,
+        query=models.RecommendQuery(
+            recommend=models.RecommendInput(positive=[models.Document(text="pets and animals", model=MODEL)], negative=[2])
+        ),
+        limit=1,
+    )
+    assert res.points[0].id == 1
+    batch = qc.query_batch_points(
+        name,
+        requests=[
+            models.QueryRequest(query=models.Document(text="soup", model=MODEL), limit=1),
+            models.QueryRequest(query=models.Document(text="goal scored", model=MODEL), limit=1),
+        ],
+    )
+    assert [r.points[0].id for r in batch] == [3, 4]
+    qc.delete_collection(name)
+    assert not qc.collection_exists(name)
+
+
+def test_scroll_count_retrieve(qc, movies):
+    seen, offset = [], None
+    while True:
+        page, offset = qc.scroll(movies, limit=4, offset=offset, with_payload=True)
+        seen += [p.id for p in page]
+        if offset is None:
+            break
+    assert seen == list(range(1, 11)) + [UUID_ID], "integers before UUIDs, in id order"
+    assert qc.count(movies, exact=True).count == 11
+    drama = models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="drama"))])
+    assert qc.count(movies, count_filter=drama).count == 5
+    recs = qc.retrieve(movies, ids=[3, UUID_ID, 999], with_vectors=True)
+    assert [r.id for r in recs] == [3, UUID_ID]
+    assert recs[0].vector == pytest.approx(VECTORS[3])
+    assert recs[0].payload == {"genre": "drama", "year": 1993}
+
+
+def test_delete(qc, movies):
+    qc.delete(movies, points_selector=models.PointIdsList(points=[10, UUID_ID]), wait=True)
+    assert qc.count(movies).count == 9
+    horror_gone = qc.retrieve(movies, ids=[UUID_ID])
+    assert horror_gone == []
+    qc.delete(
+        movies,
+        points_selector=models.FilterSelector(
+            filter=models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="scifi"))])
+        ),
+    )
+    assert sorted(p.id for p in qc.scroll(movies, limit=100)[0]) == [1, 3, 5, 7, 9]
+
+
+def test_errors(qc, movies):
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.query_points(movies, query=[1.0, 2.0], limit=3)
+    assert e.value.status_code == 400
+    assert "size 2" in str(e.value)
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.get_collection("no-such-collection")
+    assert e.value.status_code == 404
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.create_collection(movies, vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT))
+    assert e.value.status_code == 409
+
+
+def test_api_keys(movies):
+    bad = client("wrong-key")
+    with pytest.raises(UnexpectedResponse) as e:
+        bad.get_collections()
+    assert e.value.status_code == 401
+    reader = client(READ_ONLY_KEY)
+    assert reader.count(movies).count >= 1
+    with pytest.raises(UnexpectedResponse) as e:
+        reader.upsert(movies, points=[models.PointStruct(id=50, vector=[1.0, 1.0, 1.0, 1.0])])
+    assert e.value.status_code == 403
