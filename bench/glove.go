@@ -9,8 +9,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
+
+	"github.com/quiver-db/quiver/internal/progress"
 )
 
 // GloveConfig configures RunGlove, which turns the JSON file of the npm
@@ -51,20 +52,20 @@ func RunGlove(ctx context.Context, cfg GloveConfig) (GloveResult, error) {
 	if cfg.JSONPath == "" || cfg.OutDir == "" {
 		return GloveResult{}, fmt.Errorf("glove: JSONPath and OutDir are required")
 	}
-	progress := cfg.Progress
-	if progress == nil {
-		progress = io.Discard
+	logw := cfg.Progress
+	if logw == nil {
+		logw = io.Discard
 	}
 	var res GloveResult
 	start := time.Now()
-	rows, dim, err := readWinkFile(cfg.JSONPath, progress)
+	rows, dim, err := readWinkFile(cfg.JSONPath, cfg.Progress)
 	if err != nil {
 		return res, err
 	}
 	base, queries := splitGlove(rows, dim)
 	res.Dim, res.Base, res.Queries = dim, len(base)/dim, len(queries)/dim
 	res.Parse = time.Since(start)
-	fmt.Fprintf(progress, "glove: %d vectors of dimension %d read in %s: %d base, %d queries\n",
+	fmt.Fprintf(logw, "glove: %d vectors of dimension %d read in %s: %d base, %d queries\n",
 		len(rows), dim, res.Parse.Round(time.Millisecond), res.Base, res.Queries)
 
 	if err := os.MkdirAll(cfg.OutDir, 0o755); err != nil {
@@ -122,7 +123,7 @@ func splitGlove(rows [][]float32, dim int) (base, queries []float32) {
 
 func isGloveQuery(i int) bool { return i%gloveQueryStride == 0 && i < gloveQueryLimit }
 
-func readWinkFile(path string, progress io.Writer) ([][]float32, int, error) {
+func readWinkFile(path string, w io.Writer) ([][]float32, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("glove: %w", err)
@@ -132,26 +133,27 @@ func readWinkFile(path string, progress io.Writer) ([][]float32, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("glove: %w", err)
 	}
-	cr := &countingReader{r: f}
-	stop := startProgress(progress, "glove: parse "+filepath.Base(path), "MB", int(st.Size()>>20), &cr.mb)
-	defer stop()
-	rows, dim, err := ReadWink(bufio.NewReaderSize(cr, 1<<20))
+	bar := progress.Start(w, "parse "+filepath.Base(path), "MB", st.Size()>>20)
+	defer bar.Finish()
+	rows, dim, err := ReadWink(bufio.NewReaderSize(&mbCounter{r: f, bar: bar}, 1<<20))
 	if err != nil {
 		return nil, 0, fmt.Errorf("glove: %s: %w", path, err)
 	}
 	return rows, dim, nil
 }
 
-type countingReader struct {
-	r  io.Reader
-	n  int64
-	mb atomic.Int64
+// mbCounter advances a progress bar by each whole MiB read through it.
+type mbCounter struct {
+	r   io.Reader
+	n   int64
+	bar *progress.Bar
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
+func (c *mbCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
+	before := c.n >> 20
 	c.n += int64(n)
-	c.mb.Store(c.n >> 20)
+	c.bar.Add(c.n>>20 - before)
 	return n, err
 }
 

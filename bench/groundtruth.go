@@ -9,7 +9,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
+
+	"github.com/quiver-db/quiver/internal/progress"
 )
 
 // GroundTruthConfig configures ExactTopK. The zero value is usable.
@@ -51,20 +52,20 @@ func ExactTopK(ctx context.Context, base, queries []float32, dim int, cfg Ground
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	b64, q64 := widen(base), widen(queries)
+	b64, q64 := toFloat64(base), toFloat64(queries)
 	nq := len(queries) / dim
 	out := make([][]int32, nq)
 	blocks := (nq + gtQueryBlock - 1) / gtQueryBlock
 
-	var next, done atomic.Int64
-	stop := startProgress(cfg.Progress, "ground truth", "queries", nq, &done)
-	defer stop()
+	var next atomic.Int64
+	bar := progress.Start(cfg.Progress, "ground truth", "queries", int64(nq))
+	defer bar.Finish()
 	var wg sync.WaitGroup
 	for range threads {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			heaps := make([]topK, gtQueryBlock)
+			heaps := make([]topKHeap, gtQueryBlock)
 			for ctx.Err() == nil {
 				blk := int(next.Add(1) - 1)
 				if blk >= blocks {
@@ -79,7 +80,7 @@ func ExactTopK(ctx context.Context, base, queries []float32, dim int, cfg Ground
 				for i := range hs {
 					out[lo+i] = hs[i].sorted()
 				}
-				done.Add(int64(hi - lo))
+				bar.Add(int64(hi - lo))
 			}
 		}()
 	}
@@ -90,7 +91,7 @@ func ExactTopK(ctx context.Context, base, queries []float32, dim int, cfg Ground
 	return out, nil
 }
 
-func widen(v []float32) []float64 {
+func toFloat64(v []float32) []float64 {
 	w := make([]float64, len(v))
 	for i, x := range v {
 		w[i] = float64(x)
@@ -99,7 +100,7 @@ func widen(v []float32) []float64 {
 }
 
 // scanBase offers every base row, in id order, to the heap of each query.
-func scanBase(qs, bs []float64, dim int, hs []topK) {
+func scanBase(qs, bs []float64, dim int, hs []topKHeap) {
 	nq, nb := len(qs)/dim, len(bs)/dim
 	for b0 := 0; b0 < nb; b0 += gtBaseBlock {
 		b1 := min(b0+gtBaseBlock, nb)
@@ -115,20 +116,20 @@ func scanBase(qs, bs []float64, dim int, hs []topK) {
 			}
 			for ; b < b1; b++ {
 				for i := range 3 {
-					hs[q+i].offer(dot(qs[(q+i)*dim:(q+i+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
+					hs[q+i].offer(dot64(qs[(q+i)*dim:(q+i+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
 				}
 			}
 		}
 		for ; q < nq; q++ {
 			for b := b0; b < b1; b++ {
-				hs[q].offer(dot(qs[q*dim:(q+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
+				hs[q].offer(dot64(qs[q*dim:(q+1)*dim], bs[b*dim:(b+1)*dim]), int32(b))
 			}
 		}
 	}
 }
 
 // dot3x2 returns the 6 dot products of 3 consecutive query rows with 2
-// consecutive base rows, query-major. Each sum runs in index order, as dot's.
+// consecutive base rows, query-major. Each sum runs in index order, as dot64's.
 func dot3x2(qs, bs []float64, dim int) [6]float64 {
 	q0, q1, q2 := qs[:dim], qs[dim:2*dim], qs[2*dim:3*dim]
 	r0, r1 := bs[:dim], bs[dim:2*dim]
@@ -147,7 +148,7 @@ func dot3x2(qs, bs []float64, dim int) [6]float64 {
 	return [6]float64{s00, s01, s10, s11, s20, s21}
 }
 
-func dot(a, b []float64) float64 {
+func dot64(a, b []float64) float64 {
 	b = b[:len(a)]
 	var s float64
 	for i, x := range a {
@@ -156,26 +157,26 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-// topK keeps the k best (score, id) pairs seen so far in a min-heap whose root
+// topKHeap keeps the k best (score, id) pairs seen so far in a min-heap whose root
 // is the worst kept pair: the lowest score, and among equal scores the
 // largest id.
-type topK struct {
+type topKHeap struct {
 	k      int
 	scores []float64
 	ids    []int32
 }
 
-func (h *topK) reset(k int) {
+func (h *topKHeap) reset(k int) {
 	h.k = k
 	h.scores, h.ids = h.scores[:0], h.ids[:0]
 }
 
 // worse reports whether pair i ranks below pair j.
-func (h *topK) worse(i, j int) bool {
+func (h *topKHeap) worse(i, j int) bool {
 	return h.scores[i] < h.scores[j] || (h.scores[i] == h.scores[j] && h.ids[i] > h.ids[j])
 }
 
-func (h *topK) offer(s float64, id int32) {
+func (h *topKHeap) offer(s float64, id int32) {
 	if len(h.ids) < h.k {
 		h.scores, h.ids = append(h.scores, s), append(h.ids, id)
 		for i := len(h.ids) - 1; i > 0; {
@@ -208,13 +209,13 @@ func (h *topK) offer(s float64, id int32) {
 	}
 }
 
-func (h *topK) swap(i, j int) {
+func (h *topKHeap) swap(i, j int) {
 	h.scores[i], h.scores[j] = h.scores[j], h.scores[i]
 	h.ids[i], h.ids[j] = h.ids[j], h.ids[i]
 }
 
 // sorted returns the kept ids best first in a new slice.
-func (h *topK) sorted() []int32 {
+func (h *topKHeap) sorted() []int32 {
 	idx := make([]int, len(h.ids))
 	for i := range idx {
 		idx[i] = i
@@ -225,41 +226,4 @@ func (h *topK) sorted() []int32 {
 		out[i] = h.ids[j]
 	}
 	return out
-}
-
-// startProgress prints "<what>: done/total <unit>, rate, ETA" to w every two
-// seconds and once more when the returned stop is called. A nil w prints
-// nothing.
-func startProgress(w io.Writer, what, unit string, total int, done *atomic.Int64) (stop func()) {
-	if w == nil {
-		return func() {}
-	}
-	start := time.Now()
-	line := func() {
-		n := done.Load()
-		el := time.Since(start)
-		rate := float64(n) / el.Seconds()
-		eta := "?"
-		if rate > 0 {
-			eta = time.Duration(float64(int64(total)-n) / rate * float64(time.Second)).Round(time.Second).String()
-		}
-		fmt.Fprintf(w, "%s: %d/%d %s (%.0f%%), %.0f %s/s, elapsed %s, ETA %s\n",
-			what, n, total, unit, 100*float64(n)/float64(max(total, 1)), rate, unit, el.Round(time.Second), eta)
-	}
-	quit, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(2 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				line()
-			case <-quit:
-				line()
-				return
-			}
-		}
-	}()
-	return func() { close(quit); <-finished }
 }
