@@ -12,7 +12,7 @@ import (
 func TestEncodeConcurrent(t *testing.T) {
 	e := miniLM(t)
 	ref := readEmbeddingRef(t, "testdata/embeddings_minilm.json.gz")
-	texts := ref.Texts[:48]
+	texts := ref.Texts[:24]
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
 	for g := 0; g < 4; g++ {
