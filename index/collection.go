@@ -23,12 +23,13 @@ const pointStripes = 256
 // Collection is a named set of points: vectors in an HNSW graph, payloads
 // and everything else in the store. All methods are safe for concurrent use.
 type Collection struct {
-	name  string
-	cfg   Config
-	opts  *Options
-	log   *slog.Logger
-	store *storage.Collection
-	graph *hnsw.Graph
+	name    string
+	cfg     Config // PayloadIndexes as at open; the current ones are mu.indexes
+	opts    *Options
+	catalog *storage.Store
+	log     *slog.Logger
+	store   *storage.Collection
+	graph   *hnsw.Graph
 
 	// graphMu serialises graph inserts and deletes (searches run
 	// concurrently). hnsw's concurrent Insert and Delete can leave live
@@ -53,6 +54,9 @@ type Collection struct {
 		seq uint64
 		// unsaved counts writes since the last graph snapshot; protected by mu.
 		unsaved int
+		// indexes are the payload indexes, replaced (never modified) only
+		// while snapMu is held for writing; protected by mu.
+		indexes map[string]FieldType
 		closed  bool // protected by mu
 	}
 
@@ -72,6 +76,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		name:    h.Name(),
 		cfg:     cfg,
 		opts:    &db.opts,
+		catalog: db.store,
 		log:     db.opts.Logger.With("collection", h.Name()),
 		store:   h,
 		seed:    maphash.MakeSeed(),
@@ -80,6 +85,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		done:    make(chan struct{}),
 	}
 	c.mu.ids = map[storage.ID]uint32{}
+	c.mu.indexes = cfg.PayloadIndexes
 	err := h.ScanNodes(ctx, func(node uint32, id storage.ID) error {
 		c.publishLocked(id, node)
 		return nil
@@ -303,7 +309,13 @@ func (c *Collection) lockIDs(ids []storage.ID) func() {
 func (c *Collection) Name() string { return c.name }
 
 // Config returns the collection's config.
-func (c *Collection) Config() Config { return c.cfg }
+func (c *Collection) Config() Config {
+	cfg := c.cfg
+	c.mu.RLock()
+	cfg.PayloadIndexes = c.mu.indexes
+	c.mu.RUnlock()
+	return cfg
+}
 
 // Info describes the collection.
 func (c *Collection) Info() (Info, error) {
@@ -317,7 +329,7 @@ func (c *Collection) Info() (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Name: c.name, Config: c.cfg, Points: points, GraphNodes: c.graph.Len(), DiskBytes: disk}, nil
+	return Info{Name: c.name, Config: c.Config(), Points: points, GraphNodes: c.graph.Len(), DiskBytes: disk}, nil
 }
 
 // saveLoop saves the graph whenever a write asks for it, until stop.

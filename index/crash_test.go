@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -206,7 +207,7 @@ func TestCrashInMemory(t *testing.T) {
 		time.Sleep(time.Duration(50+r.IntN(200)) * time.Millisecond)
 		mu.Lock()
 		crashed := fs.CrashClone(vfs.CrashCloneCfg{})
-		snapshot := &crashModel{acked: maps(m.acked), pending: maps(m.pending)}
+		snapshot := &crashModel{acked: maps.Clone(m.acked), pending: maps.Clone(m.pending)}
 		mu.Unlock()
 		cancel()
 		wg.Wait()
@@ -217,14 +218,6 @@ func TestCrashInMemory(t *testing.T) {
 	db, c := openCrashCollection(t, ctx, "data", fs)
 	defer db.Close()
 	checkRecovered(t, c, m)
-}
-
-func maps(m map[uint64]int64) map[uint64]int64 {
-	out := make(map[uint64]int64, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // Environment of the SIGKILL crash test's child process.

@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"maps"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -162,7 +164,29 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 	if _, err := c.Delete(ctx, gone); err != nil {
 		t.Fatal(err)
 	}
-	for trial := range 150 {
+	for trial := range 160 {
+		if trial == 80 {
+			// Index what was not indexed, drop one index, change a type.
+			if err := c.CreatePayloadIndex(ctx, "tag", Keyword); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CreatePayloadIndex(ctx, "rating", Float); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CreatePayloadIndex(ctx, "meta.kind", Integer); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.DeletePayloadIndex(ctx, "color"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.DeletePayloadIndex(ctx, "color"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("deleting a missing payload index: %v", err)
+			}
+			want := map[string]FieldType{"tag": Keyword, "rating": Float, "meta.kind": Integer, "price": Float, "flag": Integer}
+			if got := c.Config().PayloadIndexes; !maps.Equal(got, want) {
+				t.Fatalf("payload indexes %v, want %v", got, want)
+			}
+		}
 		f := randFilter(r, 0, n)
 		var want []storage.ID
 		for id, p := range model {

@@ -76,6 +76,12 @@ func TestCollectionLifecycle(t *testing.T) {
 	if err != nil || info.Points != 2 || info.GraphNodes != 2 {
 		t.Fatalf("Describe = %+v, %v", info, err)
 	}
+	if err := c.CreatePayloadIndex(ctx, "n", Integer); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreatePayloadIndex(ctx, "n", "geo"); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("payload index of unknown type: %v", err)
+	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +89,9 @@ func TestCollectionLifecycle(t *testing.T) {
 	c, err = db.Collection("movies")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := c.Config().PayloadIndexes; len(got) != 2 || got["n"] != Integer {
+		t.Fatalf("payload indexes after reopen: %v", got)
 	}
 	recs, err := c.Get(ctx, []storage.ID{storage.NumID(2), storage.NumID(9), storage.NumID(1)}, ReadOptions{WithPayload: true, WithVector: true})
 	if err != nil {

@@ -89,6 +89,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 	c.mu.RLock()
 	closed := c.mu.closed
 	live := c.mu.live.clone()
+	indexes := c.mu.indexes
 	c.mu.RUnlock()
 	if closed {
 		return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
@@ -96,7 +97,8 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 	if f == nil {
 		return live, nil
 	}
-	cand, exact, err := c.planFilter(ctx, f, live)
+	p := &planner{c: c, ctx: ctx, live: live, indexes: indexes}
+	cand, exact, err := p.filter(f)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +152,17 @@ func (c *Collection) pointAt(node uint32) (storage.ID, filter.Payload, bool, err
 	return id, p, err == nil, err
 }
 
-// planFilter returns a superset of the nodes matching f (nil meaning every
+// planner answers filters from payload indexes for one match call.
+type planner struct {
+	c       *Collection
+	ctx     context.Context
+	live    bitset               // the live nodes when the match started
+	indexes map[string]FieldType // the payload indexes then
+}
+
+// filter returns a superset of the nodes matching f (nil meaning every
 // node) and whether it is exactly the matching set.
-func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bitset) (bitset, bool, error) {
+func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 	var acc bitset
 	exact := true
 	intersect := func(s bitset) {
@@ -163,7 +173,7 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 		}
 	}
 	for i := range f.Must {
-		s, ex, err := c.planCondition(ctx, &f.Must[i], live)
+		s, ex, err := p.condition(&f.Must[i])
 		if err != nil {
 			return nil, false, err
 		}
@@ -176,7 +186,7 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 		var union bitset
 		all := false
 		for i := range f.Should {
-			s, ex, err := c.planCondition(ctx, &f.Should[i], live)
+			s, ex, err := p.condition(&f.Should[i])
 			if err != nil {
 				return nil, false, err
 			}
@@ -195,7 +205,7 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 		var union bitset
 		usable := true
 		for i := range f.MustNot {
-			s, ex, err := c.planCondition(ctx, &f.MustNot[i], live)
+			s, ex, err := p.condition(&f.MustNot[i])
 			if err != nil {
 				return nil, false, err
 			}
@@ -204,12 +214,12 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 				break
 			}
 			if s == nil {
-				s = live
+				s = p.live
 			}
 			union.or(s)
 		}
 		if usable {
-			rest := live.clone()
+			rest := p.live.clone()
 			rest.andNot(union)
 			intersect(rest)
 		} else {
@@ -219,30 +229,30 @@ func (c *Collection) planFilter(ctx context.Context, f *filter.Filter, live bits
 	return acc, exact, nil
 }
 
-// planCondition answers one condition from the indexes: the matching set
+// condition answers one condition from the indexes: the matching set
 // (nil when unknown: every node) and whether it is exact.
-func (c *Collection) planCondition(ctx context.Context, cond *filter.Condition, live bitset) (bitset, bool, error) {
+func (p *planner) condition(cond *filter.Condition) (bitset, bool, error) {
 	switch {
 	case cond.Filter != nil:
-		return c.planFilter(ctx, cond.Filter, live)
+		return p.filter(cond.Filter)
 	case cond.HasID != nil:
 		s := bitset{}
-		c.mu.RLock()
+		p.c.mu.RLock()
 		for _, id := range cond.HasID {
-			if n, ok := c.mu.ids[id]; ok {
+			if n, ok := p.c.mu.ids[id]; ok {
 				s.set(n)
 			}
 		}
-		c.mu.RUnlock()
+		p.c.mu.RUnlock()
 		return s, true, nil
 	case cond.Field != nil:
-		return c.planField(ctx, cond.Field)
+		return p.field(cond.Field)
 	}
 	return nil, false, nil
 }
 
-func (c *Collection) planField(ctx context.Context, fc *filter.FieldCondition) (bitset, bool, error) {
-	typ, indexed := c.cfg.PayloadIndexes[fc.Key]
+func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
+	typ, indexed := p.indexes[fc.Key]
 	if !indexed {
 		return nil, false, nil
 	}
@@ -256,7 +266,7 @@ func (c *Collection) planField(ctx context.Context, fc *filter.FieldCondition) (
 		if m.IsExcept() {
 			return nil, false, nil
 		}
-		s, ex, err := c.lookupValues(ctx, fc.Key, typ, values)
+		s, ex, err := p.lookupValues(fc.Key, typ, values)
 		if err != nil {
 			return nil, false, err
 		}
@@ -280,7 +290,7 @@ func (c *Collection) planField(ctx context.Context, fc *filter.FieldCondition) (
 			hi = min(hi, *r.LTE)
 		}
 		s := bitset{}
-		err := c.store.IndexRange(ctx, fc.Key, lo, hi, func(node uint32, v float64) {
+		err := p.c.store.IndexRange(p.ctx, fc.Key, lo, hi, func(node uint32, v float64) {
 			if r.Contains(v) {
 				s.set(node)
 			}
@@ -302,7 +312,7 @@ func (c *Collection) planField(ctx context.Context, fc *filter.FieldCondition) (
 
 // lookupValues returns the nodes whose key holds one of values, from an
 // index of type typ.
-func (c *Collection) lookupValues(ctx context.Context, key string, typ FieldType, values []any) (bitset, bool, error) {
+func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset, bool, error) {
 	s := bitset{}
 	exact := true
 	for _, v := range values {
@@ -315,13 +325,13 @@ func (c *Collection) lookupValues(ctx context.Context, key string, typ FieldType
 			if len(x) > storage.MaxTermLen {
 				exact = false
 			}
-			err = c.store.IndexKeyword(ctx, key, x, s.set)
+			err = p.c.store.IndexKeyword(p.ctx, key, x, s.set)
 		default:
 			n, ok := filter.Number(v)
 			if !ok || typ == Keyword {
 				return nil, false, nil
 			}
-			err = c.store.IndexRange(ctx, key, n, n, func(node uint32, _ float64) { s.set(node) })
+			err = p.c.store.IndexRange(p.ctx, key, n, n, func(node uint32, _ float64) { s.set(node) })
 		}
 		if err != nil {
 			return nil, false, err

@@ -25,7 +25,7 @@ type prepared struct {
 	id      storage.ID
 	vector  []float32
 	payload []byte
-	terms   []storage.Term
+	decoded map[string]any
 }
 
 // Upsert inserts points or replaces the points with the same ids. It
@@ -49,11 +49,15 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	ops := make([]storage.Op, len(batch))
 	c.mu.RLock()
 	closed := c.mu.closed
+	indexes := c.mu.indexes // fixed while snapMu is held for reading
 	for i, p := range batch {
-		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Payload: p.payload, Terms: p.terms}
+		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Payload: p.payload}
 		ops[i].Prev, ops[i].Replaced = c.mu.ids[p.id]
 	}
 	c.mu.RUnlock()
+	for i, p := range batch {
+		ops[i].Terms = termsOf(indexes, p.decoded)
+	}
 	if closed {
 		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 	}
@@ -151,12 +155,7 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if len(raw) > c.opts.MaxPayloadBytes {
 			return nil, fmt.Errorf("%w: point %s: payload of %d bytes exceeds %d", ErrBadRequest, p.ID, len(raw), c.opts.MaxPayloadBytes)
 		}
-		out = append(out, prepared{
-			id:      p.ID,
-			vector:  p.Vector,
-			payload: raw,
-			terms:   termsOf(c.cfg.PayloadIndexes, payload),
-		})
+		out = append(out, prepared{id: p.ID, vector: p.Vector, payload: raw, decoded: payload})
 	}
 	return out, nil
 }

@@ -308,3 +308,45 @@ func prefixEnd(p []byte) []byte {
 	}
 	return nil
 }
+
+// NodeTerms is a node's new payload-index term list.
+type NodeTerms struct {
+	Node  uint32
+	Terms []Term
+}
+
+// SetTerms replaces the payload-index terms of live nodes, removing the
+// index entries their old lists named and writing the new ones, in one
+// synced batch (invariant 3). The caller must keep writers away from these
+// nodes until it returns.
+func (c *Collection) SetTerms(ctx context.Context, items []NodeTerms) error {
+	b := c.store.db.NewBatch()
+	defer b.Close()
+	var buf []byte
+	for _, it := range items {
+		termsKey := c.nodeKey(secTerms, it.Node)
+		old, err := c.store.get(termsKey)
+		if err != nil {
+			return fmt.Errorf("collection %q: terms of node %d: %w", c.name, it.Node, err)
+		}
+		oldTerms, err := decodeTermKeys(old)
+		if err != nil {
+			return err
+		}
+		for _, t := range oldTerms {
+			_ = b.Delete(c.indexKey(t, it.Node), nil)
+		}
+		for _, t := range it.Terms {
+			buf = appendTerm(buf[:0], t)
+			_ = b.Set(c.indexKey(buf, it.Node), nil, nil)
+		}
+		_ = b.Set(termsKey, encodeTerms(it.Terms), nil)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("collection %q: set terms of %d nodes: %w", c.name, len(items), err)
+	}
+	return nil
+}

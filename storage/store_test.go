@@ -145,6 +145,15 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if v, err := c.Vector(0, 2); err != nil || !slices.Equal(v, []float32{2, 0}) {
 		t.Fatalf("vector after replace: %v %v", v, err)
 	}
+	if err := c.SetTerms(ctx, []NodeTerms{{Node: 2, Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Milan"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := keyword("Rome"); len(got) != 0 {
+		t.Fatalf("SetTerms left the old entry: %v", got)
+	}
+	if got := keyword("Milan"); !slices.Equal(got, []uint32{2}) {
+		t.Fatalf("keyword Milan after SetTerms: %v", got)
+	}
 	var seqs []uint64
 	var entries []LogEntry
 	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); entries = append(entries, e); return nil }); err != nil {
