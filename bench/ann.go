@@ -145,7 +145,7 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 	}
 	debug.FreeOSMemory()
 	rssBefore := residentBytes()
-	start, cpuStart := time.Now(), cpuSeconds()
+	start, cpuStart := time.Now(), processCPU().Seconds()
 	g.Reserve(n)
 	bar := progress.Start(cfg.Progress, "build", "vectors", int64(n))
 	var next atomic.Int64
@@ -170,7 +170,7 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 	}
 	wg.Wait()
 	bar.Finish()
-	elapsed, cpu := time.Since(start), cpuSeconds()-cpuStart
+	elapsed, cpu := time.Since(start), processCPU().Seconds()-cpuStart
 	for _, err := range append(errs, ctx.Err()) {
 		if err != nil {
 			return nil, nil, err
@@ -199,7 +199,7 @@ func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []flo
 	hits := 0
 	lat := make([]time.Duration, nq)
 	dst := make([]hnsw.Result, 0, cfg.K)
-	start, cpuStart := time.Now(), cpuSeconds()
+	start, cpuStart := time.Now(), processCPU().Seconds()
 	for i := range nq {
 		t0 := time.Now()
 		var err error
@@ -210,7 +210,7 @@ func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []flo
 		}
 		hits += overlap(dst, truth[i][:cfg.K])
 	}
-	single, singleCPU := time.Since(start), cpuSeconds()-cpuStart
+	single, singleCPU := time.Since(start), processCPU().Seconds()-cpuStart
 
 	var next atomic.Int64
 	var wg sync.WaitGroup
