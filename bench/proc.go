@@ -27,4 +27,3 @@ func residentBytes() int64 {
 	}
 	return 0
 }
-
