@@ -156,17 +156,11 @@ func (s *Store) CreateCollection(name string, config []byte) (*Collection, error
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	prefix := uint32(1)
-	if v, err := s.get(nextPrefixKey); err == nil && len(v) == 4 {
-		prefix = binary.BigEndian.Uint32(v)
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
+	prefix, err := s.takePrefixLocked()
+	if err != nil {
 		return nil, err
 	}
-	b := s.db.NewBatch()
-	defer b.Close()
-	_ = b.Set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1), nil)
-	_ = b.Set(key, encodeRecord(prefix, config), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.db.Set(key, encodeRecord(prefix, config), pebble.Sync); err != nil {
 		return nil, fmt.Errorf("create collection %q: %w", name, err)
 	}
 	return &Collection{store: s, name: name, prefix: prefix}, nil
@@ -218,15 +212,6 @@ func (s *Store) DropCollection(c *Collection) error {
 	_ = b.DeleteRange(lo, hi, nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("drop collection %q: %w", c.name, err)
-	}
-	return nil
-}
-
-// Checkpoint writes a consistent copy of the whole database to dir, which
-// must not exist.
-func (s *Store) Checkpoint(dir string) error {
-	if err := s.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
-		return fmt.Errorf("checkpoint to %s: %w", dir, err)
 	}
 	return nil
 }

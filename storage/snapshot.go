@@ -1,0 +1,169 @@
+package storage
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/klauspost/compress/zstd"
+)
+
+// A collection snapshot file is a zstd stream (with its checksums) of:
+// the magic line, then records of uvarint key length, key, uvarint value
+// length, value. The first record's key is "config" and its value the
+// collection's config bytes; the others are the collection's keys with the
+// 0x03 C prefix removed. A record with an empty key ends the stream.
+const snapshotMagic = "QUIVER-COLLECTION-SNAPSHOT 1\n"
+
+// restoreBatch is the size at which a restore commits a batch.
+const restoreBatch = 4 << 20
+
+// ExportCollection writes a consistent snapshot of a collection (one Pebble
+// snapshot, so concurrent writes are either wholly in it or not) to w.
+func (s *Store) ExportCollection(c *Collection, w io.Writer) error {
+	rec, err := s.get(catalogKey(c.name))
+	if err != nil {
+		return fmt.Errorf("snapshot %q: %w", c.name, err)
+	}
+	_, config, err := decodeRecord(rec)
+	if err != nil {
+		return err
+	}
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	zw, err := zstd.NewWriter(w)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(zw, 1<<20)
+	bw.WriteString(snapshotMagic)
+	writeRecord(bw, []byte("config"), config)
+	lo, hi := c.bounds(0)
+	iter, err := snap.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return err
+	}
+	for ok := iter.First(); ok; ok = iter.Next() {
+		writeRecord(bw, iter.Key()[len(lo):], iter.Value())
+	}
+	if err := iter.Close(); err != nil {
+		return fmt.Errorf("snapshot %q: %w", c.name, err)
+	}
+	writeRecord(bw, nil, nil)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("snapshot %q: %w", c.name, err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("snapshot %q: %w", c.name, err)
+	}
+	return nil
+}
+
+func writeRecord(w *bufio.Writer, k, v []byte) {
+	var n [binary.MaxVarintLen64]byte
+	w.Write(n[:binary.PutUvarint(n[:], uint64(len(k)))])
+	w.Write(k)
+	w.Write(n[:binary.PutUvarint(n[:], uint64(len(v)))])
+	w.Write(v)
+}
+
+// ImportCollection restores a snapshot written by ExportCollection as a new
+// collection called name (ErrExists if taken) and returns its handle and
+// config. The collection appears only once every key is written; a restore
+// cut short leaves unreachable keys under a prefix nothing uses.
+func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte, error) {
+	zr, err := zstd.NewReader(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer zr.Close()
+	br := bufio.NewReaderSize(zr, 1<<20)
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
+		return nil, nil, fmt.Errorf("%w: not a collection snapshot", ErrCorrupt)
+	}
+	k, config, err := readRecord(br)
+	if err != nil || string(k) != "config" {
+		return nil, nil, fmt.Errorf("%w: snapshot has no config record (%v)", ErrCorrupt, err)
+	}
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if _, err := s.get(catalogKey(name)); err == nil {
+		return nil, nil, fmt.Errorf("collection %q: %w", name, ErrExists)
+	}
+	prefix, err := s.takePrefixLocked()
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &Collection{store: s, name: name, prefix: prefix}
+	b := s.db.NewBatch()
+	for {
+		k, v, err := readRecord(br)
+		if err != nil {
+			b.Close()
+			return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+		}
+		if len(k) == 0 {
+			break
+		}
+		_ = b.Set(append(c.key(k[0], len(k)), k[1:]...), v, nil)
+		if b.Len() >= restoreBatch {
+			if err := b.Commit(pebble.NoSync); err != nil {
+				b.Close()
+				return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+			}
+			b.Close()
+			b = s.db.NewBatch()
+		}
+	}
+	defer b.Close()
+	_ = b.Set(catalogKey(name), encodeRecord(prefix, config), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+	}
+	return c, config, nil
+}
+
+// takePrefixLocked hands out the next collection prefix; catalogMu must be
+// held.
+func (s *Store) takePrefixLocked() (uint32, error) {
+	prefix := uint32(1)
+	if v, err := s.get(nextPrefixKey); err == nil && len(v) == 4 {
+		prefix = binary.BigEndian.Uint32(v)
+	} else if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	if err := s.db.Set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1), pebble.Sync); err != nil {
+		return 0, err
+	}
+	return prefix, nil
+}
+
+func readRecord(r *bufio.Reader) (k, v []byte, err error) {
+	read := func() ([]byte, error) {
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return nil, err
+		}
+		if n > 1<<30 {
+			return nil, fmt.Errorf("%w: record of %d bytes", ErrCorrupt, n)
+		}
+		b := make([]byte, n)
+		_, err = io.ReadFull(r, b)
+		return b, err
+	}
+	if k, err = read(); err != nil {
+		return nil, nil, fmt.Errorf("%w: truncated snapshot: %v", ErrCorrupt, err)
+	}
+	if v, err = read(); err != nil {
+		return nil, nil, fmt.Errorf("%w: truncated snapshot: %v", ErrCorrupt, err)
+	}
+	if len(k) == 0 && len(v) != 0 {
+		return nil, nil, fmt.Errorf("%w: bad end record", ErrCorrupt)
+	}
+	return bytes.Clone(k), v, nil
+}
