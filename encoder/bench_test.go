@@ -37,7 +37,7 @@ func BenchmarkTokenize(b *testing.B) {
 	b.ReportAllocs()
 	var ids []int32
 	for i := 0; i < b.N; i++ {
-		ids = e.tok.Encode(ids[:0], ref.Texts[i%len(ref.Texts)], e.maxSeqLen)
+		ids = e.tok.encode(ids[:0], ref.Texts[i%len(ref.Texts)], e.maxSeqLen)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // scratch memory from a pool.
 type Encoder struct {
 	name        string
-	tok         *Tokenizer
+	tok         *tokenizer
 	m           *model
 	st          stConfig
 	maxSeqLen   int
@@ -103,7 +103,7 @@ func Load(dir string, opts Options) (*Encoder, error) {
 }
 
 // loadTokenizer reads tokenizer.json, or vocab.txt when there is none.
-func loadTokenizer(dir string) (*Tokenizer, string, error) {
+func loadTokenizer(dir string) (*tokenizer, string, error) {
 	path := filepath.Join(dir, "tokenizer.json")
 	if _, err := os.Stat(path); err == nil {
 		t, err := loadTokenizerJSON(path)
@@ -136,7 +136,7 @@ func (e *Encoder) Tokenize(text string) []int32 {
 	if e.st.doLowerCase {
 		text = lowerString(text)
 	}
-	return e.tok.Encode(nil, text, e.maxSeqLen)
+	return e.tok.encode(nil, text, e.maxSeqLen)
 }
 
 // Encode returns one vector of Dim floats for each text, in order. The
@@ -173,7 +173,7 @@ func (e *Encoder) Encode(ctx context.Context, texts []string) ([][]float32, erro
 		if e.st.doLowerCase {
 			t = lowerString(t)
 		}
-		ids = e.tok.Encode(ids, t, e.maxSeqLen)
+		ids = e.tok.encode(ids, t, e.maxSeqLen)
 		starts[i+1] = len(ids)
 	}
 	sc.ids = ids

@@ -12,11 +12,11 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Tokenizer is the BERT WordPiece pipeline of the Hugging Face `tokenizers`
+// tokenizer is the BERT WordPiece pipeline of the Hugging Face `tokenizers`
 // library: added (special) tokens matched first, the BertNormalizer, the
 // BertPreTokenizer, WordPiece, then [CLS] … [SEP]. It is safe for concurrent
 // use.
-type Tokenizer struct {
+type tokenizer struct {
 	vocab        map[string]int32
 	prefix       string // continuation prefix, "##"
 	maxWordChars int    // longer words become [UNK]
@@ -47,9 +47,9 @@ type tokScratch struct {
 	piece []byte
 }
 
-// Encode returns the token ids of text, [CLS] and [SEP] included, truncated
+// encode returns the token ids of text, [CLS] and [SEP] included, truncated
 // to at most maxLen ids (maxLen >= 2). The ids are appended to dst.
-func (t *Tokenizer) Encode(dst []int32, text string, maxLen int) []int32 {
+func (t *tokenizer) encode(dst []int32, text string, maxLen int) []int32 {
 	sc, _ := t.scratch.Get().(*tokScratch)
 	if sc == nil {
 		sc = &tokScratch{}
@@ -77,7 +77,7 @@ func (t *Tokenizer) Encode(dst []int32, text string, maxLen int) []int32 {
 
 // nextAdded finds the leftmost added token in s, the longest one at that
 // offset. It returns len(s), nil when there is none.
-func (t *Tokenizer) nextAdded(s string) (int, *addedToken) {
+func (t *tokenizer) nextAdded(s string) (int, *addedToken) {
 	if len(t.added) == 0 {
 		return len(s), nil
 	}
@@ -98,7 +98,7 @@ func (t *Tokenizer) nextAdded(s string) (int, *addedToken) {
 
 // encodeSegment normalises, pre-tokenises and WordPiece-splits s, text
 // without added tokens, appending ids until len(ids) reaches limit.
-func (t *Tokenizer) encodeSegment(ids []int32, s string, limit int, sc *tokScratch) []int32 {
+func (t *tokenizer) encodeSegment(ids []int32, s string, limit int, sc *tokScratch) []int32 {
 	if s == "" {
 		return ids
 	}
@@ -144,7 +144,7 @@ func isPunct(r rune) bool {
 // normalize applies the BertNormalizer to s: clean text, space out CJK
 // ideographs, NFD and strip non-spacing marks, lower-case. The result lives
 // in sc until its next use.
-func (t *Tokenizer) normalize(s string, sc *tokScratch) []rune {
+func (t *tokenizer) normalize(s string, sc *tokScratch) []rune {
 	out := sc.runes[:0]
 	ascii := true
 	for _, r := range s {
@@ -263,7 +263,7 @@ type tokenizerJSON struct {
 
 // loadTokenizerJSON reads a Hugging Face tokenizer.json of a BERT WordPiece
 // tokenizer.
-func loadTokenizerJSON(path string) (*Tokenizer, error) {
+func loadTokenizerJSON(path string) (*tokenizer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
@@ -284,7 +284,7 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 	if tj.PreTokenizer == nil || tj.PreTokenizer.Type != "BertPreTokenizer" {
 		return nil, bad("pre_tokenizer is not a BertPreTokenizer")
 	}
-	t := &Tokenizer{
+	t := &tokenizer{
 		vocab:        tj.Model.Vocab,
 		prefix:       tj.Model.ContinuingSubwordPrefix,
 		maxWordChars: tj.Model.MaxInputCharsPerWord,
@@ -333,13 +333,13 @@ func loadTokenizerJSON(path string) (*Tokenizer, error) {
 
 // loadVocabTxt builds a tokenizer from a BERT vocab.txt, one token a line,
 // with the normaliser settings of tokenizer_config.json when present.
-func loadVocabTxt(path, configPath string) (*Tokenizer, error) {
+func loadVocabTxt(path, configPath string) (*tokenizer, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	defer f.Close()
-	t := &Tokenizer{
+	t := &tokenizer{
 		vocab: map[string]int32{}, prefix: "##", maxWordChars: 100,
 		cleanText: true, chineseChars: true, lowercase: true, stripAccents: true,
 	}
@@ -385,7 +385,7 @@ func loadVocabTxt(path, configPath string) (*Tokenizer, error) {
 }
 
 // resolveSpecials looks up the ids of the unknown, start and end tokens.
-func (t *Tokenizer) resolveSpecials(unk, cls, sep string) error {
+func (t *tokenizer) resolveSpecials(unk, cls, sep string) error {
 	for _, s := range []struct {
 		name string
 		dst  *int32
@@ -398,6 +398,3 @@ func (t *Tokenizer) resolveSpecials(unk, cls, sep string) error {
 	}
 	return nil
 }
-
-// VocabSize returns the number of tokens in the vocabulary.
-func (t *Tokenizer) VocabSize() int { return len(t.vocab) }

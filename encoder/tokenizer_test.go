@@ -91,7 +91,7 @@ func TestTokenizerShortLimit(t *testing.T) {
 	e := miniLM(t)
 	full := e.Tokenize("the quick brown fox jumps over the lazy dog")
 	for limit := 2; limit < len(full); limit++ {
-		got := e.tok.Encode(nil, "the quick brown fox jumps over the lazy dog", limit)
+		got := e.tok.encode(nil, "the quick brown fox jumps over the lazy dog", limit)
 		want := append(slices.Clone(full[:limit-1]), full[len(full)-1])
 		if !slices.Equal(got, want) {
 			t.Errorf("limit %d: got %v, want %v", limit, got, want)

@@ -7,7 +7,7 @@ import "unicode/utf8"
 // pieces after the first carry the continuation prefix, and a word with no
 // complete split, or longer than maxWordChars, becomes a single [UNK].
 // piece is scratch space; the grown buffer is returned for reuse.
-func (t *Tokenizer) wordPiece(ids []int32, word []byte, nchars int, piece []byte) ([]int32, []byte) {
+func (t *tokenizer) wordPiece(ids []int32, word []byte, nchars int, piece []byte) ([]int32, []byte) {
 	if nchars > t.maxWordChars {
 		return append(ids, t.unk), piece
 	}
