@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -92,6 +93,14 @@ func TestCollectionLifecycle(t *testing.T) {
 	}
 	if got := c.Config().PayloadIndexes; len(got) != 2 || got["n"] != Integer {
 		t.Fatalf("payload indexes after reopen: %v", got)
+	}
+	// Go ints in payloads index like JSON numbers.
+	if err := c.Upsert(ctx, []Point{{ID: storage.NumID(3), Vector: []float32{0, 0, 1, 0}, Payload: map[string]any{"n": 7}}}); err != nil {
+		t.Fatal(err)
+	}
+	seven := 7.0
+	if n, err := c.Count(ctx, &filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "n", Range: &filter.Range{GTE: &seven}}}}}); err != nil || n != 1 {
+		t.Fatalf("count n ≥ 7 = %d, %v; want 1", n, err)
 	}
 	recs, err := c.Get(ctx, []storage.ID{storage.NumID(2), storage.NumID(9), storage.NumID(1)}, ReadOptions{WithPayload: true, WithVector: true})
 	if err != nil {

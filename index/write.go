@@ -155,7 +155,13 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if len(raw) > c.opts.MaxPayloadBytes {
 			return nil, fmt.Errorf("%w: point %s: payload of %d bytes exceeds %d", ErrBadRequest, p.ID, len(raw), c.opts.MaxPayloadBytes)
 		}
-		out = append(out, prepared{id: p.ID, vector: p.Vector, payload: raw, decoded: payload})
+		// Index terms come from the payload as it will be read back, so
+		// Go ints and JSON numbers index alike.
+		decoded, err := decodePayload(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: point %s: payload: %w", ErrBadRequest, p.ID, err)
+		}
+		out = append(out, prepared{id: p.ID, vector: p.Vector, payload: raw, decoded: decoded})
 	}
 	return out, nil
 }
