@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -106,5 +107,42 @@ func TestRangeTable(t *testing.T) {
 		if got := tab.contains(r); got != want {
 			t.Errorf("contains(%d) = %v, want %v", r, got, want)
 		}
+	}
+}
+
+// FuzzTokenize checks what holds for any input: [CLS] first, [SEP] last,
+// at most MaxSeqLen ids, every id in the vocabulary.
+func FuzzTokenize(f *testing.F) {
+	e := miniLM(f)
+	for _, s := range []string{"", "hello", "[CLS]x[SEP]", "\xff\xfe invalid utf-8", "İİİ", "a\u0301\u0301\u0301", "東京", strings.Repeat("ab ", 300)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := e.Tokenize(s)
+		if len(ids) < 2 || len(ids) > e.MaxSeqLen() || ids[0] != e.tok.cls || ids[len(ids)-1] != e.tok.sep {
+			t.Fatalf("%q: ids %v", s, ids)
+		}
+		for _, id := range ids {
+			if id < 0 || int(id) >= e.m.cfg.VocabSize {
+				t.Fatalf("%q: id %d out of range", s, id)
+			}
+		}
+	})
+}
+
+func TestMaxSeqLenOption(t *testing.T) {
+	dir := modelDir(t, "QUIVER_MODEL_DIR", "all-MiniLM-L6-v2")
+	e, err := Load(dir, Options{MaxSeqLen: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.MaxSeqLen() != 8 || e.Name() != "all-MiniLM-L6-v2" || e.Dim() != 384 {
+		t.Fatalf("MaxSeqLen %d, Name %q, Dim %d", e.MaxSeqLen(), e.Name(), e.Dim())
+	}
+	if ids := e.Tokenize("one two three four five six seven eight nine"); len(ids) != 8 {
+		t.Errorf("%d ids, want 8", len(ids))
+	}
+	if _, err := Load(dir, Options{MaxSeqLen: 600}); err == nil || !strings.Contains(err.Error(), "max_position_embeddings") {
+		t.Errorf("MaxSeqLen 600: error %v, want one about max_position_embeddings", err)
 	}
 }
