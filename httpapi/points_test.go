@@ -179,3 +179,27 @@ func TestPointsBadInput(t *testing.T) {
 	ts.ok("GET", fmt.Sprintf("/collections/c/points/%d", 1), nil, &one)
 	require.Equal(t, []float32{1, 1, 0}, one.Vector)
 }
+
+func TestParseVector(t *testing.T) {
+	for in, want := range map[string][]float32{
+		"[]":                  {},
+		"[ ]":                 {},
+		"[1]":                 {1},
+		"[ 1 , -2.5e3,0.125]": {1, -2500, 0.125},
+		"[\n3,\t4\n]":         {3, 4},
+	} {
+		got, err := parseVector([]byte(in))
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for in, msg := range map[string]string{
+		`["1"]`:    `component 0: "1"`,
+		"[null]":   "component 0: null",
+		"[1,[2]]":  "component 1: [2",
+		"[1e999]":  "out of float32 range",
+		"[1,true]": "component 1: true",
+	} {
+		_, err := parseVector([]byte(in))
+		require.ErrorContains(t, err, msg, in)
+	}
+}
