@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -192,7 +193,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
-				h.cfg.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p)
+				h.cfg.Logger.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
 				if !rec.wrote {
 					writeErrorStatus(rec, start, http.StatusInternalServerError, "internal error")
 				}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -171,4 +172,29 @@ func TestDataSurvivesRestart(t *testing.T) {
 	ts2.ok("POST", "/collections/c/points/query", map[string]any{"query": []float32{1, 0, 0}, "limit": 3, "with_payload": true}, &res)
 	require.Equal(t, []int{10, 9, 8}, asInts(res.Points), "Dot: larger first component scores higher")
 	require.Equal(t, float64(10), res.Points[0].Payload["n"])
+}
+
+// brokenModel panics or misbehaves, to show that a faulty dependency is a
+// 500 for that request and nothing more.
+type brokenModel struct{ panics bool }
+
+func (m brokenModel) Dim() int { return 4 }
+
+func (m brokenModel) Encode(_ context.Context, texts []string) ([][]float32, error) {
+	if m.panics {
+		panic("model exploded")
+	}
+	return [][]float32{{1, 2}}, nil
+}
+
+func TestFaultsAreContained(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) {
+		c.Models = map[string]Embedder{"boom": brokenModel{panics: true}, "short": brokenModel{}}
+	})
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Dot"}}, nil)
+	ts.fails(http.StatusInternalServerError, "POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"text": "x", "model": "boom"}}, "internal error")
+	r := ts.do("POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"text": "x", "model": "short"}})
+	require.Equal(t, http.StatusInternalServerError, r.Code)
+	require.Equal(t, "internal error", r.Error, "internals are logged, not shown")
+	ts.ok("GET", "/collections/c", nil, nil)
 }

@@ -67,6 +67,9 @@ func (rs *resolver) encode(ctx context.Context) error {
 			return fmt.Errorf("model %q returned %d vectors for %d texts", model, len(vecs), len(texts))
 		}
 		for i, v := range inputs {
+			if len(vecs[i]) != rs.h.cfg.Models[model].Dim() {
+				return fmt.Errorf("model %q returned a vector of size %d, want %d", model, len(vecs[i]), rs.h.cfg.Models[model].Dim())
+			}
 			v.Vector = vecs[i]
 		}
 	}
