@@ -123,6 +123,9 @@ func (c *Collection) loadGraph(ctx context.Context) error {
 		if c.graph, err = c.newGraph(); err != nil {
 			return err
 		}
+	case errors.Is(err, storage.ErrCorrupt):
+		c.log.Warn("graph snapshot corrupt; rebuilding", "err", err)
+		return c.rebuildGraph(ctx)
 	default:
 		return err
 	}

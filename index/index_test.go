@@ -166,3 +166,49 @@ func TestBadInputWritesNothing(t *testing.T) {
 		t.Fatalf("query of wrong size: %v", err)
 	}
 }
+
+// TestRebuildFromCorruptGraph replaces the stored graph with garbage; the
+// next open rebuilds the graph from the stored vectors.
+func TestRebuildFromCorruptGraph(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	db := openTest(t, fs)
+	c, err := db.Create(ctx, "c", Config{VectorSize: 8, Distance: Euclid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 1))
+	var pts []Point
+	for i := range 300 {
+		pts = append(pts, Point{ID: storage.NumID(uint64(i)), Vector: randVec(r, 8)})
+	}
+	if err := c.Upsert(ctx, pts); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.saveGraph(); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.RLock()
+	seq := c.mu.seq
+	c.mu.RUnlock()
+	if err := c.store.SaveGraph(0, seq, []byte("not a graph")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openTest(t, fs)
+	defer db.Close()
+	if c, err = db.Collection("c"); err != nil {
+		t.Fatal(err)
+	}
+	if problem := c.checkGraph(); problem != "" || c.graph.Len() != 300 {
+		t.Fatalf("rebuilt graph: %q, %d nodes", problem, c.graph.Len())
+	}
+	for _, p := range pts[:50] {
+		res, err := c.Search(ctx, SearchRequest{Vector: p.Vector, Limit: 1})
+		if err != nil || len(res) != 1 || res[0].ID != p.ID {
+			t.Fatalf("point %s not found after rebuild: %+v %v", p.ID, res, err)
+		}
+	}
+}
