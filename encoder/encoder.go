@@ -214,16 +214,11 @@ func (e *Encoder) forward(ctx context.Context, sc *forwardScratch, idx []int, st
 		sc.lens = append(sc.lens, l)
 		T += l
 	}
-	// The Linear layers run on Tp rows, T rounded up to the micro-kernel's
-	// 4 rows; the extra rows are zero on entry, never attended to or pooled.
-	Tp := (T + 3) &^ 3
-	sc.x = grow(sc.x, Tp*H)
-	sc.qkv = grow(sc.qkv, Tp*3*H)
-	sc.ctx = grow(sc.ctx, Tp*H)
-	sc.tmp = grow(sc.tmp, Tp*H)
-	sc.inter = grow(sc.inter, Tp*I)
-	clear(sc.x[T*H:])
-	clear(sc.ctx[T*H:])
+	sc.x = grow(sc.x, T*H)
+	sc.qkv = grow(sc.qkv, T*3*H)
+	sc.ctx = grow(sc.ctx, T*H)
+	sc.tmp = grow(sc.tmp, T*H)
+	sc.inter = grow(sc.inter, T*I)
 
 	t := 0
 	for _, i := range idx {
@@ -237,19 +232,19 @@ func (e *Encoder) forward(ctx context.Context, sc *forwardScratch, idx []int, st
 			t++
 		}
 	}
-	layerNorm(sc.x[:T*H], e.m.embLnG, e.m.embLnB, cfg.LayerNormEps)
+	layerNorm(sc.x, e.m.embLnG, e.m.embLnB, cfg.LayerNormEps)
 	for li := range e.m.layers {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		l := &e.m.layers[li]
-		matmulT(sc.qkv, sc.x, l.qkvW, l.qkvB, Tp, H, 3*H, e.threads, actNone)
+		linear(sc.qkv, sc.x, &l.qkvW, l.qkvB, T, e.threads, actNone)
 		attention(sc.ctx, sc.qkv, sc.lens, H, cfg.NumHeads, e.threads, sc.heads)
-		matmulT(sc.tmp, sc.ctx, l.outW, l.outB, Tp, H, H, e.threads, actNone)
-		addLayerNorm(sc.x[:T*H], sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps, e.threads)
-		matmulT(sc.inter, sc.x, l.upW, l.upB, Tp, H, I, e.threads, actGELU)
-		matmulT(sc.tmp, sc.inter, l.downW, l.downB, Tp, I, H, e.threads, actNone)
-		addLayerNorm(sc.x[:T*H], sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps, e.threads)
+		linear(sc.tmp, sc.ctx, &l.outW, l.outB, T, e.threads, actNone)
+		addLayerNorm(sc.x, sc.tmp, l.ln1G, l.ln1B, cfg.LayerNormEps, e.threads)
+		linear(sc.inter, sc.x, &l.upW, l.upB, T, e.threads, actGELU)
+		linear(sc.tmp, sc.inter, &l.downW, l.downB, T, e.threads, actNone)
+		addLayerNorm(sc.x, sc.tmp, l.ln2G, l.ln2B, cfg.LayerNormEps, e.threads)
 	}
 	t = 0
 	for k, i := range idx {

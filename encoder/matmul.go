@@ -128,13 +128,15 @@ func dotRowGo(dst, a, b []float32, k int) {
 	}
 }
 
-// TimeMatmul runs the blocked matrix multiply on an m×k by k×n product (a
-// Linear layer over m tokens) with threads goroutines for at least d, and
-// returns the flops done (2·m·k·n a product) and the wall time taken.
+// TimeMatmul runs the matrix multiply of the Linear layers (packed
+// weights, see linearW) on an m×k by k×n product with threads goroutines
+// for at least d, and returns the flops done (2·m·k·n a product) and the
+// wall time taken.
 func TimeMatmul(m, k, n, threads int, d time.Duration) (flops float64, elapsed time.Duration) {
 	a, b, bias, c := benchMatrices(m, k, n)
-	matmulT(c, a, b, bias, m, k, n, threads, actNone)
-	return timeFlops(m, k, n, d, func() { matmulT(c, a, b, bias, m, k, n, threads, actNone) })
+	w := newLinearW(b, n, k)
+	linear(c, a, &w, bias, m, threads, actNone)
+	return timeFlops(m, k, n, d, func() { linear(c, a, &w, bias, m, threads, actNone) })
 }
 
 // TimeVekMatMul is TimeMatmul for vek32.MatMul_Into, vek's own

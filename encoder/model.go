@@ -21,12 +21,16 @@ type model struct {
 
 // layer is one Transformer block.
 type layer struct {
-	qkvW, qkvB   []float32 // 3·hidden × hidden: query, key and value stacked
-	outW, outB   []float32 // hidden × hidden
-	ln1G, ln1B   []float32
-	upW, upB     []float32 // intermediate × hidden
-	downW, downB []float32 // hidden × intermediate
-	ln2G, ln2B   []float32
+	qkvW       linearW // 3·hidden × hidden: query, key and value stacked
+	qkvB       []float32
+	outW       linearW // hidden × hidden
+	outB       []float32
+	ln1G, ln1B []float32
+	upW        linearW // intermediate × hidden
+	upB        []float32
+	downW      linearW // hidden × intermediate
+	downB      []float32
+	ln2G, ln2B []float32
 }
 
 // loadModel reads model.safetensors and checks every tensor's shape
@@ -80,19 +84,24 @@ func loadModel(dir string, cfg modelConfig) (*model, error) {
 		qb := get(p+"attention.self.query.bias", h)
 		kb := get(p+"attention.self.key.bias", h)
 		vb := get(p+"attention.self.value.bias", h)
+		outW := get(p+"attention.output.dense.weight", h, h)
+		upW := get(p+"intermediate.dense.weight", inter, h)
+		downW := get(p+"output.dense.weight", h, inter)
 		l := layer{
-			qkvW:  slices.Concat(q, k, v),
 			qkvB:  slices.Concat(qb, kb, vb),
-			outW:  get(p+"attention.output.dense.weight", h, h),
 			outB:  get(p+"attention.output.dense.bias", h),
 			ln1G:  get(p+"attention.output.LayerNorm.weight", h),
 			ln1B:  get(p+"attention.output.LayerNorm.bias", h),
-			upW:   get(p+"intermediate.dense.weight", inter, h),
 			upB:   get(p+"intermediate.dense.bias", inter),
-			downW: get(p+"output.dense.weight", h, inter),
 			downB: get(p+"output.dense.bias", h),
 			ln2G:  get(p+"output.LayerNorm.weight", h),
 			ln2B:  get(p+"output.LayerNorm.bias", h),
+		}
+		if len(missing) == 0 {
+			l.qkvW = newLinearW(slices.Concat(q, k, v), 3*h, h)
+			l.outW = newLinearW(outW, h, h)
+			l.upW = newLinearW(upW, inter, h)
+			l.downW = newLinearW(downW, h, inter)
 		}
 		m.layers = append(m.layers, l)
 	}

@@ -1,0 +1,112 @@
+package encoder
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// linearW is a Linear layer's weight, n outputs × k inputs. When the
+// packed kernels can run and n is a multiple of 16 it is stored packed:
+// n/16 panels, each k rows of 16 floats (panel[q*16+j] = w[(16·panel+j)*k+q]),
+// so that the kernel reads 16 outputs' weights for one input as one line.
+// Otherwise it keeps PyTorch's n×k layout for matmulT.
+type linearW struct {
+	n, k   int
+	packed []float32
+	raw    []float32
+}
+
+// Blocking of the packed multiply: a kc×16 slice of a panel (16 KiB) stays
+// in L1 while row sextets of a pass it; a gemmM-row block of a and a
+// gemmN-column block of panels share L2.
+const (
+	gemmKC = 256
+	gemmM  = 48
+	gemmN  = 96
+)
+
+// newLinearW packs w (n×k) when the packed kernels can run.
+func newLinearW(w []float32, n, k int) linearW {
+	if !useGemm || n%16 != 0 {
+		return linearW{n: n, k: k, raw: w}
+	}
+	p := make([]float32, n*k)
+	for panel := 0; panel < n/16; panel++ {
+		dst := p[panel*16*k : (panel+1)*16*k]
+		for j := 0; j < 16; j++ {
+			row := w[(panel*16+j)*k : (panel*16+j+1)*k]
+			for q, v := range row {
+				dst[q*16+j] = v
+			}
+		}
+	}
+	return linearW{n: n, k: k, packed: p}
+}
+
+// linear computes c = act(a·wᵀ + bias) for a of m×k and c of m×n, sharing
+// its tiles among up to threads goroutines.
+func linear(c, a []float32, w *linearW, bias []float32, m, threads int, act activation) {
+	if w.packed == nil {
+		matmulT(c, a, w.raw, bias, m, w.k, w.n, threads, act)
+		return
+	}
+	n := w.n
+	tm := (m + gemmM - 1) / gemmM
+	tn := (n + gemmN - 1) / gemmN
+	tiles := tm * tn
+	threads = min(threads, tiles)
+	if threads <= 1 || 2*m*n*w.k < 1<<20 {
+		for t := 0; t < tiles; t++ {
+			gemmTile(c, a, w, bias, m, t%tm, t/tm, act)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(threads)
+	for g := 0; g < threads; g++ {
+		go func() {
+			defer wg.Done()
+			for {
+				t := int(next.Add(1) - 1)
+				if t >= tiles {
+					return
+				}
+				gemmTile(c, a, w, bias, m, t%tm, t/tm, act)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// gemmTile computes the tile (ti, tj) of c = act(a·wᵀ + bias).
+func gemmTile(c, a []float32, w *linearW, bias []float32, m, ti, tj int, act activation) {
+	n, k := w.n, w.k
+	i0, j0 := ti*gemmM, tj*gemmN
+	i1, j1 := min(i0+gemmM, m), min(j0+gemmN, n)
+	for i := i0; i < i1; i++ {
+		if bias != nil {
+			copy(c[i*n+j0:i*n+j1], bias[j0:j1])
+		} else {
+			clear(c[i*n+j0 : i*n+j1])
+		}
+	}
+	iEnd := i0 + (i1-i0)/6*6
+	for kb := 0; kb < k; kb += gemmKC {
+		kc := min(gemmKC, k-kb)
+		for j := j0; j < j1; j += 16 {
+			p := &w.packed[j*k+kb*16]
+			for i := i0; i < iEnd; i += 6 {
+				gemm6x16(&a[i*k+kb], k, p, &c[i*n+j], n, kc)
+			}
+			for i := iEnd; i < i1; i++ {
+				gemm1x16(&a[i*k+kb], p, &c[i*n+j], kc)
+			}
+		}
+	}
+	if act == actGELU {
+		for i := i0; i < i1; i++ {
+			gelu(c[i*n+j0 : i*n+j1])
+		}
+	}
+}
