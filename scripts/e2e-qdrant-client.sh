@@ -39,8 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 100); do
-	if curl -fsS "$QUIVER_URL/readyz" >/dev/null 2>&1; then
+ready=0
+for _ in $(seq 1 300); do
+	if "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$QUIVER_URL/readyz" 2>/dev/null; then
+		ready=1
 		break
 	fi
 	if ! kill -0 "$SERVER" 2>/dev/null; then
@@ -50,6 +52,11 @@ for _ in $(seq 1 100); do
 	fi
 	sleep 0.1
 done
+if [ "$ready" -ne 1 ]; then
+	echo "e2e: quiver serve not ready after 30s; its log:" >&2
+	cat "$LOG" >&2
+	exit 1
+fi
 
 status=0
 "$VENV/bin/python" -m pytest -q -p no:cacheprovider -W "ignore:Api key is used with an insecure connection" tests/e2e || status=$?
