@@ -15,6 +15,10 @@
 // caller loads it and replays the log entries after that sequence number
 // (see package index).
 //
+// ExportCollection and ImportCollection copy one collection's keys through
+// a zstd-compressed snapshot file (format in snapshot.go), read from one
+// Pebble snapshot and restored under a fresh prefix.
+//
 // # Key layout
 //
 // Every key starts with a one-byte space tag. Integers are big-endian so that
