@@ -99,8 +99,8 @@ func gemmTile(c, a []float32, w *linearW, bias []float32, m, ti, tj int, act act
 			for i := i0; i < iEnd; i += 6 {
 				gemm6x16(&a[i*k+kb], k, p, &c[i*n+j], n, kc)
 			}
-			for i := iEnd; i < i1; i++ {
-				gemm1x16(&a[i*k+kb], p, &c[i*n+j], kc)
+			if r := i1 - iEnd; r > 0 {
+				gemmKernels[r-1](&a[iEnd*k+kb], k, p, &c[iEnd*n+j], n, kc)
 			}
 		}
 	}

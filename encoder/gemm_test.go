@@ -13,7 +13,7 @@ func TestLinear(t *testing.T) {
 	seed := uint64(rand.Int64())
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 2))
-	for _, m := range []int{1, 5, 6, 7, 13, 49, 100} {
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 49, 100} {
 		for _, k := range []int{1, 7, 8, 9, 31, 33, 100, 384, 777} {
 			for _, n := range []int{16, 48, 112, 13} {
 				a, w, bias := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, n)
