@@ -36,6 +36,13 @@ func TestClient(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, apiErr.Status)
 	require.Contains(t, apiErr.Message, "nope")
 
+	texts, err := cl.MetricSum(ctx, "quiver_encoder_texts_total")
+	require.NoError(t, err)
+	require.Equal(t, 3.0, texts, "two upserted documents and one query")
+	points, err := cl.MetricSum(ctx, "quiver_collection_points")
+	require.NoError(t, err)
+	require.Equal(t, 3.0, points)
+
 	bad := &Client{URL: ts.url}
 	err = bad.Do(ctx, http.MethodGet, "/collections", nil, nil)
 	require.True(t, errors.As(err, &apiErr))
