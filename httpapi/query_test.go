@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -287,4 +288,39 @@ func TestQueryBadInput(t *testing.T) {
 	ts.fails(400, "POST", "/collections/c/points/search", map[string]any{"vector": 1}, "vector")
 	ts.fails(400, "POST", "/collections/c/points/recommend", map[string]any{"positive": []int{}}, "positive")
 	ts.fails(400, "POST", "/collections/c/points/query/batch", map[string]any{"searches": []any{map[string]any{"query": q}, map[string]any{"query": q, "limit": -1}}}, "searches[1]")
+}
+
+// TestRecommendOnLargeCollections covers the path where best_score and
+// sum_scores rank the neighbours of the positives instead of every point.
+func TestRecommendOnLargeCollections(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.RecommendScanMax = 30 })
+	vecs := randomCollection(t, ts, "c", 200, 6)
+	pos, neg := [][]float32{vecs[5], vecs[17]}, [][]float32{vecs[42]}
+	notExample := func(id int) bool { return id != 5 && id != 17 && id != 42 }
+	for _, strategy := range []string{"best_score", "sum_scores"} {
+		want := bruteForce(vecs, func(v []float32) float64 { return recoReference(strategy, pos, neg, v) }, notExample)[:8]
+		var res queryResult
+		ts.ok("POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{
+			"positive": []int{5, 17}, "negative": []int{42}, "strategy": strategy,
+		}}, "limit": 8}, &res)
+		require.Len(t, res.Points, 8)
+		overlap := 0
+		for i, p := range res.Points {
+			id := int(p.ID.(float64))
+			require.True(t, notExample(id))
+			require.InDelta(t, recoReference(strategy, pos, neg, vecs[id]), p.Score, 1e-4, "%s: score of %d", strategy, id)
+			if i > 0 {
+				require.LessOrEqual(t, p.Score, res.Points[i-1].Score, "best first")
+			}
+			if slices.Contains(want, id) {
+				overlap++
+			}
+		}
+		require.GreaterOrEqual(t, overlap, 6, "%s: the positives' neighbours hold most of the true top 8", strategy)
+	}
+	// Without positives every point must be scored, which a collection
+	// over five times the limit refuses.
+	ts.fails(http.StatusBadRequest, "POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{
+		"negative": []int{42}, "strategy": "best_score",
+	}}}, "up to 150 points")
 }

@@ -9,11 +9,6 @@ import (
 	"github.com/quiver-db/quiver/storage"
 )
 
-// recommendScanMax is the largest collection that best_score and
-// sum_scores score in full; above it they score the union of each positive
-// example's nearest neighbours.
-const recommendScanMax = 20000
-
 // averageVector is Qdrant's average_vector query: avg(positive) +
 // (avg(positive) - avg(negative)), or avg(positive) without negatives.
 // Cosine examples are normalised first, as Qdrant stores them.
@@ -184,17 +179,20 @@ func (h *Handler) recommendByScore(ctx context.Context, c *index.Collection, p *
 }
 
 // recoCandidates returns the vectors of the points a score-based
-// recommendation ranks: all matching points of a small collection (or
-// with params.exact), else the nearest neighbours of each positive.
+// recommendation ranks: all matching points of a collection of up to
+// Config.RecommendScanMax points (or with params.exact, or without
+// positive examples, up to five times that), else the nearest neighbours
+// of each positive.
 func (h *Handler) recoCandidates(ctx context.Context, c *index.Collection, p *plan) (map[storage.ID][]float32, error) {
 	out := map[storage.ID][]float32{}
 	n, err := c.Count(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	if p.exact || n <= recommendScanMax || len(p.positive) == 0 {
-		if n > recommendScanMax*5 {
-			return nil, badRequest("recommend: %s over %d points needs positive examples", p.strategy, n)
+	if p.exact || n <= h.cfg.RecommendScanMax || len(p.positive) == 0 {
+		if n > h.cfg.RecommendScanMax*5 {
+			return nil, badRequest("recommend: %s scores every point only in collections of up to %d points (this one has %d); "+
+				"give positive examples without params.exact", p.strategy, h.cfg.RecommendScanMax*5, n)
 		}
 		req := index.ScrollRequest{Filter: p.filter, Limit: 1024, ReadOptions: index.ReadOptions{WithVector: true}}
 		for {

@@ -68,6 +68,10 @@ type Config struct {
 	MaxLimit int
 	// MaxTexts bounds the text documents of one request. Zero means 1024.
 	MaxTexts int
+	// RecommendScanMax is the largest collection whose points best_score
+	// and sum_scores recommendations all score; larger ones score the
+	// nearest neighbours of each positive example. Zero means 20000.
+	RecommendScanMax int
 	// RequestTimeout bounds each request's work. Zero means 60s.
 	RequestTimeout time.Duration
 	// Registry receives the server's metrics and is served at /metrics.
@@ -91,6 +95,9 @@ func (c *Config) ensureDefaults() {
 	if c.MaxTexts == 0 {
 		c.MaxTexts = 1024
 	}
+	if c.RecommendScanMax == 0 {
+		c.RecommendScanMax = 20000
+	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 60 * time.Second
 	}
@@ -102,7 +109,7 @@ func (c *Config) Validate() error {
 	if c.DB == nil {
 		errs = append(errs, errors.New("DB is nil"))
 	}
-	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RequestTimeout < 0 {
+	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.APIKey == "" && c.ReadOnlyAPIKey != "" {
