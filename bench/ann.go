@@ -177,12 +177,14 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 		}
 	}
 	debug.FreeOSMemory()
+	rssAfter := residentBytes()
+	runtime.KeepAlive(base) // live in both readings, so the difference is the index
 	opts := g.Options()
 	res := &ANNResult{
 		Engine: "quiver", Vectors: n, Dim: dim, M: opts.M, EfConstruction: opts.EfConstruction,
 		Threads: cfg.Threads, BuildSeconds: elapsed.Seconds(), BuildCPUSeconds: cpu,
 		VectorsPerSecond: float64(n) / elapsed.Seconds(),
-		MemoryBytes:      residentBytes() - rssBefore, IndexBytes: g.MemoryBytes(),
+		MemoryBytes:      rssAfter - rssBefore, IndexBytes: g.MemoryBytes(),
 	}
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "built %d vectors in %.1fs (%.0f vectors/s, %d threads); index RSS %.1f MB, heap estimate %.1f MB\n",
