@@ -17,7 +17,7 @@ type Options struct {
 	// Zero means runtime.GOMAXPROCS(0).
 	Threads int
 	// BatchTokens bounds the tokens packed into one forward pass; texts are
-	// sorted by length and packed up to this many tokens. Zero means 4096.
+	// sorted by length and packed up to this many tokens. Zero means 2048.
 	// It must be at least MaxSeqLen.
 	BatchTokens int
 }
@@ -28,7 +28,7 @@ func (o *Options) EnsureDefaults() {
 		o.Threads = runtime.GOMAXPROCS(0)
 	}
 	if o.BatchTokens == 0 {
-		o.BatchTokens = 4096
+		o.BatchTokens = 2048
 	}
 }
 
