@@ -35,9 +35,22 @@ func attention(ctx, qkv []float32, lens []int, hidden, heads, threads int, hs []
 		h.o = grow(h.o, maxL*dh)
 		h.s = grow(h.s, maxL*maxL)
 	}
+	packed := useGemm && dh%16 == 0
+	if packed {
+		lp := (maxL + 15) &^ 15
+		for w := 0; w < threads; w++ {
+			h := &hs[w]
+			h.k = grow(h.k, lp*dh)
+			h.s = grow(h.s, maxL*lp)
+		}
+	}
 	run := func(u int, h *headScratch) {
 		seq, head := u/heads, u%heads
-		attendHead(ctx, qkv, offs[seq], lens[seq], head*dh, dh, hidden, h)
+		if packed {
+			attendHeadPacked(ctx, qkv, offs[seq], lens[seq], head*dh, dh, hidden, h)
+		} else {
+			attendHead(ctx, qkv, offs[seq], lens[seq], head*dh, dh, hidden, h)
+		}
 	}
 	if threads == 1 {
 		for u := 0; u < units; u++ {
@@ -86,6 +99,41 @@ func attendHead(ctx, qkv []float32, off, L, col, dh, hidden int, h *headScratch)
 	for i := 0; i < L; i++ {
 		copy(ctx[(off+i)*hidden+col:(off+i)*hidden+col+dh], o[i*dh:(i+1)*dh])
 	}
+}
+
+// attendHeadPacked is attendHead on the packed GEMM kernels, for head
+// sizes that are multiples of 16: the queries are read in place, the keys
+// packed as L (rounded up to 16, zero-padded) output columns, the values as
+// dh output columns, and the result is written straight into ctx.
+func attendHeadPacked(ctx, qkv []float32, off, L, col, dh, hidden int, h *headScratch) {
+	stride := 3 * hidden
+	lp := (L + 15) &^ 15
+	scale := float32(1 / math.Sqrt(float64(dh)))
+	kp, vp, s := h.k[:lp*dh], h.vt[:L*dh], h.s[:L*lp]
+	clear(kp[(L&^15)*dh:]) // the last panel, whose padding columns stay zero
+	for j := 0; j < L; j++ {
+		row := qkv[(off+j)*stride:]
+		key := row[hidden+col : hidden+col+dh]
+		panel := kp[(j&^15)*dh+j&15:]
+		for q, x := range key {
+			panel[q*16] = x
+		}
+		val := row[2*hidden+col : 2*hidden+col+dh]
+		for p := 0; p < dh; p += 16 {
+			copy(vp[p*L+j*16:p*L+j*16+16], val[p:p+16])
+		}
+	}
+	clear(s)
+	q := qkv[off*stride+col:]
+	gemmPacked(s, lp, q, stride, kp, dh, 0, L, 0, lp)
+	for i := 0; i < L; i++ {
+		softmaxScaled(s[i*lp:i*lp+L], scale)
+	}
+	out := ctx[off*hidden+col:]
+	for i := 0; i < L; i++ {
+		clear(out[i*hidden : i*hidden+dh])
+	}
+	gemmPacked(out, hidden, s, lp, vp, L, 0, L, 0, dh)
 }
 
 // softmaxScaled replaces x with softmax(scale·x).

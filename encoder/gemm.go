@@ -91,22 +91,30 @@ func gemmTile(c, a []float32, w *linearW, bias []float32, m, ti, tj int, act act
 			clear(c[i*n+j0 : i*n+j1])
 		}
 	}
+	gemmPacked(c, n, a, k, w.packed, k, i0, i1, j0, j1)
+	if act == actGELU {
+		for i := i0; i < i1; i++ {
+			gelu(c[i*n+j0 : i*n+j1])
+		}
+	}
+}
+
+// gemmPacked adds a·p to c over rows [i0, i1) and columns [j0, j1), both
+// column bounds multiples of 16: c[i*ldc+j] += Σ_{q<k} a[i*lda+q]·P[q][j],
+// where p holds P as panels of 16 columns, k rows each (see linearW). It
+// runs on the calling goroutine, blocked over k by gemmKC.
+func gemmPacked(c []float32, ldc int, a []float32, lda int, p []float32, k, i0, i1, j0, j1 int) {
 	iEnd := i0 + (i1-i0)/6*6
 	for kb := 0; kb < k; kb += gemmKC {
 		kc := min(gemmKC, k-kb)
 		for j := j0; j < j1; j += 16 {
-			p := &w.packed[j*k+kb*16]
+			pp := &p[j*k+kb*16]
 			for i := i0; i < iEnd; i += 6 {
-				gemm6x16(&a[i*k+kb], k, p, &c[i*n+j], n, kc)
+				gemm6x16(&a[i*lda+kb], lda, pp, &c[i*ldc+j], ldc, kc)
 			}
 			if r := i1 - iEnd; r > 0 {
-				gemmKernels[r-1](&a[iEnd*k+kb], k, p, &c[iEnd*n+j], n, kc)
+				gemmKernels[r-1](&a[iEnd*lda+kb], lda, pp, &c[iEnd*ldc+j], ldc, kc)
 			}
-		}
-	}
-	if act == actGELU {
-		for i := i0; i < i1; i++ {
-			gelu(c[i*n+j0 : i*n+j1])
 		}
 	}
 }
