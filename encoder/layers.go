@@ -3,6 +3,8 @@ package encoder
 import (
 	"math"
 	"sync"
+
+	"github.com/viterin/vek/vek32"
 )
 
 // parallelRows calls fn over [0, rows) split into up to threads contiguous
@@ -26,26 +28,18 @@ func parallelRows(rows, threads, minRows int, fn func(lo, hi int)) {
 }
 
 // layerNorm normalises each row of x (rows of len(g) floats) in place:
-// (x−mean)/√(var+eps)·g + b.
+// (x−mean)/√(var+eps)·g + b, with vek's AVX2 kernels. The mean and variance
+// are summed in float32 over 8 lanes, then combined in float64.
 func layerNorm(x, g, b []float32, eps float64) {
 	n := len(g)
 	for r := 0; r+n <= len(x); r += n {
 		row := x[r : r+n]
-		var sum float64
-		for _, v := range row {
-			sum += float64(v)
-		}
-		mean := sum / float64(n)
-		var ss float64
-		for _, v := range row {
-			d := float64(v) - mean
-			ss += d * d
-		}
-		inv := 1 / math.Sqrt(ss/float64(n)+eps)
-		fm, fi := float32(mean), float32(inv)
-		for i, v := range row {
-			row[i] = (v-fm)*fi*g[i] + b[i]
-		}
+		mean := float64(vek32.Sum(row)) / float64(n)
+		vek32.SubNumber_Inplace(row, float32(mean))
+		v := float64(vek32.Dot(row, row)) / float64(n)
+		vek32.MulNumber_Inplace(row, float32(1/math.Sqrt(v+eps)))
+		vek32.Mul_Inplace(row, g)
+		vek32.Add_Inplace(row, b)
 	}
 }
 
