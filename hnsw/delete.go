@@ -15,10 +15,12 @@ const (
 // Delete removes a live node. It is never returned again; its neighbours are
 // reconnected and its slot freed by the next cleanup.
 func (g *Graph) Delete(node uint32) error {
+	g.writers.RLock()
 	g.mu.RLock()
 	ok := int(node) < g.capacity && atomic.CompareAndSwapUint32(&g.state[node], nodeLive, nodeDeleted)
 	g.mu.RUnlock()
 	if !ok {
+		g.writers.RUnlock()
 		return fmt.Errorf("delete node %d: %w", node, ErrNotFound)
 	}
 	g.live.Add(-1)
@@ -26,6 +28,7 @@ func (g *Graph) Delete(node uint32) error {
 	g.tomb.nodes = append(g.tomb.nodes, node)
 	pending := len(g.tomb.nodes)
 	g.tomb.Unlock()
+	g.writers.RUnlock()
 	if pending >= max(minCleanupBatch, g.Len()/cleanupFraction) {
 		g.Cleanup()
 	}
@@ -38,6 +41,8 @@ func (g *Graph) Delete(node uint32) error {
 // gathered; callers may call it at any time, for example before Export. It
 // costs a pass over every link.
 func (g *Graph) Cleanup() {
+	g.writers.RLock()
+	defer g.writers.RUnlock()
 	g.cleanupMu.Lock()
 	defer g.cleanupMu.Unlock()
 	g.tomb.Lock()

@@ -18,9 +18,14 @@
 //     to it, and only while no search is running (Graph.mu held for writing).
 //  3. The entry point is a live node of the highest level, or none when the
 //     graph is empty.
-//  4. Every live node is reachable from the entry point on layer 0.
+//  4. After a Cleanup, every live node is reachable from the entry point
+//     over the links of all layers. Between cleanups inserts keep nodes from
+//     losing their last in-link, which in practice keeps this true.
 //
 // Concurrency: every operation holds Graph.mu for reading; growing the arenas
-// and freeing deleted slots hold it for writing. Writers to a node's link
-// lists hold that node's mutex. The entry point changes under entryMu.
+// and freeing deleted slots hold it for writing. Inserts, deletes and
+// cleanups also hold Graph.writers for reading, which Export holds for
+// writing to copy a still graph while searches continue. Writers to a node's
+// link lists hold that node's stripe mutex. The entry point changes under
+// entryMu.
 package hnsw

@@ -22,11 +22,13 @@ const (
 	exportVersion = 1
 )
 
-// Export writes the whole graph to w. It holds the graph's write lock, so
-// searches and inserts wait until it returns.
+// Export writes the whole graph to w. Inserts, deletes and cleanups wait
+// until it returns, so the copy is consistent; searches go on.
 func (g *Graph) Export(w io.Writer) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+	g.writers.Lock()
+	defer g.writers.Unlock()
+	g.mu.RLock()
+	defer g.mu.RUnlock()
 	bw := bufio.NewWriterSize(w, 1<<20)
 	b := make([]byte, 0, 64+4*g.dim)
 	b = append(b, exportMagic...)

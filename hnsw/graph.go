@@ -34,6 +34,10 @@ type Graph struct {
 	strideU int    // upper-layer list: count, then up to M links
 	stride  int    // one node's record in the arena: layer-0 list, then vector
 
+	// writers is held for reading by Insert, InsertAt, Delete and Cleanup,
+	// and for writing by Export, which thereby sees no change while searches
+	// go on. Take it before mu.
+	writers sync.RWMutex
 	// mu is held for reading by every operation and for writing only to grow
 	// the arenas or free deleted slots.
 	mu sync.RWMutex

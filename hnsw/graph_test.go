@@ -264,7 +264,7 @@ func TestInsertAtReplaysChosenIDs(t *testing.T) {
 	require.NoError(t, checkGraph(g))
 }
 
-// Concurrent inserts, deletes and searches; run under -race.
+// Concurrent inserts, deletes, searches and exports; run under -race.
 func TestConcurrentUse(t *testing.T) {
 	seed := seedFor(t, 9)
 	data := dataset(seed, 4000, 16, true)
@@ -295,6 +295,17 @@ func TestConcurrentUse(t *testing.T) {
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 3 {
+			var buf bytes.Buffer
+			require.NoError(t, g.Export(&buf))
+			h, err := Import(&buf)
+			require.NoError(t, err, "an export taken during writes must import")
+			require.NoError(t, checkGraph(h))
+		}
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -11,6 +11,8 @@ func (g *Graph) Insert(vec []float32) (uint32, error) {
 	if err := checkVector(vec, g.dim); err != nil {
 		return 0, fmt.Errorf("insert: %w", err)
 	}
+	g.writers.RLock()
+	defer g.writers.RUnlock()
 	node, level := g.allocate()
 	if err := g.insert(node, level, vec); err != nil {
 		g.release(node)
@@ -29,6 +31,8 @@ func (g *Graph) InsertAt(node uint32, vec []float32) error {
 	if g.stateOf(node) == nodeDeleted {
 		g.Cleanup()
 	}
+	g.writers.RLock()
+	defer g.writers.RUnlock()
 	level, err := g.claim(node)
 	if err != nil {
 		return err
