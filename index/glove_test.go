@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +22,7 @@ import (
 // (make bench-data); TestGloveDurable runs only when it is set.
 const envGloveDir = "QUIVER_GLOVE_DIR"
 
-// envGloveData optionally names the data directory TestGloveDurable uses
+// QUIVER_EXACT_MAX overrides Options.ExactSearchMax; envGloveData optionally names the data directory TestGloveDurable uses
 // (kept afterwards); when it already holds the collection, ingest is
 // skipped.
 const envGloveData = "QUIVER_GLOVE_DATA"
@@ -50,6 +51,11 @@ func TestGloveDurable(t *testing.T) {
 	}
 	opts := crashOptions(nil)
 	opts.SnapshotEvery = 0 // the default
+	if s := os.Getenv("QUIVER_EXACT_MAX"); s != "" {
+		if opts.ExactSearchMax, err = strconv.Atoi(s); err != nil {
+			t.Fatal(err)
+		}
+	}
 	db, err := Open(ctx, data, opts)
 	if err != nil {
 		t.Fatal(err)
