@@ -102,11 +102,16 @@ func gemmTile(c, a []float32, w *linearW, bias []float32, m, ti, tj int, act act
 // gemmPacked adds a·p to c over rows [i0, i1) and columns [j0, j1), both
 // column bounds multiples of 16: c[i*ldc+j] += Σ_{q<k} a[i*lda+q]·P[q][j],
 // where p holds P as panels of 16 columns, k rows each (see linearW). It
-// runs on the calling goroutine, blocked over k by gemmKC.
+// runs on the calling goroutine, blocked over k by gemmKC unless there are
+// at most 12 rows: then each panel is streamed whole, in memory order.
 func gemmPacked(c []float32, ldc int, a []float32, lda int, p []float32, k, i0, i1, j0, j1 int) {
 	iEnd := i0 + (i1-i0)/6*6
-	for kb := 0; kb < k; kb += gemmKC {
-		kc := min(gemmKC, k-kb)
+	kcMax := gemmKC
+	if i1-i0 <= 12 {
+		kcMax = k
+	}
+	for kb := 0; kb < k; kb += kcMax {
+		kc := min(kcMax, k-kb)
 		for j := j0; j < j1; j += 16 {
 			pp := &p[j*k+kb*16]
 			for i := i0; i < iEnd; i += 6 {
