@@ -18,6 +18,10 @@
 //  4. Weights are float32 in memory whatever their dtype on disk (F32, F16,
 //     BF16). A loaded Encoder is read-only; every Encode call takes its own
 //     scratch memory from a pool, so Encode is safe for concurrent use.
+//  5. Linear weights whose output size is a multiple of 16 are repacked at
+//     load into panels of 16 outputs (gemm.go), the layout the AVX2 and FMA
+//     micro-kernels stream; the rest keep PyTorch's out×in layout and go
+//     through matmulT. Both are tested against plain Go over awkward sizes.
 package encoder
 
 import "errors"

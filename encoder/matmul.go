@@ -29,7 +29,9 @@ const (
 // matmulT computes c = act(a·bᵀ + bias): c[i*n+j] = act(Σ_p a[i*k+p]·b[j*k+p]
 // + bias[j]) for a of m×k, b of n×k (PyTorch's Linear weight layout) and c
 // of m×n. bias may be nil. The tiles of c are shared among up to threads
-// goroutines.
+// goroutines. It is the path for shapes the packed GEMM (gemm.go) does not
+// take: Linear layers whose output size is not a multiple of 16, attention
+// heads whose size is not, and machines without AVX2 and FMA.
 func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 	if m == 0 || n == 0 {
 		return
