@@ -2,7 +2,6 @@ package encoder
 
 import (
 	"math"
-	"sync"
 	"sync/atomic"
 )
 
@@ -59,21 +58,15 @@ func attention(ctx, qkv []float32, lens []int, hidden, heads, threads int, hs []
 		return
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for w := 0; w < threads; w++ {
-		go func(h *headScratch) {
-			defer wg.Done()
-			for {
-				u := int(next.Add(1) - 1)
-				if u >= units {
-					return
-				}
-				run(u, h)
+	runWorkers(threads, func(w int) {
+		for {
+			u := int(next.Add(1) - 1)
+			if u >= units {
+				return
 			}
-		}(&hs[w])
-	}
-	wg.Wait()
+			run(u, &hs[w])
+		}
+	})
 }
 
 // attendHead computes one head of one sequence of L tokens starting at

@@ -1,7 +1,6 @@
 package encoder
 
 import (
-	"sync"
 	"sync/atomic"
 )
 
@@ -62,21 +61,15 @@ func linear(c, a []float32, w *linearW, bias []float32, m, threads int, act acti
 		return
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for g := 0; g < threads; g++ {
-		go func() {
-			defer wg.Done()
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= tiles {
-					return
-				}
-				gemmTile(c, a, w, bias, m, t%tm, t/tm, act)
+	runWorkers(threads, func(int) {
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tiles {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			gemmTile(c, a, w, bias, m, t%tm, t/tm, act)
+		}
+	})
 }
 
 // gemmTile computes the tile (ti, tj) of c = act(a·wᵀ + bias).

@@ -1,7 +1,6 @@
 package encoder
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,21 +52,15 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 		return
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(threads)
-	for w := 0; w < threads; w++ {
-		go func() {
-			defer wg.Done()
-			for {
-				t := int(next.Add(1) - 1)
-				if t >= tiles {
-					return
-				}
-				matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act)
+	runWorkers(threads, func(int) {
+		for {
+			t := int(next.Add(1) - 1)
+			if t >= tiles {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act)
+		}
+	})
 }
 
 // matmulTile computes the tile (ti, tj) of c = a·bᵀ + bias: the 4×3
