@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -196,5 +197,27 @@ func TestFaultsAreContained(t *testing.T) {
 	r := ts.do("POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"text": "x", "model": "short"}})
 	require.Equal(t, http.StatusInternalServerError, r.Code)
 	require.Equal(t, "internal error", r.Error, "internals are logged, not shown")
+	ts.ok("GET", "/collections/c", nil, nil)
+}
+
+// slowModel waits for its context, as a model that takes too long would.
+type slowModel struct{}
+
+func (slowModel) Dim() int { return 4 }
+
+func (slowModel) Encode(ctx context.Context, _ []string) ([][]float32, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestRequestDeadline(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) {
+		c.Models = map[string]Embedder{"slow": slowModel{}}
+		c.RequestTimeout = 50 * time.Millisecond
+	})
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Dot"}}, nil)
+	start := time.Now()
+	ts.fails(http.StatusGatewayTimeout, "POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"text": "x", "model": "slow"}}, "deadline")
+	require.Less(t, time.Since(start), 5*time.Second)
 	ts.ok("GET", "/collections/c", nil, nil)
 }
