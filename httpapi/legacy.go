@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/quiver-db/quiver/filter"
@@ -85,12 +86,8 @@ func (h *Handler) recommendPoints(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
-	p, err := h.planCommon(req.Using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, req.LookupFrom, req.ShardKey, req.readSelection)
+	p, err := h.planRecommend(&req)
 	if err != nil {
-		return nil, err
-	}
-	p.setRecommend(&recommendInput{Positive: req.Positive, Negative: req.Negative, Strategy: req.Strategy})
-	if err := p.validate(); err != nil {
 		return nil, err
 	}
 	res, err := h.runPlans(r.Context(), c, []*plan{p})
@@ -98,4 +95,49 @@ func (h *Handler) recommendPoints(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return res[0], nil
+}
+
+func (h *Handler) planRecommend(req *recommendRequest) (*plan, error) {
+	p, err := h.planCommon(req.Using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, req.LookupFrom, req.ShardKey, req.readSelection)
+	if err != nil {
+		return nil, err
+	}
+	p.setRecommend(&recommendInput{Positive: req.Positive, Negative: req.Negative, Strategy: req.Strategy})
+	return p, p.validate()
+}
+
+func (h *Handler) searchBatch(r *http.Request) (any, error) {
+	return legacyBatch(h, r, h.planSearch)
+}
+
+func (h *Handler) recommendBatch(r *http.Request) (any, error) {
+	return legacyBatch(h, r, h.planRecommend)
+}
+
+// legacyBatch answers the legacy /search/batch and /recommend/batch:
+// {"searches": [...]} in, one list of points per search out.
+func legacyBatch[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) (any, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req struct {
+		Searches []T `json:"searches"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Searches) > h.cfg.MaxBatch {
+		return nil, badRequest("searches: %d searches, limit %d", len(req.Searches), h.cfg.MaxBatch)
+	}
+	plans := make([]*plan, len(req.Searches))
+	for i := range req.Searches {
+		if plans[i], err = planOf(&req.Searches[i]); err != nil {
+			return nil, fmt.Errorf("searches[%d]: %w", i, err)
+		}
+	}
+	return h.runPlans(r.Context(), c, plans)
 }

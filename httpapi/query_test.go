@@ -111,6 +111,20 @@ func TestQueryNearestMatchesBruteForce(t *testing.T) {
 	ts.ok("POST", "/collections/c/points/search", map[string]any{"vector": q, "limit": 3, "params": map[string]any{"exact": true}}, &legacy)
 	require.Equal(t, want[:3], asInts(legacy))
 
+	var legacyBatch [][]hit
+	ts.ok("POST", "/collections/c/points/search/batch", map[string]any{"searches": []any{
+		map[string]any{"vector": q, "limit": 2, "params": map[string]any{"exact": true}},
+		map[string]any{"vector": q, "limit": 1, "offset": 2, "params": map[string]any{"exact": true}},
+	}}, &legacyBatch)
+	require.Len(t, legacyBatch, 2)
+	require.Equal(t, want[:2], asInts(legacyBatch[0]))
+	require.Equal(t, want[2:3], asInts(legacyBatch[1]))
+	ts.ok("POST", "/collections/c/points/recommend/batch", map[string]any{"searches": []any{
+		map[string]any{"positive": []int{self}, "limit": 3, "params": map[string]any{"exact": true}},
+	}}, &legacyBatch)
+	require.Equal(t, wantID[:3], asInts(legacyBatch[0]), "one positive: its neighbours, itself left out")
+	ts.fails(400, "POST", "/collections/c/points/recommend/batch", map[string]any{"searches": []any{map[string]any{"positive": []int{self}, "strategy": "x"}}}, "searches[0]", "strategy")
+
 	// No query: points in id order.
 	ts.ok("POST", "/collections/c/points/query", map[string]any{"limit": 3, "offset": 2}, &res)
 	require.Equal(t, []int{3, 4, 5}, asInts(res.Points))

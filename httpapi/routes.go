@@ -39,7 +39,9 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/query", access: read, api: h.queryPoints},
 		{method: "POST", path: c + "/points/query/batch", access: read, api: h.queryBatch},
 		{method: "POST", path: c + "/points/search", access: read, api: h.searchPoints},
+		{method: "POST", path: c + "/points/search/batch", access: read, api: h.searchBatch},
 		{method: "POST", path: c + "/points/recommend", access: read, api: h.recommendPoints},
+		{method: "POST", path: c + "/points/recommend/batch", access: read, api: h.recommendBatch},
 	}
 }
 

@@ -140,6 +140,7 @@ func TestGarbageNeverFails5xx(t *testing.T) {
 		{"POST", "/collections/c/points"}, {"POST", "/collections/c/points/delete"}, {"POST", "/collections/c/points/scroll"},
 		{"POST", "/collections/c/points/count"}, {"POST", "/collections/c/points/query"}, {"POST", "/collections/c/points/query/batch"},
 		{"POST", "/collections/c/points/search"}, {"POST", "/collections/c/points/recommend"},
+		{"POST", "/collections/c/points/search/batch"}, {"POST", "/collections/c/points/recommend/batch"},
 	}
 	for _, rt := range routes {
 		for _, b := range bodies {
