@@ -250,9 +250,11 @@ type createIndexRequest struct {
 }
 
 // createIndex answers PUT /collections/{c}/index. Quiver fixes payload
-// indexes when a collection is created (payload_schema); the route
-// succeeds for an index the collection has and says so otherwise.
-// Filters work on every field with or without an index.
+// indexes when a collection is created (payload_schema), and filters work
+// on every field with or without one, so a request for an index the
+// collection lacks succeeds without building one (logged as a warning, and
+// GET /collections/{c} does not list it): scripts written for Qdrant run
+// unchanged. A request that contradicts an existing index is refused.
 func (h *Handler) createIndex(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "wait", "ordering"); err != nil {
 		return nil, err
@@ -272,14 +274,22 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 		Type index.FieldType `json:"type"`
 	}
 	if err := json.Unmarshal(req.FieldSchema, &schema.Type); err != nil {
-		if err := json.Unmarshal(req.FieldSchema, &schema); err != nil || schema.Type == "" {
-			return nil, badRequest("field_schema: want \"keyword\", \"integer\" or \"float\"")
+		if err := json.Unmarshal(req.FieldSchema, &schema); err != nil {
+			return nil, badRequest("field_schema: want a type name or {\"type\": ...}")
 		}
 	}
+	switch schema.Type {
+	case index.Keyword, index.Integer, index.Float:
+	default:
+		return nil, badRequest("field_schema %q: Quiver indexes keyword, integer and float fields", schema.Type)
+	}
 	have, ok := c.Config().PayloadIndexes[req.FieldName]
-	if !ok || have != schema.Type {
-		return nil, badRequest("field_name %q: payload indexes are set when a collection is created (payload_schema); "+
-			"filters on %q work without one", req.FieldName, req.FieldName)
+	switch {
+	case ok && have != schema.Type:
+		return nil, badRequest("field_name %q already has a %s index", req.FieldName, have)
+	case !ok:
+		h.cfg.Logger.Warn("payload index not built: declare it in payload_schema when creating the collection; filters work without it",
+			"collection", c.Name(), "field", req.FieldName, "type", schema.Type)
 	}
 	return h.updated(), nil
 }

@@ -102,7 +102,14 @@ func TestPayloadIndexRoute(t *testing.T) {
 
 	ts.ok("PUT", "/collections/c/index?wait=true", map[string]any{"field_name": "city", "field_schema": "keyword"}, nil)
 	ts.ok("PUT", "/collections/c/index", map[string]any{"field_name": "city", "field_schema": map[string]any{"type": "keyword"}}, nil)
-	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "year", "field_schema": "integer"}, "payload_schema")
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "city", "field_schema": "integer"}, "already has a keyword index")
 	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_schema": "integer"}, "field_name")
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "loc", "field_schema": "geo"}, "geo")
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "loc", "field_schema": 3}, "field_schema")
+
+	// An index the collection lacks is accepted without being built.
+	ts.ok("PUT", "/collections/c/index", map[string]any{"field_name": "year", "field_schema": "integer"}, nil)
+	ts.ok("GET", "/collections/c", nil, &info)
+	require.NotContains(t, info.PayloadSchema, "year", "not listed: it was not built")
 	ts.fails(http.StatusNotFound, "PUT", "/collections/zz/index", map[string]any{"field_name": "city", "field_schema": "keyword"}, "not found")
 }

@@ -69,6 +69,8 @@ def movies(qc):
     if qc.collection_exists(name):
         qc.delete_collection(name)
     assert qc.create_collection(name, vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE))
+    # Accepted as Qdrant scripts send it; filters work with or without it.
+    qc.create_payload_index(name, field_name="genre", field_schema=models.PayloadSchemaType.KEYWORD, wait=True)
     points = [
         models.PointStruct(id=i, vector=v, payload={"genre": GENRE[i], "year": 1990 + i}) for i, v in VECTORS.items() if i <= 6
     ]
