@@ -17,9 +17,9 @@ func (h *Handler) routes() []route {
 	const c = "/collections/{collection}"
 	return []route{
 		{method: "GET", path: "/", access: public, api: h.info},
-		{method: "GET", path: "/healthz", access: public, raw: h.healthz},
-		{method: "GET", path: "/readyz", access: public, raw: h.readyz},
-		{method: "GET", path: "/metrics", access: public, raw: h.metrics.handler.ServeHTTP},
+		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},
+		{method: "GET", path: "/readyz", access: public, probe: true, raw: h.readyz},
+		{method: "GET", path: "/metrics", access: public, probe: true, raw: h.metrics.handler.ServeHTTP},
 		{method: "GET", path: "/openapi.json", access: public, raw: serveSpec},
 
 		{method: "GET", path: "/collections", access: read, api: h.listCollections},

@@ -186,6 +186,8 @@ const (
 type route struct {
 	method, path string
 	access       access
+	// probe routes (health, readiness, metrics) log successes at Debug.
+	probe bool
 	// api handlers return a result for the envelope; raw handlers write
 	// the response themselves.
 	api func(r *http.Request) (any, error)
@@ -208,8 +210,11 @@ func (h *Handler) wrap(rt route) http.Handler {
 			elapsed := time.Since(start)
 			h.metrics.observe(rt.method+" "+rt.path, rec.status, elapsed)
 			level := slog.LevelInfo
-			if rec.status >= 500 {
+			switch {
+			case rec.status >= 500:
 				level = slog.LevelError
+			case rt.probe && rec.status < 400:
+				level = slog.LevelDebug
 			}
 			h.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "bytes", rec.bytes, "elapsed", elapsed, "remote", r.RemoteAddr)

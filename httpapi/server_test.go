@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,4 +224,39 @@ func TestRequestDeadline(t *testing.T) {
 	ts.fails(http.StatusGatewayTimeout, "POST", "/collections/c/points/query", map[string]any{"query": map[string]any{"text": "x", "model": "slow"}}, "deadline")
 	require.Less(t, time.Since(start), 5*time.Second)
 	ts.ok("GET", "/collections/c", nil, nil)
+}
+
+func TestRequestLog(t *testing.T) {
+	var buf syncBuffer
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
+	ts.ok("GET", "/collections", nil, nil)
+	ts.fails(http.StatusNotFound, "GET", "/collections/zz", nil)
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		resp, err := http.Get(ts.url + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	log := buf.String()
+	require.Contains(t, log, "path=/collections status=200")
+	require.Contains(t, log, "path=/collections/zz status=404")
+	require.NotContains(t, log, "healthz", "probes log at debug")
+	require.NotContains(t, log, "path=/metrics")
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
