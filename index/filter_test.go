@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -232,6 +234,23 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 			if !f.Matches(sp.ID, model[sp.ID]) {
 				t.Fatalf("trial %d: Search(%s) returned non-matching point %s", trial, fj, sp.ID)
 			}
+		}
+		// Exact search is the brute-force top 10 by dot product, best first.
+		exact, err := c.Search(ctx, SearchRequest{Vector: q, Limit: 10, Filter: &f, Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byScore := slices.Clone(want)
+		dot := func(id storage.ID) float32 { return score(hnsw.Dot, q, vecs[id]) }
+		slices.SortFunc(byScore, func(a, b storage.ID) int { return cmp.Compare(dot(b), dot(a)) })
+		byScore = byScore[:min(10, len(byScore))]
+		for i, sp := range exact {
+			if sp.ID != byScore[i] {
+				t.Fatalf("trial %d: exact search %d-th result %s, brute force %s", trial, i, sp.ID, byScore[i])
+			}
+		}
+		if len(exact) != len(byScore) {
+			t.Fatalf("trial %d: exact search returned %d, brute force %d", trial, len(exact), len(byScore))
 		}
 	}
 	f := filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "color", Match: filter.NewMatchValue("red")}}}}

@@ -1,10 +1,10 @@
 package index
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/hnsw"
@@ -90,31 +90,61 @@ func (c *Collection) exactSearch(ctx context.Context, q []float32, k int, set bi
 	if metric == hnsw.Cosine {
 		q = normalized(q)
 	}
-	var out []hnsw.Result
+	// top is a heap with the worst kept result at the root.
+	top := &resultHeap{better: metric.HigherIsBetter()}
 	var err error
+	seen := 0
 	set.each(func(node uint32) {
 		if err != nil {
 			return
 		}
-		if len(out)%1024 == 0 {
+		if seen++; seen%1024 == 0 {
 			err = ctx.Err()
 		}
 		v, verr := c.graph.Vector(node)
 		if verr != nil {
 			return // deleted meanwhile
 		}
-		out = append(out, hnsw.Result{Node: node, Score: score(metric, q, v)})
+		r := hnsw.Result{Node: node, Score: score(metric, q, v)}
+		if top.Len() < k {
+			heap.Push(top, r)
+		} else if top.less(top.rs[0], r) {
+			top.rs[0] = r
+			heap.Fix(top, 0)
+		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if metric.HigherIsBetter() {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].Score < out[j].Score
-	})
-	return out[:min(k, len(out))], nil
+	out := make([]hnsw.Result, top.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(top).(hnsw.Result)
+	}
+	return out, nil
+}
+
+// resultHeap orders results worst first.
+type resultHeap struct {
+	rs     []hnsw.Result
+	better bool // higher scores are better
+}
+
+// less reports whether a is worse than b.
+func (h *resultHeap) less(a, b hnsw.Result) bool {
+	if h.better {
+		return a.Score < b.Score
+	}
+	return a.Score > b.Score
+}
+
+func (h *resultHeap) Len() int           { return len(h.rs) }
+func (h *resultHeap) Less(i, j int) bool { return h.less(h.rs[i], h.rs[j]) }
+func (h *resultHeap) Swap(i, j int)      { h.rs[i], h.rs[j] = h.rs[j], h.rs[i] }
+func (h *resultHeap) Push(x any)         { h.rs = append(h.rs, x.(hnsw.Result)) }
+func (h *resultHeap) Pop() any {
+	r := h.rs[len(h.rs)-1]
+	h.rs = h.rs[:len(h.rs)-1]
+	return r
 }
 
 // score compares q with a stored graph vector (unit length for cosine) the
