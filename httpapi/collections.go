@@ -152,7 +152,13 @@ func (h *Handler) deleteCollection(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "timeout"); err != nil {
 		return nil, err
 	}
-	if err := h.db.Drop(r.Context(), mux.Vars(r)["collection"]); err != nil {
+	err := h.db.Drop(r.Context(), mux.Vars(r)["collection"])
+	if statusOf(err) == http.StatusNotFound {
+		// As Qdrant answers, and as its clients' recreate_collection
+		// expects: dropping a missing collection is false, not an error.
+		return false, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	return true, nil

@@ -36,8 +36,11 @@ func TestCollectionLifecycle(t *testing.T) {
 	ts.ok("GET", "/collections/nope/exists", nil, &exists)
 	require.False(t, exists.Exists)
 
-	ts.ok("DELETE", "/collections/c1", nil, nil)
-	ts.fails(http.StatusNotFound, "DELETE", "/collections/c1", nil, "not found")
+	var dropped bool
+	ts.ok("DELETE", "/collections/c1", nil, &dropped)
+	require.True(t, dropped)
+	ts.ok("DELETE", "/collections/c1", nil, &dropped)
+	require.False(t, dropped, "dropping a missing collection is false, as in Qdrant")
 	ts.fails(http.StatusNotFound, "GET", "/collections/c1", nil, "not found")
 	ts.ok("GET", "/collections/c1/exists", nil, &exists)
 	require.False(t, exists.Exists)

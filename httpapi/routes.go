@@ -16,7 +16,7 @@ var openAPISpec []byte
 func (h *Handler) routes() []route {
 	const c = "/collections/{collection}"
 	return []route{
-		{method: "GET", path: "/", access: public, api: h.info},
+		{method: "GET", path: "/", access: public, raw: info},
 		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},
 		{method: "GET", path: "/readyz", access: public, probe: true, raw: h.readyz},
 		{method: "GET", path: "/metrics", access: public, probe: true, raw: h.metrics.handler.ServeHTTP},
@@ -45,8 +45,10 @@ func (h *Handler) routes() []route {
 	}
 }
 
-func (h *Handler) info(*http.Request) (any, error) {
-	return map[string]string{"title": "quiver", "version": Version}, nil
+// info answers GET / as Qdrant does, without the envelope: clients read
+// the version from it.
+func info(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"title": "quiver", "version": Version})
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {

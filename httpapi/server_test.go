@@ -22,7 +22,6 @@ func TestAPIKeys(t *testing.T) {
 
 	ts.key = ""
 	ts.fails(http.StatusUnauthorized, "GET", "/collections", nil, "api-key")
-	ts.ok("GET", "/", nil, nil)
 	ts.key = "wrong"
 	ts.fails(http.StatusUnauthorized, "GET", "/collections", nil, "invalid api-key")
 
@@ -41,7 +40,7 @@ func TestAPIKeys(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/openapi.json"} {
+	for _, path := range []string{"/", "/healthz", "/readyz", "/metrics", "/openapi.json"} {
 		resp, err := http.Get(ts.url + path)
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -259,4 +258,16 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestRootIsBare checks GET /: Qdrant's clients read title and version
+// from the top level, not from an envelope.
+func TestRootIsBare(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	resp, err := http.Get(ts.url + "/")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var body map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	require.Equal(t, map[string]any{"title": "quiver", "version": Version}, body)
 }

@@ -255,3 +255,20 @@ def test_api_keys(movies):
     with pytest.raises(UnexpectedResponse) as e:
         reader.upsert(movies, points=[models.PointStruct(id=50, vector=[1.0, 1.0, 1.0, 1.0])])
     assert e.value.status_code == 403
+
+
+def test_service_and_helpers(qc):
+    info = qc.info()
+    assert info.title == "quiver"
+    assert qc.delete_collection("never-created") is False
+    name = "helpers"
+    with pytest.warns(DeprecationWarning):  # still common in scripts: it drops a possibly missing collection
+        qc.recreate_collection(name, vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+    qc.upload_points(
+        name, points=[models.PointStruct(id=i, vector=[i, 1, 0], payload={"i": i}) for i in range(1, 301)], batch_size=64, wait=True
+    )
+    qc.upload_collection(name, vectors=[[0.0, 0.0, 1.0]] * 4, ids=[1001, 1002, 1003, 1004], payload=[{"k": 1}] * 4, wait=True)
+    assert qc.count(name).count == 304
+    res = qc.query_points(name, query=[1, 0, 0], limit=2, with_vectors=True, with_payload=models.PayloadSelectorInclude(include=["i"]))
+    assert [(p.id, p.score, p.vector, p.payload) for p in res.points] == [(300, 300.0, [300, 1, 0], {"i": 300}), (299, 299.0, [299, 1, 0], {"i": 299})]
+    assert qc.delete_collection(name) is True
