@@ -140,7 +140,8 @@ type Options struct {
 	SnapshotEvery int
 	// ExactSearchMax is the largest number of filter matches that a
 	// filtered search scores exactly instead of walking the graph. Zero
-	// means 2048.
+	// means 10000 (on GloVe-100, exact scoring of 1% of 331k points ran at
+	// 4x the queries/s of the filtered graph walk).
 	ExactSearchMax int
 }
 
@@ -157,7 +158,7 @@ func (o *Options) EnsureDefaults() {
 		o.SnapshotEvery = 20000
 	}
 	if o.ExactSearchMax == 0 {
-		o.ExactSearchMax = 2048
+		o.ExactSearchMax = 10000
 	}
 }
 
