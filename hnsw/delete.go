@@ -24,6 +24,7 @@ func (g *Graph) Delete(node uint32) error {
 		return fmt.Errorf("delete node %d: %w", node, ErrNotFound)
 	}
 	g.live.Add(-1)
+	g.tombstones.Add(1)
 	g.tomb.Lock()
 	g.tomb.nodes = append(g.tomb.nodes, node)
 	pending := len(g.tomb.nodes)
@@ -227,6 +228,7 @@ func (g *Graph) free(batch []uint32) {
 		g.upper[n] = nil
 		g.levels[n] = 0
 	}
+	g.tombstones.Add(-int64(len(batch)))
 	g.alloc.Lock()
 	g.alloc.free = append(g.alloc.free, batch...)
 	g.alloc.Unlock()

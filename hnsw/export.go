@@ -135,6 +135,7 @@ func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
 		g.live.Add(1)
 	case nodeDeleted:
 		g.tomb.nodes = append(g.tomb.nodes, n)
+		g.tombstones.Add(1)
 	default:
 		return fmt.Errorf("%w: state %d", ErrFormat, state)
 	}

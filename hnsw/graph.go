@@ -65,7 +65,8 @@ type Graph struct {
 		free []uint32 // freed slots, reused first
 		rng  *rand.Rand
 	}
-	live atomic.Int64
+	live       atomic.Int64
+	tombstones atomic.Int64 // deleted nodes whose slots are not yet free
 
 	tomb struct {
 		sync.Mutex

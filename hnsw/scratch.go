@@ -38,6 +38,7 @@ type scratch struct {
 	selected   []candidate
 	shrink     []candidate
 	orphans    []uint32
+	fresh      []uint32 // unvisited neighbours of the node being expanded
 }
 
 func (g *Graph) getScratch() *scratch {

@@ -85,6 +85,9 @@ func (g *Graph) greedy(q []float32, cur candidate, level int) candidate {
 // ef closest admitted nodes in s.results. Admitted means live and accepted by
 // filter; other nodes are still walked through. mu must be held.
 func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep candidate, ef, level int, filter func(uint32) bool) error {
+	// With no filter and no tombstones every node reached is a result, and
+	// the state of each need not be loaded.
+	everyone := filter == nil && g.tombstones.Load() == 0
 	s.visited.reset(g.capacity)
 	s.candidates = s.candidates[:0]
 	s.results = s.results[:0]
@@ -103,23 +106,24 @@ func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep can
 				return err
 			}
 		}
+		// Gather the unvisited neighbours and prefetch all their vectors
+		// before scoring any, so their cache misses overlap.
 		links := g.linksOf(c.node, level)
 		n := int(atomic.LoadUint32(&links[0]))
-		if n > 0 {
-			prefetch(&g.arena[int(atomic.LoadUint32(&links[1]))*g.stride+g.stride0])
-		}
+		fresh := s.fresh[:0]
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&links[i])
-			if i < n {
-				prefetch(&g.arena[int(atomic.LoadUint32(&links[i+1]))*g.stride+g.stride0])
+			if !s.visited.visit(nb) {
+				prefetch(&g.arena[int(nb)*g.stride+g.stride0])
+				fresh = append(fresh, nb)
 			}
-			if s.visited.visit(nb) {
-				continue
-			}
+		}
+		s.fresh = fresh
+		for _, nb := range fresh {
 			d := g.distance(q, g.vectorOf(nb))
 			if len(s.results) < ef || d < s.results[0].dist {
 				s.candidates.push(candidate{d, nb})
-				if g.admit(nb, filter) {
+				if everyone || g.admit(nb, filter) {
 					s.results.push(candidate{d, nb})
 					if len(s.results) > ef {
 						s.results.pop()
