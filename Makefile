@@ -8,7 +8,7 @@ MODELDIR  ?= models/all-MiniLM-L6-v2
 # Packages with concurrent readers and writers run under the race detector.
 RACE_PKGS := ./hnsw/... ./httpapi/...
 
-.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers model clean
+.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder model clean
 
 all: build
 
@@ -28,9 +28,11 @@ fmt-check:
 test: vet fmt-check
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /hnsw -e /httpapi)
+	python3 -m pytest -q scripts/peers
 
-# bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib.
-bench: bench-ann-peers
+# bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib,
+# and the encoder's throughput.
+bench: bench-ann-peers bench-encoder
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -42,6 +44,9 @@ bench-ann: build bench-data
 
 bench-ann-peers: build bench-data
 	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+
+bench-encoder: build model
+	./$(BIN) bench encoder --model $(MODELDIR)
 
 model: $(MODELDIR)/model.safetensors
 
