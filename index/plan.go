@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"math/bits"
 
@@ -70,6 +71,20 @@ func (b bitset) andNot(o bitset) {
 // clone returns a copy of b; never nil, because nil means "every node"
 // to the planner.
 func (b bitset) clone() bitset { return append(make(bitset, 0, len(b)), b...) }
+
+// all yields every member in increasing order.
+func (b bitset) all() iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		for i, w := range b {
+			for w != 0 {
+				if !yield(uint32(i*64 + bits.TrailingZeros64(w))) {
+					return
+				}
+				w &= w - 1
+			}
+		}
+	}
+}
 
 // each calls fn for every member in increasing order.
 func (b bitset) each(fn func(n uint32)) {

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"math"
@@ -86,95 +85,11 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 
 // exactSearch scores every node of set against q and returns the best k.
 func (c *Collection) exactSearch(ctx context.Context, q []float32, k int, set bitset) ([]hnsw.Result, error) {
-	metric, _ := c.cfg.Distance.hnsw()
-	if metric == hnsw.Cosine {
-		q = normalized(q)
-	}
-	// top is a heap with the worst kept result at the root.
-	top := &resultHeap{better: metric.HigherIsBetter()}
-	var err error
-	seen := 0
-	set.each(func(node uint32) {
-		if err != nil {
-			return
-		}
-		if seen++; seen%1024 == 0 {
-			err = ctx.Err()
-		}
-		v, verr := c.graph.Vector(node)
-		if verr != nil {
-			return // deleted meanwhile
-		}
-		r := hnsw.Result{Node: node, Score: score(metric, q, v)}
-		if top.Len() < k {
-			heap.Push(top, r)
-		} else if top.less(top.rs[0], r) {
-			top.rs[0] = r
-			heap.Fix(top, 0)
-		}
-	})
+	res, err := c.graph.SearchNodes(ctx, q, k, set.all())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
-	out := make([]hnsw.Result, top.Len())
-	for i := len(out) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(top).(hnsw.Result)
-	}
-	return out, nil
-}
-
-// resultHeap orders results worst first.
-type resultHeap struct {
-	rs     []hnsw.Result
-	better bool // higher scores are better
-}
-
-// less reports whether a is worse than b.
-func (h *resultHeap) less(a, b hnsw.Result) bool {
-	if h.better {
-		return a.Score < b.Score
-	}
-	return a.Score > b.Score
-}
-
-func (h *resultHeap) Len() int           { return len(h.rs) }
-func (h *resultHeap) Less(i, j int) bool { return h.less(h.rs[i], h.rs[j]) }
-func (h *resultHeap) Swap(i, j int)      { h.rs[i], h.rs[j] = h.rs[j], h.rs[i] }
-func (h *resultHeap) Push(x any)         { h.rs = append(h.rs, x.(hnsw.Result)) }
-func (h *resultHeap) Pop() any {
-	r := h.rs[len(h.rs)-1]
-	h.rs = h.rs[:len(h.rs)-1]
-	return r
-}
-
-// score compares q with a stored graph vector (unit length for cosine) the
-// way the graph does.
-func score(m hnsw.Metric, q, v []float32) float32 {
-	var s float32
-	if m == hnsw.L2 {
-		for i := range q {
-			d := q[i] - v[i]
-			s += d * d
-		}
-		return s
-	}
-	for i := range q {
-		s += q[i] * v[i]
-	}
-	return s
-}
-
-func normalized(v []float32) []float32 {
-	var n float64
-	for _, x := range v {
-		n += float64(x) * float64(x)
-	}
-	out := make([]float32, len(v))
-	inv := 1 / math.Sqrt(n)
-	for i, x := range v {
-		out[i] = float32(float64(x) * inv)
-	}
-	return out
+	return res, nil
 }
 
 // resolve turns graph results into points, skipping the first offset and
