@@ -82,10 +82,12 @@ var messageCleaner = strings.NewReplacer(
 
 // decodeJSON decodes the body into v, rejecting unknown fields, trailing
 // data and bodies beyond the limit, with an error that names the field.
-// An empty body decodes as {}.
+// Numbers in untyped values (payloads) stay json.Number, as the index
+// stores them. An empty body decodes as {}.
 func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
+	dec.UseNumber() // payload integers beyond 2^53 stay exact
 	err := dec.Decode(v)
 	if errors.Is(err, io.EOF) {
 		return nil

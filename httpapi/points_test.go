@@ -203,3 +203,18 @@ func TestParseVector(t *testing.T) {
 		require.ErrorContains(t, err, msg, in)
 	}
 }
+
+func TestPayloadNumbersStayExact(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}, "payload_schema": map[string]any{"big": "integer"}}, nil)
+	ts.ok("PUT", "/collections/c/points", `{"points":[{"id":1,"vector":[1,0],"payload":{"big":12345678901234567890,"f":0.1,"neg":-7}}]}`, nil)
+	r := ts.do("GET", "/collections/c/points/1", nil)
+	require.Equal(t, http.StatusOK, r.Code)
+	require.Contains(t, string(r.Result), `"big":12345678901234567890`)
+	require.Contains(t, string(r.Result), `"f":0.1`)
+	var count struct{ Count int }
+	ts.ok("POST", "/collections/c/points/count", `{"filter":{"must":[{"key":"neg","range":{"lt":0}}]}}`, &count)
+	require.Equal(t, 1, count.Count, "json.Number payloads still filter as numbers")
+	ts.ok("POST", "/collections/c/points/count", `{"filter":{"must":[{"key":"big","range":{"gt":1e19}}]}}`, &count)
+	require.Equal(t, 1, count.Count, "and the payload index reads them")
+}
