@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -203,11 +204,12 @@ func valueOr(v, def any) any {
 
 func parseID(v any) (any, error) {
 	switch x := v.(type) {
-	case float64:
-		if x < 0 || x != float64(uint64(x)) {
-			return nil, fmt.Errorf("id %v is not an unsigned integer", x)
+	case json.Number:
+		n, err := strconv.ParseUint(x.String(), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("id %v is not an unsigned 64-bit integer", x)
 		}
-		return uint64(x), nil
+		return n, nil
 	case string:
 		if n, err := strconv.ParseUint(x, 10, 64); err == nil {
 			return n, nil
@@ -222,8 +224,9 @@ func parseVector(v any) ([]float32, error) {
 	case []any:
 		out := make([]float32, len(x))
 		for i, e := range x {
-			f, ok := e.(float64)
-			if !ok {
+			n, ok := e.(json.Number)
+			f, err := n.Float64()
+			if !ok || err != nil {
 				return nil, fmt.Errorf("component %d is %v, not a number", i, e)
 			}
 			out[i] = float32(f)
@@ -284,7 +287,9 @@ func readJSONL(r io.Reader) ([]map[string]any, error) {
 			continue
 		}
 		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.UseNumber() // ids and payload integers beyond 2^53 stay exact
+		if err := dec.Decode(&rec); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
 		out = append(out, rec)
