@@ -146,8 +146,9 @@ func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
 	}
 	g.levels[n] = uint8(level)
 	vec := g.vectorOf(n)
+	raw := rd.span(4 * len(vec))
 	for i := range vec {
-		vec[i] = math.Float32frombits(rd.u32())
+		vec[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
 	if level > 0 {
 		g.upper[n] = make([]uint32, level*g.strideU)
@@ -162,9 +163,13 @@ func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
 			return fmt.Errorf("%w: %d links on level %d", ErrFormat, count, l)
 		}
 		links[0] = count
+		raw := rd.span(4 * int(count))
+		if rd.err != nil {
+			return rd.err
+		}
 		for i := 1; i <= int(count); i++ {
-			links[i] = rd.u32()
-			if rd.err == nil && (links[i] >= slots || links[i] == n) {
+			links[i] = binary.LittleEndian.Uint32(raw[4*(i-1):])
+			if links[i] >= slots || links[i] == n {
 				return fmt.Errorf("%w: link to %d", ErrFormat, links[i])
 			}
 		}
@@ -192,9 +197,28 @@ func (g *Graph) checkLinksLocked() error {
 
 // reader decodes little-endian fields, keeping the first error.
 type reader struct {
-	r   io.Reader
-	buf [8]byte
-	err error
+	r    io.Reader
+	buf  [8]byte
+	long []byte // reused by span
+	err  error
+}
+
+// span reads n bytes into a buffer that the next span call reuses.
+func (r *reader) span(n int) []byte {
+	if cap(r.long) < n {
+		r.long = make([]byte, n)
+	}
+	b := r.long[:n]
+	if r.err != nil {
+		return b
+	}
+	if _, err := io.ReadFull(r.r, b); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		r.err = err
+	}
+	return b
 }
 
 func (r *reader) bytes(n int) []byte {
