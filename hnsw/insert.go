@@ -111,7 +111,7 @@ func (g *Graph) insert(node uint32, level int, vec []float32) error {
 		}
 		cur = s.sorted[0]
 		s.selected = g.selectNeighbors(s.selected[:0], s.sorted, g.opts.M)
-		g.setLinks(node, l, s.selected)
+		g.setLinks(s, node, l, s.selected)
 		s.orphans = s.orphans[:0]
 		for _, nb := range s.selected {
 			g.addLink(s, nb.node, node, nb.dist, l)
@@ -132,11 +132,36 @@ func reverse(s []candidate) {
 	}
 }
 
-// setLinks replaces node's list on level with sel.
-func (g *Graph) setLinks(node uint32, level int, sel []candidate) {
+// setLinks gives node its list on level: sel, plus any links that other
+// inserts added meanwhile. A node can be found on a level as soon as a higher
+// level links to it, so a concurrent insert may already have linked from it;
+// dropping that link could leave the other node with no way in.
+func (g *Graph) setLinks(s *scratch, node uint32, level int, sel []candidate) {
 	g.lock(node)
 	defer g.unlock(node)
-	g.writeList(g.linksOf(node, level), level, sel)
+	links := g.linksOf(node, level)
+	n := int(atomic.LoadUint32(&links[0]))
+	if n == 0 {
+		g.writeList(links, level, sel)
+		return
+	}
+	base := g.vectorOf(node)
+	merged := append(s.sorted[:0], sel...)
+	for i := 1; i <= n; i++ {
+		x := atomic.LoadUint32(&links[i])
+		if !containsNode(merged, x) && atomic.LoadUint32(&g.state[x]) == nodeLive {
+			merged = append(merged, candidate{g.distance(base, g.vectorOf(x)), x})
+		}
+	}
+	s.sorted = merged
+	if limit := g.maxLinks(level); len(merged) > limit {
+		sortCandidates(merged)
+		kept := g.selectNeighbors(s.shrink[:0], merged, limit)
+		kept = g.keepOrphans(kept, merged, links, level)
+		s.shrink = kept
+		merged = kept
+	}
+	g.writeList(links, level, merged)
 }
 
 // addLink adds the link from → to on level, where dist is their distance. A
