@@ -204,13 +204,18 @@ func (g *Graph) connect() {
 	}
 }
 
-// reach marks everything reachable from start over all layers.
+// reach marks everything reachable from start over all layers. It reads a
+// node's level only after loading its state, which the insert that wrote the
+// level published; a node whose insert has not got that far is skipped.
 func (g *Graph) reach(reached bitset, queue []uint32, start uint32) []uint32 {
 	reached[start/64] |= 1 << (start % 64)
 	queue = append(queue[:0], start)
 	for len(queue) > 0 {
 		n := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
+		if atomic.LoadUint32(&g.state[n]) == nodeFree {
+			continue
+		}
 		for l := 0; l <= int(g.levels[n]); l++ {
 			links := g.linksOf(n, l)
 			cnt := int(atomic.LoadUint32(&links[0]))
