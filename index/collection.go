@@ -31,12 +31,6 @@ type Collection struct {
 	store   *storage.Collection
 	graph   *hnsw.Graph
 
-	// graphMu serialises graph inserts and deletes (searches run
-	// concurrently). hnsw's concurrent Insert and Delete can leave live
-	// nodes unreachable until the next Cleanup; until that is fixed the
-	// collection writes to its graph one change at a time.
-	graphMu sync.Mutex
-
 	seed  maphash.Seed
 	locks [pointStripes]sync.Mutex // per-id write serialisation, see lockIDs
 
@@ -171,7 +165,7 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 	deleted := false
 	for node := range touched {
 		if c.graph.Contains(node) {
-			if err := c.graphDelete(node); err != nil {
+			if err := c.graph.Delete(node); err != nil {
 				return fmt.Errorf("replay: %w", err)
 			}
 			deleted = true
@@ -198,7 +192,7 @@ func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
 			for i := w; i < len(nodes); i += workers {
 				vec, err := c.store.Vector(0, nodes[i])
 				if err == nil {
-					err = c.graphInsertAt(nodes[i], vec)
+					err = c.graph.InsertAt(nodes[i], vec)
 				}
 				if err == nil {
 					err = ctx.Err()
@@ -251,24 +245,6 @@ func (c *Collection) checkGraph() string {
 		return fmt.Sprintf("graph has %d live nodes, store %d points", g, s)
 	}
 	return ""
-}
-
-func (c *Collection) graphInsert(vec []float32) (uint32, error) {
-	c.graphMu.Lock()
-	defer c.graphMu.Unlock()
-	return c.graph.Insert(vec)
-}
-
-func (c *Collection) graphInsertAt(node uint32, vec []float32) error {
-	c.graphMu.Lock()
-	defer c.graphMu.Unlock()
-	return c.graph.InsertAt(node, vec)
-}
-
-func (c *Collection) graphDelete(node uint32) error {
-	c.graphMu.Lock()
-	defer c.graphMu.Unlock()
-	return c.graph.Delete(node)
 }
 
 // publishLocked records that node holds point id; c.mu must be held.

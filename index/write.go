@@ -64,7 +64,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	// The graph picks each new node; a node not yet published is dropped
 	// from search results until the commit below succeeds.
 	for i := range ops {
-		node, err := c.graphInsert(ops[i].Vector)
+		node, err := c.graph.Insert(ops[i].Vector)
 		if err != nil {
 			c.dropNodes(ops[:i])
 			return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
@@ -97,7 +97,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	var errs []error
 	for _, op := range ops {
 		if op.Replaced {
-			errs = append(errs, c.graphDelete(op.Prev))
+			errs = append(errs, c.graph.Delete(op.Prev))
 		}
 	}
 	c.wrote(len(ops))
@@ -110,7 +110,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 // dropNodes removes from the graph the nodes an unfinished upsert inserted.
 func (c *Collection) dropNodes(ops []storage.Op) {
 	for _, op := range ops {
-		if err := c.graphDelete(op.Node); err != nil {
+		if err := c.graph.Delete(op.Node); err != nil {
 			c.log.Error("cannot undo graph insert", "node", op.Node, "err", err)
 		}
 	}
@@ -252,7 +252,7 @@ func (c *Collection) Delete(ctx context.Context, ids []storage.ID) (int, error) 
 	c.mu.Unlock()
 	var errs []error
 	for _, op := range ops {
-		errs = append(errs, c.graphDelete(op.Node))
+		errs = append(errs, c.graph.Delete(op.Node))
 	}
 	c.wrote(len(ops))
 	if err := errors.Join(errs...); err != nil {
