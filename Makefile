@@ -5,10 +5,12 @@ BIN       := bin/quiver
 BENCHDATA ?= benchdata
 GLOVE     := $(BENCHDATA)/glove-100
 MODELDIR  ?= models/all-MiniLM-L6-v2
-# Packages with concurrent readers and writers run under the race detector.
-RACE_PKGS := ./hnsw/... ./httpapi/...
+# Packages with concurrent readers and writers run under the race detector;
+# the rest run without it.
+RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./httpapi/...
+RACE_MATCH := -e /hnsw -e /index -e /storage -e /httpapi
 
-.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder model clean
+.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-durability model clean
 
 all: build
 
@@ -27,12 +29,13 @@ fmt-check:
 
 test: vet fmt-check
 	$(GO) test -race -count=1 $(RACE_PKGS)
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /hnsw -e /httpapi)
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
 	python3 -m pytest -q scripts/peers
 
 # bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib,
-# and the encoder's throughput.
-bench: bench-ann-peers bench-encoder
+# the encoder's throughput, and the durability runs (many crash cycles,
+# GloVe-100 in a durable collection, MovieLens payload compression).
+bench: bench-ann-peers bench-encoder bench-durability
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -44,6 +47,11 @@ bench-ann: build bench-data
 
 bench-ann-peers: build bench-data
 	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+
+bench-durability: bench-data
+	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v
+	QUIVER_GLOVE_DIR=$(abspath $(GLOVE)) $(GO) test ./index -run TestGloveDurable -count=1 -timeout 60m -v
+	QUIVER_MOVIELENS_DIR=$(abspath ../shared/data/ml-latest-small) $(GO) test ./index -run MovieLens -count=1 -v
 
 bench-encoder: build model
 	./$(BIN) bench encoder --model $(MODELDIR)
