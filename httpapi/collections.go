@@ -255,12 +255,10 @@ type createIndexRequest struct {
 	FieldSchema json.RawMessage `json:"field_schema"`
 }
 
-// createIndex answers PUT /collections/{c}/index. Quiver fixes payload
-// indexes when a collection is created (payload_schema), and filters work
-// on every field with or without one, so a request for an index the
-// collection lacks succeeds without building one (logged as a warning, and
-// GET /collections/{c} does not list it): scripts written for Qdrant run
-// unchanged. A request that contradicts an existing index is refused.
+// createIndex answers PUT /collections/{c}/index: it builds a keyword or
+// numeric payload index on a live collection (filters work on every field
+// with or without one; the index makes selective filters fast). A request
+// that contradicts an existing index is refused.
 func (h *Handler) createIndex(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "wait", "ordering"); err != nil {
 		return nil, err
@@ -289,13 +287,18 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 	default:
 		return nil, badRequest("field_schema %q: Quiver indexes keyword, integer and float fields", schema.Type)
 	}
-	have, ok := c.Config().PayloadIndexes[req.FieldName]
+	info, err := c.Info()
+	if err != nil {
+		return nil, err
+	}
+	have, ok := info.Config.PayloadIndexes[req.FieldName]
 	switch {
 	case ok && have != schema.Type:
 		return nil, badRequest("field_name %q already has a %s index", req.FieldName, have)
 	case !ok:
-		h.cfg.Logger.Warn("payload index not built: declare it in payload_schema when creating the collection; filters work without it",
-			"collection", c.Name(), "field", req.FieldName, "type", schema.Type)
+		if err := c.CreatePayloadIndex(r.Context(), req.FieldName, schema.Type); err != nil {
+			return nil, fmt.Errorf("create payload index %q: %w", req.FieldName, err)
+		}
 	}
 	return h.updated(), nil
 }

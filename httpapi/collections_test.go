@@ -110,9 +110,21 @@ func TestPayloadIndexRoute(t *testing.T) {
 	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "loc", "field_schema": "geo"}, "geo")
 	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "loc", "field_schema": 3}, "field_schema")
 
-	// An index the collection lacks is accepted without being built.
+	// An index the collection lacks is built on the live collection, and a
+	// filter on its field still selects the right points.
+	ts.ok("PUT", "/collections/c/points?wait=true", map[string]any{"points": []any{
+		map[string]any{"id": 1, "vector": []float32{1, 0}, "payload": map[string]any{"year": 1995}},
+		map[string]any{"id": 2, "vector": []float32{0, 1}, "payload": map[string]any{"year": 2003}},
+	}}, nil)
 	ts.ok("PUT", "/collections/c/index", map[string]any{"field_name": "year", "field_schema": "integer"}, nil)
 	ts.ok("GET", "/collections/c", nil, &info)
-	require.NotContains(t, info.PayloadSchema, "year", "not listed: it was not built")
+	require.EqualValues(t, "integer", info.PayloadSchema["year"].DataType)
+	var count struct {
+		Count int `json:"count"`
+	}
+	ts.ok("POST", "/collections/c/points/count", map[string]any{"filter": map[string]any{"must": []any{
+		map[string]any{"key": "year", "range": map[string]any{"gte": 2000}}}}}, &count)
+	require.Equal(t, 1, count.Count)
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/index", map[string]any{"field_name": "year", "field_schema": "keyword"}, "already has a integer index")
 	ts.fails(http.StatusNotFound, "PUT", "/collections/zz/index", map[string]any{"field_name": "city", "field_schema": "keyword"}, "not found")
 }
