@@ -31,6 +31,7 @@ test: vet fmt-check
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
 	python3 -m pytest -q scripts/peers
+	MODEL_DIR=$(MODELDIR) ./scripts/e2e-qdrant-client.sh
 
 # bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib,
 # the encoder's throughput, and the durability runs (many crash cycles,
