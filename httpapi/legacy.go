@@ -52,49 +52,11 @@ func (h *Handler) planSearch(req *searchRequest) (*plan, error) {
 }
 
 func (h *Handler) searchPoints(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
-	if err != nil {
-		return nil, err
-	}
-	var req searchRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := h.planSearch(&req)
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.runPlans(r.Context(), c, []*plan{p})
-	if err != nil {
-		return nil, err
-	}
-	return res[0], nil
+	return singleQuery(h, r, h.planSearch)
 }
 
 func (h *Handler) recommendPoints(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
-	if err != nil {
-		return nil, err
-	}
-	var req recommendRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := h.planRecommend(&req)
-	if err != nil {
-		return nil, err
-	}
-	res, err := h.runPlans(r.Context(), c, []*plan{p})
-	if err != nil {
-		return nil, err
-	}
-	return res[0], nil
+	return singleQuery(h, r, h.planRecommend)
 }
 
 func (h *Handler) planRecommend(req *recommendRequest) (*plan, error) {

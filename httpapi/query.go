@@ -357,6 +357,15 @@ type queryResponse struct {
 }
 
 func (h *Handler) queryPoints(r *http.Request) (any, error) {
+	points, err := singleQuery(h, r, h.planQuery)
+	if err != nil {
+		return nil, err
+	}
+	return queryResponse{Points: points}, nil
+}
+
+// singleQuery answers a route whose body, of type T, plans one query.
+func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, error)) ([]scoredPoint, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
@@ -364,11 +373,11 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req queryRequest
+	var req T
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
-	p, err := h.planQuery(&req)
+	p, err := planFn(&req)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +385,7 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queryResponse{Points: res[0]}, nil
+	return res[0], nil
 }
 
 func (h *Handler) queryBatch(r *http.Request) (any, error) {
