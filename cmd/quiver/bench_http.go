@@ -26,12 +26,18 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.EfConstruction, "ef-construction", 0, "candidate list size while building (default the index's)")
 	fs.IntVar(&cfg.Batch, "batch", 1000, "points per upsert request")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (client and server) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.Dir == "" {
 		return fmt.Errorf("bench http: --data is required")
 	}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	res, err := bench.RunHTTP(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("bench http: %w", err)
