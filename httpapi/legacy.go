@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/quiver-db/quiver/filter"
@@ -69,37 +68,9 @@ func (h *Handler) planRecommend(req *recommendRequest) (*plan, error) {
 }
 
 func (h *Handler) searchBatch(r *http.Request) (any, error) {
-	return legacyBatch(h, r, h.planSearch)
+	return batchQuery(h, r, h.planSearch)
 }
 
 func (h *Handler) recommendBatch(r *http.Request) (any, error) {
-	return legacyBatch(h, r, h.planRecommend)
-}
-
-// legacyBatch answers the legacy /search/batch and /recommend/batch:
-// {"searches": [...]} in, one list of points per search out.
-func legacyBatch[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
-	if err != nil {
-		return nil, err
-	}
-	var req struct {
-		Searches []T `json:"searches"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	if len(req.Searches) > h.cfg.MaxBatch {
-		return nil, badRequest("searches: %d searches, limit %d", len(req.Searches), h.cfg.MaxBatch)
-	}
-	plans := make([]*plan, len(req.Searches))
-	for i := range req.Searches {
-		if plans[i], err = planOf(&req.Searches[i]); err != nil {
-			return nil, fmt.Errorf("searches[%d]: %w", i, err)
-		}
-	}
-	return h.runPlans(r.Context(), c, plans)
+	return batchQuery(h, r, h.planRecommend)
 }

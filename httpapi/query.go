@@ -389,29 +389,7 @@ func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, err
 }
 
 func (h *Handler) queryBatch(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
-	if err != nil {
-		return nil, err
-	}
-	var req struct {
-		Searches []queryRequest `json:"searches"`
-	}
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	if len(req.Searches) > h.cfg.MaxBatch {
-		return nil, badRequest("searches: %d queries, limit %d", len(req.Searches), h.cfg.MaxBatch)
-	}
-	plans := make([]*plan, len(req.Searches))
-	for i := range req.Searches {
-		if plans[i], err = h.planQuery(&req.Searches[i]); err != nil {
-			return nil, fmt.Errorf("searches[%d]: %w", i, err)
-		}
-	}
-	res, err := h.runPlans(r.Context(), c, plans)
+	res, err := batchQuery(h, r, h.planQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -420,4 +398,32 @@ func (h *Handler) queryBatch(r *http.Request) (any, error) {
 		out[i] = queryResponse{Points: res[i]}
 	}
 	return out, nil
+}
+
+// batchQuery answers a batch route, {"searches": [...]} of type T in, one
+// list of points per search out.
+func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) ([][]scoredPoint, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, err
+	}
+	var req struct {
+		Searches []T `json:"searches"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Searches) > h.cfg.MaxBatch {
+		return nil, badRequest("searches: %d searches, limit %d", len(req.Searches), h.cfg.MaxBatch)
+	}
+	plans := make([]*plan, len(req.Searches))
+	for i := range req.Searches {
+		if plans[i], err = planOf(&req.Searches[i]); err != nil {
+			return nil, fmt.Errorf("searches[%d]: %w", i, err)
+		}
+	}
+	return h.runPlans(r.Context(), c, plans)
 }
