@@ -6,6 +6,10 @@ type candidate struct {
 	node uint32
 }
 
+// minHeap and maxHeap are written out separately rather than as one heap
+// with a comparison function: they run on every candidate of every search,
+// and a direct comparison keeps their sift loops inlined.
+
 // minHeap pops the closest candidate first. It reuses its backing array.
 type minHeap []candidate
 

@@ -118,21 +118,11 @@ func TestConcurrentReadWriteRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := newCrashModel()
-	var mu sync.Mutex
-	report := func(begin bool, id uint64, ver int64) {
-		mu.Lock()
-		defer mu.Unlock()
-		if begin {
-			m.begin(id, ver)
-		} else {
-			m.ack(id, ver)
-		}
-	}
 	wctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for w := range crashWorkers {
 		wg.Go(func() {
-			if err := runCrashWorker(wctx, c, w, 0, seed, report); err != nil {
+			if err := runCrashWorker(wctx, c, w, 0, seed, m.report); err != nil {
 				t.Error(err)
 			}
 		})

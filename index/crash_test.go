@@ -42,8 +42,20 @@ func crashVector(id uint64, ver int64) []float32 {
 
 // crashModel tracks per id the acknowledged version and the begun one.
 type crashModel struct {
+	mu      sync.Mutex // held by report; take it to read the maps while workers run
 	acked   map[uint64]int64
 	pending map[uint64]int64
+}
+
+// report records a worker's begin or acknowledgement of a write.
+func (m *crashModel) report(begin bool, id uint64, ver int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if begin {
+		m.begin(id, ver)
+	} else {
+		m.ack(id, ver)
+	}
 }
 
 func newCrashModel() *crashModel {
@@ -185,30 +197,20 @@ func TestCrashInMemory(t *testing.T) {
 		if cycle > 0 {
 			checkRecovered(t, c, m)
 		}
-		var mu sync.Mutex
-		report := func(begin bool, id uint64, ver int64) {
-			mu.Lock()
-			defer mu.Unlock()
-			if begin {
-				m.begin(id, ver)
-			} else {
-				m.ack(id, ver)
-			}
-		}
 		wctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		for w := range crashWorkers {
 			wg.Go(func() {
-				if err := runCrashWorker(wctx, c, w, int64(cycle)*1e6, seed+uint64(cycle), report); err != nil {
+				if err := runCrashWorker(wctx, c, w, int64(cycle)*1e6, seed+uint64(cycle), m.report); err != nil {
 					t.Error(err)
 				}
 			})
 		}
 		time.Sleep(time.Duration(50+r.IntN(200)) * time.Millisecond)
-		mu.Lock()
+		m.mu.Lock()
 		crashed := fs.CrashClone(vfs.CrashCloneCfg{})
 		snapshot := &crashModel{acked: maps.Clone(m.acked), pending: maps.Clone(m.pending)}
-		mu.Unlock()
+		m.mu.Unlock()
 		cancel()
 		wg.Wait()
 		db.Close()
