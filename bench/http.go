@@ -12,8 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,9 +23,9 @@ import (
 )
 
 // HTTPConfig describes the HTTP load benchmark: a quiver server on a
-// loopback listener over a fresh data directory, the base vectors upserted
-// through the API, then the queries sent by concurrent clients and, for
-// comparison, run in process on the same collection.
+// loopback listener over a data directory, the base vectors upserted
+// through the API, then the queries asked in process and over HTTP, the
+// kinds taking turns on the same collection.
 type HTTPConfig struct {
 	// Dir holds base.fvecs, query.fvecs and groundtruth.ivecs (angular
 	// data: the collection is Cosine).
@@ -47,8 +46,18 @@ type HTTPConfig struct {
 	M, EfConstruction int
 	// Batch is the points per upsert request. Zero means 1000.
 	Batch int
+	// Block is the queries each kind of client runs before the next takes
+	// its turn. Zero means 200.
+	Block int
+	// DataDir, when set, keeps the server's data there; a later run on
+	// the same data and directory skips the ingest. Empty means a
+	// temporary directory.
+	DataDir string
 	// Progress receives progress lines; nil means none.
 	Progress io.Writer
+	// QueryProfile, when set, receives a CPU profile of the query passes
+	// (client and server) only.
+	QueryProfile io.Writer
 }
 
 // Latency is one pass's throughput and latency percentiles.
@@ -56,6 +65,19 @@ type Latency struct {
 	QPS       float64 `json:"qps"`
 	P50Micros float64 `json:"p50_us"`
 	P99Micros float64 `json:"p99_us"`
+}
+
+// PassLatency is one way of asking (in process, or over HTTP with one
+// kind of client) measured over all the queries.
+type PassLatency struct {
+	Name string `json:"name"`
+	Latency
+	// ServerP50Micros is the median of the handler's own time, from the
+	// answers' "time" field; SearchP50Micros the median time in the index,
+	// from their Server-Timing header. Both are zero in process.
+	ServerP50Micros float64 `json:"server_p50_us,omitempty"`
+	SearchP50Micros float64 `json:"search_p50_us,omitempty"`
+	Recall          float64 `json:"recall"`
 }
 
 // HTTPResult is what RunHTTP measured.
@@ -67,17 +89,21 @@ type HTTPResult struct {
 	Clients      int     `json:"clients"`
 	IngestSecs   float64 `json:"ingest_seconds"`
 	IngestPerSec float64 `json:"ingest_points_per_second"`
-	// RecallAt10 is measured on the HTTP answers.
-	RecallAt10 float64 `json:"recall_at_10"`
-	// InProcess and HTTPSerial run one query at a time; the p50 overhead
-	// compares them.
-	InProcess  Latency `json:"in_process"`
-	HTTPSerial Latency `json:"http_serial"`
-	// InProcessLoad and HTTPLoad run Clients queries at a time.
-	InProcessLoad Latency `json:"in_process_load"`
-	HTTPLoad      Latency `json:"http_load"`
-	// P50Overhead is HTTPSerial.P50 / InProcess.P50 - 1.
+	// Serial asks one query at a time, Load Clients at a time; each holds
+	// the in-process pass, the keep-alive connection pass and the net/http
+	// client pass, in that order.
+	Serial []PassLatency `json:"serial"`
+	Load   []PassLatency `json:"load"`
+	// P50Overhead is the keep-alive connection's serial p50 over the
+	// in-process serial p50, minus one: what HTTP adds.
 	P50Overhead float64 `json:"p50_overhead"`
+	// ClientP50Overhead is the same for the net/http client.
+	ClientP50Overhead float64 `json:"client_p50_overhead"`
+	// Floor is a bare net/http server whose handler spins for the
+	// in-process p50 and sends a fixed answer, asked over a keep-alive
+	// connection one query at a time: the machine's own cost of a round
+	// trip, which no server goes under. Its recall is meaningless.
+	Floor PassLatency `json:"floor"`
 }
 
 func (c *HTTPConfig) ensureDefaults() {
@@ -92,6 +118,9 @@ func (c *HTTPConfig) ensureDefaults() {
 	}
 	if c.Batch == 0 {
 		c.Batch = 1000
+	}
+	if c.Block == 0 {
+		c.Block = 200
 	}
 }
 
@@ -108,11 +137,13 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	if cfg.Queries > 0 && cfg.Queries < nq {
 		nq = cfg.Queries
 	}
-	dir, err := os.MkdirTemp("", "quiver-bench-http-")
-	if err != nil {
-		return nil, err
+	dir := cfg.DataDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "quiver-bench-http-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
 	}
-	defer os.RemoveAll(dir)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db, err := index.Open(ctx, dir, index.Options{Logger: quiet})
 	if err != nil {
@@ -130,17 +161,22 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	client := &httpapi.Client{URL: "http://" + ln.Addr().String()}
+	addr := ln.Addr().String()
+	client := &httpapi.Client{URL: "http://" + addr}
 
 	res := &HTTPResult{Vectors: len(base) / dim, Dim: dim, Queries: nq, Ef: cfg.Ef, Clients: cfg.Clients}
-	if err := ingestHTTP(ctx, client, cfg, base, dim, res); err != nil {
+	if reusable(ctx, db, res.Vectors, dim) {
+		if cfg.Progress != nil {
+			fmt.Fprintf(cfg.Progress, "reusing the %d points already in %s\n", res.Vectors, dir)
+		}
+	} else if err := ingestHTTP(ctx, client, cfg, base, dim, res); err != nil {
 		return nil, err
 	}
 	col, err := db.Collection(httpBenchCollection)
 	if err != nil {
 		return nil, err
 	}
-	bodies := make([]json.RawMessage, nq)
+	bodies := make([][]byte, nq)
 	for i := range bodies {
 		if bodies[i], err = json.Marshal(map[string]any{
 			"query": queries[i*dim : (i+1)*dim], "limit": cfg.K, "params": map[string]any{"hnsw_ef": cfg.Ef},
@@ -148,55 +184,82 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 			return nil, err
 		}
 	}
-	inProc := func(i int) ([]uint64, error) {
-		hits, err := col.Search(ctx, index.SearchRequest{Vector: queries[i*dim : (i+1)*dim], Limit: cfg.K, Ef: cfg.Ef})
-		ids := make([]uint64, len(hits))
-		for j, h := range hits {
-			ids[j], _ = h.ID.Num()
-		}
-		return ids, err
+	path := "/collections/" + httpBenchCollection + "/points/query"
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * cfg.Clients}}
+	kinds := []runnerKind{
+		{"in process", func() (queryRunner, error) {
+			return inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef}, nil
+		}},
+		{"http, keep-alive conn", func() (queryRunner, error) { return dialRunner(addr, path, bodies) }},
+		{"http, net/http client", func() (queryRunner, error) {
+			return clientRunner{hc: hc, url: "http://" + addr + path, bodies: bodies}, nil
+		}},
 	}
-	overHTTP := func(i int) ([]uint64, error) {
-		hits, err := client.Query(ctx, httpBenchCollection, bodies[i])
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]uint64, len(hits))
-		for j, h := range hits {
-			if ids[j], err = strconv.ParseUint(string(h.ID), 10, 64); err != nil {
-				return nil, fmt.Errorf("answer id %s: %w", h.ID, err)
-			}
-		}
-		return ids, nil
+
+	// Ingest leaves compactions and a graph snapshot running; measuring
+	// during them would charge their CPU to whichever pass they overlap.
+	waitIdle(30 * time.Second)
+	if _, err := runInterleaved(ctx, min(nq, 300), 1, cfg.Block, kinds, truth, cfg.K, nil); err != nil {
+		return nil, fmt.Errorf("warm-up: %w", err)
 	}
-	var recall float64
-	passes := []struct {
-		name    string
-		run     func(int) ([]uint64, error)
-		workers int
-		out     *Latency
-	}{
-		{"in-process, serial", inProc, 1, &res.InProcess},
-		{"http, serial", overHTTP, 1, &res.HTTPSerial},
-		{"in-process, load", inProc, cfg.Clients, &res.InProcessLoad},
-		{"http, load", overHTTP, cfg.Clients, &res.HTTPLoad},
+	if cfg.QueryProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.QueryProfile); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
-	for _, p := range passes {
-		lat, r, err := loadPass(ctx, nq, p.workers, p.run, truth, cfg.K)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
-		}
-		*p.out = lat
-		if p.name == "http, load" {
-			recall = r
-		}
-		if cfg.Progress != nil {
-			fmt.Fprintf(cfg.Progress, "%-20s %8.0f qps  p50 %6.0f µs  p99 %6.0f µs  recall@%d %.4f\n", p.name, lat.QPS, lat.P50Micros, lat.P99Micros, cfg.K, r)
-		}
+	if res.Serial, err = runInterleaved(ctx, nq, 1, cfg.Block, kinds, truth, cfg.K, cfg.Progress); err != nil {
+		return nil, fmt.Errorf("serial: %w", err)
 	}
-	res.RecallAt10 = recall
-	res.P50Overhead = res.HTTPSerial.P50Micros/res.InProcess.P50Micros - 1
+	if res.Floor, err = measureFloor(ctx, cfg, addr, path, bodies, res.Serial[0].P50Micros, truth); err != nil {
+		return nil, fmt.Errorf("floor: %w", err)
+	}
+	if res.Load, err = runInterleaved(ctx, nq, cfg.Clients, cfg.Block, kinds, truth, cfg.K, cfg.Progress); err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	res.P50Overhead = res.Serial[1].P50Micros/res.Serial[0].P50Micros - 1
+	res.ClientP50Overhead = res.Serial[2].P50Micros/res.Serial[0].P50Micros - 1
 	return res, nil
+}
+
+// reusable reports whether db already holds the benchmark's collection
+// with n points of dimension dim; if it holds another, it is dropped.
+func reusable(ctx context.Context, db *index.DB, n, dim int) bool {
+	col, err := db.Collection(httpBenchCollection)
+	if err != nil {
+		return false
+	}
+	if count, err := col.Count(ctx, nil); err == nil && count == n && col.Config().VectorSize == dim {
+		return true
+	}
+	_ = db.Drop(ctx, httpBenchCollection)
+	return false
+}
+
+// measureFloor runs the floor pass (see HTTPResult.Floor), its handler
+// busy for workMicros and answering what Quiver answered to query 0.
+func measureFloor(ctx context.Context, cfg HTTPConfig, addr, path string, bodies [][]byte, workMicros float64, truth [][]int32) (PassLatency, error) {
+	probe, err := dialRunner(addr, path, bodies)
+	if err != nil {
+		return PassLatency{}, err
+	}
+	_, answer, _, err := probe.roundTrip(0)
+	probe.close()
+	if err != nil {
+		return PassLatency{}, err
+	}
+	floorAddr, stop, err := startFloorServer(time.Duration(workMicros*1e3), answer)
+	if err != nil {
+		return PassLatency{}, err
+	}
+	defer stop()
+	kinds := []runnerKind{{"bare net/http, handler busy", func() (queryRunner, error) { return dialRunner(floorAddr, path, bodies) }}}
+	out, err := runInterleaved(ctx, len(bodies), 1, cfg.Block, kinds, truth, cfg.K, cfg.Progress)
+	if err != nil {
+		return PassLatency{}, err
+	}
+	out[0].Recall = 0
+	return out[0], nil
 }
 
 // ingestHTTP creates the collection and upserts base through the API.
@@ -244,47 +307,6 @@ func ingestHTTP(ctx context.Context, client *httpapi.Client, cfg HTTPConfig, bas
 	res.IngestSecs = time.Since(start).Seconds()
 	res.IngestPerSec = float64(n) / res.IngestSecs
 	return nil
-}
-
-// loadPass runs queries 0..nq-1 with the given number of workers and
-// returns the latency distribution and recall@k against truth.
-func loadPass(ctx context.Context, nq, workers int, run func(int) ([]uint64, error), truth [][]int32, k int) (Latency, float64, error) {
-	lat := make([]time.Duration, nq)
-	found := make([]int, nq)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, workers)
-	start := time.Now()
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= nq || ctx.Err() != nil {
-					return
-				}
-				t := time.Now()
-				ids, err := run(i)
-				lat[i] = time.Since(t)
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				found[i] = hitsIn(ids, truth[i][:min(k, len(truth[i]))])
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
-		return Latency{}, 0, err
-	}
-	total := 0
-	for _, f := range found {
-		total += f
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(nq-1))].Nanoseconds()) / 1e3 }
-	return Latency{QPS: float64(nq) / elapsed.Seconds(), P50Micros: pct(0.50), P99Micros: pct(0.99)}, float64(total) / float64(nq*k), nil
 }
 
 func hitsIn(ids []uint64, want []int32) int {

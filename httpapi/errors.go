@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
@@ -83,9 +85,41 @@ var messageCleaner = strings.NewReplacer(
 // decodeJSON decodes the body into v, rejecting unknown fields, trailing
 // data and bodies beyond the limit, with an error that names the field.
 // Numbers in untyped values (payloads) stay json.Number, as the index
-// stores them. An empty body decodes as {}.
+// stores them. An empty body decodes as {}. Bodies with a fast path
+// (fastDecoder) take it when they can.
 func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	buf := bodyPool.Get().(*bytes.Buffer)
+	defer releaseBody(buf)
+	if r.ContentLength > 0 {
+		buf.Grow(int(min(r.ContentLength, 64<<20)) + 1)
+	}
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return fmt.Errorf("request body: %w", err)
+		}
+		return badRequest("request body: %v", err)
+	}
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(buf.Bytes()) {
+		return nil
+	}
+	return decodeJSONBytes(buf.Bytes(), v)
+}
+
+// bodyPool recycles request body buffers.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func releaseBody(buf *bytes.Buffer) {
+	if buf.Cap() > 1<<20 {
+		return // a rare huge body is not worth keeping
+	}
+	buf.Reset()
+	bodyPool.Put(buf)
+}
+
+// decodeJSONBytes is decodeJSON's encoding/json path.
+func decodeJSONBytes(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	dec.UseNumber() // payload integers beyond 2^53 stay exact
 	err := dec.Decode(v)
@@ -95,14 +129,7 @@ func decodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		return jsonError(err)
 	}
-	if dec.More() {
-		return badRequest("request body: unexpected data after the JSON value")
-	}
 	if _, err := dec.Token(); err != io.EOF {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return fmt.Errorf("request body: %w", err)
-		}
 		return badRequest("request body: unexpected data after the JSON value")
 	}
 	return nil

@@ -53,9 +53,25 @@ func newMetrics(reg *prometheus.Registry, db *index.DB) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) observe(route string, code int, elapsed time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-	m.latency.WithLabelValues(route).Observe(elapsed.Seconds())
+// routeMetrics are one route's series, looked up once.
+type routeMetrics struct {
+	name    string
+	m       *metrics
+	latency prometheus.Observer
+	ok      prometheus.Counter
+}
+
+func (m *metrics) route(name string) routeMetrics {
+	return routeMetrics{name: name, m: m, latency: m.latency.WithLabelValues(name), ok: m.requests.WithLabelValues(name, "200")}
+}
+
+func (r routeMetrics) observe(code int, elapsed time.Duration) {
+	if code == http.StatusOK {
+		r.ok.Inc()
+	} else {
+		r.m.requests.WithLabelValues(r.name, strconv.Itoa(code)).Inc()
+	}
+	r.latency.Observe(elapsed.Seconds())
 }
 
 func (m *metrics) encoded(model string, texts int, elapsed time.Duration) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
@@ -292,10 +293,12 @@ func (h *Handler) runPlan(ctx context.Context, c *index.Collection, p *plan) ([]
 // nearest runs a nearest-neighbour search for q.
 func (h *Handler) nearest(ctx context.Context, c *index.Collection, p *plan, q []float32) ([]scoredPoint, error) {
 	ex := p.excluded()
+	start := time.Now()
 	res, err := c.Search(ctx, index.SearchRequest{
 		Vector: q, Limit: p.offset + p.limit + len(ex), Filter: p.filter,
 		Ef: p.ef, Exact: p.exact, ReadOptions: p.sel.options(false),
 	})
+	searched(ctx, start)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +356,7 @@ func (h *Handler) listing(ctx context.Context, c *index.Collection, p *plan) ([]
 
 // queryResponse is the result of one query.
 type queryResponse struct {
-	Points []scoredPoint `json:"points"`
+	Points scoredPoints `json:"points"`
 }
 
 func (h *Handler) queryPoints(r *http.Request) (any, error) {
@@ -365,7 +368,7 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 }
 
 // singleQuery answers a route whose body, of type T, plans one query.
-func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, error)) ([]scoredPoint, error) {
+func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, error)) (scoredPoints, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}

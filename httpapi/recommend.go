@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/storage"
@@ -211,9 +212,11 @@ func (h *Handler) recoCandidates(ctx context.Context, c *index.Collection, p *pl
 	}
 	k := min(max(4*(p.offset+p.limit), 100), index.MaxLimit)
 	for _, e := range p.positive {
+		start := time.Now()
 		res, err := c.Search(ctx, index.SearchRequest{
 			Vector: e.Vector, Limit: k, Filter: p.filter, Ef: max(p.ef, k), ReadOptions: index.ReadOptions{WithVector: true},
 		})
+		searched(ctx, start)
 		if err != nil {
 			return nil, err
 		}

@@ -12,10 +12,18 @@ import (
 //go:embed openapi.json
 var openAPISpec []byte
 
-// routes is the route table. Paths use gorilla/mux patterns.
+// routes is the route table. Paths use gorilla/mux patterns. The router
+// tries them in order, so the query routes, the busiest, come first.
 func (h *Handler) routes() []route {
 	const c = "/collections/{collection}"
 	return []route{
+		{method: "POST", path: c + "/points/query", access: read, api: h.queryPoints},
+		{method: "POST", path: c + "/points/query/batch", access: read, api: h.queryBatch},
+		{method: "POST", path: c + "/points/search", access: read, api: h.searchPoints},
+		{method: "POST", path: c + "/points/search/batch", access: read, api: h.searchBatch},
+		{method: "POST", path: c + "/points/recommend", access: read, api: h.recommendPoints},
+		{method: "POST", path: c + "/points/recommend/batch", access: read, api: h.recommendBatch},
+
 		{method: "GET", path: "/", access: public, raw: info},
 		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},
 		{method: "GET", path: "/readyz", access: public, probe: true, raw: h.readyz},
@@ -35,13 +43,6 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/delete", access: write, api: h.deletePoints},
 		{method: "POST", path: c + "/points/scroll", access: read, api: h.scrollPoints},
 		{method: "POST", path: c + "/points/count", access: read, api: h.countPoints},
-
-		{method: "POST", path: c + "/points/query", access: read, api: h.queryPoints},
-		{method: "POST", path: c + "/points/query/batch", access: read, api: h.queryBatch},
-		{method: "POST", path: c + "/points/search", access: read, api: h.searchPoints},
-		{method: "POST", path: c + "/points/search/batch", access: read, api: h.searchBatch},
-		{method: "POST", path: c + "/points/recommend", access: read, api: h.recommendPoints},
-		{method: "POST", path: c + "/points/recommend/batch", access: read, api: h.recommendBatch},
 	}
 }
 

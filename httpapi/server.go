@@ -19,7 +19,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -197,6 +199,7 @@ type route struct {
 // wrap adds the per-route middleware: recovery, timeout, auth, body limit,
 // metrics and the request log.
 func (h *Handler) wrap(rt route) http.Handler {
+	metrics := h.metrics.route(rt.method + " " + rt.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
@@ -208,7 +211,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				}
 			}
 			elapsed := time.Since(start)
-			h.metrics.observe(rt.method+" "+rt.path, rec.status, elapsed)
+			metrics.observe(rec.status, elapsed)
 			level := slog.LevelInfo
 			switch {
 			case rec.status >= 500:
@@ -221,6 +224,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 		}()
 		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
 		defer cancel()
+		ctx, timing := withTiming(ctx)
 		r = r.WithContext(ctx)
 		if err := h.authorize(r, rt.access); err != nil {
 			writeError(rec, start, err)
@@ -232,14 +236,20 @@ func (h *Handler) wrap(rt route) http.Handler {
 			return
 		}
 		result, err := rt.api(r)
+		if st := timing.header(); st != "" {
+			rec.Header().Set("Server-Timing", st)
+		}
 		if err != nil {
 			if statusOf(err) >= 500 && statusOf(err) != http.StatusServiceUnavailable {
 				h.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 			}
 			writeError(rec, start, err)
-			return
+		} else {
+			writeResult(rec, start, result)
 		}
-		writeResult(rec, start, result)
+		// Send the answer now: the request log and metrics in the deferred
+		// function need not delay the client.
+		_ = http.NewResponseController(rec).Flush()
 	})
 }
 
@@ -302,7 +312,28 @@ type envelope struct {
 	Time   float64 `json:"time"`
 }
 
+// answerPool recycles the buffers of hand-encoded answers; the
+// ResponseWriter copies what it is given.
+var answerPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
 func writeResult(w http.ResponseWriter, start time.Time, result any) {
+	if a, ok := result.(jsonAppender); ok {
+		pb := answerPool.Get().(*[]byte)
+		b := append((*pb)[:0], `{"result":`...)
+		if b, ok = a.appendJSON(b); ok {
+			b = append(b, `,"status":"ok","time":`...)
+			b, _ = appendFloat(b, time.Since(start).Seconds(), 64)
+			b = append(b, "}\n"...)
+			writeBody(w, http.StatusOK, b)
+		}
+		if cap(b) <= 1<<20 {
+			*pb = b
+			answerPool.Put(pb)
+		}
+		if ok {
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, envelope{Result: result, Status: "ok", Time: time.Since(start).Seconds()})
 }
 
@@ -328,7 +359,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		status = http.StatusInternalServerError
 		buf = []byte(`{"status":{"error":"internal error: cannot encode the response"}}`)
 	}
+	writeBody(w, status, append(buf, '\n'))
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
+	// With the length known, an early flush still sends a plain body, not
+	// a chunked one (the gzip layer drops it when it compresses).
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(buf, '\n'))
+	_, _ = w.Write(body)
 }

@@ -83,6 +83,22 @@ func TestGzip(t *testing.T) {
 	}
 	require.NoError(t, json.NewDecoder(zr).Decode(&env))
 	require.Len(t, env.Result.Points, 50)
+
+	// A small answer is not worth compressing: it goes plain, with its
+	// length, not chunked.
+	query := `{"limit":1,"query":[` + strings.Repeat("0.5,", 31) + `1]}`
+	req, err = http.NewRequest("POST", ts.url+"/collections/c/points/query", strings.NewReader(query))
+	require.NoError(t, err)
+	req.Header.Set("Accept-Encoding", "gzip")
+	small, err := http.DefaultTransport.RoundTrip(req)
+	require.NoError(t, err)
+	defer small.Body.Close()
+	require.Empty(t, small.Header.Get("Content-Encoding"))
+	require.Empty(t, small.TransferEncoding)
+	require.Contains(t, small.Header.Get("Server-Timing"), "search;dur=", "the time in the index")
+	raw, err := io.ReadAll(small.Body)
+	require.NoError(t, err)
+	require.EqualValues(t, len(raw), small.ContentLength)
 }
 
 func TestMetricsAndReadiness(t *testing.T) {

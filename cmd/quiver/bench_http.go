@@ -26,38 +26,48 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.EfConstruction, "ef-construction", 0, "candidate list size while building (default the index's)")
 	fs.IntVar(&cfg.Batch, "batch", 1000, "points per upsert request")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (client and server) to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the query passes (client and server) to this file")
+	fs.StringVar(&cfg.DataDir, "keep", "", "keep the server's data in this directory; a later run on the same data reuses it and skips the ingest")
+	fs.IntVar(&cfg.Block, "block", 200, "queries each kind of client runs before the next takes its turn")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if cfg.Dir == "" {
 		return fmt.Errorf("bench http: --data is required")
 	}
-	stop, err := startCPUProfile(*cpuProfile)
-	if err != nil {
-		return err
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench http: %w", err)
+		}
+		defer f.Close()
+		cfg.QueryProfile = f
 	}
-	defer stop()
 	res, err := bench.RunHTTP(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("bench http: %w", err)
 	}
-	fmt.Printf("quiver over HTTP on %s: %d vectors, dim %d, %d queries, ef %d, %d clients\n", cfg.Dir, res.Vectors, res.Dim, res.Queries, res.Ef, res.Clients)
+	fmt.Printf("quiver over HTTP on %s: %d vectors, dim %d, %d queries, ef %d, limit 10\n", cfg.Dir, res.Vectors, res.Dim, res.Queries, res.Ef)
 	fmt.Printf("ingest over HTTP: %.1fs, %.0f points/s\n", res.IngestSecs, res.IngestPerSec)
-	fmt.Printf("recall@10 over HTTP: %.4f\n", res.RecallAt10)
-	fmt.Printf("%-28s %10s %10s %10s\n", "pass", "qps", "p50 µs", "p99 µs")
-	for _, row := range []struct {
-		name string
-		l    bench.Latency
-	}{
-		{"in process, 1 at a time", res.InProcess},
-		{"http, 1 client", res.HTTPSerial},
-		{fmt.Sprintf("in process, %d at a time", res.Clients), res.InProcessLoad},
-		{fmt.Sprintf("http, %d clients", res.Clients), res.HTTPLoad},
-	} {
-		fmt.Printf("%-28s %10.0f %10.0f %10.0f\n", row.name, row.l.QPS, row.l.P50Micros, row.l.P99Micros)
+	fmt.Printf("%-36s %8s %8s %8s %11s %8s\n", "pass (kinds interleaved in blocks)", "qps", "p50 µs", "p99 µs", "server p50", "recall")
+	for _, pass := range []struct {
+		label string
+		rows  []bench.PassLatency
+	}{{"1 at a time", res.Serial}, {fmt.Sprintf("%d at a time", res.Clients), res.Load}} {
+		for _, r := range pass.rows {
+			server := "-"
+			if r.ServerP50Micros > 0 {
+				server = fmt.Sprintf("%.0f", r.ServerP50Micros)
+			}
+			fmt.Printf("%-36s %8.0f %8.0f %8.0f %11s %8.4f\n", r.Name+", "+pass.label, r.QPS, r.P50Micros, r.P99Micros, server, r.Recall)
+		}
 	}
-	fmt.Printf("HTTP adds %.0f%% to the in-process p50\n", 100*res.P50Overhead)
+	inProc := res.Serial[0].P50Micros
+	fmt.Printf("HTTP adds %.0f%% to the in-process p50 (keep-alive connection), %.0f%% through net/http's client\n",
+		100*res.P50Overhead, 100*res.ClientP50Overhead)
+	fmt.Printf("floor: a bare net/http handler busy for the same %.0f µs answers at p50 %.0f µs, +%.0f µs (%.0f%%) that no server goes under here\n",
+		inProc, res.Floor.P50Micros, res.Floor.P50Micros-inProc, 100*(res.Floor.P50Micros/inProc-1))
+	fmt.Printf("quiver's own share: the keep-alive p50 is %.0f µs above the floor's\n", res.Serial[1].P50Micros-res.Floor.P50Micros)
 	if *jsonPath != "" {
 		raw, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
