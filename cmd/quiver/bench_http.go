@@ -49,25 +49,31 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("quiver over HTTP on %s: %d vectors, dim %d, %d queries, ef %d, limit 10\n", cfg.Dir, res.Vectors, res.Dim, res.Queries, res.Ef)
 	fmt.Printf("ingest over HTTP: %.1fs, %.0f points/s\n", res.IngestSecs, res.IngestPerSec)
-	fmt.Printf("%-36s %8s %8s %8s %11s %8s\n", "pass (kinds interleaved in blocks)", "qps", "p50 µs", "p99 µs", "server p50", "recall")
+	fmt.Printf("%-36s %7s %7s %7s %7s %7s %7s\n", "pass (kinds interleaved in blocks)", "qps", "p50 µs", "p99 µs", "server", "search", "recall")
+	us := func(v float64) string {
+		if v == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f", v)
+	}
 	for _, pass := range []struct {
 		label string
 		rows  []bench.PassLatency
 	}{{"1 at a time", res.Serial}, {fmt.Sprintf("%d at a time", res.Clients), res.Load}} {
 		for _, r := range pass.rows {
-			server := "-"
-			if r.ServerP50Micros > 0 {
-				server = fmt.Sprintf("%.0f", r.ServerP50Micros)
-			}
-			fmt.Printf("%-36s %8.0f %8.0f %8.0f %11s %8.4f\n", r.Name+", "+pass.label, r.QPS, r.P50Micros, r.P99Micros, server, r.Recall)
+			fmt.Printf("%-36s %7.0f %7.0f %7.0f %7s %7s %7.4f\n", r.Name+", "+pass.label,
+				r.QPS, r.P50Micros, r.P99Micros, us(r.ServerP50Micros), us(r.SearchP50Micros), r.Recall)
 		}
 	}
-	inProc := res.Serial[0].P50Micros
+	fmt.Println("(server: p50 of the handler's own time, the answers' \"time\"; search: p50 of the time in the index, their Server-Timing)")
+	inProc, keepAlive := res.Serial[0], res.Serial[1]
 	fmt.Printf("HTTP adds %.0f%% to the in-process p50 (keep-alive connection), %.0f%% through net/http's client\n",
 		100*res.P50Overhead, 100*res.ClientP50Overhead)
-	fmt.Printf("floor: a bare net/http handler busy for the same %.0f µs answers at p50 %.0f µs, +%.0f µs (%.0f%%) that no server goes under here\n",
-		inProc, res.Floor.P50Micros, res.Floor.P50Micros-inProc, 100*(res.Floor.P50Micros/inProc-1))
-	fmt.Printf("quiver's own share: the keep-alive p50 is %.0f µs above the floor's\n", res.Serial[1].P50Micros-res.Floor.P50Micros)
+	fmt.Printf("floor: a bare net/http handler busy for the same %.0f µs answers at p50 %.0f µs, +%.0f µs (%.0f%%)\n",
+		inProc.P50Micros, res.Floor.P50Micros, res.Floor.P50Micros-inProc.P50Micros, 100*(res.Floor.P50Micros/inProc.P50Micros-1))
+	fmt.Printf("where the %.0f µs go (p50s, 1 at a time): search %+.0f µs slower in the server than in process, handler %.0f µs around it, "+
+		"transport and client %.0f µs\n", keepAlive.P50Micros-inProc.P50Micros, keepAlive.SearchP50Micros-inProc.P50Micros,
+		keepAlive.ServerP50Micros-keepAlive.SearchP50Micros, keepAlive.P50Micros-keepAlive.ServerP50Micros)
 	if *jsonPath != "" {
 		raw, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
