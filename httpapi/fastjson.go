@@ -126,10 +126,7 @@ func (l *lexer) float32() (float32, bool) {
 	if !ok {
 		return 0, false
 	}
-	// The string does not outlive the call: on error the lexer gives up
-	// and the error is dropped.
-	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(tok), len(tok)), 32)
-	return float32(f), err == nil
+	return parseFloat32(tok)
 }
 
 // int reads an integer that fits an int; 5.0 and 1e3 give up, as they
