@@ -60,6 +60,19 @@ func (r inProcessRunner) query(ctx context.Context, i int) (queryAnswer, error) 
 
 func (inProcessRunner) close() {}
 
+// idleGap is how long idleRunner leaves its core idle before a query:
+// about what an HTTP round trip leaves the server's core idle here.
+const idleGap = 200 * time.Microsecond
+
+// idleRunner searches in process after sleeping idleGap; the sleep is
+// not timed.
+type idleRunner struct{ inProcessRunner }
+
+func (r idleRunner) query(ctx context.Context, i int) (queryAnswer, error) {
+	time.Sleep(idleGap)
+	return r.inProcessRunner.query(ctx, i)
+}
+
 // connRunner sends HTTP/1.1 requests on one keep-alive TCP connection and
 // reads each answer on the calling goroutine, the way wrk and other load
 // generators do: no connection pool, no per-connection reader and writer

@@ -74,6 +74,9 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	fmt.Printf("where the %.0f µs go (p50s, 1 at a time): search %+.0f µs slower in the server than in process, handler %.0f µs around it, "+
 		"transport and client %.0f µs\n", keepAlive.P50Micros-inProc.P50Micros, keepAlive.SearchP50Micros-inProc.P50Micros,
 		keepAlive.ServerP50Micros-keepAlive.SearchP50Micros, keepAlive.P50Micros-keepAlive.ServerP50Micros)
+	if len(res.Serial) > 3 {
+		fmt.Printf("idle cores: in process, a search after its core idled is %+.0f µs slower at p50\n", res.Serial[3].P50Micros-inProc.P50Micros)
+	}
 	if *jsonPath != "" {
 		raw, err := json.MarshalIndent(res, "", "  ")
 		if err != nil {
