@@ -100,6 +100,8 @@ type HTTPResult struct {
 	P50Overhead float64 `json:"p50_overhead"`
 	// ClientP50Overhead is the same for the net/http client.
 	ClientP50Overhead float64 `json:"client_p50_overhead"`
+	// LoadP50Overhead is P50Overhead with Clients queries at a time.
+	LoadP50Overhead float64 `json:"load_p50_overhead"`
 	// Floor is a bare net/http server whose handler spins for the
 	// in-process p50 and sends a fixed answer, asked over a keep-alive
 	// connection one query at a time: the machine's own cost of a round
@@ -227,6 +229,7 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	}
 	res.P50Overhead = res.Serial[1].P50Micros/res.Serial[0].P50Micros - 1
 	res.ClientP50Overhead = res.Serial[2].P50Micros/res.Serial[0].P50Micros - 1
+	res.LoadP50Overhead = res.Load[1].P50Micros/res.Load[0].P50Micros - 1
 	return res, nil
 }
 

@@ -67,8 +67,8 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	}
 	fmt.Println("(server: p50 of the handler's own time, the answers' \"time\"; search: p50 of the time in the index, their Server-Timing)")
 	inProc, keepAlive := res.Serial[0], res.Serial[1]
-	fmt.Printf("HTTP adds %.0f%% to the in-process p50 (keep-alive connection), %.0f%% through net/http's client\n",
-		100*res.P50Overhead, 100*res.ClientP50Overhead)
+	fmt.Printf("HTTP adds %.0f%% to the in-process p50 (keep-alive connection), %.0f%% through net/http's client; %.0f%% with %d clients at a time\n",
+		100*res.P50Overhead, 100*res.ClientP50Overhead, 100*res.LoadP50Overhead, res.Clients)
 	fmt.Printf("floor: a bare net/http handler busy for the same %.0f µs answers at p50 %.0f µs, +%.0f µs (%.0f%%)\n",
 		inProc.P50Micros, res.Floor.P50Micros, res.Floor.P50Micros-inProc.P50Micros, 100*(res.Floor.P50Micros/inProc.P50Micros-1))
 	fmt.Printf("where the %.0f µs go (p50s, 1 at a time): search %+.0f µs slower in the server than in process, handler %.0f µs around it, "+
