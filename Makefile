@@ -10,7 +10,7 @@ MODELDIR  ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /index -e /storage -e /httpapi
 
-.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-durability model clean
+.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
 
 all: build
 
@@ -34,9 +34,10 @@ test: vet fmt-check
 	MODEL_DIR=$(MODELDIR) ./scripts/e2e-qdrant-client.sh
 
 # bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib,
-# the encoder's throughput, and the durability runs (many crash cycles,
-# GloVe-100 in a durable collection, MovieLens payload compression).
-bench: bench-ann-peers bench-encoder bench-durability
+# the encoder's throughput, the HTTP server under load and ingesting
+# MovieLens as text, and the durability runs (many crash cycles, GloVe-100
+# in a durable collection, MovieLens payload compression).
+bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -56,6 +57,14 @@ bench-durability: bench-data
 
 bench-encoder: build model
 	./$(BIN) bench encoder --model $(MODELDIR)
+
+# bench-http: GloVe-100 upserted over HTTP, then queries at ef 200 (recall@10
+# 0.96) in process and over loopback HTTP, one and two at a time.
+bench-http: build bench-data
+	./$(BIN) bench http --data $(GLOVE) --ef 200 --clients 2 --json $(BENCHDATA)/quiver-http.json
+
+bench-ingest: build model
+	./scripts/bench-ingest-movielens.sh
 
 model: $(MODELDIR)/model.safetensors
 

@@ -44,7 +44,7 @@ func newMetrics(reg *prometheus.Registry, db *index.DB) (*metrics, error) {
 			Name: "quiver_encoder_texts_total", Help: "Texts encoded by model.",
 		}, []string{"model"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.encodeSeconds, m.encodeTexts, pointsCollector{db}} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.encodeSeconds, m.encodeTexts, collectionCollector{db}} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
@@ -79,14 +79,25 @@ func (m *metrics) encoded(model string, texts int, elapsed time.Duration) {
 	m.encodeTexts.WithLabelValues(model).Add(float64(texts))
 }
 
-// pointsCollector reports the points of each collection at scrape time.
-type pointsCollector struct{ db *index.DB }
+// collectionCollector reports each collection's points and write
+// timings at scrape time.
+type collectionCollector struct{ db *index.DB }
 
-var pointsDesc = prometheus.NewDesc("quiver_collection_points", "Live points per collection.", []string{"collection"}, nil)
+var (
+	pointsDesc = prometheus.NewDesc("quiver_collection_points", "Live points per collection.", []string{"collection"}, nil)
+	graphDesc  = prometheus.NewDesc("quiver_upsert_graph_seconds_total",
+		"Time upserts spent inserting into the HNSW graph, per collection, since it was opened.", []string{"collection"}, nil)
+	commitDesc = prometheus.NewDesc("quiver_upsert_commit_seconds_total",
+		"Time upserts spent committing to Pebble (WAL fsync included), per collection, since it was opened.", []string{"collection"}, nil)
+)
 
-func (p pointsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- pointsDesc }
+func (p collectionCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- pointsDesc
+	ch <- graphDesc
+	ch <- commitDesc
+}
 
-func (p pointsCollector) Collect(ch chan<- prometheus.Metric) {
+func (p collectionCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, name := range p.db.List() {
 		c, err := p.db.Collection(name)
 		if err != nil {
@@ -97,5 +108,8 @@ func (p pointsCollector) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		ch <- prometheus.MustNewConstMetric(pointsDesc, prometheus.GaugeValue, float64(n), name)
+		st := c.WriteStats()
+		ch <- prometheus.MustNewConstMetric(graphDesc, prometheus.CounterValue, st.Graph.Seconds(), name)
+		ch <- prometheus.MustNewConstMetric(commitDesc, prometheus.CounterValue, st.Commit.Seconds(), name)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/hnsw"
@@ -60,6 +61,26 @@ type Collection struct {
 	saveReq chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
+
+	stats struct {
+		graph  atomic.Int64 // nanoseconds upserts spent inserting into the graph
+		commit atomic.Int64 // nanoseconds upserts spent committing (and syncing) to the store
+	}
+}
+
+// WriteStats is where a collection's upserts spent their time since it
+// was opened.
+type WriteStats struct {
+	// Graph is the time spent inserting vectors into the HNSW graph.
+	Graph time.Duration
+	// Commit is the time spent committing batches to Pebble, fsync of the
+	// write-ahead log included.
+	Commit time.Duration
+}
+
+// WriteStats returns the collection's write timings.
+func (c *Collection) WriteStats() WriteStats {
+	return WriteStats{Graph: time.Duration(c.stats.graph.Load()), Commit: time.Duration(c.stats.commit.Load())}
 }
 
 // openCollection loads a collection: its id mapping from the store, its

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/storage"
@@ -63,6 +64,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	}
 	// The graph picks each new node; a node not yet published is dropped
 	// from search results until the commit below succeeds.
+	graphStart := time.Now()
 	for i := range ops {
 		node, err := c.graph.Insert(ops[i].Vector)
 		if err != nil {
@@ -71,6 +73,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 		}
 		ops[i].Node = node
 	}
+	c.stats.graph.Add(int64(time.Since(graphStart)))
 	c.mu.Lock()
 	for i := range ops {
 		if c.mu.live.has(ops[i].Node) {
@@ -82,7 +85,10 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 		ops[i].Seq = c.mu.seq
 	}
 	c.mu.Unlock()
-	if err := c.store.Write(ctx, ops); err != nil {
+	commitStart := time.Now()
+	err = c.store.Write(ctx, ops)
+	c.stats.commit.Add(int64(time.Since(commitStart)))
+	if err != nil {
 		c.dropNodes(ops)
 		return err
 	}

@@ -88,7 +88,7 @@ func runIngest(ctx context.Context, args []string) error {
 
 // upsertAll sends the points in batches and reports the rate.
 func upsertAll(ctx context.Context, client *httpapi.Client, f ingestFlags, points []httpapi.ClientPoint) error {
-	encode0, _ := client.MetricSum(ctx, encodeSecondsMetric)
+	before := serverTimes(ctx, client)
 	bar := progress.Start(os.Stderr, "ingest "+f.collection, "points", int64(len(points)))
 	start := time.Now()
 	for i := 0; i < len(points); i += f.batch {
@@ -102,17 +102,45 @@ func upsertAll(ctx context.Context, client *httpapi.Client, f ingestFlags, point
 	bar.Finish()
 	elapsed := time.Since(start)
 	fmt.Printf("ingested %d points into %s in %s: %.0f points/s\n", len(points), f.collection, elapsed.Round(time.Millisecond), float64(len(points))/max(elapsed.Seconds(), 1e-9))
-	// The server's encoder histogram says how much of the time was text
-	// encoding; the rest is HTTP, JSON, the index and the synced writes.
-	if encode1, err := client.MetricSum(ctx, encodeSecondsMetric); err == nil && encode1 > encode0 {
-		enc := encode1 - encode0
-		fmt.Printf("server encoder time %.1fs (%.0f%% of the wall time); everything else %.1fs\n", enc, 100*enc/elapsed.Seconds(), elapsed.Seconds()-enc)
+	// The server's metrics say where the time went: text encoding, graph
+	// inserts, synced commits; the rest is HTTP, JSON and validation.
+	after := serverTimes(ctx, client)
+	if after == nil || before == nil {
+		return nil
 	}
+	wall := elapsed.Seconds()
+	rest := wall
+	fmt.Printf("where the %.1fs went (server metrics):", wall)
+	for _, m := range serverTimeMetrics {
+		d := after[m.name] - before[m.name]
+		rest -= d
+		fmt.Printf(" %s %.1fs (%.1f%%),", m.label, d, 100*d/wall)
+	}
+	fmt.Printf(" HTTP, JSON and the rest %.1fs (%.1f%%)\n", rest, 100*rest/wall)
 	return nil
 }
 
-// encodeSecondsMetric is the server's encoder time, summed over models.
-const encodeSecondsMetric = "quiver_encoder_duration_seconds_sum"
+// serverTimeMetrics are the server's cumulative timings that upsertAll
+// reports, summed over models and collections.
+var serverTimeMetrics = []struct{ name, label string }{
+	{"quiver_encoder_duration_seconds_sum", "text encoder"},
+	{"quiver_upsert_graph_seconds_total", "graph inserts"},
+	{"quiver_upsert_commit_seconds_total", "commits with fsync"},
+}
+
+// serverTimes scrapes serverTimeMetrics; nil when the server has no
+// /metrics (another Qdrant-dialect server).
+func serverTimes(ctx context.Context, client *httpapi.Client) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range serverTimeMetrics {
+		v, err := client.MetricSum(ctx, m.name)
+		if err != nil {
+			return nil
+		}
+		out[m.name] = v
+	}
+	return out
+}
 
 func (f ingestFlags) ensureCollection(ctx context.Context, client *httpapi.Client, first httpapi.ClientPoint) error {
 	var exists struct{ Exists bool }
