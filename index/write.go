@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/filter"
@@ -65,15 +68,11 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	// The graph picks each new node; a node not yet published is dropped
 	// from search results until the commit below succeeds.
 	graphStart := time.Now()
-	for i := range ops {
-		node, err := c.graph.Insert(ops[i].Vector)
-		if err != nil {
-			c.dropNodes(ops[:i])
-			return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
-		}
-		ops[i].Node = node
-	}
+	err = c.insertAll(ops)
 	c.stats.graph.Add(int64(time.Since(graphStart)))
+	if err != nil {
+		return err
+	}
 	c.mu.Lock()
 	for i := range ops {
 		if c.mu.live.has(ops[i].Node) {
@@ -112,6 +111,58 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	}
 	return nil
 }
+
+// insertAll inserts the vectors of ops into the graph and sets their
+// nodes. A large batch is spread over the cores (the graph takes
+// concurrent inserts), so one client's upsert is not held to one core.
+// On error it removes what it inserted.
+func (c *Collection) insertAll(ops []storage.Op) error {
+	workers := min(runtime.GOMAXPROCS(0), len(ops)/insertsPerWorker)
+	if workers <= 1 {
+		for i := range ops {
+			node, err := c.graph.Insert(ops[i].Vector)
+			if err != nil {
+				c.dropNodes(ops[:i])
+				return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
+			}
+			ops[i].Node = node
+		}
+		return nil
+	}
+	inserted := make([]bool, len(ops))
+	errs := make([]error, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(ops) || errs[w] != nil {
+					return
+				}
+				node, err := c.graph.Insert(ops[i].Vector)
+				if err != nil {
+					errs[w] = fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
+					return
+				}
+				ops[i].Node, inserted[i] = node, true
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		for i := range ops {
+			if inserted[i] {
+				c.dropNodes(ops[i : i+1])
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// insertsPerWorker is the least work worth another goroutine in insertAll.
+const insertsPerWorker = 16
 
 // dropNodes removes from the graph the nodes an unfinished upsert inserted.
 func (c *Collection) dropNodes(ops []storage.Op) {
