@@ -117,15 +117,8 @@ func decodeCommon(l *lexer, key string, c commonFields) bool {
 
 func (q *queryRequest) decodeFast(data []byte) bool {
 	var t queryRequest
-	ok := decodeMembers(data, commonFields{&t.Filter, &t.Params, &t.ScoreThreshold, &t.Limit, &t.Offset, &t.readSelection},
-		func(l *lexer, key string) (bool, bool) {
-			if key != "query" {
-				return false, false
-			}
-			v, ok := l.floats()
-			t.Query = &queryInput{Nearest: &vectorInput{Vector: v}}
-			return true, ok
-		})
+	ok := decodeWithVector(data, "query", commonFields{&t.Filter, &t.Params, &t.ScoreThreshold, &t.Limit, &t.Offset, &t.readSelection},
+		func(v *vectorInput) { t.Query = &queryInput{Nearest: v} })
 	if ok {
 		*q = t
 	}
@@ -134,17 +127,23 @@ func (q *queryRequest) decodeFast(data []byte) bool {
 
 func (s *searchRequest) decodeFast(data []byte) bool {
 	var t searchRequest
-	ok := decodeMembers(data, commonFields{&t.Filter, &t.Params, &t.ScoreThreshold, &t.Limit, &t.Offset, &t.readSelection},
-		func(l *lexer, key string) (bool, bool) {
-			if key != "vector" {
-				return false, false
-			}
-			v, ok := l.floats()
-			t.Vector = &vectorInput{Vector: v}
-			return true, ok
-		})
+	ok := decodeWithVector(data, "vector", commonFields{&t.Filter, &t.Params, &t.ScoreThreshold, &t.Limit, &t.Offset, &t.readSelection},
+		func(v *vectorInput) { t.Vector = v })
 	if ok {
 		*s = t
 	}
 	return ok
+}
+
+// decodeWithVector reads the common fields plus a list of numbers under
+// key, handed to set.
+func decodeWithVector(data []byte, key string, c commonFields, set func(*vectorInput)) bool {
+	return decodeMembers(data, c, func(l *lexer, k string) (bool, bool) {
+		if k != key {
+			return false, false
+		}
+		v, ok := l.floats()
+		set(&vectorInput{Vector: v})
+		return true, ok
+	})
 }
