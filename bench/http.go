@@ -188,7 +188,8 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 		}
 	}
 	path := "/collections/" + httpBenchCollection + "/points/query"
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * cfg.Clients}}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * cfg.Clients}, Timeout: time.Minute}
+	defer hc.CloseIdleConnections()
 	kinds := []runnerKind{
 		{"in process", func() (queryRunner, error) {
 			return inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef}, nil

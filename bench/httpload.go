@@ -106,6 +106,10 @@ func (r *connRunner) query(ctx context.Context, i int) (queryAnswer, error) {
 // roundTrip sends query i and reads the whole answer.
 func (r *connRunner) roundTrip(i int) (*http.Response, []byte, time.Duration, error) {
 	body := r.bodies[i]
+	// A server that stops answering fails the run instead of hanging it.
+	if err := r.conn.SetDeadline(time.Now().Add(time.Minute)); err != nil {
+		return nil, nil, 0, err
+	}
 	t := time.Now()
 	// Accept-Encoding as HTTP client libraries send it: the server decides
 	// whether compressing pays.
