@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/quiver-db/quiver/index"
@@ -77,3 +78,33 @@ func BenchmarkQuery(b *testing.B) {
 }
 
 func idOf(i int) storage.ID { return storage.NumID(uint64(i)) }
+
+// BenchmarkQueryBatch is BenchmarkQuery for a batch of 10 queries, with
+// the batch's JSON through the fast path and, for comparison, through
+// encoding/json (a body with an unknown-to-the-fast-path but accepted
+// member).
+func BenchmarkQueryBatch(b *testing.B) {
+	h, _, q, _ := benchCollection(b, 5000)
+	for _, tc := range []struct{ name, extra string }{{"fast", ""}, {"encoding-json", `, "params": {"hnsw_ef": 64, "indexed_only": false}`}} {
+		searches := make([]string, 10)
+		for i := range searches {
+			vec, err := json.Marshal(q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			searches[i] = `{"query": ` + string(vec) + `, "limit": 10` + tc.extra + `}`
+		}
+		body := []byte(`{"searches": [` + strings.Join(searches, ",") + `]}`)
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/collections/c/points/query/batch", bytes.NewReader(body))
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}

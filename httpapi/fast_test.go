@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -61,7 +62,34 @@ func checkFastDecode[T any, P interface {
 	return took
 }
 
+// batchBodies wraps every body of fastShaped and slowOnly in a batch, and
+// adds batches of their own.
+func batchBodies() (fast, slow []string) {
+	var queries []string
+	for _, b := range fastShaped {
+		if !strings.Contains(b, `"vector"`) { // a legacy search body, not a query
+			queries = append(queries, b)
+		}
+	}
+	fast = []string{`{"searches": []}`, `{"searches": [` + strings.Join(queries, ",") + `]}`}
+	slow = []string{`{"searches": null}`, `{"searches": [], "searches": []}`, `{"searches": [{}],}`, `{"searches": [{}] `,
+		`{"searches": [{} {}]}`, `{"Searches": []}`, `{"searches": {}}`, `{"searches": [{}], "x": 1}`}
+	for _, b := range slowOnly {
+		slow = append(slow, `{"searches": [{"limit": 1}, `+b+`]}`)
+	}
+	return fast, slow
+}
+
 func TestFastDecodeAgreesWithEncodingJSON(t *testing.T) {
+	fast, slow := batchBodies()
+	for _, body := range fast {
+		require.True(t, checkFastDecode[batchRequest[queryRequest]](t, body), "batch fast path left %q", body)
+		checkFastDecode[batchRequest[searchRequest]](t, body)
+	}
+	for _, body := range slow {
+		require.False(t, checkFastDecode[batchRequest[queryRequest]](t, body), "batch fast path took %q", body)
+		require.False(t, checkFastDecode[batchRequest[searchRequest]](t, body), "batch fast path took %q", body)
+	}
 	for _, body := range fastShaped {
 		q := checkFastDecode[queryRequest](t, body)
 		s := checkFastDecode[searchRequest](t, body)
@@ -77,9 +105,14 @@ func FuzzFastDecode(f *testing.F) {
 	for _, b := range append(fastShaped, slowOnly...) {
 		f.Add(b)
 	}
+	fast, slow := batchBodies()
+	for _, b := range append(fast, slow...) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, body string) {
 		checkFastDecode[queryRequest](t, body)
 		checkFastDecode[searchRequest](t, body)
+		checkFastDecode[batchRequest[queryRequest]](t, body)
 	})
 }
 
@@ -126,6 +159,21 @@ func TestAppendJSONAgreesWithMarshal(t *testing.T) {
 		got, ok := resp.appendJSON(nil)
 		require.True(t, ok)
 		require.Equal(t, string(want), string(got))
+	}
+	for i := range 50 {
+		var batch queryResponses
+		var lists scoredPointLists
+		for j := range i % 4 {
+			batch = append(batch, queryResponse{Points: randomScored(rng, j)})
+			lists = append(lists, randomScored(rng, j))
+		}
+		for _, v := range []jsonAppender{batch, lists} {
+			want, err := json.Marshal(v)
+			require.NoError(t, err)
+			got, ok := v.appendJSON(nil)
+			require.True(t, ok)
+			require.Equal(t, string(want), string(got))
+		}
 	}
 	for _, f := range []float64{0, 1e-7, 1.5e300, 123.456, -2e-9} {
 		want, err := json.Marshal(f)

@@ -147,3 +147,52 @@ func decodeWithVector(data []byte, key string, c commonFields, set func(*vectorI
 		return true, ok
 	})
 }
+
+// batchRequest is the body of the batch routes: {"searches": [...]}.
+type batchRequest[T any] struct {
+	Searches []T `json:"searches"`
+}
+
+// decodeFast takes the batch when every search in it takes its own fast
+// path.
+func (b *batchRequest[T]) decodeFast(data []byte) bool {
+	var searches []T
+	l := &lexer{data: data}
+	seen := false
+	ok := l.object(func(k []byte) bool {
+		if string(k) != "searches" || seen || l.peek() != '[' {
+			return false
+		}
+		seen = true
+		l.pos++
+		if l.consume(']') {
+			searches = []T{}
+			return true
+		}
+		for {
+			raw, ok := l.skipValue()
+			if !ok {
+				return false
+			}
+			var s T
+			if f, ok := any(&s).(fastDecoder); !ok || !f.decodeFast(raw) {
+				return false
+			}
+			searches = append(searches, s)
+			switch l.peek() {
+			case ',':
+				l.pos++
+			case ']':
+				l.pos++
+				return true
+			default:
+				return false
+			}
+		}
+	})
+	if !ok || !l.atEnd() {
+		return false
+	}
+	b.Searches = searches
+	return true
+}

@@ -18,20 +18,7 @@ type jsonAppender interface {
 type scoredPoints []scoredPoint
 
 func (ps scoredPoints) appendJSON(b []byte) ([]byte, bool) {
-	if ps == nil {
-		return append(b, "null"...), true
-	}
-	b = append(b, '[')
-	for i, p := range ps {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		var ok bool
-		if b, ok = p.appendJSON(b); !ok {
-			return b, false
-		}
-	}
-	return append(b, ']'), true
+	return appendList(b, ps, scoredPoint.appendJSON)
 }
 
 func (p scoredPoint) appendJSON(b []byte) ([]byte, bool) {
@@ -80,4 +67,36 @@ func (q queryResponse) appendJSON(b []byte) ([]byte, bool) {
 	b = append(b, `{"points":`...)
 	b, ok := q.Points.appendJSON(b)
 	return append(b, '}'), ok
+}
+
+// scoredPointLists is the answer of a legacy batch: one list per search.
+type scoredPointLists []scoredPoints
+
+func (ls scoredPointLists) appendJSON(b []byte) ([]byte, bool) {
+	return appendList(b, ls, scoredPoints.appendJSON)
+}
+
+// queryResponses is the answer of a query batch.
+type queryResponses []queryResponse
+
+func (qs queryResponses) appendJSON(b []byte) ([]byte, bool) {
+	return appendList(b, qs, queryResponse.appendJSON)
+}
+
+// appendList writes items as a JSON array (null when nil).
+func appendList[T any](b []byte, items []T, each func(T, []byte) ([]byte, bool)) ([]byte, bool) {
+	if items == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = each(it, b); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
 }

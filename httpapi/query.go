@@ -227,7 +227,7 @@ func (p *plan) inputs() []*vectorInput {
 
 // runPlans resolves the documents of all plans in one batch per model,
 // then the point ids, then runs each plan.
-func (h *Handler) runPlans(ctx context.Context, c *index.Collection, plans []*plan) ([][]scoredPoint, error) {
+func (h *Handler) runPlans(ctx context.Context, c *index.Collection, plans []*plan) (scoredPointLists, error) {
 	rs := h.newResolver(c)
 	for i, p := range plans {
 		for j, v := range p.inputs() {
@@ -241,7 +241,7 @@ func (h *Handler) runPlans(ctx context.Context, c *index.Collection, plans []*pl
 	if err := rs.encode(ctx); err != nil {
 		return nil, err
 	}
-	out := make([][]scoredPoint, len(plans))
+	out := make(scoredPointLists, len(plans))
 	for i, p := range plans {
 		from := p.lookup
 		if from == nil {
@@ -396,7 +396,7 @@ func (h *Handler) queryBatch(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]queryResponse, len(res))
+	out := make(queryResponses, len(res))
 	for i := range res {
 		out[i] = queryResponse{Points: res[i]}
 	}
@@ -405,7 +405,7 @@ func (h *Handler) queryBatch(r *http.Request) (any, error) {
 
 // batchQuery answers a batch route, {"searches": [...]} of type T in, one
 // list of points per search out.
-func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) ([][]scoredPoint, error) {
+func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) (scoredPointLists, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
@@ -413,9 +413,7 @@ func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, erro
 	if err != nil {
 		return nil, err
 	}
-	var req struct {
-		Searches []T `json:"searches"`
-	}
+	var req batchRequest[T]
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
