@@ -62,6 +62,10 @@ type Collection struct {
 	stop    chan struct{}
 	done    chan struct{}
 
+	// post mirrors the store's payload indexes for the live nodes; it is
+	// changed where the store's terms are, with the write's publication.
+	post *postings
+
 	stats struct {
 		graph  atomic.Int64 // nanoseconds upserts spent inserting into the graph
 		commit atomic.Int64 // nanoseconds upserts spent committing (and syncing) to the store
@@ -98,6 +102,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		saveReq: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
+		post:    newPostings(),
 	}
 	c.mu.ids = map[storage.ID]uint32{}
 	c.mu.indexes = cfg.PayloadIndexes
@@ -108,6 +113,9 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: load ids: %w", c.name, err)
 	}
+	if err := c.loadPostings(ctx); err != nil {
+		return nil, fmt.Errorf("collection %q: load payload indexes: %w", c.name, err)
+	}
 	if c.mu.seq, err = h.LastSeq(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
@@ -117,6 +125,22 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	go c.saveLoop()
 	c.log.Info("collection loaded", "points", len(c.mu.ids), "seq", c.mu.seq, "elapsed", time.Since(start))
 	return c, nil
+}
+
+// loadPostings fills c.post from the store's terms of the live nodes.
+func (c *Collection) loadPostings(ctx context.Context) error {
+	var items []storage.NodeTerms
+	err := c.store.ScanTerms(ctx, func(node uint32, terms []storage.Term) error {
+		if c.mu.live.has(node) {
+			items = append(items, storage.NodeTerms{Node: node, Terms: terms})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.post.setAll(items)
+	return nil
 }
 
 // loadGraph imports the stored snapshot, replays the log after it, and

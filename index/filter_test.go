@@ -126,8 +126,13 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 	t.Logf("seed %d", seed)
 	r := rand.New(rand.NewPCG(seed, 1))
 	ctx := context.Background()
-	db := openTest(t, vfs.NewMem())
-	defer db.Close()
+	// Merge the in-memory postings every few changes, so lookups meet
+	// merged, pending and removed entries alike.
+	defer func(m int) { minMerge = m }(minMerge)
+	minMerge = 1 + r.IntN(16)
+	fs := vfs.NewMem()
+	db := openTest(t, fs)
+	defer func() { db.Close() }()
 	db.opts.ExactSearchMax = 50 // exercise both search paths
 	const n, dim = 600, 8
 	c, err := db.Create(ctx, "f", Config{VectorSize: dim, Distance: Dot, PayloadIndexes: map[string]FieldType{
@@ -166,6 +171,31 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 		t.Fatal(err)
 	}
 	for trial := range 160 {
+		if trial == 40 || trial == 120 {
+			// Reopen: the postings are loaded from the store's terms.
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			db = openTest(t, fs)
+			db.opts.ExactSearchMax = 50
+			if c, err = db.Collection("f"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if trial%20 == 5 {
+			// Writes between queries: a replacement and a delete.
+			id := storage.NumID(uint64(r.IntN(n)))
+			p := Point{ID: id, Vector: randVec(r, dim), Payload: randPayload(r)}
+			model[id], vecs[id] = p.Payload, p.Vector
+			if err := c.Upsert(ctx, []Point{p}); err != nil {
+				t.Fatal(err)
+			}
+			del := storage.NumID(uint64(r.IntN(n)))
+			delete(model, del)
+			if _, err := c.Delete(ctx, []storage.ID{del}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if trial == 80 {
 			// Index what was not indexed, drop one index, change a type.
 			if err := c.CreatePayloadIndex(ctx, "tag", Keyword); err != nil {

@@ -98,6 +98,7 @@ func (c *Collection) setIndexes(ctx context.Context, change func(map[string]Fiel
 		if err := c.store.SetTerms(ctx, items); err != nil {
 			return err
 		}
+		c.post.setAll(items)
 		rest = rest[n:]
 	}
 	if err := c.publishIndexes(next); err != nil {

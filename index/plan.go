@@ -112,7 +112,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 	if f == nil {
 		return live, nil
 	}
-	p := &planner{c: c, ctx: ctx, live: live, indexes: indexes}
+	p := &planner{c: c, live: live, indexes: indexes}
 	cand, exact, err := p.filter(f)
 	if err != nil {
 		return nil, err
@@ -170,7 +170,6 @@ func (c *Collection) pointAt(node uint32) (storage.ID, filter.Payload, bool, err
 // planner answers filters from payload indexes for one match call.
 type planner struct {
 	c       *Collection
-	ctx     context.Context
 	live    bitset               // the live nodes when the match started
 	indexes map[string]FieldType // the payload indexes then
 }
@@ -281,11 +280,7 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
 		if m.IsExcept() {
 			return nil, false, nil
 		}
-		s, ex, err := p.lookupValues(fc.Key, typ, values)
-		if err != nil {
-			return nil, false, err
-		}
-		acc, exact = s, ex
+		acc, exact = p.lookupValues(fc.Key, typ, values)
 	}
 	if r := fc.Range; r != nil {
 		if typ == Keyword {
@@ -305,14 +300,11 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
 			hi = min(hi, *r.LTE)
 		}
 		s := bitset{}
-		err := p.c.store.IndexRange(p.ctx, fc.Key, lo, hi, func(node uint32, v float64) {
+		p.c.post.numberRange(fc.Key, lo, hi, func(node uint32, v float64) {
 			if r.Contains(v) {
 				s.set(node)
 			}
 		})
-		if err != nil {
-			return nil, false, err
-		}
 		if acc == nil {
 			acc = s
 		} else {
@@ -327,32 +319,28 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
 
 // lookupValues returns the nodes whose key holds one of values, from an
 // index of type typ.
-func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset, bool, error) {
+func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset, bool) {
 	s := bitset{}
 	exact := true
 	for _, v := range values {
-		var err error
 		switch x := v.(type) {
 		case string:
 			if typ != Keyword {
-				return nil, false, nil // strings are not in a numeric index
+				return nil, false // strings are not in a numeric index
 			}
 			if len(x) > storage.MaxTermLen {
 				exact = false
 			}
-			err = p.c.store.IndexKeyword(p.ctx, key, x, s.set)
+			p.c.post.keyword(key, x, &s)
 		default:
 			n, ok := filter.Number(v)
 			if !ok || typ == Keyword {
-				return nil, false, nil
+				return nil, false
 			}
-			err = p.c.store.IndexRange(p.ctx, key, n, n, func(node uint32, _ float64) { s.set(node) })
-		}
-		if err != nil {
-			return nil, false, err
+			p.c.post.numberRange(key, n, n, func(node uint32, _ float64) { s.set(node) })
 		}
 	}
-	return s, exact, nil
+	return s, exact
 }
 
 func decodePayload(raw []byte) (filter.Payload, error) {

@@ -95,8 +95,10 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	for _, op := range ops {
 		if op.Replaced {
 			c.unpublishLocked(op.ID, op.Prev)
+			c.post.clear(op.Prev)
 		}
 		c.publishLocked(op.ID, op.Node)
+		c.post.set(op.Node, op.Terms)
 	}
 	c.mu.Unlock()
 	var errs []error
@@ -305,6 +307,7 @@ func (c *Collection) Delete(ctx context.Context, ids []storage.ID) (int, error) 
 	c.mu.Lock()
 	for _, op := range ops {
 		c.unpublishLocked(op.ID, op.Node)
+		c.post.clear(op.Node)
 	}
 	c.mu.Unlock()
 	var errs []error

@@ -223,6 +223,28 @@ func (c *Collection) ScanNodes(ctx context.Context, fn func(node uint32, id ID) 
 	})
 }
 
+// ScanTerms calls fn with the payload-index terms of every node that has
+// any, in node order; keywords come back as indexed (see MaxTermLen).
+func (c *Collection) ScanTerms(ctx context.Context, fn func(node uint32, terms []Term) error) error {
+	lo, hi := c.bounds(secTerms)
+	return c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
+		if len(k) != len(lo)+4 {
+			return false, fmt.Errorf("%w: terms key %x", ErrCorrupt, k)
+		}
+		keys, err := decodeTermKeys(v)
+		if err != nil || len(keys) == 0 {
+			return err == nil, err
+		}
+		terms := make([]Term, len(keys))
+		for i, tk := range keys {
+			if terms[i], err = decodeTerm(tk); err != nil {
+				return false, err
+			}
+		}
+		return true, fn(binary.BigEndian.Uint32(k[len(lo):]), terms)
+	})
+}
+
 // ScanIDs calls fn for every live point with id ≥ from in id order, until
 // fn returns false. It reads one consistent Pebble view.
 func (c *Collection) ScanIDs(ctx context.Context, from ID, fn func(id ID, node uint32) (bool, error)) error {

@@ -151,6 +151,36 @@ func encodeTerms(terms []Term) []byte {
 	return out
 }
 
+// decodeTerm parses one encoded term (appendTerm's output); a keyword
+// comes back as indexed, cut to MaxTermLen bytes.
+func decodeTerm(k []byte) (Term, error) {
+	bad := fmt.Errorf("%w: term %x", ErrCorrupt, k)
+	if len(k) < 3 {
+		return Term{}, bad
+	}
+	n := int(binary.BigEndian.Uint16(k))
+	if len(k) < 2+n+1 {
+		return Term{}, bad
+	}
+	t := Term{Field: string(k[2 : 2+n]), Kind: TermKind(k[2+n])}
+	rest := k[3+n:]
+	switch t.Kind {
+	case TermKeyword:
+		if len(rest) < 2 || len(rest) != 2+int(binary.BigEndian.Uint16(rest)) {
+			return Term{}, bad
+		}
+		t.Keyword = string(rest[2:])
+	case TermNumber:
+		if len(rest) != 8 {
+			return Term{}, bad
+		}
+		t.Number = unorderedFloat(binary.BigEndian.Uint64(rest))
+	default:
+		return Term{}, bad
+	}
+	return t, nil
+}
+
 // decodeTermKeys splits a 't' value into the encoded terms it lists.
 func decodeTermKeys(v []byte) ([][]byte, error) {
 	var out [][]byte

@@ -154,6 +154,22 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if got := keyword("Milan"); !slices.Equal(got, []uint32{2}) {
 		t.Fatalf("keyword Milan after SetTerms: %v", got)
 	}
+	// ScanTerms gives back each live node's terms; a long keyword comes
+	// back cut as it is indexed.
+	long := strings.Repeat("é", MaxTermLen)
+	if err := c.SetTerms(ctx, []NodeTerms{{Node: 2, Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Milan"},
+		{Field: "n", Kind: TermNumber, Number: -0.25}, {Field: "t", Kind: TermKeyword, Keyword: long}}}}); err != nil {
+		t.Fatal(err)
+	}
+	scanned := map[uint32][]Term{}
+	if err := c.ScanTerms(ctx, func(n uint32, ts []Term) error { scanned[n] = ts; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	wantTerms := []Term{{Field: "city", Kind: TermKeyword, Keyword: "Milan"}, {Field: "n", Kind: TermNumber, Number: -0.25},
+		{Field: "t", Kind: TermKeyword, Keyword: long[:MaxTermLen]}}
+	if len(scanned) != 1 || !slices.Equal(scanned[2], wantTerms) {
+		t.Fatalf("ScanTerms: %v", scanned)
+	}
 	var seqs []uint64
 	var entries []LogEntry
 	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); entries = append(entries, e); return nil }); err != nil {

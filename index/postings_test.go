@@ -1,0 +1,87 @@
+package index
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/quiver-db/quiver/storage"
+)
+
+// TestPostingsAgainstModel drives postings with random sets, clears and
+// bulk loads over a few nodes (so nodes come back with new terms) and
+// checks every lookup against a plain map of what each node holds.
+func TestPostingsAgainstModel(t *testing.T) {
+	seed := rand.Uint64()
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, 2))
+	defer func(m int) { minMerge = m }(minMerge)
+	for _, mm := range []int{1, 3, 50, 4096} {
+		minMerge = mm
+		p := newPostings()
+		model := map[uint32][]storage.Term{}
+		randTerms := func() []storage.Term {
+			var ts []storage.Term
+			for range r.IntN(3) {
+				ts = append(ts, storage.Term{Field: "k", Kind: storage.TermKeyword, Keyword: string(rune('a' + r.IntN(5)))})
+			}
+			for range r.IntN(3) {
+				ts = append(ts, storage.Term{Field: "n", Kind: storage.TermNumber, Number: float64(r.IntN(20) - 5)})
+			}
+			return ts
+		}
+		for step := range 3000 {
+			node := uint32(r.IntN(120))
+			switch op := r.IntN(10); {
+			case op < 6:
+				ts := randTerms()
+				p.set(node, ts)
+				model[node] = ts
+			case op < 9:
+				p.clear(node)
+				delete(model, node)
+			default:
+				var items []storage.NodeTerms
+				for range r.IntN(20) {
+					it := storage.NodeTerms{Node: uint32(r.IntN(120)), Terms: randTerms()}
+					items = append(items, it)
+					model[it.Node] = it.Terms
+				}
+				p.setAll(items)
+			}
+			kw := string(rune('a' + r.IntN(5)))
+			var got bitset
+			p.keyword("k", kw, &got)
+			want := bitset{}
+			lo := float64(r.IntN(24) - 7)
+			hi := lo + float64(r.IntN(8))
+			var gotNum, wantNum [][2]float64
+			for n, ts := range model {
+				for _, tm := range ts {
+					if tm.Kind == storage.TermKeyword && tm.Keyword == kw {
+						want.set(n)
+					}
+					if tm.Kind == storage.TermNumber && tm.Number >= lo && tm.Number <= hi {
+						wantNum = append(wantNum, [2]float64{float64(n), tm.Number})
+					}
+				}
+			}
+			p.numberRange("n", lo, hi, func(n uint32, v float64) { gotNum = append(gotNum, [2]float64{float64(n), v}) })
+			if !slices.Equal(slices.Collect(got.all()), slices.Collect(want.all())) {
+				t.Fatalf("minMerge %d, step %d: keyword %q: got %v, want %v", mm, step, kw,
+					slices.Collect(got.all()), slices.Collect(want.all()))
+			}
+			cmp2 := func(a, b [2]float64) int {
+				if a[0] != b[0] {
+					return int(a[0] - b[0])
+				}
+				return int(a[1] - b[1])
+			}
+			slices.SortFunc(gotNum, cmp2)
+			slices.SortFunc(wantNum, cmp2)
+			if !slices.Equal(gotNum, wantNum) {
+				t.Fatalf("minMerge %d, step %d: range [%v, %v]: got %v, want %v", mm, step, lo, hi, gotNum, wantNum)
+			}
+		}
+	}
+}
