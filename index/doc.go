@@ -32,4 +32,8 @@
 //     indexes and has_id answer what they can (exactly or as a superset),
 //     and the payload of each remaining candidate decides the rest, with
 //     filter.Filter.Matches as the single definition of a match.
+//  6. The in-memory postings hold, for every live node, the terms the
+//     store holds for it: they are loaded from the store at open and
+//     changed, under c.mu, where a write publishes or unpublishes a node
+//     and where payload indexes are rebuilt (under snapMu for writing).
 package index
