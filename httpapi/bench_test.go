@@ -64,17 +64,20 @@ func BenchmarkQuery(b *testing.B) {
 			}
 		}
 	})
-	b.Run("handler", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			req := httptest.NewRequest(http.MethodPost, "/collections/c/points/query", bytes.NewReader(body))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				b.Fatalf("status %d: %s", rec.Code, rec.Body)
-			}
+	b.Run("handler", func(b *testing.B) { benchPost(b, h, "/collections/c/points/query", body) })
+}
+
+// benchPost times POST path with body through the handler, with no network.
+func benchPost(b *testing.B, h *Handler, path string, body []byte) {
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
-	})
+	}
 }
 
 func idOf(i int) storage.ID { return storage.NumID(uint64(i)) }
@@ -95,16 +98,6 @@ func BenchmarkQueryBatch(b *testing.B) {
 			searches[i] = `{"query": ` + string(vec) + `, "limit": 10` + tc.extra + `}`
 		}
 		body := []byte(`{"searches": [` + strings.Join(searches, ",") + `]}`)
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				req := httptest.NewRequest(http.MethodPost, "/collections/c/points/query/batch", bytes.NewReader(body))
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d: %s", rec.Code, rec.Body)
-				}
-			}
-		})
+		b.Run(tc.name, func(b *testing.B) { benchPost(b, h, "/collections/c/points/query/batch", body) })
 	}
 }
