@@ -277,7 +277,10 @@ func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node 
 
 // IndexKeyword calls fn for every node whose payload-index terms include
 // the keyword value of field (a keyword longer than MaxTermLen matches on
-// its first MaxTermLen bytes).
+// its first MaxTermLen bytes). Filtered reads no longer come here: package
+// index answers them from postings it loads with ScanTerms. IndexKeyword
+// and IndexRange stay as the way to read and check the inverted index
+// that Write and SetTerms still keep.
 func (c *Collection) IndexKeyword(ctx context.Context, field, value string, fn func(node uint32)) error {
 	prefix := appendTerm(c.key(secIndex, 0), Term{Field: field, Kind: TermKeyword, Keyword: value})
 	return c.iterate(ctx, prefix, prefixEnd(prefix), func(k, _ []byte) (bool, error) {
