@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // Payload is a decoded JSON object: values are nil, bool, float64 or
@@ -13,7 +13,7 @@ type Payload = map[string]any
 
 // Matches reports whether the point with this id and payload matches f.
 // A nil filter matches everything.
-func (f *Filter) Matches(id storage.ID, p Payload) bool {
+func (f *Filter) Matches(id pointid.ID, p Payload) bool {
 	if f == nil {
 		return true
 	}
@@ -39,7 +39,7 @@ func (f *Filter) Matches(id storage.ID, p Payload) bool {
 }
 
 // Matches reports whether the point matches one condition.
-func (c *Condition) Matches(id storage.ID, p Payload) bool {
+func (c *Condition) Matches(id pointid.ID, p Payload) bool {
 	switch {
 	case c.Field != nil:
 		return c.Field.matches(Values(p, c.Field.Key))

@@ -19,7 +19,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // ErrInvalid marks a filter that does not follow the grammar.
@@ -38,7 +38,7 @@ type Filter struct {
 // is_empty or is_null key, or a nested filter.
 type Condition struct {
 	Field   *FieldCondition
-	HasID   []storage.ID // matches points whose id is in the list
+	HasID   []pointid.ID // matches points whose id is in the list
 	IsEmpty string       // matches when the field is missing, null, or []
 	IsNull  string       // matches when the field is present and null
 	Filter  *Filter

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 func payload(t *testing.T, s string) Payload {
@@ -59,7 +59,7 @@ func TestMatchesQdrantExamples(t *testing.T) {
 		}
 		var got []uint64
 		for id := uint64(1); id <= 6; id++ {
-			if f.Matches(storage.NumID(id), payload(t, points[id])) {
+			if f.Matches(pointid.FromNum(id), payload(t, points[id])) {
 				got = append(got, id)
 			}
 		}

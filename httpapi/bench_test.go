@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // benchCollection makes a Cosine collection of n random 100-d points and
@@ -80,7 +80,7 @@ func benchPost(b *testing.B, h *Handler, path string, body []byte) {
 	}
 }
 
-func idOf(i int) storage.ID { return storage.NumID(uint64(i)) }
+func idOf(i int) pointid.ID { return pointid.FromNum(uint64(i)) }
 
 // BenchmarkQueryBatch is BenchmarkQuery for a batch of 10 queries, with
 // the batch's JSON through the fast path and, for comparison, through

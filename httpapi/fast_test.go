@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // fastShaped are bodies the fast decoders must take.
@@ -129,9 +129,9 @@ func randomScored(rng *rand.Rand, n int) scoredPoints {
 	}
 	out := make(scoredPoints, n)
 	for i := range out {
-		p := scoredPoint{ID: storage.NumID(rng.Uint64() >> rng.IntN(64)), Version: rng.IntN(3), Score: pick()}
+		p := scoredPoint{ID: pointid.FromNum(rng.Uint64() >> rng.IntN(64)), Version: rng.IntN(3), Score: pick()}
 		if rng.IntN(3) == 0 {
-			p.ID = storage.UUIDID(uuid.New())
+			p.ID = pointid.FromUUID(uuid.New())
 		}
 		if rng.IntN(2) == 0 {
 			p.Payload = filter.Payload{"title": "<Tom & Jerry>", "year": json.Number("1999"), "tags": []any{"a", 2.5, nil}}

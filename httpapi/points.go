@@ -9,12 +9,12 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // pointIn is one point of an upsert's list form.
 type pointIn struct {
-	ID      *storage.ID    `json:"id"`
+	ID      *pointid.ID    `json:"id"`
 	Vector  *vectorInput   `json:"vector"`
 	Payload map[string]any `json:"payload"`
 }
@@ -24,7 +24,7 @@ type pointIn struct {
 type upsertRequest struct {
 	Points []pointIn `json:"points"`
 	Batch  *struct {
-		IDs      []storage.ID     `json:"ids"`
+		IDs      []pointid.ID     `json:"ids"`
 		Vectors  []*vectorInput   `json:"vectors"`
 		Payloads []map[string]any `json:"payloads"`
 	} `json:"batch"`
@@ -115,7 +115,7 @@ func (h *Handler) updated() updateResult {
 
 // retrieveRequest is the body of POST /collections/{c}/points.
 type retrieveRequest struct {
-	IDs      []storage.ID    `json:"ids"`
+	IDs      []pointid.ID    `json:"ids"`
 	ShardKey json.RawMessage `json:"shard_key"`
 	readSelection
 }
@@ -160,11 +160,11 @@ func (h *Handler) getPoint(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := storage.ParseID(mux.Vars(r)["id"])
+	id, err := pointid.Parse(mux.Vars(r)["id"])
 	if err != nil {
 		return nil, badRequest("%v", err)
 	}
-	recs, err := c.Get(r.Context(), []storage.ID{id}, index.ReadOptions{WithPayload: true, WithVector: true})
+	recs, err := c.Get(r.Context(), []pointid.ID{id}, index.ReadOptions{WithPayload: true, WithVector: true})
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,7 @@ func nonNil(p filter.Payload) filter.Payload {
 // deleteRequest is the body of POST /collections/{c}/points/delete:
 // exactly one of points (ids) and filter.
 type deleteRequest struct {
-	Points   []storage.ID    `json:"points"`
+	Points   []pointid.ID    `json:"points"`
 	Filter   *filter.Filter  `json:"filter"`
 	ShardKey json.RawMessage `json:"shard_key"`
 }
@@ -222,7 +222,7 @@ func (h *Handler) deletePoints(r *http.Request) (any, error) {
 
 // scrollRequest is the body of POST /collections/{c}/points/scroll.
 type scrollRequest struct {
-	Offset   *storage.ID     `json:"offset"`
+	Offset   *pointid.ID     `json:"offset"`
 	Limit    *int            `json:"limit"`
 	Filter   *filter.Filter  `json:"filter"`
 	OrderBy  json.RawMessage `json:"order_by"`
@@ -232,7 +232,7 @@ type scrollRequest struct {
 
 type scrollResult struct {
 	Points     []record    `json:"points"`
-	NextOffset *storage.ID `json:"next_page_offset"`
+	NextOffset *pointid.ID `json:"next_page_offset"`
 }
 
 func (h *Handler) scrollPoints(r *http.Request) (any, error) {

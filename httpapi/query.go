@@ -10,7 +10,7 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // searchParams is Qdrant's params object; quantization and indexed_only
@@ -261,8 +261,8 @@ func (h *Handler) runPlans(ctx context.Context, c *index.Collection, plans []*pl
 
 // excluded returns the ids a query names in its own collection; like
 // Qdrant, results leave them out.
-func (p *plan) excluded() map[storage.ID]bool {
-	ex := map[storage.ID]bool{}
+func (p *plan) excluded() map[pointid.ID]bool {
+	ex := map[pointid.ID]bool{}
 	if p.lookup != nil {
 		return ex
 	}

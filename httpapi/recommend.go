@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // averageVector is Qdrant's average_vector query: avg(positive) +
@@ -139,7 +139,7 @@ func (h *Handler) recommendByScore(ctx context.Context, c *index.Collection, p *
 	}
 	ex := p.excluded()
 	type scored struct {
-		id    storage.ID
+		id    pointid.ID
 		score float32
 	}
 	all := make([]scored, 0, len(cands))
@@ -160,7 +160,7 @@ func (h *Handler) recommendByScore(ctx context.Context, c *index.Collection, p *
 	})
 	all = all[min(p.offset, len(all)):]
 	all = all[:min(p.limit, len(all))]
-	ids := make([]storage.ID, len(all))
+	ids := make([]pointid.ID, len(all))
 	for i, s := range all {
 		ids[i] = s.id
 	}
@@ -168,7 +168,7 @@ func (h *Handler) recommendByScore(ctx context.Context, c *index.Collection, p *
 	if err != nil {
 		return nil, err
 	}
-	score := make(map[storage.ID]float32, len(all))
+	score := make(map[pointid.ID]float32, len(all))
 	for _, s := range all {
 		score[s.id] = s.score
 	}
@@ -184,8 +184,8 @@ func (h *Handler) recommendByScore(ctx context.Context, c *index.Collection, p *
 // Config.RecommendScanMax points (or with params.exact, or without
 // positive examples, up to five times that), else the nearest neighbours
 // of each positive.
-func (h *Handler) recoCandidates(ctx context.Context, c *index.Collection, p *plan) (map[storage.ID][]float32, error) {
-	out := map[storage.ID][]float32{}
+func (h *Handler) recoCandidates(ctx context.Context, c *index.Collection, p *plan) (map[pointid.ID][]float32, error) {
+	out := map[pointid.ID][]float32{}
 	n, err := c.Count(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // resolver turns the text documents and point ids of one request into
@@ -80,7 +80,7 @@ func (rs *resolver) encode(ctx context.Context) error {
 // lookupIDs fills the Vector of inputs that name points, reading them from
 // from (the request's collection or its lookup_from collection).
 func lookupIDs(ctx context.Context, from *index.Collection, inputs []*vectorInput) error {
-	var ids []storage.ID
+	var ids []pointid.ID
 	for _, v := range inputs {
 		if v.ID != nil {
 			ids = append(ids, *v.ID)
@@ -93,7 +93,7 @@ func lookupIDs(ctx context.Context, from *index.Collection, inputs []*vectorInpu
 	if err != nil {
 		return err
 	}
-	vecs := make(map[storage.ID][]float32, len(recs))
+	vecs := make(map[pointid.ID][]float32, len(recs))
 	for _, r := range recs {
 		vecs[r.ID] = r.Vector
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // strictUnmarshal decodes data into v rejecting unknown fields; custom
@@ -42,7 +42,7 @@ type document struct {
 type vectorInput struct {
 	Vector []float32
 	Doc    *document
-	ID     *storage.ID
+	ID     *pointid.ID
 }
 
 // UnmarshalJSON accepts [numbers], {"text","model"}, an unsigned integer
@@ -79,7 +79,7 @@ func (v *vectorInput) UnmarshalJSON(data []byte) error {
 	case 'n':
 		return badRequest("vector is null")
 	}
-	var id storage.ID
+	var id pointid.ID
 	if err := id.UnmarshalJSON(data); err != nil {
 		return badRequest("want a vector, a text document or a point id: %v", err)
 	}
@@ -230,14 +230,14 @@ func (s readSelection) options(defPayload bool) index.ReadOptions {
 
 // record is a point as responses show it.
 type record struct {
-	ID      storage.ID     `json:"id"`
+	ID      pointid.ID     `json:"id"`
 	Payload filter.Payload `json:"payload"`
 	Vector  []float32      `json:"vector"`
 }
 
 // scoredPoint is a query result as responses show it.
 type scoredPoint struct {
-	ID      storage.ID     `json:"id"`
+	ID      pointid.ID     `json:"id"`
 	Version int            `json:"version"`
 	Score   float32        `json:"score"`
 	Payload filter.Payload `json:"payload"`

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -42,8 +43,8 @@ type Collection struct {
 
 	mu struct {
 		sync.RWMutex
-		ids   map[storage.ID]uint32 // live point → node; protected by mu
-		nodes []storage.ID          // node → point, valid where live is set; protected by mu
+		ids   map[pointid.ID]uint32 // live point → node; protected by mu
+		nodes []pointid.ID          // node → point, valid where live is set; protected by mu
 		live  bitset                // nodes that hold a published point; protected by mu
 		// seq is the last sequence number handed out; protected by mu.
 		seq uint64
@@ -104,9 +105,9 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		done:    make(chan struct{}),
 		post:    newPostings(),
 	}
-	c.mu.ids = map[storage.ID]uint32{}
+	c.mu.ids = map[pointid.ID]uint32{}
 	c.mu.indexes = cfg.PayloadIndexes
-	err := h.ScanNodes(ctx, func(node uint32, id storage.ID) error {
+	err := h.ScanNodes(ctx, func(node uint32, id pointid.ID) error {
 		c.publishLocked(id, node)
 		return nil
 	})
@@ -293,9 +294,9 @@ func (c *Collection) checkGraph() string {
 }
 
 // publishLocked records that node holds point id; c.mu must be held.
-func (c *Collection) publishLocked(id storage.ID, node uint32) {
+func (c *Collection) publishLocked(id pointid.ID, node uint32) {
 	for int(node) >= len(c.mu.nodes) {
-		c.mu.nodes = append(c.mu.nodes, storage.ID{})
+		c.mu.nodes = append(c.mu.nodes, pointid.ID{})
 	}
 	c.mu.nodes[node] = id
 	c.mu.live.set(node)
@@ -303,16 +304,16 @@ func (c *Collection) publishLocked(id storage.ID, node uint32) {
 }
 
 // unpublishLocked records that node holds no point; c.mu must be held.
-func (c *Collection) unpublishLocked(id storage.ID, node uint32) {
+func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
 	c.mu.live.clear(node)
-	c.mu.nodes[node] = storage.ID{}
+	c.mu.nodes[node] = pointid.ID{}
 	if c.mu.ids[id] == node {
 		delete(c.mu.ids, id)
 	}
 }
 
 // lockIDs locks the stripes of ids in order and returns the unlock.
-func (c *Collection) lockIDs(ids []storage.ID) func() {
+func (c *Collection) lockIDs(ids []pointid.ID) func() {
 	stripes := make([]int, 0, len(ids))
 	for _, id := range ids {
 		stripes = append(stripes, int(maphash.Comparable(c.seed, id)%pointStripes))

@@ -10,7 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // TestScrollDuringWrites pages through a collection while other goroutines
@@ -31,7 +31,7 @@ func TestScrollDuringWrites(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 0))
 	var pts []Point
 	for i := range stable {
-		pts = append(pts, Point{ID: storage.NumID(uint64(2 * i)), Vector: randVec(r, 4)})
+		pts = append(pts, Point{ID: pointid.FromNum(uint64(2 * i)), Vector: randVec(r, 4)})
 	}
 	if err := c.Upsert(ctx, pts); err != nil {
 		t.Fatal(err)
@@ -48,11 +48,11 @@ func TestScrollDuringWrites(t *testing.T) {
 				var err error
 				switch r.IntN(3) {
 				case 0:
-					err = c.Upsert(ctx, []Point{{ID: storage.NumID(even), Vector: randVec(r, 4)}})
+					err = c.Upsert(ctx, []Point{{ID: pointid.FromNum(even), Vector: randVec(r, 4)}})
 				case 1:
-					err = c.Upsert(ctx, []Point{{ID: storage.NumID(odd), Vector: randVec(r, 4)}})
+					err = c.Upsert(ctx, []Point{{ID: pointid.FromNum(odd), Vector: randVec(r, 4)}})
 				case 2:
-					_, err = c.Delete(ctx, []storage.ID{storage.NumID(odd)})
+					_, err = c.Delete(ctx, []pointid.ID{pointid.FromNum(odd)})
 				}
 				if err != nil {
 					t.Error(err)
@@ -63,8 +63,8 @@ func TestScrollDuringWrites(t *testing.T) {
 		})
 	}
 	for round := range 3 {
-		seen := map[storage.ID]int{}
-		var last *storage.ID
+		seen := map[pointid.ID]int{}
+		var last *pointid.ID
 		req := ScrollRequest{Limit: 37}
 		for {
 			page, err := c.Scroll(ctx, req)
@@ -85,7 +85,7 @@ func TestScrollDuringWrites(t *testing.T) {
 			req.Offset = page.Next
 		}
 		for i := range stable {
-			if n := seen[storage.NumID(uint64(2*i))]; n != 1 {
+			if n := seen[pointid.FromNum(uint64(2*i))]; n != 1 {
 				t.Fatalf("round %d: stable point %d visited %d times", round, 2*i, n)
 			}
 		}

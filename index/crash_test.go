@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -79,7 +80,7 @@ func runCrashWorker(ctx context.Context, c *Collection, w int, base int64, seed 
 		var err error
 		if r.IntN(4) == 0 {
 			report(true, id, deletedVer)
-			_, err = c.Delete(context.Background(), []storage.ID{storage.NumID(id)})
+			_, err = c.Delete(context.Background(), []pointid.ID{pointid.FromNum(id)})
 			if err == nil {
 				report(false, id, deletedVer)
 			}
@@ -87,7 +88,7 @@ func runCrashWorker(ctx context.Context, c *Collection, w int, base int64, seed 
 			ver++
 			report(true, id, ver)
 			err = c.Upsert(context.Background(), []Point{{
-				ID: storage.NumID(id), Vector: crashVector(id, ver), Payload: map[string]any{"v": ver, "w": w},
+				ID: pointid.FromNum(id), Vector: crashVector(id, ver), Payload: map[string]any{"v": ver, "w": w},
 			}})
 			if err == nil {
 				report(false, id, ver)
@@ -107,7 +108,7 @@ func checkRecovered(t *testing.T, c *Collection, m *crashModel) {
 	ctx := context.Background()
 	present := 0
 	for id := uint64(0); id < crashWorkers*crashIDsPerW; id++ {
-		recs, err := c.Get(ctx, []storage.ID{storage.NumID(id)}, ReadOptions{WithPayload: true, WithVector: true})
+		recs, err := c.Get(ctx, []pointid.ID{pointid.FromNum(id)}, ReadOptions{WithPayload: true, WithVector: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,8 +151,8 @@ func checkRecovered(t *testing.T, c *Collection, m *crashModel) {
 			continue
 		}
 		res, err := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Ef: 64})
-		if err != nil || len(res) != 1 || res[0].ID != storage.NumID(id) {
-			node := c.mu.ids[storage.NumID(id)]
+		if err != nil || len(res) != 1 || res[0].ID != pointid.FromNum(id) {
+			node := c.mu.ids[pointid.FromNum(id)]
 			gv, gerr := c.graph.Vector(node)
 			ex, _ := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Exact: true})
 			big, _ := c.Search(ctx, SearchRequest{Vector: crashVector(id, ver), Limit: 1, Ef: 1000})

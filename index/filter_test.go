@@ -13,7 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 var testWords = []string{"red", "green", "blue", "cyan", "black"}
@@ -77,9 +77,9 @@ func randCondition(r *rand.Rand, depth int, maxID int) filter.Condition {
 		f := randFilter(r, depth+1, maxID)
 		return filter.Condition{Filter: &f}
 	case n == 1:
-		ids := make([]storage.ID, r.IntN(20))
+		ids := make([]pointid.ID, r.IntN(20))
 		for i := range ids {
-			ids[i] = storage.NumID(uint64(r.IntN(maxID)))
+			ids[i] = pointid.FromNum(uint64(r.IntN(maxID)))
 		}
 		return filter.Condition{HasID: ids}
 	case n == 2:
@@ -141,11 +141,11 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	model := map[storage.ID]map[string]any{}
-	vecs := map[storage.ID][]float32{}
+	model := map[pointid.ID]map[string]any{}
+	vecs := map[pointid.ID][]float32{}
 	var batch []Point
 	for i := range n {
-		id := storage.NumID(uint64(i))
+		id := pointid.FromNum(uint64(i))
 		p := Point{ID: id, Vector: randVec(r, dim), Payload: randPayload(r)}
 		model[id], vecs[id] = p.Payload, p.Vector
 		batch = append(batch, p)
@@ -155,17 +155,17 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 	}
 	// Replace and delete some, so index entries must follow.
 	for i := 0; i < n; i += 7 {
-		id := storage.NumID(uint64(i))
+		id := pointid.FromNum(uint64(i))
 		p := Point{ID: id, Vector: randVec(r, dim), Payload: randPayload(r)}
 		model[id], vecs[id] = p.Payload, p.Vector
 		if err := c.Upsert(ctx, []Point{p}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var gone []storage.ID
+	var gone []pointid.ID
 	for i := 3; i < n; i += 11 {
-		gone = append(gone, storage.NumID(uint64(i)))
-		delete(model, storage.NumID(uint64(i)))
+		gone = append(gone, pointid.FromNum(uint64(i)))
+		delete(model, pointid.FromNum(uint64(i)))
 	}
 	if _, err := c.Delete(ctx, gone); err != nil {
 		t.Fatal(err)
@@ -184,15 +184,15 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 		}
 		if trial%20 == 5 {
 			// Writes between queries: a replacement and a delete.
-			id := storage.NumID(uint64(r.IntN(n)))
+			id := pointid.FromNum(uint64(r.IntN(n)))
 			p := Point{ID: id, Vector: randVec(r, dim), Payload: randPayload(r)}
 			model[id], vecs[id] = p.Payload, p.Vector
 			if err := c.Upsert(ctx, []Point{p}); err != nil {
 				t.Fatal(err)
 			}
-			del := storage.NumID(uint64(r.IntN(n)))
+			del := pointid.FromNum(uint64(r.IntN(n)))
 			delete(model, del)
-			if _, err := c.Delete(ctx, []storage.ID{del}); err != nil {
+			if _, err := c.Delete(ctx, []pointid.ID{del}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -219,20 +219,20 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 			}
 		}
 		f := randFilter(r, 0, n)
-		var want []storage.ID
+		var want []pointid.ID
 		for id, p := range model {
 			if f.Matches(id, p) {
 				want = append(want, id)
 			}
 		}
-		slices.SortFunc(want, storage.ID.Compare)
+		slices.SortFunc(want, pointid.ID.Compare)
 		fj := describe(f)
 		got, err := c.Count(ctx, &f)
 		if err != nil || got != len(want) {
 			t.Fatalf("trial %d: Count(%s) = %d, %v; brute force %d", trial, fj, got, err, len(want))
 		}
 		if trial%10 == 0 {
-			var scrolled []storage.ID
+			var scrolled []pointid.ID
 			req := ScrollRequest{Filter: &f, Limit: 1 + r.IntN(40)}
 			for {
 				page, err := c.Scroll(ctx, req)
@@ -270,14 +270,14 @@ func TestFilterAgainstBruteForce(t *testing.T) {
 			t.Fatal(err)
 		}
 		byScore := slices.Clone(want)
-		dot := func(id storage.ID) float32 {
+		dot := func(id pointid.ID) float32 {
 			var s float32
 			for i, x := range vecs[id] {
 				s += q[i] * x
 			}
 			return s
 		}
-		slices.SortFunc(byScore, func(a, b storage.ID) int { return cmp.Compare(dot(b), dot(a)) })
+		slices.SortFunc(byScore, func(a, b pointid.ID) int { return cmp.Compare(dot(b), dot(a)) })
 		byScore = byScore[:min(10, len(byScore))]
 		// Compare scores with a tolerance: SIMD sums round differently.
 		for i, sp := range exact {

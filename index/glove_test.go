@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // envGloveDir names a folder holding GloVe-100's base.fvecs and query.fvecs
@@ -99,7 +99,7 @@ func ingestGlove(t *testing.T, db *DB, data string, base []float32, dim int) {
 			for lo := w * batch; lo < n; lo += writers * batch {
 				var pts []Point
 				for i := lo; i < min(lo+batch, n); i++ {
-					pts = append(pts, Point{ID: storage.NumID(uint64(i)), Vector: base[i*dim : (i+1)*dim],
+					pts = append(pts, Point{ID: pointid.FromNum(uint64(i)), Vector: base[i*dim : (i+1)*dim],
 						Payload: map[string]any{"bucket": i % 1000, "name": "glove"}})
 				}
 				if err := c.Upsert(ctx, pts); err != nil {
@@ -140,7 +140,7 @@ func searchGlove(t *testing.T, c *Collection, queries []float32, dim int) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[storage.ID]bool{}
+			want := map[pointid.ID]bool{}
 			for _, p := range exact {
 				want[p.ID] = true
 			}

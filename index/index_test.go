@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -64,8 +65,8 @@ func TestCollectionLifecycle(t *testing.T) {
 		t.Fatalf("unknown collection: %v", err)
 	}
 	pts := []Point{
-		{ID: storage.NumID(1), Vector: []float32{1, 0, 0, 0}, Payload: map[string]any{"city": "Paris", "n": 1}},
-		{ID: storage.NumID(2), Vector: []float32{0, 1, 0, 0}, Payload: map[string]any{"city": "Rome"}},
+		{ID: pointid.FromNum(1), Vector: []float32{1, 0, 0, 0}, Payload: map[string]any{"city": "Paris", "n": 1}},
+		{ID: pointid.FromNum(2), Vector: []float32{0, 1, 0, 0}, Payload: map[string]any{"city": "Rome"}},
 	}
 	if err := c.Upsert(ctx, pts); err != nil {
 		t.Fatal(err)
@@ -95,22 +96,22 @@ func TestCollectionLifecycle(t *testing.T) {
 		t.Fatalf("payload indexes after reopen: %v", got)
 	}
 	// Go ints in payloads index like JSON numbers.
-	if err := c.Upsert(ctx, []Point{{ID: storage.NumID(3), Vector: []float32{0, 0, 1, 0}, Payload: map[string]any{"n": 7}}}); err != nil {
+	if err := c.Upsert(ctx, []Point{{ID: pointid.FromNum(3), Vector: []float32{0, 0, 1, 0}, Payload: map[string]any{"n": 7}}}); err != nil {
 		t.Fatal(err)
 	}
 	seven := 7.0
 	if n, err := c.Count(ctx, &filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "n", Range: &filter.Range{GTE: &seven}}}}}); err != nil || n != 1 {
 		t.Fatalf("count n ≥ 7 = %d, %v; want 1", n, err)
 	}
-	recs, err := c.Get(ctx, []storage.ID{storage.NumID(2), storage.NumID(9), storage.NumID(1)}, ReadOptions{WithPayload: true, WithVector: true})
+	recs, err := c.Get(ctx, []pointid.ID{pointid.FromNum(2), pointid.FromNum(9), pointid.FromNum(1)}, ReadOptions{WithPayload: true, WithVector: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 || recs[0].ID != storage.NumID(2) || recs[0].Payload["city"] != "Rome" || recs[1].Vector[0] != 1 {
+	if len(recs) != 2 || recs[0].ID != pointid.FromNum(2) || recs[0].Payload["city"] != "Rome" || recs[1].Vector[0] != 1 {
 		t.Fatalf("Get after reopen: %+v", recs)
 	}
 	res, err := c.Search(ctx, SearchRequest{Vector: []float32{0.9, 0.1, 0, 0}, Limit: 1})
-	if err != nil || len(res) != 1 || res[0].ID != storage.NumID(1) || math.Abs(float64(res[0].Score)-0.9939) > 1e-3 {
+	if err != nil || len(res) != 1 || res[0].ID != pointid.FromNum(1) || math.Abs(float64(res[0].Score)-0.9939) > 1e-3 {
 		t.Fatalf("Search = %+v, %v", res, err)
 	}
 	if err := db.Drop(ctx, "movies"); err != nil {
@@ -136,7 +137,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := Point{ID: storage.NumID(1), Vector: []float32{1, 2, 3}}
+	good := Point{ID: pointid.FromNum(1), Vector: []float32{1, 2, 3}}
 	big := make([]byte, 200)
 	for i := range big {
 		big[i] = 'x'
@@ -144,13 +145,13 @@ func TestBadInputWritesNothing(t *testing.T) {
 	nan := float32(math.NaN())
 	inf := float32(math.Inf(1))
 	for name, bad := range map[string]Point{
-		"short vector": {ID: storage.NumID(2), Vector: []float32{1, 2}},
-		"long vector":  {ID: storage.NumID(2), Vector: []float32{1, 2, 3, 4}},
-		"NaN":          {ID: storage.NumID(2), Vector: []float32{1, nan, 3}},
-		"Inf":          {ID: storage.NumID(2), Vector: []float32{1, 2, inf}},
-		"zero cosine":  {ID: storage.NumID(2), Vector: []float32{0, 0, 0}},
-		"big payload":  {ID: storage.NumID(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"s": string(big)}},
-		"bad payload":  {ID: storage.NumID(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"f": math.Inf(1)}},
+		"short vector": {ID: pointid.FromNum(2), Vector: []float32{1, 2}},
+		"long vector":  {ID: pointid.FromNum(2), Vector: []float32{1, 2, 3, 4}},
+		"NaN":          {ID: pointid.FromNum(2), Vector: []float32{1, nan, 3}},
+		"Inf":          {ID: pointid.FromNum(2), Vector: []float32{1, 2, inf}},
+		"zero cosine":  {ID: pointid.FromNum(2), Vector: []float32{0, 0, 0}},
+		"big payload":  {ID: pointid.FromNum(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"s": string(big)}},
+		"bad payload":  {ID: pointid.FromNum(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"f": math.Inf(1)}},
 	} {
 		if err := c.Upsert(ctx, []Point{good, bad}); !errors.Is(err, ErrBadRequest) {
 			t.Errorf("%s: %v, want ErrBadRequest", name, err)
@@ -180,7 +181,7 @@ func TestRebuildFromCorruptGraph(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
 	var pts []Point
 	for i := range 300 {
-		pts = append(pts, Point{ID: storage.NumID(uint64(i)), Vector: randVec(r, 8)})
+		pts = append(pts, Point{ID: pointid.FromNum(uint64(i)), Vector: randVec(r, 8)})
 	}
 	if err := c.Upsert(ctx, pts); err != nil {
 		t.Fatal(err)

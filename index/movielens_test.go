@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -55,7 +56,7 @@ func TestMovieLensPayloads(t *testing.T) {
 		if ts := tags[row[0]]; len(ts) > 0 {
 			p["tags"] = ts
 		}
-		pts = append(pts, Point{ID: storage.NumID(id), Vector: randVec(r, 4), Payload: p})
+		pts = append(pts, Point{ID: pointid.FromNum(id), Vector: randVec(r, 4), Payload: p})
 	}
 	if err := c.Upsert(ctx, pts); err != nil {
 		t.Fatal(err)

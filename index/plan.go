@@ -11,6 +11,7 @@ import (
 	"math/bits"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -148,7 +149,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 
 // pointAt reads the id and decoded payload at node; ok is false when the
 // node no longer holds a point.
-func (c *Collection) pointAt(node uint32) (storage.ID, filter.Payload, bool, error) {
+func (c *Collection) pointAt(node uint32) (pointid.ID, filter.Payload, bool, error) {
 	c.mu.RLock()
 	ok := c.mu.live.has(node)
 	id := c.mu.nodes[node]
@@ -357,8 +358,8 @@ func decodePayload(raw []byte) (filter.Payload, error) {
 }
 
 // idsOf returns the point ids of the live nodes in set.
-func (c *Collection) idsOf(set bitset) []storage.ID {
-	var ids []storage.ID
+func (c *Collection) idsOf(set bitset) []pointid.ID {
+	var ids []pointid.ID
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	set.each(func(n uint32) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // ReadOptions say what a read returns besides ids.
@@ -17,7 +17,7 @@ type ReadOptions struct {
 // Record is a point as reads return it. Payload and Vector are nil unless
 // asked for; Vector is the vector as upserted (not normalised).
 type Record struct {
-	ID      storage.ID
+	ID      pointid.ID
 	Payload filter.Payload
 	Vector  []float32
 }
@@ -26,7 +26,7 @@ type Record struct {
 const MaxLimit = 100000
 
 // Get returns the points with these ids that exist, in the order asked.
-func (c *Collection) Get(ctx context.Context, ids []storage.ID, opts ReadOptions) ([]Record, error) {
+func (c *Collection) Get(ctx context.Context, ids []pointid.ID, opts ReadOptions) ([]Record, error) {
 	out := make([]Record, 0, len(ids))
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
@@ -45,8 +45,8 @@ func (c *Collection) Get(ctx context.Context, ids []storage.ID, opts ReadOptions
 
 // record reads one point under its id's stripe lock, so the id map and
 // the store agree; ok is false when the point does not exist.
-func (c *Collection) record(id storage.ID, opts ReadOptions) (Record, bool, error) {
-	unlock := c.lockIDs([]storage.ID{id})
+func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, error) {
+	unlock := c.lockIDs([]pointid.ID{id})
 	defer unlock()
 	c.mu.RLock()
 	node, ok := c.mu.ids[id]
@@ -84,7 +84,7 @@ type ScrollRequest struct {
 	Filter *filter.Filter
 	// Offset is the first id of the page (a previous page's Next); nil
 	// starts at the smallest id.
-	Offset *storage.ID
+	Offset *pointid.ID
 	// Limit is the page size; zero means 10.
 	Limit int
 	ReadOptions
@@ -94,7 +94,7 @@ type ScrollRequest struct {
 // after the last page).
 type ScrollPage struct {
 	Points []Record
-	Next   *storage.ID
+	Next   *pointid.ID
 }
 
 // Scroll returns a page of points ordered by id. Paging with Next visits
@@ -116,13 +116,13 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 			return ScrollPage{}, err
 		}
 	}
-	from := storage.NumID(0)
+	from := pointid.FromNum(0)
 	if req.Offset != nil {
 		from = *req.Offset
 	}
 	var page ScrollPage
-	var ids []storage.ID
-	err := c.store.ScanIDs(ctx, from, func(id storage.ID, node uint32) (bool, error) {
+	var ids []pointid.ID
+	err := c.store.ScanIDs(ctx, from, func(id pointid.ID, node uint32) (bool, error) {
 		if req.Filter != nil && !set.has(node) {
 			return true, nil
 		}

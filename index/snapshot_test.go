@@ -10,7 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // TestSnapshotRestore restores a snapshot under a new name in another
@@ -29,12 +29,12 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 	var pts []Point
 	for i := range 500 {
-		pts = append(pts, Point{ID: storage.NumID(uint64(i)), Vector: randVec(r, 16), Payload: map[string]any{"k": testWords[i%5], "i": i}})
+		pts = append(pts, Point{ID: pointid.FromNum(uint64(i)), Vector: randVec(r, 16), Payload: map[string]any{"k": testWords[i%5], "i": i}})
 	}
 	if err := c.Upsert(ctx, pts); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Delete(ctx, []storage.ID{storage.NumID(7)}); err != nil {
+	if _, err := c.Delete(ctx, []pointid.ID{pointid.FromNum(7)}); err != nil {
 		t.Fatal(err)
 	}
 	var snap bytes.Buffer
@@ -42,7 +42,7 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Writes after the snapshot are not in it.
-	if err := c.Upsert(ctx, []Point{{ID: storage.NumID(9999), Vector: randVec(r, 16)}}); err != nil {
+	if err := c.Upsert(ctx, []Point{{ID: pointid.FromNum(9999), Vector: randVec(r, 16)}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Restore(ctx, bytes.NewReader(snap.Bytes()), "src"); !errors.Is(err, ErrExists) {
@@ -88,8 +88,8 @@ func TestSnapshotRestore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids := func(ps []ScoredPoint) []storage.ID {
-				var out []storage.ID
+			ids := func(ps []ScoredPoint) []pointid.ID {
+				var out []pointid.ID
 				for _, p := range ps {
 					out = append(out, p.ID)
 				}

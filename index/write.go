@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
 // Point is a point to upsert.
 type Point struct {
-	ID     storage.ID
+	ID     pointid.ID
 	Vector []float32
 	// Payload is a JSON object; nil means {}.
 	Payload map[string]any
@@ -26,7 +27,7 @@ type Point struct {
 
 // prepared is a validated point ready to become an Op.
 type prepared struct {
-	id      storage.ID
+	id      pointid.ID
 	vector  []float32
 	payload []byte
 	decoded map[string]any
@@ -41,7 +42,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]storage.ID, len(batch))
+	ids := make([]pointid.ID, len(batch))
 	for i := range batch {
 		ids[i] = batch[i].id
 	}
@@ -191,7 +192,7 @@ func (c *Collection) wrote(n int) {
 
 // prepare validates points and encodes their payloads and index terms.
 func (c *Collection) prepare(points []Point) ([]prepared, error) {
-	last := make(map[storage.ID]int, len(points))
+	last := make(map[pointid.ID]int, len(points))
 	for i, p := range points {
 		last[p.ID] = i
 	}
@@ -276,13 +277,13 @@ func termsOf(indexes map[string]FieldType, payload map[string]any) []storage.Ter
 
 // Delete removes the points with these ids and returns how many existed.
 // It returns after the deletes are durable.
-func (c *Collection) Delete(ctx context.Context, ids []storage.ID) (int, error) {
+func (c *Collection) Delete(ctx context.Context, ids []pointid.ID) (int, error) {
 	unlock := c.lockIDs(ids)
 	defer unlock()
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
 	var ops []storage.Op
-	seen := map[storage.ID]bool{}
+	seen := map[pointid.ID]bool{}
 	c.mu.Lock()
 	if c.mu.closed {
 		c.mu.Unlock()

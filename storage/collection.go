@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // Collection is the handle to one collection's keys. It holds no state of
@@ -37,7 +38,7 @@ type Op struct {
 	// (invariant 4).
 	Seq  uint64
 	Kind OpKind
-	ID   ID
+	ID   pointid.ID
 	// Node is the point's internal node id. An upsert always writes the
 	// point under a node that holds no point (the caller's graph picks it).
 	Node uint32
@@ -158,7 +159,7 @@ func decodeVector(b []byte) ([]float32, error) {
 }
 
 // Node returns the node of a live point, or ErrNotFound.
-func (c *Collection) Node(id ID) (uint32, error) {
+func (c *Collection) Node(id pointid.ID) (uint32, error) {
 	v, err := c.store.get(c.idKey(id))
 	if err != nil {
 		return 0, err
@@ -209,13 +210,13 @@ func (c *Collection) iterate(ctx context.Context, lo, hi []byte, fn func(k, v []
 }
 
 // ScanNodes calls fn for every live point, in node order.
-func (c *Collection) ScanNodes(ctx context.Context, fn func(node uint32, id ID) error) error {
+func (c *Collection) ScanNodes(ctx context.Context, fn func(node uint32, id pointid.ID) error) error {
 	lo, hi := c.bounds(secNodeToID)
 	return c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
 		if len(k) != len(lo)+4 {
 			return false, fmt.Errorf("%w: node key %x", ErrCorrupt, k)
 		}
-		id, _, err := decodeIDKey(v)
+		id, _, err := pointid.DecodeKey(v)
 		if err != nil {
 			return false, err
 		}
@@ -247,11 +248,11 @@ func (c *Collection) ScanTerms(ctx context.Context, fn func(node uint32, terms [
 
 // ScanIDs calls fn for every live point with id ≥ from in id order, until
 // fn returns false. It reads one consistent Pebble view.
-func (c *Collection) ScanIDs(ctx context.Context, from ID, fn func(id ID, node uint32) (bool, error)) error {
+func (c *Collection) ScanIDs(ctx context.Context, from pointid.ID, fn func(id pointid.ID, node uint32) (bool, error)) error {
 	lo, hi := c.bounds(secIDToNode)
 	start := c.idKey(from)
 	return c.iterate(ctx, start, hi, func(k, v []byte) (bool, error) {
-		id, rest, err := decodeIDKey(k[len(lo):])
+		id, rest, err := pointid.DecodeKey(k[len(lo):])
 		if err != nil {
 			return false, err
 		}

@@ -25,7 +25,7 @@
 // byte order is numeric order. C below is the collection's 4-byte internal
 // prefix, N a 4-byte node id, S a one-byte vector space (0 is the default,
 // unnamed vector; later named vectors get 1, 2, …), ID an encoded point id
-// (0x01 + 8-byte integer, or 0x02 + 16 UUID bytes; see ID.AppendKey).
+// (0x01 + 8-byte integer, or 0x02 + 16 UUID bytes; see pointid.ID.AppendKey).
 //
 //	0x01 "format"                 → uint32 format version (FormatVersion)
 //	0x01 "next_prefix"            → uint32, the next collection prefix to hand out

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // graphChunk is the size of one stored piece of a graph snapshot.
@@ -18,7 +19,7 @@ type LogEntry struct {
 	Seq  uint64
 	Kind OpKind
 	Node uint32
-	ID   ID
+	ID   pointid.ID
 	// Replaced and Prev are an upsert's: the point moved from node Prev.
 	Replaced bool
 	Prev     uint32
@@ -42,7 +43,7 @@ func (c *Collection) decodeLog(k, v []byte) (LogEntry, error) {
 	if len(k) != len(lo)+8 || len(v) < 5 {
 		return LogEntry{}, fmt.Errorf("%w: log entry %x", ErrCorrupt, k)
 	}
-	id, rest, err := decodeIDKey(v[5:])
+	id, rest, err := pointid.DecodeKey(v[5:])
 	if err != nil {
 		return LogEntry{}, err
 	}

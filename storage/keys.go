@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // Space tags: the first byte of every key (doc.go).
@@ -53,7 +55,9 @@ func (c *Collection) bounds(section byte) (lo, hi []byte) {
 	return append(lo, section), append(lo[:5:5], section+1)
 }
 
-func (c *Collection) idKey(id ID) []byte { return id.AppendKey(c.key(secIDToNode, maxIDKeyLen)) }
+func (c *Collection) idKey(id pointid.ID) []byte {
+	return id.AppendKey(c.key(secIDToNode, pointid.MaxKeyLen))
+}
 
 func (c *Collection) nodeKey(section byte, node uint32) []byte {
 	return binary.BigEndian.AppendUint32(c.key(section, 4), node)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 func openMem(t *testing.T, fs vfs.FS) *Store {
@@ -46,7 +47,7 @@ func TestCatalog(t *testing.T) {
 		t.Fatalf("duplicate create: got %v, want ErrExists", err)
 	}
 	ctx := context.Background()
-	if err := a.Write(ctx, []Op{{Seq: 1, Kind: OpUpsert, ID: NumID(7), Node: 0, Vector: []float32{1, 2}}}); err != nil {
+	if err := a.Write(ctx, []Op{{Seq: 1, Kind: OpUpsert, ID: pointid.FromNum(7), Node: 0, Vector: []float32{1, 2}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CreateCollection("b", []byte(`{}`)); err != nil {
@@ -59,7 +60,7 @@ func TestCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a2.Node(NumID(7)); !errors.Is(err, ErrNotFound) {
+	if _, err := a2.Node(pointid.FromNum(7)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("recreated collection sees old point: %v", err)
 	}
 	s.Close()
@@ -84,9 +85,9 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	ctx := context.Background()
 	big := []byte(`{"text":"` + strings.Repeat("compressible ", 100) + `"}`)
 	ops := []Op{
-		{Seq: 1, Kind: OpUpsert, ID: NumID(10), Node: 0, Vector: []float32{1, 0}, Payload: []byte(`{"city":"Paris"}`),
+		{Seq: 1, Kind: OpUpsert, ID: pointid.FromNum(10), Node: 0, Vector: []float32{1, 0}, Payload: []byte(`{"city":"Paris"}`),
 			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Paris"}, {Field: "n", Kind: TermNumber, Number: -2.5}}},
-		{Seq: 2, Kind: OpUpsert, ID: NumID(5), Node: 1, Vector: []float32{0, 1}, Payload: big,
+		{Seq: 2, Kind: OpUpsert, ID: pointid.FromNum(5), Node: 1, Vector: []float32{0, 1}, Payload: big,
 			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Pari"}, {Field: "n", Kind: TermNumber, Number: 3}}},
 	}
 	if err := c.Write(ctx, ops); err != nil {
@@ -117,9 +118,9 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	}
 	// Replace point 10 (moving it to node 2) with other terms, delete point 5.
 	err = c.Write(ctx, []Op{
-		{Seq: 3, Kind: OpUpsert, ID: NumID(10), Node: 2, Replaced: true, Prev: 0, Vector: []float32{2, 0},
+		{Seq: 3, Kind: OpUpsert, ID: pointid.FromNum(10), Node: 2, Replaced: true, Prev: 0, Vector: []float32{2, 0},
 			Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Rome"}}},
-		{Seq: 4, Kind: OpDelete, ID: NumID(5), Node: 1},
+		{Seq: 4, Kind: OpDelete, ID: pointid.FromNum(5), Node: 1},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -133,13 +134,13 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if got := keyword("Rome"); !slices.Equal(got, []uint32{2}) {
 		t.Fatalf("keyword Rome: %v", got)
 	}
-	if n, err := c.Node(NumID(10)); err != nil || n != 2 {
+	if n, err := c.Node(pointid.FromNum(10)); err != nil || n != 2 {
 		t.Fatalf("replaced point at node %d, %v; want 2", n, err)
 	}
 	if _, err := c.Vector(0, 0); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("old node's vector survives the move: %v", err)
 	}
-	if _, err := c.Node(NumID(5)); !errors.Is(err, ErrNotFound) {
+	if _, err := c.Node(pointid.FromNum(5)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("deleted point still mapped: %v", err)
 	}
 	if v, err := c.Vector(0, 2); err != nil || !slices.Equal(v, []float32{2, 0}) {
@@ -178,7 +179,7 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if !slices.Equal(seqs, []uint64{2, 3, 4}) {
 		t.Fatalf("log after 1: %v", seqs)
 	}
-	if e := entries[1]; e.Kind != OpUpsert || e.ID != NumID(10) || e.Node != 2 || !e.Replaced || e.Prev != 0 {
+	if e := entries[1]; e.Kind != OpUpsert || e.ID != pointid.FromNum(10) || e.Node != 2 || !e.Replaced || e.Prev != 0 {
 		t.Fatalf("log entry of the replace: %+v", e)
 	}
 	data := bytes.Repeat([]byte{0xAB}, graphChunk*2+17)

@@ -1,17 +1,19 @@
-package storage
+package pointid
 
 import (
+	"bytes"
 	"encoding/json"
-	"math/rand/v2"
 	"sort"
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/quiver-db/quiver/internal/testseed"
+	"github.com/stretchr/testify/require"
 )
 
 func TestIDJSONRoundTrip(t *testing.T) {
 	u := uuid.MustParse("936da01f-9abd-4d9d-80c7-02af85c822a8")
-	for _, id := range []ID{NumID(0), NumID(42), NumID(1<<64 - 1), UUIDID(u)} {
+	for _, id := range []ID{FromNum(0), FromNum(42), FromNum(1<<64 - 1), FromUUID(u)} {
 		b, err := json.Marshal(id)
 		if err != nil {
 			t.Fatal(err)
@@ -23,9 +25,9 @@ func TestIDJSONRoundTrip(t *testing.T) {
 		if got != id {
 			t.Errorf("round trip of %v gave %v (json %s)", id, got, b)
 		}
-		parsed, err := ParseID(id.String())
+		parsed, err := Parse(id.String())
 		if err != nil || parsed != id {
-			t.Errorf("ParseID(%q) = %v, %v", id.String(), parsed, err)
+			t.Errorf("Parse(%q) = %v, %v", id.String(), parsed, err)
 		}
 	}
 	for _, bad := range []string{`-1`, `1.5`, `"nope"`, `18446744073709551616`, `true`} {
@@ -37,9 +39,7 @@ func TestIDJSONRoundTrip(t *testing.T) {
 }
 
 func TestIDKeyOrder(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, 0))
+	r := testseed.New(t)
 	ids := make([]ID, 200)
 	for i := range ids {
 		if r.IntN(3) == 0 {
@@ -47,9 +47,9 @@ func TestIDKeyOrder(t *testing.T) {
 			for j := range u {
 				u[j] = byte(r.Uint32())
 			}
-			ids[i] = UUIDID(u)
+			ids[i] = FromUUID(u)
 		} else {
-			ids[i] = NumID(r.Uint64() >> r.UintN(64))
+			ids[i] = FromNum(r.Uint64() >> r.UintN(64))
 		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i].Compare(ids[j]) < 0 })
@@ -63,7 +63,11 @@ func TestIDKeyOrder(t *testing.T) {
 		case !aNum && bNum:
 			t.Fatalf("UUID %v sorted before integer %v", a, b)
 		}
-		got, rest, err := decodeIDKey(a.AppendKey(nil))
+		for _, c := range ids[max(0, i-5) : i+1] {
+			require.Equal(t, bytes.Compare(c.AppendKey(nil), b.AppendKey(nil)), c.Compare(b), "%v vs %v", c, b)
+			require.Equal(t, bytes.Compare(b.AppendKey(nil), c.AppendKey(nil)), b.Compare(c), "%v vs %v", b, c)
+		}
+		got, rest, err := DecodeKey(a.AppendKey(nil))
 		if err != nil || got != a || len(rest) != 0 {
 			t.Fatalf("decode %v: %v %x %v", a, got, rest, err)
 		}

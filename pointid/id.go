@@ -1,7 +1,13 @@
-package storage
+// Package pointid is a point's identifier: the unsigned integer or UUID that
+// Qdrant's API accepts, with its JSON forms and an order-preserving key
+// encoding. It stands alone, below storage, index and the API, because every
+// layer names points (filters by has_id, the HTTP types, a cluster's shard
+// routing) and none of them should import the store to do so.
+package pointid
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -24,27 +30,27 @@ type ID struct {
 const (
 	idTagNum  = 0x01
 	idTagUUID = 0x02
-	// maxIDKeyLen is the longest encoded ID: a tag and 16 UUID bytes.
-	maxIDKeyLen = 17
+	// MaxKeyLen is the longest encoded ID: a tag and 16 UUID bytes.
+	MaxKeyLen = 17
 )
 
-// NumID returns the integer ID n.
-func NumID(n uint64) ID { return ID{num: n} }
+// FromNum returns the integer ID n.
+func FromNum(n uint64) ID { return ID{num: n} }
 
-// UUIDID returns the UUID ID u.
-func UUIDID(u uuid.UUID) ID { return ID{uuid: u, isUUID: true} }
+// FromUUID returns the UUID ID u.
+func FromUUID(u uuid.UUID) ID { return ID{uuid: u, isUUID: true} }
 
-// ParseID parses a decimal unsigned integer or a UUID in any form
+// Parse parses a decimal unsigned integer or a UUID in any form
 // uuid.Parse accepts.
-func ParseID(s string) (ID, error) {
+func Parse(s string) (ID, error) {
 	if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-		return NumID(n), nil
+		return FromNum(n), nil
 	}
 	u, err := uuid.Parse(s)
 	if err != nil {
 		return ID{}, fmt.Errorf("point id %q is neither an unsigned integer nor a UUID", s)
 	}
-	return UUIDID(u), nil
+	return FromUUID(u), nil
 }
 
 // IsUUID reports whether the ID is a UUID.
@@ -65,8 +71,18 @@ func (id ID) String() string {
 }
 
 // Compare returns -1, 0 or +1 as id sorts before, equal to or after other.
+// It allocates nothing; TestIDKeyOrder holds it to the key encoding's order.
 func (id ID) Compare(other ID) int {
-	return bytes.Compare(id.AppendKey(nil), other.AppendKey(nil))
+	switch {
+	case id.isUUID != other.isUUID:
+		if id.isUUID {
+			return 1
+		}
+		return -1
+	case id.isUUID:
+		return bytes.Compare(id.uuid[:], other.uuid[:])
+	}
+	return cmp.Compare(id.num, other.num)
 }
 
 // MarshalJSON writes an integer ID as a JSON number and a UUID as a string.
@@ -89,14 +105,14 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("point id %q is not a UUID", s)
 		}
-		*id = UUIDID(u)
+		*id = FromUUID(u)
 		return nil
 	}
 	n, err := strconv.ParseUint(string(b), 10, 64)
 	if err != nil {
 		return fmt.Errorf("point id %s is not an unsigned 64-bit integer or a UUID string", b)
 	}
-	*id = NumID(n)
+	*id = FromNum(n)
 	return nil
 }
 
@@ -111,16 +127,16 @@ func (id ID) AppendKey(dst []byte) []byte {
 	return binary.BigEndian.AppendUint64(dst, id.num)
 }
 
-// decodeIDKey decodes an encoding made by AppendKey and returns the bytes
+// DecodeKey decodes an encoding made by AppendKey and returns the bytes
 // after it.
-func decodeIDKey(b []byte) (ID, []byte, error) {
+func DecodeKey(b []byte) (ID, []byte, error) {
 	if len(b) >= 9 && b[0] == idTagNum {
-		return NumID(binary.BigEndian.Uint64(b[1:9])), b[9:], nil
+		return FromNum(binary.BigEndian.Uint64(b[1:9])), b[9:], nil
 	}
 	if len(b) >= 17 && b[0] == idTagUUID {
 		var u uuid.UUID
 		copy(u[:], b[1:17])
-		return UUIDID(u), b[17:], nil
+		return FromUUID(u), b[17:], nil
 	}
-	return ID{}, nil, fmt.Errorf("%w: bad point id encoding %x", ErrCorrupt, b)
+	return ID{}, nil, fmt.Errorf("bad point id encoding %x", b)
 }
