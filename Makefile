@@ -7,10 +7,10 @@ GLOVE     := $(BENCHDATA)/glove-100
 MODELDIR  ?= models/all-MiniLM-L6-v2
 # Packages with concurrent readers and writers run under the race detector;
 # the rest run without it.
-RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./httpapi/...
-RACE_MATCH := -e /hnsw -e /index -e /storage -e /httpapi
+RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./httpapi/...
+RACE_MATCH := -e /hnsw -e /index -e /storage -e /query -e /httpapi
 
-.PHONY: all build run test vet fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
+.PHONY: all build run test vet layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
 
 all: build
 
@@ -23,11 +23,15 @@ run: build model
 vet:
 	$(GO) vet ./...
 
+# layers: imports point down (httpapi → query → index → hnsw, storage).
+layers:
+	./scripts/check-layers.sh
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-test: vet fmt-check
+test: vet fmt-check layers
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
 	python3 -m pytest -q scripts/peers

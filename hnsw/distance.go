@@ -23,7 +23,8 @@ func distance(m Metric, a, b []float32) float32 {
 	}
 }
 
-// score turns an internal distance into the score users see.
+// score turns an internal distance into the score users see: the cosine
+// similarity, the dot product, or the Euclidean distance itself.
 func (m Metric) score(d float32) float32 {
 	switch m {
 	case Cosine:
@@ -31,8 +32,37 @@ func (m Metric) score(d float32) float32 {
 	case Dot:
 		return -d
 	default:
-		return d * d
+		return d
 	}
+}
+
+// Score is the score users see between a query and a stored vector, both
+// as Prepare leaves them: the cosine similarity or dot product (higher is
+// better), or the Euclidean distance (lower is better). It is the one
+// definition of each metric's score; searches report the same numbers.
+func (m Metric) Score(a, b []float32) float32 { return m.score(distance(m, a, b)) }
+
+// Similarity is Score oriented so that higher always means closer: the
+// Euclidean distance negated. Recommendation strategies that add or compare
+// scores of several examples use it.
+func (m Metric) Similarity(a, b []float32) float32 {
+	if m == L2 {
+		return -m.Score(a, b)
+	}
+	return m.Score(a, b)
+}
+
+// Prepare returns v as the graph stores and compares it: unit length for
+// Cosine (a copy; a zero vector is returned as it is), v itself otherwise.
+func (m Metric) Prepare(v []float32) []float32 {
+	if m != Cosine {
+		return v
+	}
+	out := make([]float32, len(v))
+	if normalizeInto(out, v) != nil {
+		return v
+	}
+	return out
 }
 
 // checkVector validates a vector at the boundary.

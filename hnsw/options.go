@@ -16,7 +16,7 @@ const (
 	// Dot is maximum inner product search; the score is the raw dot product
 	// (higher is better).
 	Dot
-	// L2 is Euclidean distance; the score is the squared distance (lower is
+	// L2 is Euclidean distance; the score is the distance (lower is
 	// better).
 	L2
 )

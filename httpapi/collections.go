@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -301,4 +302,17 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 		}
 	}
 	return h.updated(), nil
+}
+
+// modelNames lists the server's models for error messages.
+func (h *Handler) modelNames() string {
+	if len(h.cfg.Models) == 0 {
+		return "no models"
+	}
+	names := make([]string, 0, len(h.cfg.Models))
+	for n := range h.cfg.Models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }

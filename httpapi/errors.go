@@ -13,6 +13,7 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/query"
 )
 
 // Errors of this package, wrapped with context. statusOf maps them, and the
@@ -25,7 +26,7 @@ var (
 	// ErrForbidden marks a write with the read-only api-key.
 	ErrForbidden = errors.New("forbidden")
 	// ErrNoModel marks a text document naming a model the server lacks.
-	ErrNoModel = errors.New("model not available")
+	ErrNoModel = query.ErrNoModel
 	// ErrTooLarge marks a body beyond Config.MaxBodyBytes.
 	ErrTooLarge = errors.New("request body too large")
 )

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/query"
 )
 
 // searchRequest is the body of the legacy POST .../points/search.
@@ -35,7 +36,7 @@ type recommendRequest struct {
 	readSelection
 }
 
-func (h *Handler) planSearch(req *searchRequest) (*plan, error) {
+func (h *Handler) planSearch(req *searchRequest) (*query.Request, error) {
 	p, err := h.planCommon(nil, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, nil, req.ShardKey, req.readSelection)
 	if err != nil {
 		return nil, err
@@ -46,8 +47,8 @@ func (h *Handler) planSearch(req *searchRequest) (*plan, error) {
 	if req.Vector.ID != nil {
 		return nil, badRequest("vector: want a list of numbers or a text document")
 	}
-	p.nearest = req.Vector
-	return p, nil
+	p.Query = &query.Nearest{To: req.Vector.input()}
+	return p, h.engine.Check(p)
 }
 
 func (h *Handler) searchPoints(r *http.Request) (any, error) {
@@ -58,13 +59,15 @@ func (h *Handler) recommendPoints(r *http.Request) (any, error) {
 	return singleQuery(h, r, h.planRecommend)
 }
 
-func (h *Handler) planRecommend(req *recommendRequest) (*plan, error) {
+func (h *Handler) planRecommend(req *recommendRequest) (*query.Request, error) {
 	p, err := h.planCommon(req.Using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, req.LookupFrom, req.ShardKey, req.readSelection)
 	if err != nil {
 		return nil, err
 	}
-	p.setRecommend(&recommendInput{Positive: req.Positive, Negative: req.Negative, Strategy: req.Strategy})
-	return p, p.validate()
+	if p.Query, err = recommendOf(&recommendInput{Positive: req.Positive, Negative: req.Negative, Strategy: req.Strategy}); err != nil {
+		return nil, err
+	}
+	return p, h.engine.Check(p)
 }
 
 func (h *Handler) searchBatch(r *http.Request) (any, error) {

@@ -10,8 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/quiver-db/quiver/index"
 )
 
 // metrics are the server's Prometheus series.
@@ -23,7 +21,7 @@ type metrics struct {
 	handler       http.Handler
 }
 
-func newMetrics(reg *prometheus.Registry, db *index.DB) (*metrics, error) {
+func newMetrics(reg *prometheus.Registry, db Collections) (*metrics, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -81,7 +79,7 @@ func (m *metrics) encoded(model string, texts int, elapsed time.Duration) {
 
 // collectionCollector reports each collection's points and write
 // timings at scrape time.
-type collectionCollector struct{ db *index.DB }
+type collectionCollector struct{ db Collections }
 
 var (
 	pointsDesc = prometheus.NewDesc("quiver_collection_points", "Live points per collection.", []string{"collection"}, nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/query"
 )
 
 // pointIn is one point of an upsert's list form.
@@ -57,8 +58,9 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 	if len(points) > h.cfg.MaxBatch {
 		return nil, badRequest("%d points in one request, limit %d", len(points), h.cfg.MaxBatch)
 	}
-	rs := h.newResolver(c)
 	out := make([]index.Point, len(points))
+	var docs []query.Document
+	var docAt []int // the point of each document
 	for i, p := range points {
 		where := fmt.Sprintf("points[%d]", i)
 		switch {
@@ -69,17 +71,19 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		case p.Vector.ID != nil:
 			return nil, badRequest("%s.vector: want a list of numbers or a text document, not a point id", where)
 		case p.Vector.Doc != nil:
-			if err := rs.addDoc(p.Vector, where+".vector"); err != nil {
-				return nil, err
-			}
+			docs = append(docs, query.Document{Text: p.Vector.Doc.Text, Model: p.Vector.Doc.Model})
+			docAt = append(docAt, i)
 		}
-		out[i] = index.Point{ID: *p.ID, Payload: p.Payload}
+		out[i] = index.Point{ID: *p.ID, Payload: p.Payload, Vector: p.Vector.Vector}
 	}
-	if err := rs.encode(r.Context()); err != nil {
-		return nil, err
-	}
-	for i, p := range points {
-		out[i].Vector = p.Vector.Vector
+	if len(docs) > 0 {
+		vecs, err := h.engine.Encode(r.Context(), c, docs, func(i int) string { return fmt.Sprintf("points[%d].vector", docAt[i]) })
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vecs {
+			out[docAt[i]].Vector = v
+		}
 	}
 	if err := c.Upsert(r.Context(), out); err != nil {
 		return nil, err
@@ -147,7 +151,7 @@ func (h *Handler) retrievePoints(r *http.Request) (any, error) {
 	}
 	out := make([]record, len(recs))
 	for i, rec := range recs {
-		out[i] = toRecord(rec, req.readSelection, true)
+		out[i] = toRecord(rec)
 	}
 	return out, nil
 }
@@ -268,7 +272,7 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	}
 	out := scrollResult{Points: make([]record, len(page.Points)), NextOffset: page.Next}
 	for i, rec := range page.Points {
-		out.Points[i] = toRecord(rec, req.readSelection, true)
+		out.Points[i] = toRecord(rec)
 	}
 	return out, nil
 }

@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/query"
 )
 
 // searchParams is Qdrant's params object; quantization and indexed_only
@@ -103,22 +102,7 @@ type queryRequest struct {
 	readSelection
 }
 
-// plan is one query reduced to what Quiver executes.
-type plan struct {
-	nearest            *vectorInput // nil for recommend or a plain listing
-	positive, negative []*vectorInput
-	strategy           string // recommend only
-	recommend          bool
-	filter             *filter.Filter
-	ef                 int
-	exact              bool
-	threshold          *float32
-	limit, offset      int
-	sel                readSelection
-	lookup             *index.Collection // where ids point; nil: the queried collection
-}
-
-func (h *Handler) planQuery(req *queryRequest) (*plan, error) {
+func (h *Handler) planQuery(req *queryRequest) (*query.Request, error) {
 	if !isNull(req.Prefetch) {
 		return nil, badRequest("prefetch: not supported")
 	}
@@ -129,75 +113,64 @@ func (h *Handler) planQuery(req *queryRequest) (*plan, error) {
 	switch {
 	case req.Query == nil:
 	case req.Query.Recommend != nil:
-		p.setRecommend(req.Query.Recommend)
+		if p.Query, err = recommendOf(req.Query.Recommend); err != nil {
+			return nil, err
+		}
 	case req.Query.Nearest == nil:
 		return nil, badRequest("query.nearest: required")
 	default:
-		p.nearest = req.Query.Nearest
+		p.Query = &query.Nearest{To: req.Query.Nearest.input()}
 	}
-	return p, p.validate()
+	return p, h.engine.Check(p)
 }
 
-func (p *plan) setRecommend(r *recommendInput) {
-	p.recommend = true
-	p.positive, p.negative, p.strategy = r.Positive, r.Negative, r.Strategy
-}
-
-func (p *plan) validate() error {
-	if !p.recommend {
-		return nil
-	}
-	if p.strategy == "" {
-		p.strategy = "average_vector"
-	}
-	switch p.strategy {
-	case "average_vector":
-		if len(p.positive) == 0 {
-			return badRequest("recommend.positive: average_vector needs at least one positive example")
-		}
-	case "best_score", "sum_scores":
-		if len(p.positive)+len(p.negative) == 0 {
-			return badRequest("recommend: want at least one positive or negative example")
-		}
-	default:
-		return badRequest("recommend.strategy %q: want average_vector, best_score or sum_scores", p.strategy)
-	}
-	for _, v := range append(p.positive, p.negative...) {
+// recommendOf translates a recommend object.
+func recommendOf(r *recommendInput) (*query.Recommend, error) {
+	q := &query.Recommend{Strategy: query.Strategy(r.Strategy)}
+	for _, v := range r.Positive {
 		if v == nil {
-			return badRequest("recommend: null example")
+			return nil, badRequest("recommend: null example")
 		}
+		q.Positive = append(q.Positive, v.input())
 	}
-	return nil
+	for _, v := range r.Negative {
+		if v == nil {
+			return nil, badRequest("recommend: null example")
+		}
+		q.Negative = append(q.Negative, v.input())
+	}
+	return q, nil
 }
 
-// planCommon checks the fields that queries, searches and recommends
+// planCommon translates the fields that queries, searches and recommends
 // share.
 func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchParams, threshold *float32,
-	limit, offset *int, lookup *lookupLocation, shardKey json.RawMessage, sel readSelection) (*plan, error) {
+	limit, offset *int, lookup *lookupLocation, shardKey json.RawMessage, sel readSelection) (*query.Request, error) {
 	if err := shardKeyUnsupported(shardKey); err != nil {
 		return nil, err
 	}
 	if using != nil && *using != "" {
 		return nil, badRequest("using %q: named vectors are not supported", *using)
 	}
-	p := &plan{filter: f, threshold: threshold, limit: 10, sel: sel}
+	p := &query.Request{Filter: f, ScoreThreshold: threshold, Limit: 10, ReadOptions: sel.options(false)}
 	if limit != nil {
-		p.limit = *limit
+		p.Limit = *limit
 	}
 	if offset != nil {
-		p.offset = *offset
+		p.Offset = *offset
 	}
-	if p.limit < 1 || p.offset < 0 || p.limit+p.offset > h.cfg.MaxLimit {
-		return nil, badRequest("limit %d, offset %d: want limit ≥ 1, offset ≥ 0 and limit+offset ≤ %d", p.limit, p.offset, h.cfg.MaxLimit)
+	if p.Limit < 1 {
+		// The engine reads a zero limit as its default; the API refuses it.
+		return nil, badRequest("limit %d, offset %d: want limit ≥ 1, offset ≥ 0 and limit+offset ≤ %d", p.Limit, p.Offset, h.cfg.MaxLimit)
 	}
 	if params != nil {
 		if params.HNSWEf != nil {
-			if *params.HNSWEf < 1 || *params.HNSWEf > index.MaxLimit {
+			if *params.HNSWEf < 1 {
 				return nil, badRequest("params.hnsw_ef %d: want 1..%d", *params.HNSWEf, index.MaxLimit)
 			}
-			p.ef = *params.HNSWEf
+			p.Ef = *params.HNSWEf
 		}
-		p.exact = params.Exact
+		p.Exact = params.Exact
 	}
 	if lookup != nil {
 		if lookup.Vector != nil && *lookup.Vector != "" {
@@ -206,150 +179,26 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 		if err := shardKeyUnsupported(lookup.ShardKey); err != nil {
 			return nil, fmt.Errorf("lookup_from: %w", err)
 		}
-		c, err := h.db.Collection(lookup.Collection)
-		if err != nil {
-			return nil, fmt.Errorf("lookup_from: %w", err)
+		if lookup.Collection == "" {
+			return nil, badRequest("lookup_from.collection: required")
 		}
-		p.lookup = c
+		p.LookupFrom = lookup.Collection
 	}
 	return p, nil
 }
 
-// inputs returns every vector input of the plan.
-func (p *plan) inputs() []*vectorInput {
-	var out []*vectorInput
-	if p.nearest != nil {
-		out = append(out, p.nearest)
-	}
-	out = append(out, p.positive...)
-	return append(out, p.negative...)
-}
-
-// runPlans resolves the documents of all plans in one batch per model,
-// then the point ids, then runs each plan.
-func (h *Handler) runPlans(ctx context.Context, c *index.Collection, plans []*plan) (scoredPointLists, error) {
-	rs := h.newResolver(c)
-	for i, p := range plans {
-		for j, v := range p.inputs() {
-			if v.Doc != nil {
-				if err := rs.addDoc(v, fmt.Sprintf("query %d, input %d", i, j)); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if err := rs.encode(ctx); err != nil {
-		return nil, err
-	}
-	out := make(scoredPointLists, len(plans))
-	for i, p := range plans {
-		from := p.lookup
-		if from == nil {
-			from = c
-		}
-		if err := lookupIDs(ctx, from, p.inputs()); err != nil {
-			return nil, err
-		}
-		res, err := h.runPlan(ctx, c, p)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = res
-	}
-	return out, nil
-}
-
-// excluded returns the ids a query names in its own collection; like
-// Qdrant, results leave them out.
-func (p *plan) excluded() map[pointid.ID]bool {
-	ex := map[pointid.ID]bool{}
-	if p.lookup != nil {
-		return ex
-	}
-	for _, v := range p.inputs() {
-		if v.ID != nil {
-			ex[*v.ID] = true
-		}
-	}
-	return ex
-}
-
-func (h *Handler) runPlan(ctx context.Context, c *index.Collection, p *plan) ([]scoredPoint, error) {
-	switch {
-	case p.recommend && p.strategy != "average_vector":
-		return h.recommendByScore(ctx, c, p)
-	case p.recommend:
-		q, err := averageVector(c.Config().Distance, p.positive, p.negative)
-		if err != nil {
-			return nil, err
-		}
-		return h.nearest(ctx, c, p, q)
-	case p.nearest != nil:
-		return h.nearest(ctx, c, p, p.nearest.Vector)
-	}
-	return h.listing(ctx, c, p)
-}
-
-// nearest runs a nearest-neighbour search for q.
-func (h *Handler) nearest(ctx context.Context, c *index.Collection, p *plan, q []float32) ([]scoredPoint, error) {
-	ex := p.excluded()
-	start := time.Now()
-	res, err := c.Search(ctx, index.SearchRequest{
-		Vector: q, Limit: p.offset + p.limit + len(ex), Filter: p.filter,
-		Ef: p.ef, Exact: p.exact, ReadOptions: p.sel.options(false),
-	})
-	searched(ctx, start)
+// runQueries runs requests on the route's collection.
+func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []query.Request) (scoredPointLists, error) {
+	res, err := h.engine.Run(ctx, c, reqs)
 	if err != nil {
 		return nil, err
 	}
-	higher := c.Config().Distance != index.Euclid
-	out := make([]scoredPoint, 0, p.limit)
-	skip := p.offset
-	for _, r := range res {
-		if ex[r.ID] || !passes(r.Score, p.threshold, higher) {
-			continue
+	out := make(scoredPointLists, len(res))
+	for i, list := range res {
+		out[i] = make(scoredPoints, len(list))
+		for j, r := range list {
+			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector}
 		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		if len(out) == p.limit {
-			break
-		}
-		out = append(out, toScored(r.Record, r.Score, p.sel))
-	}
-	return out, nil
-}
-
-// passes applies score_threshold: a minimum score where higher is better,
-// a maximum distance for Euclid.
-func passes(score float32, threshold *float32, higher bool) bool {
-	if threshold == nil {
-		return true
-	}
-	if higher {
-		return score >= *threshold
-	}
-	return score <= *threshold
-}
-
-func toScored(r index.Record, score float32, sel readSelection) scoredPoint {
-	rec := toRecord(r, sel, false)
-	return scoredPoint{ID: rec.ID, Score: score, Payload: rec.Payload, Vector: rec.Vector}
-}
-
-// listing answers a query without a query vector: points in id order.
-func (h *Handler) listing(ctx context.Context, c *index.Collection, p *plan) ([]scoredPoint, error) {
-	page, err := c.Scroll(ctx, index.ScrollRequest{
-		Filter: p.filter, Limit: p.offset + p.limit, ReadOptions: p.sel.options(false),
-	})
-	if err != nil {
-		return nil, err
-	}
-	recs := page.Points[min(p.offset, len(page.Points)):]
-	out := make([]scoredPoint, len(recs))
-	for i, r := range recs {
-		out[i] = toScored(r, 0, p.sel)
 	}
 	return out, nil
 }
@@ -368,7 +217,7 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 }
 
 // singleQuery answers a route whose body, of type T, plans one query.
-func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, error)) (scoredPoints, error) {
+func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Request, error)) (scoredPoints, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
@@ -384,7 +233,7 @@ func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*plan, err
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.runPlans(r.Context(), c, []*plan{p})
+	res, err := h.runQueries(r.Context(), c, []query.Request{*p})
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +254,7 @@ func (h *Handler) queryBatch(r *http.Request) (any, error) {
 
 // batchQuery answers a batch route, {"searches": [...]} of type T in, one
 // list of points per search out.
-func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, error)) (scoredPointLists, error) {
+func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*query.Request, error)) (scoredPointLists, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
@@ -420,11 +269,13 @@ func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*plan, erro
 	if len(req.Searches) > h.cfg.MaxBatch {
 		return nil, badRequest("searches: %d searches, limit %d", len(req.Searches), h.cfg.MaxBatch)
 	}
-	plans := make([]*plan, len(req.Searches))
+	reqs := make([]query.Request, len(req.Searches))
 	for i := range req.Searches {
-		if plans[i], err = planOf(&req.Searches[i]); err != nil {
+		p, err := planOf(&req.Searches[i])
+		if err != nil {
 			return nil, fmt.Errorf("searches[%d]: %w", i, err)
 		}
+		reqs[i] = *p
 	}
-	return h.runPlans(r.Context(), c, plans)
+	return h.runQueries(r.Context(), c, reqs)
 }

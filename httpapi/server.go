@@ -30,24 +30,30 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/query"
 )
 
 // Version is reported by GET /.
 const Version = "0.1.0"
 
-// Embedder turns texts into vectors with one model. *encoder.Encoder
-// implements it. Implementations must be safe for concurrent use.
-type Embedder interface {
-	Encode(ctx context.Context, texts []string) ([][]float32, error)
-	// Dim is the length of every vector Encode returns.
-	Dim() int
+// Embedder turns texts into vectors with one model (query.Embedder).
+type Embedder = query.Embedder
+
+// Collections is what the API serves. *index.DB implements it; the
+// cluster's router is meant to stand here too.
+type Collections interface {
+	Create(ctx context.Context, name string, cfg index.Config) (*index.Collection, error)
+	Collection(name string) (*index.Collection, error)
+	List() []string
+	Describe(name string) (index.Info, error)
+	Drop(ctx context.Context, name string) error
 }
 
 // Config holds what the handler needs. Zero fields take the defaults their
 // comments state.
 type Config struct {
 	// DB holds the collections; required.
-	DB *index.DB
+	DB Collections
 	// Models are the text models, by the name documents and collections
 	// use ("all-MiniLM-L6-v2"). Nil means text documents are refused.
 	Models map[string]Embedder
@@ -134,7 +140,8 @@ func (c *Config) Validate() error {
 // Handler serves the API. Create it with NewHandler.
 type Handler struct {
 	cfg      Config
-	db       *index.DB
+	db       Collections
+	engine   *query.Engine
 	root     http.Handler
 	metrics  *metrics
 	draining atomic.Bool
@@ -152,6 +159,15 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if h.metrics, err = newMetrics(cfg.Registry, cfg.DB); err != nil {
 		return nil, err
 	}
+	h.engine, err = query.New(query.Config{
+		Lookup:   h.lookup,
+		Models:   cfg.Models,
+		MaxLimit: cfg.MaxLimit, MaxTexts: cfg.MaxTexts, RecommendScanMax: cfg.RecommendScanMax,
+		Observer: observer{h.metrics},
+	})
+	if err != nil {
+		return nil, err
+	}
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, time.Now(), fmt.Errorf("%w: no route %s %s", index.ErrNotFound, r.Method, r.URL.Path))
@@ -164,6 +180,15 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	h.root = gzhttp.GzipHandler(r)
 	return h, nil
+}
+
+// lookup finds the collection a query's lookup_from names.
+func (h *Handler) lookup(name string) (query.Collection, error) {
+	c, err := h.db.Collection(name)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // ServeHTTP implements http.Handler.

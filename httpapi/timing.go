@@ -21,12 +21,19 @@ func withTiming(ctx context.Context) (context.Context, *serverTiming) {
 	return context.WithValue(ctx, timingKey{}, t), t
 }
 
-// searched adds the time since start to the request's search time.
-func searched(ctx context.Context, start time.Time) {
+// observer hands the query engine's timings to the request's
+// Server-Timing and to the metrics.
+type observer struct{ m *metrics }
+
+// Searched adds d to the request's search time.
+func (observer) Searched(ctx context.Context, d time.Duration) {
 	if t, ok := ctx.Value(timingKey{}).(*serverTiming); ok {
-		t.search.Add(int64(time.Since(start)))
+		t.search.Add(int64(d))
 	}
 }
+
+// Encoded counts texts encoded.
+func (o observer) Encoded(model string, n int, d time.Duration) { o.m.encoded(model, n, d) }
 
 // header returns the Server-Timing value, durations in milliseconds, or
 // "" when the request searched nothing.

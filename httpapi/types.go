@@ -11,6 +11,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/query"
 )
 
 // strictUnmarshal decodes data into v rejecting unknown fields; custom
@@ -85,6 +86,15 @@ func (v *vectorInput) UnmarshalJSON(data []byte) error {
 	}
 	v.ID = &id
 	return nil
+}
+
+// input returns v as the query engine takes it.
+func (v *vectorInput) input() query.Input {
+	in := query.Input{Vector: v.Vector, ID: v.ID}
+	if v.Doc != nil {
+		in.Doc = &query.Document{Text: v.Doc.Text, Model: v.Doc.Model}
+	}
+	return in
 }
 
 // parseVector parses a JSON array of numbers, which the caller's decoder
@@ -167,33 +177,6 @@ func (p withPayload) wanted(def bool) bool {
 	return p.all || len(p.include) > 0
 }
 
-// apply returns the selected part of payload.
-func (p withPayload) apply(payload filter.Payload) filter.Payload {
-	if payload == nil {
-		payload = filter.Payload{}
-	}
-	switch {
-	case p.include != nil:
-		out := filter.Payload{}
-		for _, k := range p.include {
-			if v, ok := payload[k]; ok {
-				out[k] = v
-			}
-		}
-		return out
-	case p.exclude != nil:
-		out := filter.Payload{}
-		for k, v := range payload {
-			out[k] = v
-		}
-		for _, k := range p.exclude {
-			delete(out, k)
-		}
-		return out
-	}
-	return payload
-}
-
 // withVector is Qdrant's with_vector: a bool (named vectors do not exist
 // in Quiver, so a list of names is refused).
 type withVector struct {
@@ -225,7 +208,10 @@ type readSelection struct {
 }
 
 func (s readSelection) options(defPayload bool) index.ReadOptions {
-	return index.ReadOptions{WithPayload: s.WithPayload.wanted(defPayload), WithVector: s.WithVector.wanted(false)}
+	return index.ReadOptions{
+		WithPayload: s.WithPayload.wanted(defPayload), Include: s.WithPayload.include, Exclude: s.WithPayload.exclude,
+		WithVector: s.WithVector.wanted(false),
+	}
 }
 
 // record is a point as responses show it.
@@ -244,12 +230,8 @@ type scoredPoint struct {
 	Vector  []float32      `json:"vector"`
 }
 
-func toRecord(r index.Record, sel readSelection, defPayload bool) record {
-	out := record{ID: r.ID, Vector: r.Vector}
-	if sel.WithPayload.wanted(defPayload) {
-		out.Payload = sel.WithPayload.apply(r.Payload)
-	}
-	return out
+func toRecord(r index.Record) record {
+	return record{ID: r.ID, Payload: r.Payload, Vector: r.Vector}
 }
 
 // updateResult is Qdrant's result for writes. Quiver applies every write

@@ -30,7 +30,9 @@ const (
 	Euclid Metric = "Euclid" // Euclidean distance, lower is better
 )
 
-func (m Metric) hnsw() (hnsw.Metric, error) {
+// Graph returns the graph's metric for m, whose Score and Similarity
+// define the scores users see.
+func (m Metric) Graph() (hnsw.Metric, error) {
 	switch m {
 	case Cosine:
 		return hnsw.Cosine, nil
@@ -95,7 +97,7 @@ func (c *Config) Validate() error {
 	if c.VectorSize < 1 || c.VectorSize > MaxVectorSize {
 		errs = append(errs, fmt.Errorf("vector size %d, want 1..%d", c.VectorSize, MaxVectorSize))
 	}
-	if _, err := c.Distance.hnsw(); err != nil {
+	if _, err := c.Distance.Graph(); err != nil {
 		errs = append(errs, err)
 	}
 	opts, err := c.hnswOptions()
@@ -118,7 +120,7 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) hnswOptions() (hnsw.Options, error) {
-	m, err := c.Distance.hnsw()
+	m, err := c.Distance.Graph()
 	if err != nil {
 		return hnsw.Options{}, err
 	}

@@ -10,8 +10,34 @@ import (
 
 // ReadOptions say what a read returns besides ids.
 type ReadOptions struct {
+	// WithPayload returns the payload (an empty one for a point without).
 	WithPayload bool
-	WithVector  bool
+	// Include, when not nil, keeps only these top-level payload keys;
+	// otherwise Exclude drops these.
+	Include, Exclude []string
+	WithVector       bool
+}
+
+// selectPayload applies Include and Exclude.
+func (o ReadOptions) selectPayload(p filter.Payload) filter.Payload {
+	if p == nil {
+		p = filter.Payload{}
+	}
+	switch {
+	case o.Include != nil:
+		out := make(filter.Payload, len(o.Include))
+		for _, k := range o.Include {
+			if v, ok := p[k]; ok {
+				out[k] = v
+			}
+		}
+		return out
+	case len(o.Exclude) > 0:
+		for _, k := range o.Exclude {
+			delete(p, k) // p was decoded for this read alone
+		}
+	}
+	return p
 }
 
 // Record is a point as reads return it. Payload and Vector are nil unless
@@ -67,6 +93,7 @@ func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, erro
 		if r.Payload, err = decodePayload(raw); err != nil {
 			return Record{}, false, err
 		}
+		r.Payload = opts.selectPayload(r.Payload)
 	}
 	if opts.WithVector {
 		v, err := c.store.Vector(0, node)

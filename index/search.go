@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/hnsw"
@@ -105,9 +104,6 @@ func (c *Collection) resolve(ctx context.Context, results []hnsw.Result, offset 
 	c.mu.RUnlock()
 	out = out[min(offset, len(out)):]
 	for i := range out {
-		if c.cfg.Distance == Euclid {
-			out[i].Score = float32(math.Sqrt(float64(out[i].Score)))
-		}
 		if opts.WithPayload || opts.WithVector {
 			r, ok, err := c.record(out[i].ID, opts)
 			if err != nil {

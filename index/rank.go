@@ -1,0 +1,99 @@
+package index
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+// RankRequest ranks points by a caller's score of their vectors, for
+// queries whose score is not one vector's distance (recommendation
+// strategies that weigh several examples).
+type RankRequest struct {
+	// Among, when not nil, restricts the candidates to these points; ids
+	// that name no point are ignored.
+	Among []pointid.ID
+	// Filter restricts the candidates to matching points; nil means all.
+	Filter *filter.Filter
+	// Score maps a point's vector as the graph holds it (unit length for
+	// Cosine) to its score, higher is better. It is called from one
+	// goroutine and must not keep the slice.
+	Score func(v []float32) float32
+	// Limit is the number of results; zero means 10. Offset skips the best
+	// Offset.
+	Limit, Offset int
+	ReadOptions
+}
+
+// Rank returns the best-scoring candidates, best first, scored on the
+// vectors in memory: no vector is read from the store.
+func (c *Collection) Rank(ctx context.Context, req RankRequest) ([]ScoredPoint, error) {
+	if req.Score == nil {
+		return nil, fmt.Errorf("%w: rank without a score", ErrBadRequest)
+	}
+	if req.Limit < 0 || req.Offset < 0 || req.Limit+req.Offset > MaxLimit {
+		return nil, fmt.Errorf("%w: limit %d, offset %d: want limit+offset ≤ %d", ErrBadRequest, req.Limit, req.Offset, MaxLimit)
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = 10
+	}
+	set, err := c.match(ctx, req.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if req.Among != nil {
+		among := c.nodesOf(req.Among)
+		among.and(set)
+		set = among
+	}
+	results, err := c.graph.RankNodes(ctx, limit+req.Offset, set.all(), req.Score)
+	if err != nil {
+		return nil, fmt.Errorf("collection %q: rank: %w", c.name, err)
+	}
+	return c.resolve(ctx, results, req.Offset, req.ReadOptions)
+}
+
+// Vectors returns the vectors of the points with these ids as the graph
+// holds them (unit length for Cosine), read from memory; an id that names
+// no point is an ErrNotFound error.
+func (c *Collection) Vectors(ctx context.Context, ids []pointid.ID) ([][]float32, error) {
+	out := make([][]float32, len(ids))
+	for i, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.mu.RLock()
+		node, ok := c.mu.ids[id]
+		closed := c.mu.closed
+		c.mu.RUnlock()
+		if closed {
+			return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
+		}
+		v, err := c.graph.Vector(node)
+		if err != nil {
+			// Replaced or deleted since the id map was read.
+			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// nodesOf returns the set of live nodes holding these ids.
+func (c *Collection) nodesOf(ids []pointid.ID) bitset {
+	set := bitset{}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, id := range ids {
+		if n, ok := c.mu.ids[id]; ok && c.mu.live.has(n) {
+			set.set(n)
+		}
+	}
+	return set
+}

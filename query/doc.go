@@ -1,0 +1,35 @@
+// Package query is Quiver's query engine: a typed query tree, and the one
+// place that checks, plans and runs it.
+//
+// It sits between the API and the index because a query combines what the
+// index answers one primitive at a time. A request's text documents become
+// vectors in one batch per model (an Embedder), point ids become vectors
+// read from the graph's memory (in the queried collection or in lookup_from),
+// a recommendation strategy scores candidate sets, and results are cut by
+// offset, limit and score threshold. Keeping this here and not in httpapi
+// means a Go program using the index can recommend and search by text, the
+// API only translates JSON, and later nodes of the tree (prefetch, fusion,
+// MMR, groups, recommendations for users) and a cluster router (standing
+// where Collection stands) have one place to go.
+//
+// A query's path:
+//
+//	httpapi    JSON body → Request                  Result → JSON answer
+//	              │                                      ▲
+//	query      Check → resolve documents (Embedder) and ids (Collection.Vectors)
+//	              → run: nearest → Collection.Search
+//	                     recommend average_vector → Search on the combined vector
+//	                     recommend best_score / sum_scores → Collection.Rank
+//	                     no query → Collection.Scroll
+//	              │
+//	index      filters (payload indexes), id map, records
+//	hnsw       graph walk, exact scoring of node sets (SearchNodes, RankNodes)
+//	storage    payloads and vectors in Pebble
+//
+// Imports only point down: query imports index, hnsw, filter and pointid,
+// never httpapi (make test checks the direction).
+//
+// Errors: a query that cannot run as given wraps index.ErrBadRequest, a
+// point or collection that does not exist index.ErrNotFound, a document
+// naming a model the engine lacks ErrNoModel.
+package query

@@ -1,0 +1,119 @@
+package query
+
+import (
+	"errors"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+// ErrNoModel marks a text document naming a model the engine does not have.
+var ErrNoModel = errors.New("model not available")
+
+// Input is what stands where a vector goes: a vector, a text document or
+// the id of a stored point. Exactly one of the three is set; resolving an
+// input fills Vector.
+type Input struct {
+	Vector []float32
+	Doc    *Document
+	ID     *pointid.ID
+}
+
+// Document is a text to encode. An empty Model means the collection's.
+type Document struct {
+	Text, Model string
+}
+
+// Query is a node of the query tree: *Nearest or *Recommend.
+type Query interface{ isQuery() }
+
+// Nearest ranks points by their score against one input.
+type Nearest struct {
+	To Input
+}
+
+// Recommend ranks points by their similarity to positive examples and
+// dissimilarity to negative ones, as Qdrant's recommend does.
+type Recommend struct {
+	Positive, Negative []Input
+	// Strategy is how examples combine; empty means AverageVector.
+	Strategy Strategy
+}
+
+func (*Nearest) isQuery()   {}
+func (*Recommend) isQuery() {}
+
+// Strategy is a recommendation strategy, spelled as Qdrant spells it.
+type Strategy string
+
+// Strategies.
+const (
+	// AverageVector searches for avg(positive) + (avg(positive) −
+	// avg(negative)), or avg(positive) without negatives.
+	AverageVector Strategy = "average_vector"
+	// BestScore scores a candidate by its best positive similarity if that
+	// beats its best negative one, else by minus the square of the best
+	// negative similarity.
+	BestScore Strategy = "best_score"
+	// SumScores scores a candidate by the sum of its positive similarities
+	// minus the sum of its negative ones.
+	SumScores Strategy = "sum_scores"
+)
+
+// Request is one query with everything that shapes its answer.
+type Request struct {
+	// Query is what to rank by; nil lists the matching points in id order
+	// with score 0.
+	Query Query
+	// Filter restricts results to matching points; nil means all.
+	Filter *filter.Filter
+	// Limit is the number of results; zero means 10. Offset skips the best
+	// Offset results.
+	Limit, Offset int
+	// ScoreThreshold drops results scoring below it (above it for Euclid,
+	// where lower is better).
+	ScoreThreshold *float32
+	// Ef is the graph search's candidate list size; zero means the
+	// collection's default.
+	Ef int
+	// Exact scores every matching point instead of walking the graph.
+	Exact bool
+	// LookupFrom names the collection whose points the query's ids name;
+	// empty means the queried collection, whose named points are then left
+	// out of the results.
+	LookupFrom string
+	// ReadOptions select what results carry besides ids and scores.
+	index.ReadOptions
+}
+
+// withOwnInputs returns r with a copy of its query, so resolving inputs
+// changes nothing the caller holds.
+func (r Request) withOwnInputs() Request {
+	switch q := r.Query.(type) {
+	case *Nearest:
+		r.Query = &Nearest{To: q.To}
+	case *Recommend:
+		r.Query = &Recommend{Positive: append([]Input(nil), q.Positive...), Negative: append([]Input(nil), q.Negative...), Strategy: q.Strategy}
+	}
+	return r
+}
+
+// inputs returns pointers to every input of the query, so resolving them
+// fills the request's copy.
+func (r *Request) inputs() []*Input {
+	switch q := r.Query.(type) {
+	case *Nearest:
+		return []*Input{&q.To}
+	case *Recommend:
+		out := make([]*Input, 0, len(q.Positive)+len(q.Negative))
+		for i := range q.Positive {
+			out = append(out, &q.Positive[i])
+		}
+		for i := range q.Negative {
+			out = append(out, &q.Negative[i])
+		}
+		return out
+	}
+	return nil
+}

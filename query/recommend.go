@@ -1,0 +1,204 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+func (r *Recommend) strategy() Strategy {
+	if r.Strategy == "" {
+		return AverageVector
+	}
+	return r.Strategy
+}
+
+func (r *Recommend) check() error {
+	switch r.strategy() {
+	case AverageVector:
+		if len(r.Positive) == 0 {
+			return badRequest("recommend.positive: average_vector needs at least one positive example")
+		}
+	case BestScore, SumScores:
+		if len(r.Positive)+len(r.Negative) == 0 {
+			return badRequest("recommend: want at least one positive or negative example")
+		}
+	default:
+		return badRequest("recommend.strategy %q: want average_vector, best_score or sum_scores", r.Strategy)
+	}
+	for i := range r.Positive {
+		if err := checkInput(&r.Positive[i], fmt.Sprintf("recommend.positive[%d]", i)); err != nil {
+			return err
+		}
+	}
+	for i := range r.Negative {
+		if err := checkInput(&r.Negative[i], fmt.Sprintf("recommend.negative[%d]", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// averageVector is Qdrant's average_vector query: avg(positive) +
+// (avg(positive) − avg(negative)), or avg(positive) without negatives.
+// Examples are prepared as the graph stores them first (unit length for
+// Cosine).
+func averageVector(m hnsw.Metric, pos, neg []Input) ([]float32, error) {
+	dim := len(pos[0].Vector)
+	for _, in := range append(pos, neg...) {
+		if len(in.Vector) != dim {
+			return nil, badRequest("recommend: examples of sizes %d and %d", dim, len(in.Vector))
+		}
+	}
+	avg := func(ins []Input) []float64 {
+		out := make([]float64, dim)
+		for _, in := range ins {
+			for i, x := range m.Prepare(in.Vector) {
+				out[i] += float64(x) / float64(len(ins))
+			}
+		}
+		return out
+	}
+	p := avg(pos)
+	q := make([]float32, dim)
+	if len(neg) == 0 {
+		for i := range q {
+			q[i] = float32(p[i])
+		}
+		return q, nil
+	}
+	n := avg(neg)
+	for i := range q {
+		q[i] = float32(2*p[i] - n[i])
+	}
+	return q, nil
+}
+
+// scorer is a best_score or sum_scores score of one candidate against
+// prepared examples, with the metric's similarity (higher is closer).
+type scorer struct {
+	m        hnsw.Metric
+	pos, neg [][]float32
+	sum      bool
+}
+
+func (s *scorer) score(v []float32) float32 {
+	if s.sum {
+		var total float32
+		for _, e := range s.pos {
+			total += s.m.Similarity(e, v)
+		}
+		for _, e := range s.neg {
+			total -= s.m.Similarity(e, v)
+		}
+		return total
+	}
+	bestPos, bestNeg := float32(math.Inf(-1)), float32(math.Inf(-1))
+	for _, e := range s.pos {
+		bestPos = max(bestPos, s.m.Similarity(e, v))
+	}
+	for _, e := range s.neg {
+		bestNeg = max(bestNeg, s.m.Similarity(e, v))
+	}
+	if bestPos > bestNeg {
+		return bestPos
+	}
+	return -(bestNeg * bestNeg)
+}
+
+// recommendByScore runs best_score and sum_scores: candidates are ranked
+// by the scorer on the vectors in the graph's memory.
+func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Request, q *Recommend, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
+	m := metricOf(c)
+	dim := c.Config().VectorSize
+	prep := func(ins []Input) ([][]float32, error) {
+		out := make([][]float32, len(ins))
+		for i, in := range ins {
+			if len(in.Vector) != dim {
+				return nil, badRequest("recommend: example of size %d, collection %q wants %d", len(in.Vector), c.Name(), dim)
+			}
+			out[i] = m.Prepare(in.Vector)
+		}
+		return out, nil
+	}
+	s := &scorer{m: m, sum: q.strategy() == SumScores}
+	var err error
+	if s.pos, err = prep(q.Positive); err != nil {
+		return nil, err
+	}
+	if s.neg, err = prep(q.Negative); err != nil {
+		return nil, err
+	}
+	among, err := e.candidates(ctx, c, req, q)
+	if err != nil {
+		return nil, err
+	}
+	f := req.Filter
+	if among != nil {
+		f = nil // the candidates' searches applied it
+	}
+	start := time.Now()
+	res, err := c.Rank(ctx, index.RankRequest{
+		Among: among, Filter: f, Score: s.score,
+		Limit: req.Offset + limitOf(req) + len(ex), ReadOptions: req.ReadOptions,
+	})
+	e.cfg.Observer.Searched(ctx, time.Since(start))
+	if err != nil {
+		return nil, err
+	}
+	return cut(res, req, true, ex), nil
+}
+
+// candidates returns the points a score-based recommendation ranks: nil,
+// meaning every matching point, for a collection of up to
+// RecommendScanMax points (or with Exact, or without positive examples, up
+// to five times that), else the nearest neighbours of each positive.
+func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *Recommend) ([]pointid.ID, error) {
+	n, err := c.Count(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	scanMax := e.cfg.RecommendScanMax
+	if req.Exact || n <= scanMax || len(q.Positive) == 0 {
+		if n > scanMax*5 {
+			return nil, badRequest("recommend: %s scores every point only in collections of up to %d points (this one has %d); "+
+				"give positive examples without params.exact", q.strategy(), scanMax*5, n)
+		}
+		return nil, nil
+	}
+	k := min(max(4*(req.Offset+limitOf(req)), 100), index.MaxLimit)
+	seen := map[pointid.ID]bool{}
+	among := []pointid.ID{}
+	for _, p := range q.Positive {
+		start := time.Now()
+		res, err := c.Search(ctx, index.SearchRequest{Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k)})
+		e.cfg.Observer.Searched(ctx, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				among = append(among, r.ID)
+			}
+		}
+	}
+	return among, nil
+}
+
+// metricOf returns the graph metric of c's distance; a collection's
+// config was validated when it was made, so the error cannot happen.
+func metricOf(c Collection) hnsw.Metric {
+	m, err := c.Config().Distance.Graph()
+	if err != nil {
+		panic(fmt.Sprintf("collection %q: %v", c.Name(), err))
+	}
+	return m
+}
+
+func higherIsBetter(c Collection) bool { return metricOf(c).HigherIsBetter() }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks that imports point down the layers (see query/doc.go): the API on
+# the query engine, the engine on the index, the index on the graph and the
+# store, and nothing below importing what is above it. make test runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mod=$(go list -m)
+fail=0
+# forbid PKG DEP...: PKG (with its dependencies) must not depend on DEP.
+forbid() {
+	local pkg=$1
+	shift
+	local deps
+	deps=$(go list -deps "$mod/$pkg")
+	for dep in "$@"; do
+		if grep -qx -- "$dep" <<<"$deps" || grep -qx -- "$mod/$dep" <<<"$deps"; then
+			echo "layers: $pkg depends on $dep" >&2
+			fail=1
+		fi
+	done
+}
+# direct PKG DEP...: PKG must not import DEP itself (it may through a layer).
+direct() {
+	local pkg=$1
+	shift
+	local imports
+	imports=$(go list -f '{{join .Imports "\n"}}' "$mod/$pkg")
+	for dep in "$@"; do
+		if grep -qx -- "$mod/$dep" <<<"$imports"; then
+			echo "layers: $pkg imports $dep directly" >&2
+			fail=1
+		fi
+	done
+}
+above_index=(query httpapi cmd/quiver)
+for low in pointid filter hnsw storage encoder internal/progress internal/testseed; do
+	forbid "$low" index "${above_index[@]}"
+done
+forbid index "${above_index[@]}"
+forbid query httpapi cmd/quiver
+forbid httpapi cmd/quiver
+direct httpapi storage hnsw
