@@ -17,7 +17,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/quiver-db/quiver/httpapi"
+	"github.com/quiver-db/quiver/client"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/internal/progress"
 )
 
@@ -38,7 +39,7 @@ type ingestFlags struct {
 
 func runIngest(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	client := clientFlags(fs)
+	cl := clientFlags(fs)
 	var f ingestFlags
 	fs.StringVar(&f.collection, "collection", "", "collection to write to (required)")
 	fs.StringVar(&f.format, "format", "", "jsonl or csv (default: from the file name; jsonl for standard input)")
@@ -72,28 +73,28 @@ func runIngest(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
 	}
-	points := make([]httpapi.ClientPoint, len(records))
+	points := make([]client.Point, len(records))
 	for i, rec := range records {
 		if points[i], err = f.point(rec, i); err != nil {
 			return fmt.Errorf("ingest: record %d: %w", i+1, err)
 		}
 	}
 	if f.create && len(points) > 0 {
-		if err := f.ensureCollection(ctx, client, points[0]); err != nil {
+		if err := f.ensureCollection(ctx, cl, points[0]); err != nil {
 			return fmt.Errorf("ingest: %w", err)
 		}
 	}
-	return upsertAll(ctx, client, f, points)
+	return upsertAll(ctx, cl, f, points)
 }
 
 // upsertAll sends the points in batches and reports the rate.
-func upsertAll(ctx context.Context, client *httpapi.Client, f ingestFlags, points []httpapi.ClientPoint) error {
-	before := serverTimes(ctx, client)
+func upsertAll(ctx context.Context, cl *client.Client, f ingestFlags, points []client.Point) error {
+	before := serverTimes(ctx, cl)
 	bar := progress.Start(os.Stderr, "ingest "+f.collection, "points", int64(len(points)))
 	start := time.Now()
 	for i := 0; i < len(points); i += f.batch {
 		end := min(i+f.batch, len(points))
-		if err := client.Upsert(ctx, f.collection, points[i:end]); err != nil {
+		if err := cl.Upsert(ctx, f.collection, points[i:end]); err != nil {
 			bar.Finish()
 			return fmt.Errorf("ingest: points %d..%d: %w", i+1, end, err)
 		}
@@ -104,7 +105,7 @@ func upsertAll(ctx context.Context, client *httpapi.Client, f ingestFlags, point
 	fmt.Printf("ingested %d points into %s in %s: %.0f points/s\n", len(points), f.collection, elapsed.Round(time.Millisecond), float64(len(points))/max(elapsed.Seconds(), 1e-9))
 	// The server's metrics say where the time went: text encoding, graph
 	// inserts, synced commits; the rest is HTTP, JSON and validation.
-	after := serverTimes(ctx, client)
+	after := serverTimes(ctx, cl)
 	if after == nil || before == nil {
 		return nil
 	}
@@ -130,10 +131,10 @@ var serverTimeMetrics = []struct{ name, label string }{
 
 // serverTimes scrapes serverTimeMetrics; nil when the server has no
 // /metrics (another Qdrant-dialect server).
-func serverTimes(ctx context.Context, client *httpapi.Client) map[string]float64 {
+func serverTimes(ctx context.Context, cl *client.Client) map[string]float64 {
 	out := map[string]float64{}
 	for _, m := range serverTimeMetrics {
-		v, err := client.MetricSum(ctx, m.name)
+		v, err := cl.MetricSum(ctx, m.name)
 		if err != nil {
 			return nil
 		}
@@ -142,9 +143,9 @@ func serverTimes(ctx context.Context, client *httpapi.Client) map[string]float64
 	return out
 }
 
-func (f ingestFlags) ensureCollection(ctx context.Context, client *httpapi.Client, first httpapi.ClientPoint) error {
+func (f ingestFlags) ensureCollection(ctx context.Context, cl *client.Client, first client.Point) error {
 	var exists struct{ Exists bool }
-	if err := client.Do(ctx, http.MethodGet, "/collections/"+f.collection+"/exists", nil, &exists); err != nil {
+	if err := cl.Do(ctx, http.MethodGet, "/collections/"+f.collection+"/exists", nil, &exists); err != nil {
 		return err
 	}
 	if exists.Exists {
@@ -158,12 +159,12 @@ func (f ingestFlags) ensureCollection(ctx context.Context, client *httpapi.Clien
 	} else {
 		return errors.New("--create with --text needs --model")
 	}
-	return client.Do(ctx, http.MethodPut, "/collections/"+f.collection, map[string]any{"vectors": vectors}, nil)
+	return cl.Do(ctx, http.MethodPut, "/collections/"+f.collection, map[string]any{"vectors": vectors}, nil)
 }
 
 // point turns record i into a point.
-func (f ingestFlags) point(rec map[string]any, i int) (httpapi.ClientPoint, error) {
-	p := httpapi.ClientPoint{ID: uint64(i + 1), Model: f.model, Payload: map[string]any{}}
+func (f ingestFlags) point(rec map[string]any, i int) (client.Point, error) {
+	p := client.Point{ID: pointid.FromNum(uint64(i + 1)), Model: f.model, Payload: map[string]any{}}
 	for _, field := range f.listFields {
 		if s, ok := rec[field].(string); ok {
 			items := []any{}
@@ -230,21 +231,14 @@ func valueOr(v, def any) any {
 	return v
 }
 
-func parseID(v any) (any, error) {
+func parseID(v any) (pointid.ID, error) {
 	switch x := v.(type) {
 	case json.Number:
-		n, err := strconv.ParseUint(x.String(), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("id %v is not an unsigned 64-bit integer", x)
-		}
-		return n, nil
+		return pointid.Parse(x.String())
 	case string:
-		if n, err := strconv.ParseUint(x, 10, 64); err == nil {
-			return n, nil
-		}
-		return x, nil // a UUID; the server checks it
+		return pointid.Parse(x)
 	}
-	return nil, fmt.Errorf("id %v: want an unsigned integer or a UUID", v)
+	return pointid.ID{}, fmt.Errorf("id %v: want an unsigned integer or a UUID", v)
 }
 
 func parseVector(v any) ([]float32, error) {
@@ -352,8 +346,8 @@ func readCSV(r io.Reader) ([]map[string]any, error) {
 }
 
 // clientFlags binds the flags that say which server to talk to.
-func clientFlags(fs *flag.FlagSet) *httpapi.Client {
-	c := &httpapi.Client{}
+func clientFlags(fs *flag.FlagSet) *client.Client {
+	c := &client.Client{}
 	fs.StringVar(&c.URL, "url", envOr("QUIVER_URL", "http://localhost:6333"), "server URL (env QUIVER_URL)")
 	fs.StringVar(&c.APIKey, "api-key", os.Getenv("QUIVER_API_KEY"), "api-key header (env QUIVER_API_KEY)")
 	return c
