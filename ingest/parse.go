@@ -135,7 +135,7 @@ type InvalidError struct {
 
 func (e *InvalidError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d invalid records", len(e.Rows))
+	fmt.Fprintf(&b, "%d invalid %s", len(e.Rows), plural(len(e.Rows), "record"))
 	for i, r := range e.Rows {
 		if i == 10 {
 			fmt.Fprintf(&b, "; and %d more", len(e.Rows)-i)
@@ -144,6 +144,13 @@ func (e *InvalidError) Error() string {
 		fmt.Fprintf(&b, "; %s", r)
 	}
 	return b.String()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
 }
 
 // Record is one point to write and where it came from.
@@ -237,7 +244,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Parsed, error) {
 	}
 	switch {
 	case !hasID && !opts.AutoID && out.Read > 0:
-		return nil, fmt.Errorf("%w %q: name the id field, or ask for ids made from each point's content", ErrNoID, opts.idField())
+		return nil, fmt.Errorf("%w %q", ErrNoID, opts.idField())
 	case hasID && opts.AutoID:
 		return nil, fmt.Errorf("ingest: ids made from content were asked for, but the records have an id field %q", opts.idField())
 	}

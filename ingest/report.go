@@ -10,7 +10,7 @@ import (
 const maxListed = 10
 
 // Report writes the summary for a person: the CSV columns' types, the
-// counts, the skipped records by reason (the first few of each with their
+// counts (with the records not sent, when Run failed), the skipped records by reason (the first few of each with their
 // lines) and where the server's time went.
 func (s *Summary) Report(w io.Writer) {
 	if len(s.Columns) > 0 {
@@ -21,8 +21,12 @@ func (s *Summary) Report(w io.Writer) {
 		fmt.Fprintf(w, "columns: %s\n", strings.Join(cols, ", "))
 	}
 	secs := max(s.Elapsed.Seconds(), 1e-9)
-	fmt.Fprintf(w, "read %d records: %d written, %d replaced, %d skipped, in %s (%.0f points/s)\n",
-		s.Read, s.Written, s.Replaced, len(s.Skipped), s.Elapsed.Round(1e6), float64(s.Written+s.Replaced)/secs)
+	unsent := ""
+	if n := s.Read - s.Written - s.Replaced - len(s.Skipped); n > 0 {
+		unsent = fmt.Sprintf(", %d not sent", n) // the ingest failed
+	}
+	fmt.Fprintf(w, "read %d records: %d written, %d replaced, %d skipped%s, in %s (%.0f points/s)\n",
+		s.Read, s.Written, s.Replaced, len(s.Skipped), unsent, s.Elapsed.Round(1e6), float64(s.Written+s.Replaced)/secs)
 	for _, r := range []Reason{Exists, Duplicate, Invalid} {
 		var listed []string
 		n := 0

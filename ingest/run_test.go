@@ -102,12 +102,16 @@ func TestRunAutoIDIsIdempotent(t *testing.T) {
 func TestRunReportsWhatReachedTheServer(t *testing.T) {
 	srv := apitest.Start(t, nil)
 	cl := &client.Client{URL: srv.URL}
-	_, err := ingest.Run(context.Background(), cl, strings.NewReader(`{"id": 1, "v": [1, 2]}`+"\n"), ingest.Options{
+	sum, err := ingest.Run(context.Background(), cl, strings.NewReader(`{"id": 1, "v": [1, 2]}`+"\n"), ingest.Options{
 		ParseOptions: ingest.ParseOptions{VectorField: "v"}, Collection: "missing",
 	})
 	var apiErr *client.APIError
 	require.ErrorAs(t, err, &apiErr, "no collection and no Create")
 	require.Equal(t, 404, apiErr.Status)
+	require.Contains(t, err.Error(), "lines 1..1")
+	var out bytes.Buffer
+	sum.Report(&out)
+	require.Contains(t, out.String(), "read 1 records: 0 written, 0 replaced, 0 skipped, 1 not sent")
 
 	err = (&ingest.Options{}).Validate()
 	require.ErrorContains(t, err, "collection is required")

@@ -75,7 +75,7 @@ func runIngest(ctx context.Context, args []string) error {
 	}
 	sum, err := ingest.Run(ctx, cl, r, opts)
 	if errors.Is(err, ingest.ErrNoID) {
-		return fmt.Errorf("%w (--id-column), or pass --auto-id", err)
+		return fmt.Errorf("%w: name the id column with --id-column, or pass --auto-id for ids made from each point's content", err)
 	}
 	if sum != nil {
 		sum.Report(os.Stdout)
