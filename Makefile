@@ -4,7 +4,9 @@ GO        ?= go
 BIN       := bin/quiver
 BENCHDATA ?= benchdata
 GLOVE     := $(BENCHDATA)/glove-100
-MODELDIR  ?= models/all-MiniLM-L6-v2
+# QUIVER_MODEL_DIR is the text model's folder, the variable quiver serve, embed and
+# bench encoder, the encoder and bench tests and the scripts all read.
+QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 # Packages with concurrent readers and writers run under the race detector;
 # the rest run without it.
 RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./httpapi/...
@@ -18,7 +20,7 @@ build:
 	$(GO) build -o $(BIN) ./cmd/quiver
 
 run: build model
-	./$(BIN) serve --data ./quiver-data --model $(MODELDIR)
+	./$(BIN) serve --data ./quiver-data --model $(QUIVER_MODEL_DIR)
 
 vet:
 	$(GO) vet ./...
@@ -33,9 +35,9 @@ fmt-check:
 
 test: vet fmt-check layers
 	$(GO) test -race -count=1 $(RACE_PKGS)
-	$(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
+	QUIVER_MODEL_DIR=$(abspath $(QUIVER_MODEL_DIR)) $(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
 	python3 -m pytest -q scripts/peers
-	MODEL_DIR=$(MODELDIR) ./scripts/e2e-qdrant-client.sh
+	QUIVER_MODEL_DIR=$(QUIVER_MODEL_DIR) ./scripts/e2e-qdrant-client.sh
 
 # bench runs the long workloads: ANN recall/QPS on GloVe-100 beside hnswlib,
 # the encoder's throughput, the HTTP server under load and ingesting
@@ -60,7 +62,7 @@ bench-durability: bench-data
 	QUIVER_MOVIELENS_DIR=$(abspath ../shared/data/ml-latest-small) $(GO) test ./index -run MovieLens -count=1 -v
 
 bench-encoder: build model
-	./$(BIN) bench encoder --model $(MODELDIR)
+	./$(BIN) bench encoder --model $(QUIVER_MODEL_DIR)
 
 # bench-http: GloVe-100 upserted over HTTP, then queries at ef 200 (recall@10
 # 0.96) in process and over loopback HTTP, one and two at a time.
@@ -70,10 +72,10 @@ bench-http: build bench-data
 bench-ingest: build model
 	./scripts/bench-ingest-movielens.sh
 
-model: $(MODELDIR)/model.safetensors
+model: $(QUIVER_MODEL_DIR)/model.safetensors
 
-$(MODELDIR)/model.safetensors:
-	./scripts/fetch-model.sh $(MODELDIR)
+$(QUIVER_MODEL_DIR)/model.safetensors:
+	./scripts/fetch-model.sh $(QUIVER_MODEL_DIR)
 
 clean:
 	rm -rf bin

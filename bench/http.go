@@ -17,9 +17,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quiver-db/quiver/client"
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/internal/progress"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // HTTPConfig describes the HTTP load benchmark: a quiver server on a
@@ -165,14 +167,14 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	go srv.Serve(ln)
 	defer srv.Close()
 	addr := ln.Addr().String()
-	client := &httpapi.Client{URL: "http://" + addr}
+	cl := &client.Client{URL: "http://" + addr}
 
 	res := &HTTPResult{Vectors: len(base) / dim, Dim: dim, Queries: nq, Ef: cfg.Ef, Clients: cfg.Clients}
 	if reusable(ctx, db, res.Vectors, dim) {
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "reusing the %d points already in %s\n", res.Vectors, dir)
 		}
-	} else if err := ingestHTTP(ctx, client, cfg, base, dim, res); err != nil {
+	} else if err := ingestHTTP(ctx, cl, cfg, base, dim, res); err != nil {
 		return nil, err
 	}
 	col, err := db.Collection(httpBenchCollection)
@@ -277,8 +279,8 @@ func measureFloor(ctx context.Context, cfg HTTPConfig, addr, path string, bodies
 }
 
 // ingestHTTP creates the collection and upserts base through the API.
-func ingestHTTP(ctx context.Context, client *httpapi.Client, cfg HTTPConfig, base []float32, dim int, res *HTTPResult) error {
-	err := client.Do(ctx, http.MethodPut, "/collections/"+httpBenchCollection, map[string]any{
+func ingestHTTP(ctx context.Context, cl *client.Client, cfg HTTPConfig, base []float32, dim int, res *HTTPResult) error {
+	err := cl.Do(ctx, http.MethodPut, "/collections/"+httpBenchCollection, map[string]any{
 		"vectors":     map[string]any{"size": dim, "distance": "Cosine"},
 		"hnsw_config": map[string]any{"m": cfg.M, "ef_construct": cfg.EfConstruction},
 	}, nil)
@@ -302,11 +304,11 @@ func ingestHTTP(ctx context.Context, client *httpapi.Client, cfg HTTPConfig, bas
 					return
 				}
 				hi := min(lo+cfg.Batch, n)
-				pts := make([]httpapi.ClientPoint, 0, hi-lo)
+				pts := make([]client.Point, 0, hi-lo)
 				for i := lo; i < hi; i++ {
-					pts = append(pts, httpapi.ClientPoint{ID: uint64(i), Vector: base[i*dim : (i+1)*dim]})
+					pts = append(pts, client.Point{ID: pointid.FromNum(uint64(i)), Vector: base[i*dim : (i+1)*dim]})
 				}
-				if err := client.Upsert(ctx, httpBenchCollection, pts); err != nil {
+				if err := cl.Upsert(ctx, httpBenchCollection, pts); err != nil {
 					errs[w] = err
 					return
 				}

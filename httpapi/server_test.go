@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/client"
 )
 
 func TestAPIKeys(t *testing.T) {
@@ -120,7 +122,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 	require.Contains(t, text, `quiver_http_request_duration_seconds_count{route="PUT /collections/{collection}/points"} 2`)
 	require.Contains(t, text, `quiver_encoder_texts_total{model="fake"} 1`)
 	for _, name := range []string{"quiver_upsert_graph_seconds_total", "quiver_upsert_commit_seconds_total"} {
-		cl := &Client{URL: ts.url}
+		cl := &client.Client{URL: ts.url}
 		v, err := cl.MetricSum(context.Background(), name)
 		require.NoError(t, err)
 		require.Positive(t, v, "%s: the upserts took time", name)

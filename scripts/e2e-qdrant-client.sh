@@ -8,12 +8,12 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-MODEL_DIR=${MODEL_DIR:-models/all-MiniLM-L6-v2}
+QUIVER_MODEL_DIR=${QUIVER_MODEL_DIR:-models/all-MiniLM-L6-v2}
 VENV=.venv/e2e
 PY_DEPS=(qdrant-client==1.20.0 pytest==9.2.0)
 
-if [ ! -f "$MODEL_DIR/model.safetensors" ]; then
-	echo "e2e: no model in $MODEL_DIR; run make model" >&2
+if [ ! -f "$QUIVER_MODEL_DIR/model.safetensors" ]; then
+	echo "e2e: no model in $QUIVER_MODEL_DIR; run make model" >&2
 	exit 1
 fi
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import qdrant_client, pytest' 2>/dev/null; then
@@ -30,7 +30,7 @@ export QUIVER_URL="http://127.0.0.1:$PORT"
 export QUIVER_API_KEY="e2e-key-$RANDOM$RANDOM"
 export QUIVER_READ_ONLY_API_KEY="e2e-reader-$RANDOM$RANDOM"
 
-bin/quiver serve --addr "127.0.0.1:$PORT" --data "$DATA" --model "$MODEL_DIR" >"$LOG" 2>&1 &
+bin/quiver serve --addr "127.0.0.1:$PORT" --data "$DATA" --model "$QUIVER_MODEL_DIR" >"$LOG" 2>&1 &
 SERVER=$!
 cleanup() {
 	kill "$SERVER" 2>/dev/null || true

@@ -19,7 +19,7 @@ func init() {
 func runBenchEncoder(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench encoder", flag.ContinueOnError)
 	var cfg bench.EncoderConfig
-	fs.StringVar(&cfg.ModelDir, "model", envOr("QUIVER_MODEL", "models/all-MiniLM-L6-v2"), "text model directory (env QUIVER_MODEL)")
+	fs.StringVar(&cfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory (env QUIVER_MODEL_DIR)")
 	fs.StringVar(&cfg.DataPath, "data", "../shared/data/ml-latest-small/movies.csv", "MovieLens movies.csv")
 	fs.IntVar(&cfg.Texts, "texts", 512, "titles encoded at each batch size")
 	fs.IntVar(&cfg.Threads, "threads", 0, "encoder threads (0: all cores)")

@@ -17,7 +17,7 @@ func init() {
 
 func runEmbed(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
-	model := fs.String("model", envOr("QUIVER_MODEL", "models/all-MiniLM-L6-v2"), "text model directory (env QUIVER_MODEL)")
+	model := fs.String("model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory (env QUIVER_MODEL_DIR)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: quiver embed [--model DIR] TEXT...\n\nWith no TEXT, each line of standard input is a text.\n\n")

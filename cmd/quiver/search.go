@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/quiver-db/quiver/pointid"
 )
 
 func init() {
@@ -17,7 +19,7 @@ func init() {
 
 func runSearch(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
-	client := clientFlags(fs)
+	cl := clientFlags(fs)
 	collection := fs.String("collection", "", "collection to query (required)")
 	vector := fs.String("vector", "", "query vector as a JSON array")
 	id := fs.String("id", "", "query by this stored point's vector")
@@ -46,7 +48,7 @@ func runSearch(ctx context.Context, args []string) error {
 		}
 		query = v
 	case *id != "" && *vector == "" && text == "":
-		pid, err := parseID(*id)
+		pid, err := pointid.Parse(*id)
 		if err != nil {
 			return fmt.Errorf("search: --id: %w", err)
 		}
@@ -70,7 +72,7 @@ func runSearch(ctx context.Context, args []string) error {
 	if *filter != "" {
 		body["filter"] = json.RawMessage(*filter)
 	}
-	hits, err := client.Query(ctx, *collection, body)
+	hits, err := cl.Query(ctx, *collection, body)
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}

@@ -24,7 +24,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", envOr("QUIVER_ADDR", ":6333"), "listen address (env QUIVER_ADDR)")
 	data := fs.String("data", envOr("QUIVER_DATA", "./quiver-data"), "data directory (env QUIVER_DATA)")
-	model := fs.String("model", envOr("QUIVER_MODEL", "models/all-MiniLM-L6-v2"), "text model directory; empty disables text documents (env QUIVER_MODEL)")
+	model := fs.String("model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory; empty disables text documents (env QUIVER_MODEL_DIR)")
 	apiKey := fs.String("api-key", os.Getenv("QUIVER_API_KEY"), "require this key in the api-key header (env QUIVER_API_KEY)")
 	roKey := fs.String("read-only-api-key", os.Getenv("QUIVER_READ_ONLY_API_KEY"), "also accept this key for reads (env QUIVER_READ_ONLY_API_KEY)")
 	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")

@@ -4,11 +4,12 @@
 # MovieLens titles, batch sizes and thread count, and prints the ratios.
 #
 # Usage: scripts/encoder/bench_compare.sh [MODEL_DIR] [MOVIES_CSV]
+# MODEL_DIR defaults to $QUIVER_MODEL_DIR, else models/all-MiniLM-L6-v2.
 # Env: PYTHON (a python with torch and sentence-transformers; default python3),
 #      THREADS (default: nproc), TEXTS (default 512), QUIVER (default bin/quiver).
 set -euo pipefail
 
-model=${1:-models/all-MiniLM-L6-v2}
+model=${1:-${QUIVER_MODEL_DIR:-models/all-MiniLM-L6-v2}}
 movies=${2:-../shared/data/ml-latest-small/movies.csv}
 python=${PYTHON:-python3}
 threads=${THREADS:-$(nproc)}

@@ -1,4 +1,9 @@
-package httpapi
+// Package client calls Quiver's HTTP API, or any server speaking Qdrant's
+// REST dialect. It is its own package, apart from httpapi, so that programs
+// which only talk to a server (quiver ingest and search, load generators)
+// do not link the server's storage engine and metrics: it imports neither
+// httpapi, index nor storage, and defines the few wire types it needs.
+package client
 
 import (
 	"bytes"
@@ -7,27 +12,31 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/quiver-db/quiver/pointid"
 )
 
-// Client calls Quiver's API (or any server speaking Qdrant's REST dialect).
-// The command line and the HTTP benchmark use it. It is safe for
-// concurrent use.
+// Client sends requests to one server. It is safe for concurrent use; its
+// fields must not change once requests are in flight.
 type Client struct {
 	// URL is the server's base URL, such as "http://localhost:6333".
 	URL string
 	// APIKey is sent in the api-key header when set.
 	APIKey string
-	// HTTP sends the requests. Nil means a client that keeps up to 256 idle
-	// connections per host, so many goroutines can share it.
+	// HTTP sends the requests. Nil means a shared client that keeps up to
+	// 256 idle connections per host, so many goroutines can share it.
 	HTTP *http.Client
 }
 
 // APIError is an error answer from the server.
 type APIError struct {
-	Status  int
+	// Status is the HTTP status code.
+	Status int
+	// Message is the envelope's status.error, or the body when it has none.
 	Message string
 }
 
@@ -43,9 +52,24 @@ var defaultHTTP = &http.Client{
 	},
 }
 
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP == nil {
+		return defaultHTTP
+	}
+	return c.HTTP
+}
+
+// errorBody is the error envelope of Qdrant's dialect.
+type errorBody struct {
+	Status struct {
+		Error string `json:"error"`
+	} `json:"status"`
+}
+
 // Do sends body as JSON (nil sends none; a json.RawMessage is sent
-// unchanged) to path and decodes the result of
-// the envelope into result (nil discards it).
+// unchanged) to path and decodes the envelope's result into result (nil
+// discards it). An answer other than 200 is an *APIError, wrapped with the
+// method and path.
 func (c *Client) Do(ctx context.Context, method, path string, body, result any) error {
 	var rd io.Reader
 	if raw, ok := body.(json.RawMessage); ok {
@@ -65,11 +89,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any) 
 	if c.APIKey != "" {
 		req.Header.Set("api-key", c.APIKey)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
@@ -101,10 +121,30 @@ func (c *Client) Do(ctx context.Context, method, path string, body, result any) 
 	return nil
 }
 
-// ClientPoint is a point to upsert: Vector, or Text encoded by the server
-// with Model (empty: the collection's model).
-type ClientPoint struct {
-	ID      any // uint64, int or a UUID string
+func collectionPath(collection string) string {
+	return "/collections/" + url.PathEscape(collection)
+}
+
+// Exists reports whether the server has the collection.
+func (c *Client) Exists(ctx context.Context, collection string) (bool, error) {
+	var res struct {
+		Exists bool `json:"exists"`
+	}
+	err := c.Do(ctx, http.MethodGet, collectionPath(collection)+"/exists", nil, &res)
+	return res.Exists, err
+}
+
+// CreateCollection creates a collection; vectors is the request's
+// "vectors" object, such as {"size": 100, "distance": "Cosine"} or
+// {"model": "all-MiniLM-L6-v2"}.
+func (c *Client) CreateCollection(ctx context.Context, collection string, vectors map[string]any) error {
+	return c.Do(ctx, http.MethodPut, collectionPath(collection), map[string]any{"vectors": vectors}, nil)
+}
+
+// Point is a point to upsert: Vector, or when Vector is nil Text, encoded
+// by the server with Model (empty: the collection's model).
+type Point struct {
+	ID      pointid.ID
 	Vector  []float32
 	Text    string
 	Model   string
@@ -112,7 +152,7 @@ type ClientPoint struct {
 }
 
 // MarshalJSON writes the point in the upsert's list form.
-func (p ClientPoint) MarshalJSON() ([]byte, error) {
+func (p Point) MarshalJSON() ([]byte, error) {
 	var vec any = p.Vector
 	if p.Vector == nil {
 		doc := map[string]string{"text": p.Text}
@@ -124,25 +164,49 @@ func (p ClientPoint) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"id": p.ID, "vector": vec, "payload": p.Payload})
 }
 
-// Upsert writes points to a collection.
-func (c *Client) Upsert(ctx context.Context, collection string, points []ClientPoint) error {
-	return c.Do(ctx, http.MethodPut, "/collections/"+collection+"/points?wait=true", map[string]any{"points": points}, nil)
+// Upsert writes points to a collection and waits until they are applied.
+func (c *Client) Upsert(ctx context.Context, collection string, points []Point) error {
+	return c.Do(ctx, http.MethodPut, collectionPath(collection)+"/points?wait=true", map[string]any{"points": points}, nil)
 }
 
-// ClientHit is one query result.
-type ClientHit struct {
-	ID      json.RawMessage `json:"id"`
-	Score   float32         `json:"score"`
-	Payload map[string]any  `json:"payload"`
+// Record is a stored point as the server returns it.
+type Record struct {
+	ID      pointid.ID     `json:"id"`
+	Payload map[string]any `json:"payload"`
+	Vector  []float32      `json:"vector"`
+}
+
+// RetrieveOptions says what Retrieve returns besides the ids.
+type RetrieveOptions struct {
+	WithPayload bool
+	WithVector  bool
+}
+
+// Retrieve returns the points among ids that the collection holds, in no
+// promised order; ids it does not hold are left out. The server bounds the
+// ids of one call (Quiver: 10000 by default).
+func (c *Client) Retrieve(ctx context.Context, collection string, ids []pointid.ID, opts RetrieveOptions) ([]Record, error) {
+	var out []Record
+	err := c.Do(ctx, http.MethodPost, collectionPath(collection)+"/points", map[string]any{
+		"ids": ids, "with_payload": opts.WithPayload, "with_vector": opts.WithVector,
+	}, &out)
+	return out, err
+}
+
+// Hit is one query result.
+type Hit struct {
+	ID      pointid.ID     `json:"id"`
+	Score   float32        `json:"score"`
+	Payload map[string]any `json:"payload"`
 }
 
 // Query runs POST /collections/{collection}/points/query with body (a
 // Qdrant QueryRequest) and returns the points.
-func (c *Client) Query(ctx context.Context, collection string, body any) ([]ClientHit, error) {
+func (c *Client) Query(ctx context.Context, collection string, body any) ([]Hit, error) {
 	var res struct {
-		Points []ClientHit `json:"points"`
+		Points []Hit `json:"points"`
 	}
-	err := c.Do(ctx, http.MethodPost, "/collections/"+collection+"/points/query", body, &res)
+	err := c.Do(ctx, http.MethodPost, collectionPath(collection)+"/points/query", body, &res)
 	return res.Points, err
 }
 
@@ -153,11 +217,7 @@ func (c *Client) MetricSum(ctx context.Context, name string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = defaultHTTP
-	}
-	resp, err := hc.Do(req)
+	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("GET /metrics: %w", err)
 	}
