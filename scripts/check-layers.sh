@@ -40,3 +40,9 @@ forbid index "${above_index[@]}"
 forbid query httpapi cmd/quiver
 forbid httpapi cmd/quiver
 direct httpapi storage hnsw
+forbid internal/apitest cmd/quiver
+# The client and what runs on it link neither the server nor the store.
+for light in client ingest; do
+	forbid "$light" index storage httpapi query github.com/cockroachdb/pebble/v2 github.com/prometheus/client_golang/prometheus
+done
+exit $fail
