@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
@@ -81,8 +83,10 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 		q.Recommend = rec.Recommend
 		return nil
 	}
-	for k := range keys {
-		return badRequest("query: %q queries are not supported (want nearest or recommend)", k)
+	if len(keys) > 0 {
+		// Name the first key in order, so the message does not depend on
+		// map order.
+		return badRequest("query: %q queries are not supported (want nearest or recommend)", slices.Sorted(maps.Keys(keys))[0])
 	}
 	return badRequest("query: empty object")
 }

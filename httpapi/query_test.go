@@ -338,3 +338,20 @@ func TestRecommendOnLargeCollections(t *testing.T) {
 		"negative": []int{42}, "strategy": "best_score",
 	}}}, "up to 150 points")
 }
+
+// TestErrorsDoNotDependOnMapOrder sends bodies whose error names one of
+// several keys, many times: the message must be the same every time.
+func TestErrorsDoNotDependOnMapOrder(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	require.Equal(t, 200, ts.do("PUT", "/collections/c", `{"vectors": {"size": 4, "distance": "Dot"}}`).Code)
+	for _, tc := range []struct{ path, body, want string }{
+		{"/collections/c/points/query", `{"query": {"zeta": 1, "alpha": 2, "mid": 3}}`, `"alpha"`},
+		{"/collections/c/points/query?zz=1&aa=2&mm=3", `{"query": [1, 2, 3, 4]}`, `"aa"`},
+	} {
+		for range 20 {
+			r := ts.do("POST", tc.path, tc.body)
+			require.Equal(t, 400, r.Code)
+			require.Contains(t, r.Error, tc.want)
+		}
+	}
+}

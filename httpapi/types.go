@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -265,7 +267,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 // checkQueryParams refuses query parameters a route does not know and
 // validates the ones it does: wait (bool) and timeout (seconds).
 func checkQueryParams(r *http.Request, allowed ...string) error {
-	for name := range r.URL.Query() {
+	for _, name := range slices.Sorted(maps.Keys(r.URL.Query())) {
 		ok := false
 		for _, a := range allowed {
 			ok = ok || a == name
