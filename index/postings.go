@@ -12,9 +12,9 @@ import (
 // key then costs a binary search and a walk over the matching entries,
 // where reading the store's index meant a Pebble scan over every matching
 // key (a range matching half of GloVe-100 read 165,000 keys per query).
-// The store's index stays the durable truth: postings are loaded from it
-// when a collection opens and kept in step by every write that changes
-// terms.
+// The store's per-node term lists stay the durable truth (storage
+// invariant 3): postings are loaded from them with ScanTerms when a
+// collection opens and kept in step by every write that changes terms.
 type postings struct {
 	mu       sync.RWMutex
 	keywords map[string]*sortedPostings[string]  // by field

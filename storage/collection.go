@@ -1,9 +1,9 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 
@@ -50,7 +50,8 @@ type Op struct {
 	Vector []float32
 	// Payload is the JSON object of an upsert; nil means {}.
 	Payload []byte
-	// Terms are the payload-index entries derived from Payload.
+	// Terms are the payload-index terms derived from Payload, stored as
+	// the point's term list.
 	Terms []Term
 }
 
@@ -84,9 +85,7 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	switch op.Kind {
 	case OpUpsert:
 		if op.Replaced {
-			if err := c.removeNode(b, op.Prev); err != nil {
-				return err
-			}
+			c.removeNode(b, op.Prev)
 			entry = binary.BigEndian.AppendUint32(entry, op.Prev)
 		}
 		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
@@ -94,16 +93,9 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
 		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
 		_ = b.Set(c.nodeKey(secTerms, op.Node), encodeTerms(op.Terms), nil)
-		var buf []byte
-		for _, t := range op.Terms {
-			buf = appendTerm(buf[:0], t)
-			_ = b.Set(c.indexKey(buf, op.Node), nil, nil)
-		}
 	case OpDelete:
 		_ = b.Delete(c.idKey(op.ID), nil)
-		if err := c.removeNode(b, op.Node); err != nil {
-			return err
-		}
+		c.removeNode(b, op.Node)
 	default:
 		return fmt.Errorf("unknown op kind %d", op.Kind)
 	}
@@ -112,31 +104,13 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 }
 
 // removeNode adds to b the deletion of every key of node except the id
-// mapping: node → id, vector, payload, terms and the index entries the
-// terms list (invariants 2 and 3).
-func (c *Collection) removeNode(b *pebble.Batch, node uint32) error {
-	termsKey := c.nodeKey(secTerms, node)
-	old, err := c.store.get(termsKey)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	oldTerms, err := decodeTermKeys(old)
-	if err != nil {
-		return err
-	}
-	for _, t := range oldTerms {
-		_ = b.Delete(c.indexKey(t, node), nil)
-	}
+// mapping: node → id, vector, payload and terms (invariant 2). It reads
+// nothing: no other key is derived from a node's terms (invariant 3).
+func (c *Collection) removeNode(b *pebble.Batch, node uint32) {
 	_ = b.Delete(c.nodeKey(secNodeToID, node), nil)
 	_ = b.Delete(c.vectorKey(0, node), nil)
 	_ = b.Delete(c.nodeKey(secPayload, node), nil)
-	_ = b.Delete(termsKey, nil)
-	return nil
-}
-
-func (c *Collection) indexKey(term []byte, node uint32) []byte {
-	k := append(c.key(secIndex, len(term)+4), term...)
-	return binary.BigEndian.AppendUint32(k, node)
+	_ = b.Delete(c.nodeKey(secTerms, node), nil)
 }
 
 func encodeVector(v []float32) []byte {
@@ -276,40 +250,6 @@ func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node 
 	})
 }
 
-// IndexKeyword calls fn for every node whose payload-index terms include
-// the keyword value of field (a keyword longer than MaxTermLen matches on
-// its first MaxTermLen bytes). Filtered reads no longer come here: package
-// index answers them from postings it loads with ScanTerms. IndexKeyword
-// and IndexRange stay as the way to read and check the inverted index
-// that Write and SetTerms still keep.
-func (c *Collection) IndexKeyword(ctx context.Context, field, value string, fn func(node uint32)) error {
-	prefix := appendTerm(c.key(secIndex, 0), Term{Field: field, Kind: TermKeyword, Keyword: value})
-	return c.iterate(ctx, prefix, prefixEnd(prefix), func(k, _ []byte) (bool, error) {
-		if len(k) != len(prefix)+4 {
-			return false, fmt.Errorf("%w: index key %x", ErrCorrupt, k)
-		}
-		fn(binary.BigEndian.Uint32(k[len(prefix):]))
-		return true, nil
-	})
-}
-
-// IndexRange calls fn for every node with a numeric term of field in
-// [lo, hi] (inclusive; pass ±Inf for open ends), with the term's value so
-// the caller can apply strict bounds.
-func (c *Collection) IndexRange(ctx context.Context, field string, lo, hi float64, fn func(node uint32, value float64)) error {
-	prefix := appendTermPrefix(c.key(secIndex, 0), field, TermNumber)
-	start := binary.BigEndian.AppendUint64(bytesClone(prefix), orderedFloat(lo))
-	end := prefixEnd(binary.BigEndian.AppendUint64(bytesClone(prefix), orderedFloat(hi)))
-	return c.iterate(ctx, start, end, func(k, _ []byte) (bool, error) {
-		if len(k) != len(prefix)+12 {
-			return false, fmt.Errorf("%w: index key %x", ErrCorrupt, k)
-		}
-		value := unorderedFloat(binary.BigEndian.Uint64(k[len(prefix):]))
-		fn(binary.BigEndian.Uint32(k[len(prefix)+8:]), value)
-		return true, nil
-	})
-}
-
 // DiskSize estimates the collection's bytes in Pebble's sstables (data
 // still only in the memtable and WAL is not counted).
 func (c *Collection) DiskSize() (uint64, error) {
@@ -321,11 +261,9 @@ func (c *Collection) DiskSize() (uint64, error) {
 	return n, nil
 }
 
-func bytesClone(b []byte) []byte { return append([]byte(nil), b...) }
-
 // prefixEnd returns the smallest key greater than every key with prefix p.
 func prefixEnd(p []byte) []byte {
-	end := bytesClone(p)
+	end := bytes.Clone(p)
 	for i := len(end) - 1; i >= 0; i-- {
 		end[i]++
 		if end[i] != 0 {
@@ -341,32 +279,14 @@ type NodeTerms struct {
 	Terms []Term
 }
 
-// SetTerms replaces the payload-index terms of live nodes, removing the
-// index entries their old lists named and writing the new ones, in one
-// synced batch (invariant 3). The caller must keep writers away from these
-// nodes until it returns.
+// SetTerms replaces the payload-index terms of live nodes in one synced
+// batch. The caller must pass only live nodes (a dead node has no terms
+// key, invariant 2) and keep writers away from them until it returns.
 func (c *Collection) SetTerms(ctx context.Context, items []NodeTerms) error {
 	b := c.store.db.NewBatch()
 	defer b.Close()
-	var buf []byte
 	for _, it := range items {
-		termsKey := c.nodeKey(secTerms, it.Node)
-		old, err := c.store.get(termsKey)
-		if err != nil {
-			return fmt.Errorf("collection %q: terms of node %d: %w", c.name, it.Node, err)
-		}
-		oldTerms, err := decodeTermKeys(old)
-		if err != nil {
-			return err
-		}
-		for _, t := range oldTerms {
-			_ = b.Delete(c.indexKey(t, it.Node), nil)
-		}
-		for _, t := range it.Terms {
-			buf = appendTerm(buf[:0], t)
-			_ = b.Set(c.indexKey(buf, it.Node), nil, nil)
-		}
-		_ = b.Set(termsKey, encodeTerms(it.Terms), nil)
+		_ = b.Set(c.nodeKey(secTerms, it.Node), encodeTerms(it.Terms), nil)
 	}
 	if err := ctx.Err(); err != nil {
 		return err

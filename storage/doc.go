@@ -1,6 +1,6 @@
 // Package storage keeps Quiver's durable state in one Pebble database per
 // data directory: the collection catalog, each collection's points (external
-// id ↔ internal node mapping, vectors, payloads, payload-index entries), an
+// id ↔ internal node mapping, vectors, payloads, payload-index terms), an
 // operation log, and snapshots of the HNSW graphs.
 //
 // All point writes flow through one path, Collection.Write, which takes an
@@ -35,24 +35,33 @@
 //	0x03 C 'v' S N                → vector, float32 little-endian
 //	0x03 C 'p' N                  → payload: codec byte (0 raw JSON, 1 zstd) + body
 //	0x03 C 't' N                  → the point's payload-index terms (encodeTerms)
-//	0x03 C 'x' term N             → empty       (payload index entry; term = encodeTerm)
 //	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID, and for an
 //	                                upsert that replaced a point its old N
 //	0x03 C 'g' S 'h'              → graph snapshot header: seq(8), length(8), chunks(4)
 //	0x03 C 'g' S 'c' chunk(4)     → graph snapshot bytes, in chunks of graphChunk
 //
+// Retired sections, never reused for anything else:
+//
+//	0x03 C 'x' term N             → empty: format 1's inverted payload index,
+//	                                deleted by the upgrade to format 2
+//
 // # Invariants
 //
 //  1. The format key exists and equals FormatVersion in every database this
-//     package has opened; Open refuses any other value.
+//     package has opened. Open upgrades an older version it knows one step
+//     at a time, each step and the new version in one synced batch
+//     (upgrade.go), and refuses a newer or unknown one with ErrFormat.
 //  2. For a live point, the 'i', 'n', 'v' (space 0), 'p' and 't' keys exist
 //     together and agree: 'i'(ID) = N and 'n'(N) = ID. A deleted point has
 //     none of them. One Pebble batch writes or removes them all. A replaced
 //     point moves to a new node: the batch removes the old node's keys and
 //     writes the new node's, so a node never changes its vector while live.
-//  3. For every term T listed in 't'(N) the index key 'x' T N exists, and no
-//     other 'x' key names N. Entries are derived from the payload by the
-//     caller when it writes the point.
+//  3. 't'(N) is the only durable form of the payload index: the caller
+//     derives the terms from the payload when it writes the point (and
+//     rewrites them with SetTerms when the indexes change), and loads its
+//     in-memory postings from them with ScanTerms. No key is derived from
+//     a point's terms, so removing a point reads nothing, and no 'x' key
+//     exists.
 //  4. Every committed Op has a log entry under its sequence number, written
 //     in the same batch as the point keys. Sequence numbers are unique and
 //     increase per collection in the order the caller assigned them; a

@@ -22,9 +22,12 @@ const (
 	secVector   = 'v'
 	secPayload  = 'p'
 	secTerms    = 't'
-	secIndex    = 'x'
 	secLog      = 'l'
 	secGraph    = 'g'
+
+	// secRetiredIndex held format 1's inverted payload index ('x' term N);
+	// upgradeFrom1 deletes it and no format after uses the tag.
+	secRetiredIndex = 'x'
 )
 
 var (
@@ -97,18 +100,13 @@ type Term struct {
 	Number  float64
 }
 
-// appendTermPrefix appends the encoding of a field and kind:
-// uint16 field length, field, kind byte.
-func appendTermPrefix(dst []byte, field string, kind TermKind) []byte {
-	dst = binary.BigEndian.AppendUint16(dst, uint16(len(field)))
-	dst = append(dst, field...)
-	return append(dst, byte(kind))
-}
-
-// appendTerm appends a term's full encoding: the prefix, then for a keyword
-// its uint16 length and bytes, for a number its order-preserving 8 bytes.
+// appendTerm appends a term's encoding: uint16 field length, field, kind
+// byte, then for a keyword its uint16 length and bytes, for a number its
+// order-preserving 8 bytes.
 func appendTerm(dst []byte, t Term) []byte {
-	dst = appendTermPrefix(dst, t.Field, t.Kind)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(len(t.Field)))
+	dst = append(dst, t.Field...)
+	dst = append(dst, byte(t.Kind))
 	if t.Kind == TermKeyword {
 		kw := t.Keyword
 		if len(kw) > MaxTermLen {

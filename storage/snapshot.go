@@ -17,6 +17,7 @@ import (
 // length, value. The first record's key is "config" and its value the
 // collection's config bytes; the others are the collection's keys with the
 // 0x03 C prefix removed. A record with an empty key ends the stream.
+// Files written by format 1 also hold its 'x' keys; import skips them.
 const snapshotMagic = "QUIVER-COLLECTION-SNAPSHOT 1\n"
 
 // restoreBatch is the size at which a restore commits a batch.
@@ -109,6 +110,9 @@ func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte,
 		}
 		if len(k) == 0 {
 			break
+		}
+		if k[0] == secRetiredIndex {
+			continue // a format 1 export carries the retired inverted index
 		}
 		_ = b.Set(append(c.key(k[0], len(k)), k[1:]...), v, nil)
 		if b.Len() >= restoreBatch {

@@ -13,7 +13,8 @@ import (
 )
 
 // FormatVersion is the version of the key layout described in doc.go.
-const FormatVersion uint32 = 1
+// Open upgrades a database of an older version it knows (upgrade.go).
+const FormatVersion uint32 = 2
 
 // Errors returned by this package, wrapped with context; test with errors.Is.
 var (
@@ -83,16 +84,16 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
 	}
 	s := &Store{db: db, log: opts.Logger}
-	if err := s.checkFormat(); err != nil {
+	if err := s.checkFormat(dir); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	return s, nil
 }
 
-// checkFormat writes the format version into a new database and checks it
-// in an existing one (invariant 1).
-func (s *Store) checkFormat() error {
+// checkFormat writes the format version into a new database, and in an
+// existing one checks it and upgrades an older format (invariant 1).
+func (s *Store) checkFormat(dir string) error {
 	v, err := s.get(formatKey)
 	if errors.Is(err, ErrNotFound) {
 		iter, err := s.db.NewIter(nil)
@@ -111,10 +112,15 @@ func (s *Store) checkFormat() error {
 	if err != nil {
 		return err
 	}
-	if len(v) != 4 || binary.BigEndian.Uint32(v) != FormatVersion {
-		return fmt.Errorf("%w: found %x, want %d", ErrFormat, v, FormatVersion)
+	if len(v) != 4 {
+		return fmt.Errorf("%w: format key holds %x", ErrFormat, v)
 	}
-	return nil
+	found := binary.BigEndian.Uint32(v)
+	if found > FormatVersion {
+		return fmt.Errorf("%w: data directory has format %d, newer than this build's %d; open it with the newer quiver that wrote it",
+			ErrFormat, found, FormatVersion)
+	}
+	return s.upgrade(dir, found)
 }
 
 // Close flushes nothing extra (every write is already synced) and closes

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/stretchr/testify/require"
 )
 
 func openMem(t *testing.T, fs vfs.FS) *Store {
@@ -20,20 +22,6 @@ func openMem(t *testing.T, fs vfs.FS) *Store {
 		t.Fatal(err)
 	}
 	return s
-}
-
-func TestFormatVersionChecked(t *testing.T) {
-	fs := vfs.NewMem()
-	s := openMem(t, fs)
-	if err := s.db.Set(formatKey, []byte{0, 0, 0, 99}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Open("db", Options{FS: fs}); !errors.Is(err, ErrFormat) {
-		t.Fatalf("open with format 99: got %v, want ErrFormat", err)
-	}
 }
 
 func TestCatalog(t *testing.T) {
@@ -75,7 +63,7 @@ func TestCatalog(t *testing.T) {
 	}
 }
 
-func TestWriteReadIndexAndLog(t *testing.T) {
+func TestWriteReadTermsAndLog(t *testing.T) {
 	s := openMem(t, vfs.NewMem())
 	defer s.Close()
 	c, err := s.CreateCollection("c", nil)
@@ -99,23 +87,11 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if raw, _ := s.get(c.nodeKey(secPayload, 1)); raw[0] != codecZstd || len(raw) >= len(big) {
 		t.Fatalf("large repetitive payload not compressed: codec %d, %d bytes", raw[0], len(raw))
 	}
-	keyword := func(v string) []uint32 {
-		var got []uint32
-		if err := c.IndexKeyword(ctx, "city", v, func(n uint32) { got = append(got, n) }); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
-	if got := keyword("Paris"); !slices.Equal(got, []uint32{0}) {
-		t.Fatalf("keyword Paris: %v", got)
-	}
-	var ranged []uint32
-	if err := c.IndexRange(ctx, "n", math.Inf(-1), 0, func(n uint32, v float64) { ranged = append(ranged, n) }); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(ranged, []uint32{0}) {
-		t.Fatalf("range n ≤ 0: %v", ranged)
-	}
+	city := func(kw string) Term { return Term{Field: "city", Kind: TermKeyword, Keyword: kw} }
+	require.Equal(t, map[uint32][]Term{
+		0: {city("Paris"), {Field: "n", Kind: TermNumber, Number: -2.5}},
+		1: {city("Pari"), {Field: "n", Kind: TermNumber, Number: 3}},
+	}, termsByNode(t, c))
 	// Replace point 10 (moving it to node 2) with other terms, delete point 5.
 	err = c.Write(ctx, []Op{
 		{Seq: 3, Kind: OpUpsert, ID: pointid.FromNum(10), Node: 2, Replaced: true, Prev: 0, Vector: []float32{2, 0},
@@ -125,15 +101,7 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := keyword("Paris"); len(got) != 0 {
-		t.Fatalf("stale index entry after replace: %v", got)
-	}
-	if got := keyword("Pari"); len(got) != 0 {
-		t.Fatalf("stale index entry after delete: %v", got)
-	}
-	if got := keyword("Rome"); !slices.Equal(got, []uint32{2}) {
-		t.Fatalf("keyword Rome: %v", got)
-	}
+	require.Equal(t, map[uint32][]Term{2: {city("Rome")}}, termsByNode(t, c), "terms after a replace and a delete")
 	if n, err := c.Node(pointid.FromNum(10)); err != nil || n != 2 {
 		t.Fatalf("replaced point at node %d, %v; want 2", n, err)
 	}
@@ -146,15 +114,8 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if v, err := c.Vector(0, 2); err != nil || !slices.Equal(v, []float32{2, 0}) {
 		t.Fatalf("vector after replace: %v %v", v, err)
 	}
-	if err := c.SetTerms(ctx, []NodeTerms{{Node: 2, Terms: []Term{{Field: "city", Kind: TermKeyword, Keyword: "Milan"}}}}); err != nil {
-		t.Fatal(err)
-	}
-	if got := keyword("Rome"); len(got) != 0 {
-		t.Fatalf("SetTerms left the old entry: %v", got)
-	}
-	if got := keyword("Milan"); !slices.Equal(got, []uint32{2}) {
-		t.Fatalf("keyword Milan after SetTerms: %v", got)
-	}
+	require.NoError(t, c.SetTerms(ctx, []NodeTerms{{Node: 2, Terms: []Term{city("Milan")}}}))
+	require.Equal(t, map[uint32][]Term{2: {city("Milan")}}, termsByNode(t, c), "terms after SetTerms")
 	// ScanTerms gives back each live node's terms; a long keyword comes
 	// back cut as it is indexed.
 	long := strings.Repeat("é", MaxTermLen)
@@ -171,6 +132,7 @@ func TestWriteReadIndexAndLog(t *testing.T) {
 	if len(scanned) != 1 || !slices.Equal(scanned[2], wantTerms) {
 		t.Fatalf("ScanTerms: %v", scanned)
 	}
+	require.Zero(t, countKeys(t, s, c, secRetiredIndex), "writes left keys in the retired inverted index")
 	var seqs []uint64
 	var entries []LogEntry
 	if err := c.LogAfter(ctx, 1, func(e LogEntry) error { seqs = append(seqs, e.Seq); entries = append(entries, e); return nil }); err != nil {
@@ -218,4 +180,29 @@ func TestOrderedFloat(t *testing.T) {
 			t.Errorf("round trip of %g", vals[i])
 		}
 	}
+}
+
+// termsByNode returns what ScanTerms reports, by node.
+func termsByNode(t *testing.T, c *Collection) map[uint32][]Term {
+	t.Helper()
+	got := map[uint32][]Term{}
+	require.NoError(t, c.ScanTerms(context.Background(), func(n uint32, ts []Term) error {
+		got[n] = ts
+		return nil
+	}))
+	return got
+}
+
+// countKeys returns how many keys one section of c holds.
+func countKeys(t *testing.T, s *Store, c *Collection, section byte) int {
+	t.Helper()
+	lo, hi := c.bounds(section)
+	iter, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	require.NoError(t, err)
+	n := 0
+	for ok := iter.First(); ok; ok = iter.Next() {
+		n++
+	}
+	require.NoError(t, iter.Close())
+	return n
 }
