@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/testseed"
 	"github.com/quiver-db/quiver/pointid"
 )
 
@@ -175,13 +175,41 @@ func TestAppendJSONAgreesWithMarshal(t *testing.T) {
 			require.Equal(t, string(want), string(got))
 		}
 	}
-	for _, f := range []float64{0, 1e-7, 1.5e300, 123.456, -2e-9} {
-		want, err := json.Marshal(f)
-		require.NoError(t, err)
-		got, ok := appendFloat(nil, f, 64)
-		require.True(t, ok)
-		require.Equal(t, string(want), string(got), fmt.Sprint(f))
-	}
 	_, ok := scoredPoints{{Score: float32(math.NaN())}}.appendJSON(nil)
 	require.False(t, ok, "NaN has no JSON form")
+}
+
+// checkAppendFloat holds appendFloat to json.Marshal on one value.
+func checkAppendFloat(t *testing.T, f float64, bits int) {
+	var v any = f
+	if bits == 32 { // callers hand over float32s
+		f = float64(float32(f))
+		v = float32(f)
+	}
+	want, err := json.Marshal(v)
+	got, ok := appendFloat(nil, f, bits)
+	require.Equal(t, err == nil, ok, "%v (%d bits)", f, bits)
+	if ok {
+		require.Equal(t, string(want), string(got), "%v (%d bits)", f, bits)
+	}
+}
+
+func TestAppendFloatAgreesWithMarshal(t *testing.T) {
+	edges := []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 10, 100, 123.456, 1e20, 1e21, 1e22, 1.5e300, 1e-6, 1e-7, 9.99e-7,
+		-2e-9, 1e-10, 123456789, 1 << 53, math.MaxFloat64, math.SmallestNonzeroFloat64, math.MaxFloat32,
+		math.SmallestNonzeroFloat32, math.NaN(), math.Inf(1), math.Inf(-1)}
+	for _, f := range edges {
+		for _, g := range []float64{f, math.Nextafter(f, 0), math.Nextafter(f, math.Inf(1)),
+			float64(math.Nextafter32(float32(f), 0)), float64(math.Nextafter32(float32(f), float32(math.Inf(1))))} {
+			checkAppendFloat(t, g, 32)
+			checkAppendFloat(t, g, 64)
+		}
+	}
+	rng := testseed.New(t)
+	for range 100000 {
+		checkAppendFloat(t, float64(math.Float32frombits(rng.Uint32())), 32)
+		checkAppendFloat(t, math.Float64frombits(rng.Uint64()), 64)
+		checkAppendFloat(t, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(60)-30)), 64)
+		checkAppendFloat(t, float64(float32(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(60)-30)))), 32)
+	}
 }

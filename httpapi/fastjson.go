@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"unsafe"
@@ -262,27 +263,59 @@ func (l *lexer) skipString() bool {
 	return false
 }
 
-// appendFloat formats f as encoding/json does for a float32 (or float64
-// when bits is 64), so both encoders write the same bytes.
+// appendFloat writes f the way json.Marshal writes a float32 (bits 32)
+// or a float64 (bits 64), so both encoders give the same bytes: the
+// fewest digits that read back as f, laid out positionally when
+// 1e-6 <= |f| < 1e21 and as d.ddde±x (no leading zeros in x) outside.
+// ok is false for NaN and ±Inf, which JSON cannot hold.
+//
+// strconv finds the digits; we lay them out. Deciding on the digits'
+// exponent rather than on |f| gives the same cut-offs: the float nearest
+// a power of ten has that power as its shortest form, and rounding is
+// monotone.
 func appendFloat(b []byte, f float64, bits int) ([]byte, bool) {
-	if math.IsInf(f, 0) || math.IsNaN(f) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return b, false
 	}
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 {
-		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
-			format = 'e'
+	if f == 0 {
+		if math.Signbit(f) {
+			return append(b, "-0"...), true
 		}
+		return append(b, '0'), true
 	}
-	b = strconv.AppendFloat(b, f, format, -1, bits)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
+	var scratch [32]byte
+	e := strconv.AppendFloat(scratch[:0], f, 'e', -1, bits) // -d.ddde±dd
+	if e[0] == '-' {
+		b, e = append(b, '-'), e[1:]
+	}
+	mark := bytes.IndexByte(e, 'e')
+	exp, _ := strconv.Atoi(unsafe.String(unsafe.SliceData(e[mark+1:]), len(e)-mark-1))
+	var frac []byte // the digits after the first
+	if mark > 1 {
+		frac = e[2:mark]
+	}
+	switch {
+	case exp < -6 || exp >= 21:
+		b = append(b, e[:mark+1]...)
+		if exp < 0 {
+			b, exp = append(b, '-'), -exp
+		} else {
+			b = append(b, '+')
 		}
+		return strconv.AppendInt(b, int64(exp), 10), true
+	case exp < 0:
+		b = append(b, "0."...)
+		for range -exp - 1 {
+			b = append(b, '0')
+		}
+		return append(append(b, e[0]), frac...), true
+	case len(frac) <= exp:
+		b = append(append(b, e[0]), frac...)
+		for range exp - len(frac) {
+			b = append(b, '0')
+		}
+		return b, true
 	}
-	return b, true
+	b = append(append(b, e[0]), frac[:exp]...)
+	return append(append(b, '.'), frac[exp:]...), true
 }
