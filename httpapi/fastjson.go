@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
-	"math"
 	"strconv"
 	"unsafe"
 )
@@ -261,61 +259,4 @@ func (l *lexer) skipString() bool {
 		l.pos++
 	}
 	return false
-}
-
-// appendFloat writes f the way json.Marshal writes a float32 (bits 32)
-// or a float64 (bits 64), so both encoders give the same bytes: the
-// fewest digits that read back as f, laid out positionally when
-// 1e-6 <= |f| < 1e21 and as d.ddde±x (no leading zeros in x) outside.
-// ok is false for NaN and ±Inf, which JSON cannot hold.
-//
-// strconv finds the digits; we lay them out. Deciding on the digits'
-// exponent rather than on |f| gives the same cut-offs: the float nearest
-// a power of ten has that power as its shortest form, and rounding is
-// monotone.
-func appendFloat(b []byte, f float64, bits int) ([]byte, bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return b, false
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return append(b, "-0"...), true
-		}
-		return append(b, '0'), true
-	}
-	var scratch [32]byte
-	e := strconv.AppendFloat(scratch[:0], f, 'e', -1, bits) // -d.ddde±dd
-	if e[0] == '-' {
-		b, e = append(b, '-'), e[1:]
-	}
-	mark := bytes.IndexByte(e, 'e')
-	exp, _ := strconv.Atoi(unsafe.String(unsafe.SliceData(e[mark+1:]), len(e)-mark-1))
-	var frac []byte // the digits after the first
-	if mark > 1 {
-		frac = e[2:mark]
-	}
-	switch {
-	case exp < -6 || exp >= 21:
-		b = append(b, e[:mark+1]...)
-		if exp < 0 {
-			b, exp = append(b, '-'), -exp
-		} else {
-			b = append(b, '+')
-		}
-		return strconv.AppendInt(b, int64(exp), 10), true
-	case exp < 0:
-		b = append(b, "0."...)
-		for range -exp - 1 {
-			b = append(b, '0')
-		}
-		return append(append(b, e[0]), frac...), true
-	case len(frac) <= exp:
-		b = append(append(b, e[0]), frac...)
-		for range exp - len(frac) {
-			b = append(b, '0')
-		}
-		return b, true
-	}
-	b = append(append(b, e[0]), frac[:exp]...)
-	return append(append(b, '.'), frac[exp:]...), true
 }
