@@ -1,18 +1,10 @@
 package httpapi
 
 import (
-	"encoding/json"
-	"fmt"
-	"math"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-
-	"github.com/quiver-db/quiver/filter"
-	"github.com/quiver-db/quiver/pointid"
 )
 
 // fastShaped are bodies the fast decoders must take.
@@ -114,74 +106,4 @@ func FuzzFastDecode(f *testing.F) {
 		checkFastDecode[searchRequest](t, body)
 		checkFastDecode[batchRequest[queryRequest]](t, body)
 	})
-}
-
-// randomScored makes points with the ids, scores, payloads and vectors
-// an answer can hold, extremes included.
-func randomScored(rng *rand.Rand, n int) scoredPoints {
-	floats := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 0.1, 1e-6, 9.99e-7, 1e-30, 1e20, 1e21, 3.4e38,
-		math.SmallestNonzeroFloat32, 123456789, 0.33333334}
-	pick := func() float32 {
-		if rng.IntN(2) == 0 {
-			return floats[rng.IntN(len(floats))]
-		}
-		return float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(12)-6)))
-	}
-	out := make(scoredPoints, n)
-	for i := range out {
-		p := scoredPoint{ID: pointid.FromNum(rng.Uint64() >> rng.IntN(64)), Version: rng.IntN(3), Score: pick()}
-		if rng.IntN(3) == 0 {
-			p.ID = pointid.FromUUID(uuid.New())
-		}
-		if rng.IntN(2) == 0 {
-			p.Payload = filter.Payload{"title": "<Tom & Jerry>", "year": json.Number("1999"), "tags": []any{"a", 2.5, nil}}
-		}
-		if rng.IntN(2) == 0 {
-			p.Vector = make([]float32, rng.IntN(5))
-			for j := range p.Vector {
-				p.Vector[j] = pick()
-			}
-		}
-		out[i] = p
-	}
-	return out
-}
-
-func TestAppendJSONAgreesWithMarshal(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for i := range 500 {
-		resp := queryResponse{Points: randomScored(rng, i%7)}
-		if i%50 == 0 {
-			resp.Points = nil
-		}
-		want, err := json.Marshal(resp)
-		require.NoError(t, err)
-		got, ok := resp.appendJSON(nil)
-		require.True(t, ok)
-		require.Equal(t, string(want), string(got))
-	}
-	for i := range 50 {
-		var batch queryResponses
-		var lists scoredPointLists
-		for j := range i % 4 {
-			batch = append(batch, queryResponse{Points: randomScored(rng, j)})
-			lists = append(lists, randomScored(rng, j))
-		}
-		for _, v := range []jsonAppender{batch, lists} {
-			want, err := json.Marshal(v)
-			require.NoError(t, err)
-			got, ok := v.appendJSON(nil)
-			require.True(t, ok)
-			require.Equal(t, string(want), string(got))
-		}
-	}
-	for _, f := range []float64{0, 1e-7, 1.5e300, 123.456, -2e-9} {
-		want, err := json.Marshal(f)
-		require.NoError(t, err)
-		got, ok := appendFloat(nil, f, 64)
-		require.True(t, ok)
-		require.Equal(t, string(want), string(got), fmt.Sprint(f))
-	}
-	_, ok := scoredPoints{{Score: float32(math.NaN())}}.appendJSON(nil)
-	require.False(t, ok, "NaN has no JSON form")
 }

@@ -53,12 +53,3 @@ func FuzzParseFloat32(f *testing.F) {
 	}
 	f.Fuzz(checkParseFloat32)
 }
-
-func BenchmarkParseFloat32(b *testing.B) {
-	toks := [][]byte{[]byte("0.12345679"), []byte("-0.987654"), []byte("1.2345678e-05"), []byte("-0.0065612425")}
-	for b.Loop() {
-		for _, t := range toks {
-			parseFloat32(t)
-		}
-	}
-}

@@ -13,7 +13,6 @@ package httpapi
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -337,28 +335,7 @@ type envelope struct {
 	Time   float64 `json:"time"`
 }
 
-// answerPool recycles the buffers of hand-encoded answers; the
-// ResponseWriter copies what it is given.
-var answerPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
 func writeResult(w http.ResponseWriter, start time.Time, result any) {
-	if a, ok := result.(jsonAppender); ok {
-		pb := answerPool.Get().(*[]byte)
-		b := append((*pb)[:0], `{"result":`...)
-		if b, ok = a.appendJSON(b); ok {
-			b = append(b, `,"status":"ok","time":`...)
-			b, _ = appendFloat(b, time.Since(start).Seconds(), 64)
-			b = append(b, "}\n"...)
-			writeBody(w, http.StatusOK, b)
-		}
-		if cap(b) <= 1<<20 {
-			*pb = b
-			answerPool.Put(pb)
-		}
-		if ok {
-			return
-		}
-	}
 	writeJSON(w, http.StatusOK, envelope{Result: result, Status: "ok", Time: time.Since(start).Seconds()})
 }
 
@@ -379,7 +356,7 @@ func writeErrorStatus(w http.ResponseWriter, start time.Time, status int, msg st
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	buf, err := json.Marshal(v)
+	buf, err := marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		buf = []byte(`{"status":{"error":"internal error: cannot encode the response"}}`)
