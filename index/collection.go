@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
@@ -45,7 +46,7 @@ type Collection struct {
 		sync.RWMutex
 		ids   map[pointid.ID]uint32 // live point → node; protected by mu
 		nodes []pointid.ID          // node → point, valid where live is set; protected by mu
-		live  bitset                // nodes that hold a published point; protected by mu
+		live  bitset.Set            // nodes that hold a published point; protected by mu
 		// seq is the last sequence number handed out; protected by mu.
 		seq uint64
 		// unsaved counts writes since the last graph snapshot; protected by mu.
@@ -132,7 +133,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 func (c *Collection) loadPostings(ctx context.Context) error {
 	var items []storage.NodeTerms
 	err := c.store.ScanTerms(ctx, func(node uint32, terms []storage.Term) error {
-		if c.mu.live.has(node) {
+		if c.mu.live.Has(node) {
 			items = append(items, storage.NodeTerms{Node: node, Terms: terms})
 		}
 		return nil
@@ -216,7 +217,7 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 			}
 			deleted = true
 		}
-		if c.mu.live.has(node) {
+		if c.mu.live.Has(node) {
 			insert = append(insert, node)
 		}
 	}
@@ -299,13 +300,13 @@ func (c *Collection) publishLocked(id pointid.ID, node uint32) {
 		c.mu.nodes = append(c.mu.nodes, pointid.ID{})
 	}
 	c.mu.nodes[node] = id
-	c.mu.live.set(node)
+	c.mu.live.Add(node)
 	c.mu.ids[id] = node
 }
 
 // unpublishLocked records that node holds no point; c.mu must be held.
 func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
-	c.mu.live.clear(node)
+	c.mu.live.Remove(node)
 	c.mu.nodes[node] = pointid.ID{}
 	if c.mu.ids[id] == node {
 		delete(c.mu.ids, id)

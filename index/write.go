@@ -76,7 +76,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	}
 	c.mu.Lock()
 	for i := range ops {
-		if c.mu.live.has(ops[i].Node) {
+		if c.mu.live.Has(ops[i].Node) {
 			c.mu.Unlock()
 			c.dropNodes(ops)
 			panic(fmt.Sprintf("index: graph handed out node %d, which holds point %s", ops[i].Node, c.mu.nodes[ops[i].Node]))
