@@ -15,12 +15,13 @@ import (
 
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/internal/bitset"
+	"github.com/quiver-db/quiver/internal/stripe"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
 // pointStripes is the number of mutexes that serialise writes to the same
-// point id (a write holds the stripes of all its ids, taken in order).
+// point id (a write holds the stripes of all its ids, see lockIDs).
 const pointStripes = 256
 
 // Collection is a named set of points: vectors in an HNSW graph, payloads
@@ -34,8 +35,8 @@ type Collection struct {
 	store   *storage.Collection
 	graph   *hnsw.Graph
 
-	seed  maphash.Seed
-	locks [pointStripes]sync.Mutex // per-id write serialisation, see lockIDs
+	seed  maphash.Seed   // hashes ids to lock stripes
+	locks stripe.Mutexes // per-id write serialisation, see lockIDs
 
 	// snapMu is held for reading by every write from its first graph change
 	// to its publication, and for writing while the graph is exported, so a
@@ -101,6 +102,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		log:     db.opts.Logger.With("collection", h.Name()),
 		store:   h,
 		seed:    maphash.MakeSeed(),
+		locks:   stripe.New(pointStripes),
 		saveReq: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -313,22 +315,14 @@ func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
 	}
 }
 
-// lockIDs locks the stripes of ids in order and returns the unlock.
+// lockIDs locks the stripes of ids (in order, so writes cannot deadlock)
+// and returns the unlock.
 func (c *Collection) lockIDs(ids []pointid.ID) func() {
-	stripes := make([]int, 0, len(ids))
-	for _, id := range ids {
-		stripes = append(stripes, int(maphash.Comparable(c.seed, id)%pointStripes))
+	keys := make([]uint64, len(ids))
+	for i, id := range ids {
+		keys[i] = maphash.Comparable(c.seed, id)
 	}
-	slices.Sort(stripes)
-	stripes = slices.Compact(stripes)
-	for _, s := range stripes {
-		c.locks[s].Lock()
-	}
-	return func() {
-		for _, s := range stripes {
-			c.locks[s].Unlock()
-		}
-	}
+	return c.locks.LockAll(keys)
 }
 
 // Name returns the collection's name.
