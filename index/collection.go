@@ -15,6 +15,7 @@ import (
 
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/internal/bitset"
+	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/quiver-db/quiver/internal/stripe"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
@@ -234,27 +235,19 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 // cores.
 func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
 	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(nodes); i += workers {
-				vec, err := c.store.Vector(0, nodes[i])
-				if err == nil {
-					err = c.graph.InsertAt(nodes[i], vec)
-				}
-				if err == nil {
-					err = ctx.Err()
-				}
-				if err != nil {
-					errs[w] = fmt.Errorf("insert stored node %d: %w", nodes[i], err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel.ForErr(len(nodes), workers, func(_, i int) error {
+		vec, err := c.store.Vector(0, nodes[i])
+		if err == nil {
+			err = c.graph.InsertAt(nodes[i], vec)
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("insert stored node %d: %w", nodes[i], err)
+		}
+		return nil
+	})
 }
 
 // rebuildGraph builds the graph afresh from every stored vector.
