@@ -2,7 +2,8 @@ package encoder
 
 import (
 	"math"
-	"sync/atomic"
+
+	"github.com/quiver-db/quiver/internal/parallel"
 )
 
 // headScratch is one worker's memory for attention, sized for the longest
@@ -57,16 +58,7 @@ func attention(ctx, qkv []float32, lens []int, hidden, heads, threads int, hs []
 		}
 		return
 	}
-	var next atomic.Int64
-	runWorkers(threads, func(w int) {
-		for {
-			u := int(next.Add(1) - 1)
-			if u >= units {
-				return
-			}
-			run(u, &hs[w])
-		}
-	})
+	parallel.For(units, threads, func(w, u int) { run(u, &hs[w]) })
 }
 
 // attendHead computes one head of one sequence of L tokens starting at

@@ -1,8 +1,6 @@
 package encoder
 
-import (
-	"sync/atomic"
-)
+import "github.com/quiver-db/quiver/internal/parallel"
 
 // linearW is a Linear layer's weight, n outputs × k inputs. When the
 // packed kernels can run and n is a multiple of 16 it is stored packed:
@@ -60,16 +58,7 @@ func linear(c, a []float32, w *linearW, bias []float32, m, threads int, act acti
 		}
 		return
 	}
-	var next atomic.Int64
-	runWorkers(threads, func(int) {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tiles {
-				return
-			}
-			gemmTile(c, a, w, bias, m, t%tm, t/tm, act)
-		}
-	})
+	parallel.For(tiles, threads, func(_, t int) { gemmTile(c, a, w, bias, m, t%tm, t/tm, act) })
 }
 
 // gemmTile computes the tile (ti, tj) of c = act(a·wᵀ + bias).

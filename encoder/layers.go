@@ -2,8 +2,8 @@ package encoder
 
 import (
 	"math"
-	"sync"
 
+	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -15,22 +15,7 @@ func parallelRows(rows, threads, minRows int, fn func(lo, hi int)) {
 		fn(0, rows)
 		return
 	}
-	runWorkers(threads, func(w int) { fn(rows*w/threads, rows*(w+1)/threads) })
-}
-
-// runWorkers runs work(0), …, work(threads-1) concurrently, work(0) on the
-// calling goroutine so that it starts at once, and returns when all have.
-func runWorkers(threads int, work func(w int)) {
-	var wg sync.WaitGroup
-	wg.Add(threads - 1)
-	for w := 1; w < threads; w++ {
-		go func() {
-			defer wg.Done()
-			work(w)
-		}()
-	}
-	work(0)
-	wg.Wait()
+	parallel.Run(threads, func(w int) { fn(rows*w/threads, rows*(w+1)/threads) })
 }
 
 // layerNorm normalises each row of x (rows of len(g) floats) in place:

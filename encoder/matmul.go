@@ -1,9 +1,9 @@
 package encoder
 
 import (
-	"sync/atomic"
 	"time"
 
+	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -51,16 +51,7 @@ func matmulT(c, a, b, bias []float32, m, k, n, threads int, act activation) {
 		}
 		return
 	}
-	var next atomic.Int64
-	runWorkers(threads, func(int) {
-		for {
-			t := int(next.Add(1) - 1)
-			if t >= tiles {
-				return
-			}
-			matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act)
-		}
-	})
+	parallel.For(tiles, threads, func(_, t int) { matmulTile(c, a, b, bias, m, k, n, t%tm, t/tm, act) })
 }
 
 // matmulTile computes the tile (ti, tj) of c = a·bᵀ + bias: the 4×3

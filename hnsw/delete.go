@@ -3,6 +3,8 @@ package hnsw
 import (
 	"fmt"
 	"sync/atomic"
+
+	"github.com/quiver-db/quiver/internal/bitset"
 )
 
 // Deleted nodes are cleaned up in batches: a cleanup runs when the tombstones
@@ -57,19 +59,6 @@ func (g *Graph) Cleanup() {
 	g.connect()
 }
 
-// bitset marks the nodes of a cleanup batch.
-type bitset []uint64
-
-func newBitset(nodes []uint32, capacity int) bitset {
-	b := make(bitset, capacity/64+1)
-	for _, n := range nodes {
-		b[n/64] |= 1 << (n % 64)
-	}
-	return b
-}
-
-func (b bitset) has(n uint32) bool { return int(n/64) < len(b) && b[n/64]&(1<<(n%64)) != 0 }
-
 // usedSlots returns how many slots may hold nodes; mu must be held.
 func (g *Graph) usedSlots() uint32 {
 	g.alloc.Lock()
@@ -82,7 +71,7 @@ func (g *Graph) usedSlots() uint32 {
 func (g *Graph) repair(batch []uint32) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	dead := newBitset(batch, g.capacity)
+	dead := bitset.Of(batch...)
 	s := g.getScratch()
 	defer g.putScratch(s)
 	used := g.usedSlots()
@@ -107,10 +96,10 @@ func (g *Graph) repair(batch []uint32) {
 
 // moveEntry picks a live node of the highest level as entry point if the
 // current one is being deleted.
-func (g *Graph) moveEntry(dead bitset, used uint32) {
+func (g *Graph) moveEntry(dead bitset.Set, used uint32) {
 	g.entryMu.Lock()
 	defer g.entryMu.Unlock()
-	if ep, _, ok := g.entryPoint(); !ok || !dead.has(ep) {
+	if ep, _, ok := g.entryPoint(); !ok || !dead.Has(ep) {
 		return
 	}
 	g.entry.Store(0)
@@ -123,10 +112,10 @@ func (g *Graph) moveEntry(dead bitset, used uint32) {
 	}
 }
 
-func linksAny(links []uint32, set bitset) bool {
+func linksAny(links []uint32, set bitset.Set) bool {
 	n := int(atomic.LoadUint32(&links[0]))
 	for i := 1; i <= n; i++ {
-		if set.has(atomic.LoadUint32(&links[i])) {
+		if set.Has(atomic.LoadUint32(&links[i])) {
 			return true
 		}
 	}
@@ -138,7 +127,7 @@ func linksAny(links []uint32, set bitset) bool {
 // deleted neighbours' own neighbours, first those the heuristic admits
 // beside the survivors, then the closest others, so the list keeps its
 // degree.
-func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
+func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset.Set) {
 	g.lock(node)
 	defer g.unlock(node)
 	base := g.vectorOf(node)
@@ -149,21 +138,21 @@ func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
 	sel := s.shrink[:0]
 	for i := 1; i <= n; i++ {
 		x := atomic.LoadUint32(&links[i])
-		if !dead.has(x) && !s.visited.visit(x) && atomic.LoadUint32(&g.state[x]) != nodeFree {
+		if !dead.Has(x) && !s.visited.visit(x) && atomic.LoadUint32(&g.state[x]) != nodeFree {
 			sel = append(sel, candidate{g.distance(base, g.vectorOf(x)), x})
 		}
 	}
 	extra := s.sorted[:0]
 	for i := 1; i <= n; i++ {
 		x := atomic.LoadUint32(&links[i])
-		if !dead.has(x) || int(g.levels[x]) < level {
+		if !dead.Has(x) || int(g.levels[x]) < level {
 			continue
 		}
 		xl := g.linksOf(x, level)
 		xn := int(atomic.LoadUint32(&xl[0]))
 		for j := 1; j <= xn; j++ {
 			y := atomic.LoadUint32(&xl[j])
-			if !dead.has(y) && !s.visited.visit(y) && atomic.LoadUint32(&g.state[y]) != nodeFree {
+			if !dead.Has(y) && !s.visited.visit(y) && atomic.LoadUint32(&g.state[y]) != nodeFree {
 				extra = append(extra, candidate{g.distance(base, g.vectorOf(y)), y})
 			}
 		}
@@ -197,17 +186,17 @@ func (g *Graph) repairList(s *scratch, node uint32, level int, dead bitset) {
 func (g *Graph) free(batch []uint32) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	dead := newBitset(batch, g.capacity)
+	dead := bitset.Of(batch...)
 	used := g.usedSlots()
 	for n := uint32(0); n < used; n++ {
-		if g.state[n] == nodeFree || dead.has(n) {
+		if g.state[n] == nodeFree || dead.Has(n) {
 			continue
 		}
 		for l := 0; l <= int(g.levels[n]); l++ {
 			links := g.linksOf(n, l)
 			k := 0
 			for i := 1; i <= int(links[0]); i++ {
-				if !dead.has(links[i]) {
+				if !dead.Has(links[i]) {
 					k++
 					links[k] = links[i]
 				} else if l == 0 {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/quiver-db/quiver/internal/stripe"
 )
 
 // Node states, stored atomically in Graph.state.
@@ -18,7 +20,7 @@ const (
 )
 
 // lockStripes is the number of mutexes guarding link-list writes; node n is
-// guarded by locks[n%lockStripes].
+// guarded by the stripe of key n.
 const lockStripes = 4096
 
 // maxLevel caps the random level; with M ≥ 2 a level above it has odds below
@@ -54,7 +56,7 @@ type Graph struct {
 	indeg    []int32 // layer-0 in-degree, to keep nodes from being orphaned
 	capacity int
 
-	locks [lockStripes]sync.Mutex // link-list writers
+	locks stripe.Mutexes // link-list writers, lockStripes of them
 
 	entryMu sync.Mutex    // serialises changes of the entry point
 	entry   atomic.Uint64 // packEntry(node, level), 0 when empty
@@ -93,6 +95,7 @@ func New(dim int, opts Options) (*Graph, error) {
 		stride0: 1 + 2*opts.M,
 		strideU: 1 + opts.M,
 		stride:  1 + 2*opts.M + dim,
+		locks:   stripe.New(lockStripes),
 	}
 	g.alloc.rng = rand.New(rand.NewSource(opts.Seed))
 	g.mapping = &mapping{}
@@ -171,8 +174,8 @@ func (g *Graph) maxLinks(level int) int {
 
 func (g *Graph) distance(a, b []float32) float32 { return distance(g.metric, a, b) }
 
-func (g *Graph) lock(node uint32)   { g.locks[node%lockStripes].Lock() }
-func (g *Graph) unlock(node uint32) { g.locks[node%lockStripes].Unlock() }
+func (g *Graph) lock(node uint32)   { g.locks.Lock(uint64(node)) }
+func (g *Graph) unlock(node uint32) { g.locks.Unlock(uint64(node)) }
 
 func packEntry(node uint32, level int) uint64 { return 1<<40 | uint64(level)<<32 | uint64(node) }
 

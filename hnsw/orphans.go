@@ -1,6 +1,10 @@
 package hnsw
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/quiver-db/quiver/internal/bitset"
+)
 
 // The heuristic prunes links without knowing whether the pruned node has any
 // other way in. A node whose layer-0 in-degree drops to zero can no longer be
@@ -190,12 +194,12 @@ func (g *Graph) connect() {
 		return
 	}
 	used := g.usedSlots()
-	reached := make(bitset, used/64+1)
+	reached := bitset.New(int(used))
 	queue := g.reach(reached, nil, ep)
 	s := g.getScratch()
 	defer g.putScratch(s)
 	for n := uint32(0); n < used; n++ {
-		if reached.has(n) || atomic.LoadUint32(&g.state[n]) != nodeLive {
+		if reached.Has(n) || atomic.LoadUint32(&g.state[n]) != nodeLive {
 			continue
 		}
 		if found := g.relinkFrom(s, n); found {
@@ -204,11 +208,12 @@ func (g *Graph) connect() {
 	}
 }
 
-// reach marks everything reachable from start over all layers. It reads a
+// reach marks everything reachable from start over all layers, among the
+// nodes below reached.Bound() (so reached never grows). It reads a
 // node's level only after loading its state, which the insert that wrote the
 // level published; a node whose insert has not got that far is skipped.
-func (g *Graph) reach(reached bitset, queue []uint32, start uint32) []uint32 {
-	reached[start/64] |= 1 << (start % 64)
+func (g *Graph) reach(reached bitset.Set, queue []uint32, start uint32) []uint32 {
+	reached.Add(start)
 	queue = append(queue[:0], start)
 	for len(queue) > 0 {
 		n := queue[len(queue)-1]
@@ -221,8 +226,8 @@ func (g *Graph) reach(reached bitset, queue []uint32, start uint32) []uint32 {
 			cnt := int(atomic.LoadUint32(&links[0]))
 			for i := 1; i <= cnt; i++ {
 				x := atomic.LoadUint32(&links[i])
-				if int(x/64) < len(reached) && !reached.has(x) {
-					reached[x/64] |= 1 << (x % 64)
+				if x < reached.Bound() && !reached.Has(x) {
+					reached.Add(x)
 					queue = append(queue, x)
 				}
 			}

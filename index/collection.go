@@ -14,12 +14,15 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/internal/bitset"
+	"github.com/quiver-db/quiver/internal/parallel"
+	"github.com/quiver-db/quiver/internal/stripe"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
 
 // pointStripes is the number of mutexes that serialise writes to the same
-// point id (a write holds the stripes of all its ids, taken in order).
+// point id (a write holds the stripes of all its ids, see lockIDs).
 const pointStripes = 256
 
 // Collection is a named set of points: vectors in an HNSW graph, payloads
@@ -33,8 +36,8 @@ type Collection struct {
 	store   *storage.Collection
 	graph   *hnsw.Graph
 
-	seed  maphash.Seed
-	locks [pointStripes]sync.Mutex // per-id write serialisation, see lockIDs
+	seed  maphash.Seed   // hashes ids to lock stripes
+	locks stripe.Mutexes // per-id write serialisation, see lockIDs
 
 	// snapMu is held for reading by every write from its first graph change
 	// to its publication, and for writing while the graph is exported, so a
@@ -45,7 +48,7 @@ type Collection struct {
 		sync.RWMutex
 		ids   map[pointid.ID]uint32 // live point → node; protected by mu
 		nodes []pointid.ID          // node → point, valid where live is set; protected by mu
-		live  bitset                // nodes that hold a published point; protected by mu
+		live  bitset.Set            // nodes that hold a published point; protected by mu
 		// seq is the last sequence number handed out; protected by mu.
 		seq uint64
 		// unsaved counts writes since the last graph snapshot; protected by mu.
@@ -100,6 +103,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 		log:     db.opts.Logger.With("collection", h.Name()),
 		store:   h,
 		seed:    maphash.MakeSeed(),
+		locks:   stripe.New(pointStripes),
 		saveReq: make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -132,7 +136,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 func (c *Collection) loadPostings(ctx context.Context) error {
 	var items []storage.NodeTerms
 	err := c.store.ScanTerms(ctx, func(node uint32, terms []storage.Term) error {
-		if c.mu.live.has(node) {
+		if c.mu.live.Has(node) {
 			items = append(items, storage.NodeTerms{Node: node, Terms: terms})
 		}
 		return nil
@@ -216,7 +220,7 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 			}
 			deleted = true
 		}
-		if c.mu.live.has(node) {
+		if c.mu.live.Has(node) {
 			insert = append(insert, node)
 		}
 	}
@@ -231,27 +235,19 @@ func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) err
 // cores.
 func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
 	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(nodes); i += workers {
-				vec, err := c.store.Vector(0, nodes[i])
-				if err == nil {
-					err = c.graph.InsertAt(nodes[i], vec)
-				}
-				if err == nil {
-					err = ctx.Err()
-				}
-				if err != nil {
-					errs[w] = fmt.Errorf("insert stored node %d: %w", nodes[i], err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return parallel.ForErr(len(nodes), workers, func(_, i int) error {
+		vec, err := c.store.Vector(0, nodes[i])
+		if err == nil {
+			err = c.graph.InsertAt(nodes[i], vec)
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("insert stored node %d: %w", nodes[i], err)
+		}
+		return nil
+	})
 }
 
 // rebuildGraph builds the graph afresh from every stored vector.
@@ -299,35 +295,27 @@ func (c *Collection) publishLocked(id pointid.ID, node uint32) {
 		c.mu.nodes = append(c.mu.nodes, pointid.ID{})
 	}
 	c.mu.nodes[node] = id
-	c.mu.live.set(node)
+	c.mu.live.Add(node)
 	c.mu.ids[id] = node
 }
 
 // unpublishLocked records that node holds no point; c.mu must be held.
 func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
-	c.mu.live.clear(node)
+	c.mu.live.Remove(node)
 	c.mu.nodes[node] = pointid.ID{}
 	if c.mu.ids[id] == node {
 		delete(c.mu.ids, id)
 	}
 }
 
-// lockIDs locks the stripes of ids in order and returns the unlock.
+// lockIDs locks the stripes of ids (in order, so writes cannot deadlock)
+// and returns the unlock.
 func (c *Collection) lockIDs(ids []pointid.ID) func() {
-	stripes := make([]int, 0, len(ids))
-	for _, id := range ids {
-		stripes = append(stripes, int(maphash.Comparable(c.seed, id)%pointStripes))
+	keys := make([]uint64, len(ids))
+	for i, id := range ids {
+		keys[i] = maphash.Comparable(c.seed, id)
 	}
-	slices.Sort(stripes)
-	stripes = slices.Compact(stripes)
-	for _, s := range stripes {
-		c.locks[s].Lock()
-	}
-	return func() {
-		for _, s := range stripes {
-			c.locks[s].Unlock()
-		}
-	}
+	return c.locks.LockAll(keys)
 }
 
 // Name returns the collection's name.

@@ -6,105 +6,22 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"math"
-	"math/bits"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
-
-// bitset is a set of node ids.
-type bitset []uint64
-
-func (b bitset) has(n uint32) bool { return int(n/64) < len(b) && b[n/64]&(1<<(n%64)) != 0 }
-
-func (b *bitset) set(n uint32) {
-	for int(n/64) >= len(*b) {
-		*b = append(*b, 0)
-	}
-	(*b)[n/64] |= 1 << (n % 64)
-}
-
-func (b bitset) clear(n uint32) {
-	if int(n/64) < len(b) {
-		b[n/64] &^= 1 << (n % 64)
-	}
-}
-
-func (b bitset) count() int {
-	n := 0
-	for _, w := range b {
-		n += bits.OnesCount64(w)
-	}
-	return n
-}
-
-// and keeps in b only the members of o.
-func (b bitset) and(o bitset) {
-	for i := range b {
-		if i < len(o) {
-			b[i] &= o[i]
-		} else {
-			b[i] = 0
-		}
-	}
-}
-
-// or adds the members of o to b.
-func (b *bitset) or(o bitset) {
-	for len(*b) < len(o) {
-		*b = append(*b, 0)
-	}
-	for i, w := range o {
-		(*b)[i] |= w
-	}
-}
-
-// andNot removes the members of o from b.
-func (b bitset) andNot(o bitset) {
-	for i := range min(len(b), len(o)) {
-		b[i] &^= o[i]
-	}
-}
-
-// clone returns a copy of b; never nil, because nil means "every node"
-// to the planner.
-func (b bitset) clone() bitset { return append(make(bitset, 0, len(b)), b...) }
-
-// all yields every member in increasing order.
-func (b bitset) all() iter.Seq[uint32] {
-	return func(yield func(uint32) bool) {
-		for i, w := range b {
-			for w != 0 {
-				if !yield(uint32(i*64 + bits.TrailingZeros64(w))) {
-					return
-				}
-				w &= w - 1
-			}
-		}
-	}
-}
-
-// each calls fn for every member in increasing order.
-func (b bitset) each(fn func(n uint32)) {
-	for i, w := range b {
-		for w != 0 {
-			fn(uint32(i*64 + bits.TrailingZeros64(w)))
-			w &= w - 1
-		}
-	}
-}
 
 // match returns the set of live nodes whose points match f (nil: all).
 // Conditions on indexed keys and has_id are answered from the payload
 // indexes and the id map; what they cannot answer is checked against each
 // remaining candidate's payload.
-func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error) {
+func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset.Set, error) {
 	c.mu.RLock()
 	closed := c.mu.closed
-	live := c.mu.live.clone()
+	live := c.mu.live.Clone()
 	indexes := c.mu.indexes
 	c.mu.RUnlock()
 	if closed {
@@ -121,14 +38,14 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 	if cand == nil {
 		cand = live
 	} else {
-		cand.and(live)
+		cand.And(live)
 	}
 	if exact {
 		return cand, nil
 	}
-	out := bitset{}
+	out := bitset.Set{}
 	var ferr error
-	cand.each(func(node uint32) {
+	cand.Each(func(node uint32) {
 		if ferr != nil {
 			return
 		}
@@ -141,7 +58,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 			return
 		}
 		if ok && f.Matches(id, payload) {
-			out.set(node)
+			out.Add(node)
 		}
 	})
 	return out, ferr
@@ -151,7 +68,7 @@ func (c *Collection) match(ctx context.Context, f *filter.Filter) (bitset, error
 // node no longer holds a point.
 func (c *Collection) pointAt(node uint32) (pointid.ID, filter.Payload, bool, error) {
 	c.mu.RLock()
-	ok := c.mu.live.has(node)
+	ok := c.mu.live.Has(node)
 	id := c.mu.nodes[node]
 	c.mu.RUnlock()
 	if !ok {
@@ -171,20 +88,20 @@ func (c *Collection) pointAt(node uint32) (pointid.ID, filter.Payload, bool, err
 // planner answers filters from payload indexes for one match call.
 type planner struct {
 	c       *Collection
-	live    bitset               // the live nodes when the match started
+	live    bitset.Set           // the live nodes when the match started
 	indexes map[string]FieldType // the payload indexes then
 }
 
 // filter returns a superset of the nodes matching f (nil meaning every
 // node) and whether it is exactly the matching set.
-func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
-	var acc bitset
+func (p *planner) filter(f *filter.Filter) (bitset.Set, bool, error) {
+	var acc bitset.Set
 	exact := true
-	intersect := func(s bitset) {
+	intersect := func(s bitset.Set) {
 		if acc == nil {
-			acc = s.clone()
+			acc = s.Clone()
 		} else {
-			acc.and(s)
+			acc.And(s)
 		}
 	}
 	for i := range f.Must {
@@ -198,7 +115,7 @@ func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 		}
 	}
 	if len(f.Should) > 0 {
-		var union bitset
+		var union bitset.Set
 		all := false
 		for i := range f.Should {
 			s, ex, err := p.condition(&f.Should[i])
@@ -209,7 +126,7 @@ func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 			if s == nil {
 				all = true
 			}
-			union.or(s)
+			union.Or(s)
 		}
 		if !all {
 			intersect(union)
@@ -217,7 +134,7 @@ func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 	}
 	if len(f.MustNot) > 0 {
 		// A complement is only a superset when what it removes is exact.
-		var union bitset
+		var union bitset.Set
 		usable := true
 		for i := range f.MustNot {
 			s, ex, err := p.condition(&f.MustNot[i])
@@ -231,11 +148,11 @@ func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 			if s == nil {
 				s = p.live
 			}
-			union.or(s)
+			union.Or(s)
 		}
 		if usable {
-			rest := p.live.clone()
-			rest.andNot(union)
+			rest := p.live.Clone()
+			rest.AndNot(union)
 			intersect(rest)
 		} else {
 			exact = false
@@ -246,16 +163,16 @@ func (p *planner) filter(f *filter.Filter) (bitset, bool, error) {
 
 // condition answers one condition from the indexes: the matching set
 // (nil when unknown: every node) and whether it is exact.
-func (p *planner) condition(cond *filter.Condition) (bitset, bool, error) {
+func (p *planner) condition(cond *filter.Condition) (bitset.Set, bool, error) {
 	switch {
 	case cond.Filter != nil:
 		return p.filter(cond.Filter)
 	case cond.HasID != nil:
-		s := bitset{}
+		s := bitset.Set{}
 		p.c.mu.RLock()
 		for _, id := range cond.HasID {
 			if n, ok := p.c.mu.ids[id]; ok {
-				s.set(n)
+				s.Add(n)
 			}
 		}
 		p.c.mu.RUnlock()
@@ -266,12 +183,12 @@ func (p *planner) condition(cond *filter.Condition) (bitset, bool, error) {
 	return nil, false, nil
 }
 
-func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
+func (p *planner) field(fc *filter.FieldCondition) (bitset.Set, bool, error) {
 	typ, indexed := p.indexes[fc.Key]
 	if !indexed {
 		return nil, false, nil
 	}
-	var acc bitset
+	var acc bitset.Set
 	exact := true
 	if m := fc.Match; m != nil {
 		values := m.Any
@@ -300,16 +217,16 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
 		if r.LTE != nil {
 			hi = min(hi, *r.LTE)
 		}
-		s := bitset{}
+		s := bitset.Set{}
 		p.c.post.numberRange(fc.Key, lo, hi, func(node uint32, v float64) {
 			if r.Contains(v) {
-				s.set(node)
+				s.Add(node)
 			}
 		})
 		if acc == nil {
 			acc = s
 		} else {
-			acc.and(s)
+			acc.And(s)
 		}
 		// Match and range may be met by different values of an array:
 		// the intersection is then only a superset.
@@ -320,8 +237,8 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset, bool, error) {
 
 // lookupValues returns the nodes whose key holds one of values, from an
 // index of type typ.
-func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset, bool) {
-	s := bitset{}
+func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset.Set, bool) {
+	s := bitset.Set{}
 	exact := true
 	for _, v := range values {
 		switch x := v.(type) {
@@ -338,7 +255,7 @@ func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset,
 			if !ok || typ == Keyword {
 				return nil, false
 			}
-			p.c.post.numberRange(key, n, n, func(node uint32, _ float64) { s.set(node) })
+			p.c.post.numberRange(key, n, n, func(node uint32, _ float64) { s.Add(node) })
 		}
 	}
 	return s, exact
@@ -358,12 +275,12 @@ func decodePayload(raw []byte) (filter.Payload, error) {
 }
 
 // idsOf returns the point ids of the live nodes in set.
-func (c *Collection) idsOf(set bitset) []pointid.ID {
+func (c *Collection) idsOf(set bitset.Set) []pointid.ID {
 	var ids []pointid.ID
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	set.each(func(n uint32) {
-		if c.mu.live.has(n) {
+	set.Each(func(n uint32) {
+		if c.mu.live.Has(n) {
 			ids = append(ids, c.mu.nodes[n])
 		}
 	})

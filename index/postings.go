@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -98,12 +99,12 @@ func (p *postings) clearLocked(node uint32) {
 }
 
 // keyword adds to s the nodes indexed under field = kw.
-func (p *postings) keyword(field, kw string, s *bitset) {
+func (p *postings) keyword(field, kw string, s *bitset.Set) {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if sp := p.keywords[field]; sp != nil {
 		kw = indexedKeyword(kw)
-		sp.inRange(kw, kw, func(node uint32, _ string) { s.set(node) })
+		sp.inRange(kw, kw, func(node uint32, _ string) { s.Add(node) })
 	}
 }
 
@@ -124,8 +125,8 @@ func (p *postings) numberRange(field string, lo, hi float64, fn func(node uint32
 // amortised and a lookup a binary search plus the changes.
 type sortedPostings[V cmp.Ordered] struct {
 	sorted   []entry[V]
-	inSorted bitset         // nodes with entries in sorted
-	removed  bitset         // nodes whose entries in sorted no longer count
+	inSorted bitset.Set     // nodes with entries in sorted
+	removed  bitset.Set     // nodes whose entries in sorted no longer count
 	changes  int            // removals and additions since the merge
 	added    map[uint32][]V // values added since the merge, by node
 	bulk     *bool          // the owner's setAll is running
@@ -150,8 +151,8 @@ func (sp *sortedPostings[V]) remove(node uint32) {
 		sp.changes -= len(vs)
 		delete(sp.added, node)
 	}
-	if sp.inSorted.has(node) && !sp.removed.has(node) {
-		sp.removed.set(node)
+	if sp.inSorted.Has(node) && !sp.removed.Has(node) {
+		sp.removed.Add(node)
 		sp.changes++
 		sp.maybeMerge()
 	}
@@ -171,7 +172,7 @@ func (sp *sortedPostings[V]) merge() {
 	}
 	kept := make([]entry[V], 0, len(sp.sorted)+sp.changes)
 	for _, e := range sp.sorted {
-		if !sp.removed.has(e.node) {
+		if !sp.removed.Has(e.node) {
 			kept = append(kept, e)
 		}
 	}
@@ -186,9 +187,9 @@ func (sp *sortedPostings[V]) merge() {
 		}
 		return cmp.Compare(a.node, b.node)
 	})
-	in := bitset{}
+	in := bitset.Set{}
 	for _, e := range kept {
-		in.set(e.node)
+		in.Add(e.node)
 	}
 	sp.sorted, sp.inSorted, sp.removed, sp.changes = kept, in, nil, 0
 	sp.added = map[uint32][]V{}
@@ -202,7 +203,7 @@ func (sp *sortedPostings[V]) inRange(lo, hi V, fn func(node uint32, v V)) {
 		return 1
 	})
 	for ; i < len(sp.sorted) && sp.sorted[i].v <= hi; i++ {
-		if e := sp.sorted[i]; !sp.removed.has(e.node) {
+		if e := sp.sorted[i]; !sp.removed.Has(e.node) {
 			fn(e.node, e.v)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -50,16 +51,16 @@ func TestPostingsAgainstModel(t *testing.T) {
 				p.setAll(items)
 			}
 			kw := string(rune('a' + r.IntN(5)))
-			var got bitset
+			var got bitset.Set
 			p.keyword("k", kw, &got)
-			want := bitset{}
+			want := bitset.Set{}
 			lo := float64(r.IntN(24) - 7)
 			hi := lo + float64(r.IntN(8))
 			var gotNum, wantNum [][2]float64
 			for n, ts := range model {
 				for _, tm := range ts {
 					if tm.Kind == storage.TermKeyword && tm.Keyword == kw {
-						want.set(n)
+						want.Add(n)
 					}
 					if tm.Kind == storage.TermNumber && tm.Number >= lo && tm.Number <= hi {
 						wantNum = append(wantNum, [2]float64{float64(n), tm.Number})
@@ -67,9 +68,9 @@ func TestPostingsAgainstModel(t *testing.T) {
 				}
 			}
 			p.numberRange("n", lo, hi, func(n uint32, v float64) { gotNum = append(gotNum, [2]float64{float64(n), v}) })
-			if !slices.Equal(slices.Collect(got.all()), slices.Collect(want.all())) {
+			if !slices.Equal(slices.Collect(got.All()), slices.Collect(want.All())) {
 				t.Fatalf("minMerge %d, step %d: keyword %q: got %v, want %v", mm, step, kw,
-					slices.Collect(got.all()), slices.Collect(want.all()))
+					slices.Collect(got.All()), slices.Collect(want.All()))
 			}
 			cmp2 := func(a, b [2]float64) int {
 				if a[0] != b[0] {

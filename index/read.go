@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
 )
 
@@ -136,7 +137,7 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 	if limit == 0 {
 		limit = 10
 	}
-	var set bitset
+	var set bitset.Set
 	if req.Filter != nil {
 		var err error
 		if set, err = c.match(ctx, req.Filter); err != nil {
@@ -150,7 +151,7 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 	var page ScrollPage
 	var ids []pointid.ID
 	err := c.store.ScanIDs(ctx, from, func(id pointid.ID, node uint32) (bool, error) {
-		if req.Filter != nil && !set.has(node) {
+		if req.Filter != nil && !set.Has(node) {
 			return true, nil
 		}
 		if len(ids) == limit {
@@ -181,5 +182,5 @@ func (c *Collection) Count(ctx context.Context, f *filter.Filter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return set.count(), nil
+	return set.Count(), nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/internal/bitset"
 )
 
 // SearchRequest is a nearest-neighbour query.
@@ -66,9 +67,9 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if err != nil {
 			return nil, err
 		}
-		matches := set.count()
+		matches := set.Count()
 		if !req.Exact && matches > c.opts.ExactSearchMax {
-			results, err = c.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.has})
+			results, err = c.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has})
 			if err != nil {
 				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 			}
@@ -83,8 +84,8 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 }
 
 // exactSearch scores every node of set against q and returns the best k.
-func (c *Collection) exactSearch(ctx context.Context, q []float32, k int, set bitset) ([]hnsw.Result, error) {
-	res, err := c.graph.SearchNodes(ctx, q, k, set.all())
+func (c *Collection) exactSearch(ctx context.Context, q []float32, k int, set bitset.Set) ([]hnsw.Result, error) {
+	res, err := c.graph.SearchNodes(ctx, q, k, set.All())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
@@ -97,7 +98,7 @@ func (c *Collection) resolve(ctx context.Context, results []hnsw.Result, offset 
 	out := make([]ScoredPoint, 0, len(results))
 	c.mu.RLock()
 	for _, r := range results {
-		if c.mu.live.has(r.Node) {
+		if c.mu.live.Has(r.Node) {
 			out = append(out, ScoredPoint{Record: Record{ID: c.mu.nodes[r.Node]}, Score: r.Score})
 		}
 	}

@@ -8,11 +8,10 @@ import (
 	"math"
 	"runtime"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
 )
@@ -76,7 +75,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	}
 	c.mu.Lock()
 	for i := range ops {
-		if c.mu.live.has(ops[i].Node) {
+		if c.mu.live.Has(ops[i].Node) {
 			c.mu.Unlock()
 			c.dropNodes(ops)
 			panic(fmt.Sprintf("index: graph handed out node %d, which holds point %s", ops[i].Node, c.mu.nodes[ops[i].Node]))
@@ -121,39 +120,16 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 // On error it removes what it inserted.
 func (c *Collection) insertAll(ops []storage.Op) error {
 	workers := min(runtime.GOMAXPROCS(0), len(ops)/insertsPerWorker)
-	if workers <= 1 {
-		for i := range ops {
-			node, err := c.graph.Insert(ops[i].Vector)
-			if err != nil {
-				c.dropNodes(ops[:i])
-				return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
-			}
-			ops[i].Node = node
-		}
-		return nil
-	}
 	inserted := make([]bool, len(ops))
-	errs := make([]error, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(ops) || errs[w] != nil {
-					return
-				}
-				node, err := c.graph.Insert(ops[i].Vector)
-				if err != nil {
-					errs[w] = fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
-					return
-				}
-				ops[i].Node, inserted[i] = node, true
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := parallel.ForErr(len(ops), workers, func(_, i int) error {
+		node, err := c.graph.Insert(ops[i].Vector)
+		if err != nil {
+			return fmt.Errorf("collection %q: insert point %s: %w", c.name, ops[i].ID, err)
+		}
+		ops[i].Node, inserted[i] = node, true
+		return nil
+	})
+	if err != nil {
 		for i := range ops {
 			if inserted[i] {
 				c.dropNodes(ops[i : i+1])
