@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
 )
 
@@ -46,10 +47,10 @@ func (c *Collection) Rank(ctx context.Context, req RankRequest) ([]ScoredPoint, 
 	}
 	if req.Among != nil {
 		among := c.nodesOf(req.Among)
-		among.and(set)
+		among.And(set)
 		set = among
 	}
-	results, err := c.graph.RankNodes(ctx, limit+req.Offset, set.all(), req.Score)
+	results, err := c.graph.RankNodes(ctx, limit+req.Offset, set.All(), req.Score)
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: rank: %w", c.name, err)
 	}
@@ -86,13 +87,13 @@ func (c *Collection) Vectors(ctx context.Context, ids []pointid.ID) ([][]float32
 }
 
 // nodesOf returns the set of live nodes holding these ids.
-func (c *Collection) nodesOf(ids []pointid.ID) bitset {
-	set := bitset{}
+func (c *Collection) nodesOf(ids []pointid.ID) bitset.Set {
+	set := bitset.Set{}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for _, id := range ids {
-		if n, ok := c.mu.ids[id]; ok && c.mu.live.has(n) {
-			set.set(n)
+		if n, ok := c.mu.ids[id]; ok && c.mu.live.Has(n) {
+			set.Add(n)
 		}
 	}
 	return set
