@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /index -e /storage -e /query -e /httpapi
 
-.PHONY: all build run test vet layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
 
 all: build
 
@@ -25,6 +25,10 @@ run: build model
 vet:
 	$(GO) vet ./...
 
+# staticcheck is pinned in go.mod's tool block, so go mod download fetches it.
+staticcheck:
+	$(GO) tool staticcheck ./...
+
 # layers: imports point down (httpapi → query → index → hnsw, storage).
 layers:
 	./scripts/check-layers.sh
@@ -33,7 +37,7 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-test: vet fmt-check layers
+test: vet staticcheck fmt-check layers
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	QUIVER_MODEL_DIR=$(abspath $(QUIVER_MODEL_DIR)) $(GO) test -count=1 $$($(GO) list ./... | grep -v $(RACE_MATCH))
 	python3 -m pytest -q scripts/peers

@@ -156,7 +156,7 @@ func ReadMovieTitles(path string, n int) ([]string, error) {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	if len(rows) < 2 || len(rows[0]) < 2 || rows[0][1] != "title" {
-		return nil, fmt.Errorf("%s: want a header movieId,title,...", path)
+		return nil, fmt.Errorf("%s: want a header that starts movieId,title", path)
 	}
 	var titles []string
 	for _, r := range rows[1:] {

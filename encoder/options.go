@@ -39,7 +39,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, fmt.Errorf("MaxSeqLen %d: want 0 or at least 2", o.MaxSeqLen))
 	}
 	if o.Threads < 0 {
-		errs = append(errs, fmt.Errorf("Threads %d: want 0 or more", o.Threads))
+		errs = append(errs, fmt.Errorf("option Threads %d: want 0 or more", o.Threads))
 	}
 	if o.BatchTokens < 0 {
 		errs = append(errs, fmt.Errorf("BatchTokens %d: want 0 or more", o.BatchTokens))

@@ -1,6 +1,7 @@
 package hnsw
 
 import (
+	"context"
 	"sync/atomic"
 
 	"github.com/quiver-db/quiver/internal/bitset"
@@ -169,7 +170,7 @@ func (g *Graph) nearestTo(s *scratch, node uint32) []candidate {
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(v, cur, l)
 	}
-	if g.searchLayer(nil, s, v, cur, g.opts.EfConstruction, 0, nil) != nil {
+	if g.searchLayer(context.Background(), s, v, cur, g.opts.EfConstruction, 0, nil) != nil {
 		return nil
 	}
 	found := s.sorted[:0]

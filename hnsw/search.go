@@ -101,7 +101,7 @@ func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep can
 		if len(s.results) >= ef && c.dist > s.results[0].dist {
 			break
 		}
-		if expanded%ctxCheckEvery == 0 && ctx != nil {
+		if expanded%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}

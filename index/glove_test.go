@@ -60,8 +60,7 @@ func TestGloveDurable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := db.Collection("glove")
-	if err == nil {
+	if _, err := db.Collection("glove"); err == nil {
 		t.Logf("reusing the collection in %s", data)
 		db.Close()
 	} else {
@@ -74,7 +73,8 @@ func TestGloveDurable(t *testing.T) {
 	}
 	defer db.Close()
 	t.Logf("restart to ready: %v; RSS %d MiB", time.Since(start).Round(time.Millisecond), rss()>>20)
-	if c, err = db.Collection("glove"); err != nil {
+	c, err := db.Collection("glove")
+	if err != nil {
 		t.Fatal(err)
 	}
 	searchGlove(t, c, queries, dim)

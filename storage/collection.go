@@ -239,8 +239,8 @@ func (c *Collection) ScanIDs(ctx context.Context, from pointid.ID, fn func(id po
 
 // ScanVectors calls fn for every vector in a space, in node order.
 func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node uint32, vec []float32) error) error {
-	lo, hi := c.bounds(secVector)
-	lo, hi = append(lo, space), append(lo[:len(lo):len(lo)], space+1)
+	lo, _ := c.bounds(secVector)
+	lo, hi := append(lo, space), append(lo[:len(lo):len(lo)], space+1)
 	return c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
 		vec, err := decodeVector(v)
 		if err != nil || len(k) != len(lo)+4 {
