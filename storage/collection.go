@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // Collection is the handle to one collection's keys. It holds no state of
@@ -30,9 +31,15 @@ type OpKind uint8
 const (
 	OpUpsert OpKind = 1
 	OpDelete OpKind = 2
+	// OpInteract records User's interaction with the point ID (the
+	// latest per user and point wins); OpForgetUser removes every
+	// interaction of User.
+	OpInteract   OpKind = 3
+	OpForgetUser OpKind = 4
 )
 
-// Op is one write to one point: the unit a replication log would carry.
+// Op is one write to one point, or one user's interactions: the unit a
+// replication log would carry.
 type Op struct {
 	// Seq is the operation's sequence number, unique within the collection
 	// (invariant 4).
@@ -53,6 +60,11 @@ type Op struct {
 	// Terms are the payload-index terms derived from Payload, stored as
 	// the point's term list.
 	Terms []Term
+	// User, Weight and Time are an OpInteract's (with ID the item) and
+	// User an OpForgetUser's.
+	User   userid.ID
+	Weight float32
+	Time   int64
 }
 
 // Write commits ops as one Pebble batch with Sync: when it returns nil,
@@ -96,6 +108,9 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	case OpDelete:
 		_ = b.Delete(c.idKey(op.ID), nil)
 		c.removeNode(b, op.Node)
+	case OpInteract, OpForgetUser:
+		c.addInteractionOp(b, op)
+		return nil
 	default:
 		return fmt.Errorf("unknown op kind %d", op.Kind)
 	}

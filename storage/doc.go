@@ -37,6 +37,9 @@
 //	0x03 C 't' N                  → the point's payload-index terms (encodeTerms)
 //	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID, and for an
 //	                                upsert that replaced a point its old N
+//	0x03 C 'u' U ID               → interaction of user U with point ID:
+//	                                weight float32, Unix seconds int64 (big-endian);
+//	                                U is userid.ID.AppendKey
 //	0x03 C 'g' S 'h'              → graph snapshot header: seq(8), length(8), chunks(4)
 //	0x03 C 'g' S 'c' chunk(4)     → graph snapshot bytes, in chunks of graphChunk
 //
@@ -62,14 +65,18 @@
 //     in-memory postings from them with ScanTerms. No key is derived from
 //     a point's terms, so removing a point reads nothing, and no 'x' key
 //     exists.
-//  4. Every committed Op has a log entry under its sequence number, written
+//  4. Every committed point Op (upsert, delete) has a log entry under its sequence number, written
 //     in the same batch as the point keys. Sequence numbers are unique and
 //     increase per collection in the order the caller assigned them; a
 //     number whose batch failed is never reused and leaves a gap.
 //  5. A graph snapshot header with sequence s means the snapshot reflects
 //     every Op with seq ≤ s and none after it; header and chunks are written
 //     in one batch, together with the deletion of log entries ≤ s.
-//  6. Dropping a collection deletes its record and its whole 0x03 C range in
+//  6. Interactions ('u') are written by the same Write as points
+//     (OpInteract, OpForgetUser), take no node and no log entry, and are
+//     keyed by user first, so forgetting a user is one range deletion.
+//     They may name points deleted since: readers skip those.
+//  7. Dropping a collection deletes its record and its whole 0x03 C range in
 //     one batch; prefixes are never reused, so a new collection with the same
 //     name starts empty.
 package storage

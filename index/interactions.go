@@ -1,0 +1,155 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/userid"
+)
+
+// Interaction is what a user did with a point: a rating, a count, or a
+// negative weight for a dislike. The latest interaction of a user with a
+// point replaces the earlier ones.
+type Interaction struct {
+	User userid.ID
+	Item pointid.ID
+	// Weight is the interaction's strength; zero means 1.
+	Weight float32
+	// Time is when it happened; the zero time means now.
+	Time time.Time
+}
+
+// MaxInteractions bounds the interactions of one Interact call.
+const MaxInteractions = 10000
+
+// InteractionError names the interaction of a batch that is at fault.
+type InteractionError struct {
+	Index int
+	Field string // "user", "item", "weight" or "timestamp"
+	Err   error
+}
+
+func (e *InteractionError) Error() string {
+	return fmt.Sprintf("interactions[%d].%s: %v", e.Index, e.Field, e.Err)
+}
+
+func (e *InteractionError) Unwrap() error { return e.Err }
+
+// Interact records interactions durably (synced) in one batch. An
+// interaction naming a point the collection does not hold, or with a
+// non-finite weight, fails the whole batch with an *InteractionError
+// wrapping ErrBadRequest, and nothing is written. A point deleted after
+// the check keeps its interactions; readers skip points that are gone.
+func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
+	if len(its) > MaxInteractions {
+		return fmt.Errorf("%w: %d interactions in one batch, limit %d", ErrBadRequest, len(its), MaxInteractions)
+	}
+	now := time.Now()
+	ops := make([]storage.Op, len(its))
+	c.mu.RLock()
+	closed := c.mu.closed
+	for i, it := range its {
+		if _, ok := c.mu.ids[it.Item]; !ok {
+			c.mu.RUnlock()
+			return &InteractionError{i, "item", fmt.Errorf("%w: collection %q has no point %s", ErrBadRequest, c.name, it.Item)}
+		}
+		w := it.Weight
+		if w == 0 {
+			w = 1
+		}
+		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
+			c.mu.RUnlock()
+			return &InteractionError{i, "weight", fmt.Errorf("%w: %v is not a finite number", ErrBadRequest, w)}
+		}
+		ts := it.Time
+		if ts.IsZero() {
+			ts = now
+		}
+		ops[i] = storage.Op{Kind: storage.OpInteract, User: it.User, ID: it.Item, Weight: w, Time: ts.Unix()}
+	}
+	c.mu.RUnlock()
+	if closed {
+		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+	if err := c.store.Write(ctx, ops); err != nil {
+		return fmt.Errorf("collection %q: record %d interactions: %w", c.name, len(ops), err)
+	}
+	return nil
+}
+
+// UserPage is one page of a user's interactions, in item order, and the
+// item the next page starts at (nil after the last).
+type UserPage struct {
+	Interactions []Interaction
+	Next         *pointid.ID
+}
+
+// UserInteractions returns up to limit (zero: 100, at most MaxLimit) of
+// the user's interactions with points that exist, from item from on.
+func (c *Collection) UserInteractions(ctx context.Context, user userid.ID, from *pointid.ID, limit int) (UserPage, error) {
+	if limit < 0 || limit > MaxLimit {
+		return UserPage{}, fmt.Errorf("%w: limit %d, want 0..%d", ErrBadRequest, limit, MaxLimit)
+	}
+	if limit == 0 {
+		limit = 100
+	}
+	var page UserPage
+	err := c.store.UserInteractions(ctx, user, from, func(it storage.Interaction) (bool, error) {
+		if !c.holds(it.Item) {
+			return true, nil
+		}
+		if len(page.Interactions) == limit {
+			next := it.Item
+			page.Next = &next
+			return false, nil
+		}
+		page.Interactions = append(page.Interactions, fromStored(it))
+		return true, nil
+	})
+	if err != nil {
+		return UserPage{}, fmt.Errorf("collection %q: interactions of user %s: %w", c.name, user, err)
+	}
+	return page, nil
+}
+
+// ScanInteractions calls fn for every interaction with a point that
+// exists, by user then item: what training reads.
+func (c *Collection) ScanInteractions(ctx context.Context, fn func(Interaction) error) error {
+	err := c.store.ScanInteractions(ctx, func(it storage.Interaction) error {
+		if !c.holds(it.Item) {
+			return nil
+		}
+		return fn(fromStored(it))
+	})
+	if err != nil {
+		return fmt.Errorf("collection %q: scan interactions: %w", c.name, err)
+	}
+	return nil
+}
+
+// ForgetUser removes every interaction of the user, durably.
+func (c *Collection) ForgetUser(ctx context.Context, user userid.ID) error {
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+	if err := c.store.Write(ctx, []storage.Op{{Kind: storage.OpForgetUser, User: user}}); err != nil {
+		return fmt.Errorf("collection %q: forget user %s: %w", c.name, user, err)
+	}
+	return nil
+}
+
+func (c *Collection) holds(id pointid.ID) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.mu.ids[id]
+	return ok
+}
+
+func fromStored(it storage.Interaction) Interaction {
+	return Interaction{User: it.User, Item: it.Item, Weight: it.Weight, Time: time.Unix(it.Time, 0).UTC()}
+}
