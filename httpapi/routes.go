@@ -43,6 +43,10 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/delete", access: write, api: h.deletePoints},
 		{method: "POST", path: c + "/points/scroll", access: read, api: h.scrollPoints},
 		{method: "POST", path: c + "/points/count", access: read, api: h.countPoints},
+
+		{method: "PUT", path: c + "/interactions", access: write, api: h.putInteractions},
+		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
+		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
 	}
 }
 
