@@ -13,6 +13,8 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/pointid"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // fastShaped are bodies the fast decoders must take.
@@ -148,7 +150,7 @@ func randomScored(rng *rand.Rand, n int) scoredPoints {
 }
 
 func TestAppendJSONAgreesWithMarshal(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
+	rng := testseed.New(t)
 	for i := range 500 {
 		resp := queryResponse{Points: randomScored(rng, i%7)}
 		if i%50 == 0 {
