@@ -6,10 +6,11 @@ import (
 	"io"
 	"math"
 	"runtime"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
+	"github.com/quiver-db/quiver/internal/heap"
 	"github.com/quiver-db/quiver/internal/progress"
 )
 
@@ -157,73 +158,44 @@ func dot64(a, b []float64) float64 {
 	return s
 }
 
-// topKHeap keeps the k best (score, id) pairs seen so far in a min-heap whose root
-// is the worst kept pair: the lowest score, and among equal scores the
+// topKHeap keeps the k best (score, id) pairs seen so far in a heap whose
+// root is the worst kept pair: the lowest score, and among equal scores the
 // largest id.
 type topKHeap struct {
-	k      int
-	scores []float64
-	ids    []int32
+	k     int
+	pairs []scored
 }
+
+type scored struct {
+	score float64
+	id    int32
+}
+
+// worse reports whether a ranks below b.
+func worse(a, b scored) bool { return a.score < b.score || (a.score == b.score && a.id > b.id) }
 
 func (h *topKHeap) reset(k int) {
 	h.k = k
-	h.scores, h.ids = h.scores[:0], h.ids[:0]
+	h.pairs = h.pairs[:0]
 }
 
-// worse reports whether pair i ranks below pair j.
-func (h *topKHeap) worse(i, j int) bool {
-	return h.scores[i] < h.scores[j] || (h.scores[i] == h.scores[j] && h.ids[i] > h.ids[j])
-}
-
-func (h *topKHeap) offer(s float64, id int32) {
-	if len(h.ids) < h.k {
-		h.scores, h.ids = append(h.scores, s), append(h.ids, id)
-		for i := len(h.ids) - 1; i > 0; {
-			p := (i - 1) / 2
-			if !h.worse(i, p) {
-				break
-			}
-			h.swap(i, p)
-			i = p
-		}
-		return
-	}
-	if s < h.scores[0] || (s == h.scores[0] && id > h.ids[0]) {
-		return
-	}
-	h.scores[0], h.ids[0] = s, id
-	for i := 0; ; {
-		c := 2*i + 1
-		if c >= len(h.ids) {
-			return
-		}
-		if c+1 < len(h.ids) && h.worse(c+1, c) {
-			c++
-		}
-		if !h.worse(c, i) {
-			return
-		}
-		h.swap(i, c)
-		i = c
-	}
-}
-
-func (h *topKHeap) swap(i, j int) {
-	h.scores[i], h.scores[j] = h.scores[j], h.scores[i]
-	h.ids[i], h.ids[j] = h.ids[j], h.ids[i]
-}
+func (h *topKHeap) offer(s float64, id int32) { heap.Offer(&h.pairs, scored{s, id}, h.k, worse) }
 
 // sorted returns the kept ids best first in a new slice.
 func (h *topKHeap) sorted() []int32 {
-	idx := make([]int, len(h.ids))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return h.worse(idx[b], idx[a]) })
-	out := make([]int32, len(idx))
-	for i, j := range idx {
-		out[i] = h.ids[j]
+	pairs := slices.Clone(h.pairs)
+	slices.SortFunc(pairs, func(a, b scored) int {
+		switch {
+		case worse(b, a):
+			return -1
+		case worse(a, b):
+			return 1
+		}
+		return 0
+	})
+	out := make([]int32, len(pairs))
+	for i, p := range pairs {
+		out[i] = p.id
 	}
 	return out
 }

@@ -5,9 +5,10 @@ import (
 	"math/rand/v2"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // naiveTopK is the reference: score every pair, sort by score descending then
@@ -31,9 +32,8 @@ func naiveTopK(base, queries []float32, dim, k int) [][]int32 {
 }
 
 func TestExactTopKMatchesNaive(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 7))
+	seed := testseed.Seed(t)
+	rng := testseed.Stream(seed, 7)
 	// Shapes chosen to hit every tail of the 4×2 kernel and of both blocks.
 	for _, tc := range []struct{ nb, nq, dim, k int }{
 		{1, 1, 1, 1},
@@ -56,9 +56,8 @@ func TestExactTopKMatchesNaive(t *testing.T) {
 // TestExactTopKTies uses few distinct small-integer values so that many
 // scores are exactly equal: the smaller id must win every tie.
 func TestExactTopKTies(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 11))
+	seed := testseed.Seed(t)
+	rng := testseed.Stream(seed, 11)
 	const nb, nq, dim, k = 400, 70, 3, 30
 	base := make([]float32, nb*dim)
 	for i := range base {
@@ -103,6 +102,7 @@ func randVecs(rng *rand.Rand, n, dim int) []float32 {
 }
 
 func BenchmarkExactTopK(b *testing.B) {
+	// A fixed seed: the benchmark's data, the same every run so runs compare.
 	rng := rand.New(rand.NewPCG(1, 2))
 	const dim = 100
 	base, queries := randVecs(rng, 20000, dim), randVecs(rng, 256, dim)

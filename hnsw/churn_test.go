@@ -2,12 +2,13 @@ package hnsw
 
 import (
 	"context"
-	"math/rand"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // Many writers replacing and deleting nodes of a small graph at once, then
@@ -17,8 +18,9 @@ import (
 func TestConcurrentChurnKeepsNodesFindable(t *testing.T) {
 	const runs, workers, ops, ids = 30, 6, 60, 40
 	lost := 0
+	base := seedFor(t)
 	for run := range runs {
-		seed := int64(run)
+		seed := base + int64(run)
 		g := mustGraph(t, 8, Options{M: 8, EfConstruction: 64, Metric: L2, Seed: seed + 1})
 		var mu sync.Mutex
 		live := map[uint32][]float32{}
@@ -27,12 +29,12 @@ func TestConcurrentChurnKeepsNodesFindable(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				rng := rand.New(rand.NewSource(seed*100 + int64(w)))
+				rng := testseed.Stream(uint64(seed), uint64(w))
 				nodes := map[int]uint32{}
 				for range ops {
-					id := rng.Intn(ids)
+					id := rng.IntN(ids)
 					old, had := nodes[id]
-					if rng.Intn(4) > 0 {
+					if rng.IntN(4) > 0 {
 						v := make([]float32, 8)
 						for i := range v {
 							v[i] = float32(rng.NormFloat64())
@@ -52,7 +54,7 @@ func TestConcurrentChurnKeepsNodesFindable(t *testing.T) {
 						mu.Unlock()
 						require.NoError(t, g.Delete(old))
 					}
-					time.Sleep(time.Duration(rng.Intn(300)) * time.Microsecond)
+					time.Sleep(time.Duration(rng.IntN(300)) * time.Microsecond)
 				}
 			}()
 		}

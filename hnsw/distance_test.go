@@ -2,10 +2,11 @@ package hnsw
 
 import (
 	"math"
-	"math/rand"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 func plainDot(a, b []float32) float64 {
@@ -28,7 +29,7 @@ func plainL2(a, b []float32) float64 {
 // The SIMD kernels agree with plain Go over lengths that exercise the vector
 // body, the scalar tail and both together.
 func TestKernelsMatchPlainGo(t *testing.T) {
-	rng := rand.New(rand.NewSource(7))
+	rng := testseed.New(t)
 	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 384, 777} {
 		a, b := make([]float32, n), make([]float32, n)
 		for i := range a {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestSearchNodesIsExact(t *testing.T) {
-	seed := seedFor(t, 21)
+	seed := seedFor(t)
 	data := dataset(seed, 600, 10, false)
 	for _, m := range []Metric{Cosine, Dot, L2} {
 		g := mustGraph(t, 10, Options{Metric: m, Seed: seed})

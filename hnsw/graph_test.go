@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 func build(t *testing.T, g *Graph, vecs [][]float32) map[uint32][]float32 {
@@ -35,9 +36,9 @@ func TestRecallAgainstBruteForce(t *testing.T) {
 		{"l2-24-clustered", L2, 24, true},
 		{"l2-100", L2, 100, false},
 	}
-	for i, tc := range cases {
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			seed := seedFor(t, int64(100+i))
+			seed := seedFor(t)
 			data := dataset(seed, 3000, tc.dim, tc.clustered)
 			g := mustGraph(t, tc.dim, Options{Metric: tc.metric, Seed: seed})
 			live := build(t, g, data[:2800])
@@ -99,7 +100,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestFilterOnlyReturnsAdmittedNodes(t *testing.T) {
-	seed := seedFor(t, 11)
+	seed := seedFor(t)
 	data := dataset(seed, 2000, 16, true)
 	g := mustGraph(t, 16, Options{Seed: seed})
 	live := build(t, g, data)
@@ -133,7 +134,7 @@ func TestFilterOnlyReturnsAdmittedNodes(t *testing.T) {
 // recall within 0.01 of a fresh build of the same points. The data and ef are
 // chosen so recall is well below 1 and a decay would show.
 func TestChurnKeepsInvariantsAndRecall(t *testing.T) {
-	seed := seedFor(t, 42)
+	seed := seedFor(t)
 	const n, dim, ef = 4000, 32, 48
 	data := dataset(seed, n+n*3/10+300, dim, false)
 	queries := data[n+n*3/10:]
@@ -141,7 +142,7 @@ func TestChurnKeepsInvariantsAndRecall(t *testing.T) {
 	live := build(t, g, data[:n])
 	require.NoError(t, checkGraph(g))
 
-	rng := rand.New(rand.NewSource(seed))
+	rng := testseed.Stream(uint64(seed), 1)
 	nodes := make([]uint32, 0, len(live))
 	for id := range uint32(n) {
 		nodes = append(nodes, id)
@@ -177,8 +178,9 @@ func TestChurnKeepsInvariantsAndRecall(t *testing.T) {
 }
 
 func TestRandomInsertDeleteSequences(t *testing.T) {
+	base := seedFor(t)
 	for s := int64(1); s <= 6; s++ {
-		seed := seedFor(t, s)
+		seed := base + s
 		g, live := randomSequence(t, seed, 3000)
 		require.NoError(t, checkGraph(g), "seed %d", seed)
 		require.Equal(t, len(live), g.Len())
@@ -188,19 +190,19 @@ func TestRandomInsertDeleteSequences(t *testing.T) {
 // randomSequence applies a seeded mix of inserts (two thirds) and deletes of
 // random live nodes, and returns the graph and its live nodes.
 func randomSequence(t *testing.T, seed int64, steps int) (*Graph, []uint32) {
-	rng := rand.New(rand.NewSource(seed))
+	rng := testseed.Stream(uint64(seed), 1)
 	data := dataset(seed, 1500, 8, seed%2 == 0)
 	g := mustGraph(t, 8, Options{M: 8 + int(seed%9), EfConstruction: 50, Seed: seed})
 	var live []uint32
 	for step := 0; step < steps; step++ {
-		if len(live) > 0 && rng.Intn(3) == 0 {
-			i := rng.Intn(len(live))
+		if len(live) > 0 && rng.IntN(3) == 0 {
+			i := rng.IntN(len(live))
 			require.NoError(t, g.Delete(live[i]))
 			live[i] = live[len(live)-1]
 			live = live[:len(live)-1]
 			continue
 		}
-		n, err := g.Insert(data[rng.Intn(len(data))])
+		n, err := g.Insert(data[rng.IntN(len(data))])
 		require.NoError(t, err)
 		require.NotContains(t, live, n)
 		live = append(live, n)
@@ -209,7 +211,7 @@ func randomSequence(t *testing.T, seed int64, steps int) (*Graph, []uint32) {
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
-	seed := seedFor(t, 5)
+	seed := seedFor(t)
 	data := dataset(seed, 1500, 12, false)
 	g := mustGraph(t, 12, Options{Metric: L2, M: 8, Seed: seed})
 	live := build(t, g, data)
@@ -231,9 +233,22 @@ func TestExportImportRoundTrip(t *testing.T) {
 		require.Equal(t, a, b)
 	}
 	require.NoError(t, checkGraph(h))
-	n, err := h.Insert(data[0])
+	// The import restores the tombstones and the allocator: once a cleanup
+	// frees the deleted slots, new nodes take them, each once, and only
+	// then slots never used.
+	h.Cleanup()
+	taken := map[uint32]bool{}
+	for i := range 100 {
+		n, err := h.Insert(data[i])
+		require.NoError(t, err)
+		require.True(t, n < 300 && n%3 == 0 && !taken[n], "insert %d took node %d, not a freed slot", i, n)
+		taken[n] = true
+	}
+	n, err := h.Insert(data[100])
 	require.NoError(t, err)
-	require.False(t, g.Contains(n) && n >= uint32(len(data)))
+	require.Equal(t, uint32(len(data)), n, "with no slot free, a new one")
+	require.Equal(t, len(data)+1, h.Len())
+	require.NoError(t, checkGraph(h))
 
 	for _, cut := range []int{0, 5, 40, buf.Len() / 2, buf.Len() - 1} {
 		_, err := Import(bytes.NewReader(buf.Bytes()[:cut]))
@@ -267,7 +282,7 @@ func TestInsertAtReplaysChosenIDs(t *testing.T) {
 
 // Concurrent inserts, deletes, searches and exports; run under -race.
 func TestConcurrentUse(t *testing.T) {
-	seed := seedFor(t, 9)
+	seed := seedFor(t)
 	data := dataset(seed, 4000, 16, true)
 	g := mustGraph(t, 16, Options{M: 8, EfConstruction: 64, Seed: seed})
 	var wg sync.WaitGroup

@@ -6,9 +6,11 @@ type candidate struct {
 	node uint32
 }
 
-// minHeap and maxHeap are written out separately rather than as one heap
-// with a comparison function: they run on every candidate of every search,
-// and a direct comparison keeps their sift loops inlined.
+// minHeap and maxHeap are written out separately rather than on
+// internal/heap: they run on every candidate of every search, and a direct
+// comparison keeps their sift loops inlined. On internal/heap, whose sift
+// down is past the inliner's budget and so calls its less function
+// indirectly, BenchmarkSearch on 64-d vectors ran about 20% slower.
 
 // minHeap pops the closest candidate first. It reuses its backing array.
 type minHeap []candidate

@@ -3,17 +3,18 @@ package hnsw
 import (
 	"context"
 	"fmt"
-	"math/rand"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // dataset makes n seeded vectors of dimension dim: Gaussian noise, or points
 // scattered around a few centres when clustered.
 func dataset(seed int64, n, dim int, clustered bool) [][]float32 {
-	rng := rand.New(rand.NewSource(seed))
+	rng := testseed.Stream(uint64(seed), 0)
 	var centres [][]float32
 	if clustered {
 		for range 12 {
@@ -189,7 +190,6 @@ func mustGraph(t *testing.T, dim int, opts Options) *Graph {
 	return g
 }
 
-func seedFor(t *testing.T, base int64) int64 {
-	t.Logf("seed %d", base)
-	return base
-}
+// seedFor returns the test's seed (logged; QUIVER_SEED replays it) as the
+// non-negative int64 that Options.Seed and dataset take.
+func seedFor(t testing.TB) int64 { return int64(testseed.Seed(t) >> 1) }

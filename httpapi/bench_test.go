@@ -32,6 +32,7 @@ func benchCollection(b *testing.B, n int) (*Handler, *index.Collection, []float3
 	if err != nil {
 		b.Fatal(err)
 	}
+	// A fixed seed: the benchmark's data, the same every run so runs compare.
 	rng := rand.New(rand.NewPCG(1, 2))
 	pts := make([]index.Point, n)
 	for i := range pts {

@@ -2,11 +2,12 @@ package httpapi
 
 import (
 	"math"
-	"math/rand/v2"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // checkParseFloat32 holds parseFloat32 to strconv on one JSON number.
@@ -32,7 +33,7 @@ func TestParseFloat32AgreesWithStrconv(t *testing.T) {
 		"16777217.0", "1.00000005960464477539", "0.500000029802322387695"} {
 		checkParseFloat32(t, s)
 	}
-	rng := rand.New(rand.NewPCG(8, 9))
+	rng := testseed.New(t)
 	for range 200000 {
 		f := math.Float32frombits(rng.Uint32())
 		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {

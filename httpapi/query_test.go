@@ -2,14 +2,14 @@ package httpapi
 
 import (
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 type queryResult struct {
@@ -19,9 +19,8 @@ type queryResult struct {
 // randomCollection creates a Cosine collection c of n random points of
 // size dim (ids 1..n, payload {"group": i%3}) and returns the vectors.
 func randomCollection(t *testing.T, ts *testServer, c string, n, dim int) map[int][]float32 {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 7))
+	seed := testseed.Seed(t)
+	rng := testseed.Stream(seed, 7)
 	ts.ok("PUT", "/collections/"+c, map[string]any{"vectors": map[string]any{"size": dim, "distance": "Cosine"}}, nil)
 	vecs := map[int][]float32{}
 	pts := make([]any, n)

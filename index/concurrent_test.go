@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +10,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/pointid"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // TestScrollDuringWrites pages through a collection while other goroutines
@@ -18,8 +19,7 @@ import (
 // them to new nodes): every point that exists throughout is visited exactly
 // once, in id order.
 func TestScrollDuringWrites(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
+	seed := testseed.Seed(t)
 	ctx := context.Background()
 	db := openTest(t, vfs.NewMem())
 	defer db.Close()
@@ -28,7 +28,7 @@ func TestScrollDuringWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	const stable = 2000
-	r := rand.New(rand.NewPCG(seed, 0))
+	r := testseed.Stream(seed, 0)
 	var pts []Point
 	for i := range stable {
 		pts = append(pts, Point{ID: pointid.FromNum(uint64(2 * i)), Vector: randVec(r, 4)})
@@ -41,7 +41,7 @@ func TestScrollDuringWrites(t *testing.T) {
 	var writes atomic.Int64
 	for w := range 3 {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(seed, uint64(w+1)))
+			r := testseed.Stream(seed, uint64(w+1))
 			for wctx.Err() == nil {
 				even := uint64(2 * r.IntN(stable))
 				odd := uint64(2*r.IntN(stable+100) + 1)
@@ -102,8 +102,7 @@ func TestScrollDuringWrites(t *testing.T) {
 // snapshots at once (run it with -race), then reopens and checks that the
 // state matches the writers' model exactly.
 func TestConcurrentReadWriteRestart(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
+	seed := testseed.Seed(t)
 	ctx := context.Background()
 	fs := vfs.NewMem()
 	opts := crashOptions(fs)
@@ -130,7 +129,7 @@ func TestConcurrentReadWriteRestart(t *testing.T) {
 	var reads atomic.Int64
 	for g := range 2 {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(seed, uint64(100+g)))
+			r := testseed.Stream(seed, uint64(100+g))
 			w := float64(r.IntN(crashWorkers))
 			f := &filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "w", Match: filter.NewMatchValue(w)}}}}
 			for wctx.Err() == nil {

@@ -19,6 +19,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // The crash tests run writers that each own a set of ids and write them one
@@ -37,6 +39,8 @@ const (
 
 // crashVector is the vector of version ver of point id.
 func crashVector(id uint64, ver int64) []float32 {
+	// Seeded by id and version, not by the test's seed: the model recomputes
+	// a version's vector from those two alone to check what recovery kept.
 	r := rand.New(rand.NewPCG(id, uint64(ver)))
 	return randVec(r, crashDim)
 }
@@ -73,7 +77,7 @@ func (m *crashModel) ack(id uint64, ver int64) {
 // runCrashWorker writes the ids of worker w until ctx ends: upserts with
 // increasing versions from base, and deletes.
 func runCrashWorker(ctx context.Context, c *Collection, w int, base int64, seed uint64, report func(begin bool, id uint64, ver int64)) error {
-	r := rand.New(rand.NewPCG(seed, uint64(w)))
+	r := testseed.Stream(seed, uint64(w))
 	ver := base
 	for ctx.Err() == nil {
 		id := uint64(w + crashWorkers*r.IntN(crashIDsPerW))
@@ -187,9 +191,8 @@ func openCrashCollection(t testing.TB, ctx context.Context, dir string, fs vfs.F
 // TestCrashInMemory crashes a database on Pebble's crashable in-memory file
 // system while writers run, keeping only synced data, and checks recovery.
 func TestCrashInMemory(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, 0))
+	seed := testseed.Seed(t)
+	r := testseed.Stream(seed, 0)
 	fs := vfs.NewCrashableMem()
 	m := newCrashModel()
 	ctx := context.Background()
@@ -280,9 +283,9 @@ func TestCrashKill(t *testing.T) {
 			t.Fatalf("%s=%q: %v", envCrashCycles, s, err)
 		}
 	}
-	seed := rand.Uint64()
-	t.Logf("seed %d, %d cycles", seed, cycles)
-	r := rand.New(rand.NewPCG(seed, 0))
+	seed := testseed.Seed(t)
+	t.Logf("%d cycles", cycles)
+	r := testseed.Stream(seed, 0)
 	dir := t.TempDir()
 	m := newCrashModel()
 	totalAcks := 0

@@ -14,6 +14,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/pointid"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 var testWords = []string{"red", "green", "blue", "cyan", "black"}
@@ -122,9 +124,8 @@ func randFilter(r *rand.Rand, depth, maxID int) filter.Filter {
 // DeleteByFilter against filter.Matches over an in-memory model, with some
 // keys indexed and some not.
 func TestFilterAgainstBruteForce(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, 1))
+	seed := testseed.Seed(t)
+	r := testseed.Stream(seed, 1)
 	ctx := context.Background()
 	// Merge the in-memory postings every few changes, so lookups meet
 	// merged, pending and removed entries alike.

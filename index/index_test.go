@@ -11,6 +11,8 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 func testOptions(fs vfs.FS) Options {
@@ -178,7 +180,7 @@ func TestRebuildFromCorruptGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 1))
+	r := testseed.New(t)
 	var pts []Point
 	for i := range 300 {
 		pts = append(pts, Point{ID: pointid.FromNum(uint64(i)), Vector: randVec(r, 8)})

@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"encoding/csv"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // envMovieLensDir names the ml-latest-small folder; TestMovieLensPayloads
@@ -39,7 +40,7 @@ func TestMovieLensPayloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(1, 1))
+	r := testseed.New(t)
 	before := storage.ReadPayloadStats()
 	var pts []Point
 	for _, row := range movies {

@@ -1,21 +1,21 @@
 package index
 
 import (
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/storage"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // TestPostingsAgainstModel drives postings with random sets, clears and
 // bulk loads over a few nodes (so nodes come back with new terms) and
 // checks every lookup against a plain map of what each node holds.
 func TestPostingsAgainstModel(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, 2))
+	seed := testseed.Seed(t)
+	r := testseed.Stream(seed, 2)
 	defer func(m int) { minMerge = m }(minMerge)
 	for _, mm := range []int{1, 3, 50, 4096} {
 		minMerge = mm

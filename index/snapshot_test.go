@@ -4,22 +4,22 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/pointid"
+
+	"github.com/quiver-db/quiver/internal/testseed"
 )
 
 // TestSnapshotRestore restores a snapshot under a new name in another
 // database and under the same name after a drop, and checks that both
 // answer searches, filters and gets as the original did.
 func TestSnapshotRestore(t *testing.T) {
-	seed := rand.Uint64()
-	t.Logf("seed %d", seed)
-	r := rand.New(rand.NewPCG(seed, 0))
+	seed := testseed.Seed(t)
+	r := testseed.Stream(seed, 0)
 	ctx := context.Background()
 	db := openTest(t, vfs.NewMem())
 	defer db.Close()
