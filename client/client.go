@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // Client sends requests to one server. It is safe for concurrent use; its
@@ -246,4 +247,18 @@ func (c *Client) MetricSum(ctx context.Context, name string) (float64, error) {
 		sum += v
 	}
 	return sum, nil
+}
+
+// Interaction is what a user did with a point. A nil Weight means 1 and a
+// zero Time means now (Unix seconds otherwise).
+type Interaction struct {
+	User   userid.ID  `json:"user"`
+	Item   pointid.ID `json:"item"`
+	Weight *float64   `json:"weight,omitempty"`
+	Time   int64      `json:"timestamp,omitempty"`
+}
+
+// Interact records interactions; it returns once they are durable.
+func (c *Client) Interact(ctx context.Context, collection string, its []Interaction) error {
+	return c.Do(ctx, http.MethodPut, collectionPath(collection)+"/interactions?wait=true", map[string]any{"interactions": its}, nil)
 }

@@ -36,8 +36,14 @@ func runIngest(ctx context.Context, args []string) error {
 	fs.IntVar(&opts.Batch, "batch", 256, "points per request")
 	fs.BoolVar(&opts.Create, "create", false, "create the collection if it does not exist (with --model, or the size of the first vector)")
 	fs.StringVar(&opts.Distance, "distance", "Cosine", "distance of a collection made by --create: Cosine, Dot or Euclid")
+	interactions := fs.Bool("interactions", false, "the records are interactions (user, item, weight, timestamp; MovieLens ratings.csv as it is), not points")
+	var iopts ingest.InteractionOptions
+	fs.StringVar(&iopts.UserField, "user-column", "", "with --interactions: the user field (default: user, userId or user_id)")
+	fs.StringVar(&iopts.ItemField, "item-column", "", "with --interactions: the item field, a point id (default: item, itemId, movieId or item_id)")
+	fs.StringVar(&iopts.WeightField, "weight-column", "", "with --interactions: the weight field (default: weight or rating; absent means 1)")
+	fs.StringVar(&iopts.TimeField, "time-column", "", "with --interactions: the Unix-seconds field (default: timestamp or time; absent means now)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: quiver ingest --collection NAME (--text FIELDS | --vector FIELD) [flags] [FILE]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: quiver ingest --collection NAME (--text FIELDS | --vector FIELD | --interactions) [flags] [FILE]\n\n"+
 			"With no FILE, or FILE -, records come from standard input. Points the collection\n"+
 			"holds are not replaced without --overwrite; the summary counts the points written,\n"+
 			"replaced and skipped, and why each was skipped.\n\n")
@@ -72,6 +78,17 @@ func runIngest(ctx context.Context, args []string) error {
 		if opts.Format == "" {
 			opts.Format = ingest.FormatOf(path)
 		}
+	}
+	if *interactions {
+		iopts.Collection, iopts.Format, iopts.SkipInvalid, iopts.Progress = opts.Collection, opts.Format, opts.SkipInvalid, os.Stderr
+		if opts.Batch != 256 {
+			iopts.Batch = opts.Batch
+		}
+		sum, err := ingest.RunInteractions(ctx, cl, r, iopts)
+		if sum != nil {
+			sum.Report(os.Stdout)
+		}
+		return err
 	}
 	sum, err := ingest.Run(ctx, cl, r, opts)
 	if errors.Is(err, ingest.ErrNoID) {
