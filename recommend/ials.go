@@ -144,20 +144,20 @@ func TrainIALS(ctx context.Context, m *Matrix, opts IALSOptions) (*IALS, error) 
 	userGram := make([]float32, f*f)
 	for epoch := 1; epoch <= opts.Iterations; epoch++ {
 		start := time.Now()
-		gramian(model.gram, model.items, f, opts.Workers)
+		gramian(model.gram, model.items, f)
 		if err := userSide.solve(ctx, model.users, model.items, model.gram); err != nil {
 			return nil, fmt.Errorf("ials epoch %d users: %w", epoch, err)
 		}
-		gramian(userGram, model.users, f, opts.Workers)
+		gramian(userGram, model.users, f)
 		if err := itemSide.solve(ctx, model.items, model.users, userGram); err != nil {
 			return nil, fmt.Errorf("ials epoch %d items: %w", epoch, err)
 		}
 		if opts.Progress != nil {
-			gramian(model.gram, model.items, f, opts.Workers)
+			gramian(model.gram, model.items, f)
 			opts.Progress(Epoch{Epoch: epoch, Loss: model.loss(itemL2), Duration: time.Since(start)})
 		}
 	}
-	gramian(model.gram, model.items, f, opts.Workers)
+	gramian(model.gram, model.items, f)
 	return model, nil
 }
 

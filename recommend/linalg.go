@@ -74,23 +74,19 @@ func axpy(y []float32, a float32, x []float32) {
 }
 
 // gramian writes VᵀV of the n×f row-major factors v into g (f×f, full),
-// split over workers by rows of the output.
-func gramian(g []float32, v []float32, f, workers int) {
+// through a transposed copy so that the product runs on vek's SIMD kernels.
+func gramian(g []float32, v []float32, f int) {
 	n := len(v) / f
-	parallel(f, workers, func(r int) {
-		row := g[r*f : r*f+f]
-		clear(row)
-		for i := range n {
-			x := v[i*f : i*f+f]
-			axpy(row, x[r], x)
+	vt := make([]float32, f*n)
+	for i := range n {
+		for d, x := range v[i*f : i*f+f] {
+			vt[d*n+i] = x
 		}
-	})
+	}
+	vek32.MatMul_Into(g, vt, v, n)
 }
 
 // matVec writes m·x into dst for the f×f row-major m.
 func matVec(dst, m, x []float32) {
-	f := len(x)
-	for r := range dst {
-		dst[r] = vek32.Dot(m[r*f:r*f+f], x)
-	}
+	vek32.MatMul_Into(dst, m, x, len(x))
 }

@@ -149,13 +149,20 @@ func (m *Matrix) Has(u, i int) bool {
 // f(user, item, weight, time). Pairs mapped to weight 0 are kept, so the
 // shape of observed data does not change.
 func (m *Matrix) Reweighted(f func(u, i int, w float32, t int64) float32) *Matrix {
-	out := &Matrix{users: m.users, items: m.items, byUser: m.byUser, byItem: m.byItem}
-	out.byUser.weight = make([]float32, len(m.byUser.weight))
+	w := make([]float32, len(m.byUser.weight))
 	for u := range m.users {
 		for k := m.byUser.ptr[u]; k < m.byUser.ptr[u+1]; k++ {
-			out.byUser.weight[k] = f(u, int(m.byUser.col[k]), m.byUser.weight[k], m.byUser.time[k])
+			w[k] = f(u, int(m.byUser.col[k]), m.byUser.weight[k], m.byUser.time[k])
 		}
 	}
+	return m.withUserWeights(w)
+}
+
+// withUserWeights returns m with the user rows' weights replaced by w (in
+// storage order) and the item rows' weights transposed to match.
+func (m *Matrix) withUserWeights(w []float32) *Matrix {
+	out := &Matrix{users: m.users, items: m.items, byUser: m.byUser, byItem: m.byItem}
+	out.byUser.weight = w
 	// The item rows are the transpose: find each pair's new weight by a
 	// binary search in the user row.
 	out.byItem.weight = make([]float32, len(m.byItem.weight))
@@ -164,7 +171,7 @@ func (m *Matrix) Reweighted(f func(u, i int, w float32, t int64) float32) *Matri
 			u := int(m.byItem.col[k])
 			lo, hi := out.byUser.ptr[u], out.byUser.ptr[u+1]
 			j, _ := slices.BinarySearch(out.byUser.col[lo:hi], int32(i))
-			out.byItem.weight[k] = out.byUser.weight[int(lo)+j]
+			out.byItem.weight[k] = w[int(lo)+j]
 		}
 	}
 	return out

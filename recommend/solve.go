@@ -2,6 +2,7 @@ package recommend
 
 import (
 	"context"
+	"slices"
 
 	"github.com/viterin/vek/vek32"
 )
@@ -23,12 +24,31 @@ type rowScratch struct {
 	a       []float64 // f×f system (Cholesky)
 	b       []float64 // f right-hand side (Cholesky)
 	r, p, q []float32 // CG residual, direction, A·p
+	tmp     []float32 // f
+	yg      []float32 // the row's other-side factors gathered, |row|×f
+	conf    []float32 // c_j − α0 per column of the row
+	t       []float32 // |row|
 }
 
 func newRowScratch(f int) *rowScratch {
 	return &rowScratch{
 		a: make([]float64, f*f), b: make([]float64, f),
 		r: make([]float32, f), p: make([]float32, f), q: make([]float32, f),
+		tmp: make([]float32, f),
+	}
+}
+
+// gather copies the row's factors into s.yg and their weights c_j − α0
+// into s.conf, so that A·v is two matrix products on contiguous memory.
+func (s *rowScratch) gather(o IALSOptions, other []float32, cols []int32, weights []float32) {
+	f, n := o.Factors, len(cols)
+	s.yg = slices.Grow(s.yg[:0], n*f)[:n*f]
+	s.conf = slices.Grow(s.conf[:0], n)[:n]
+	s.t = slices.Grow(s.t[:0], n)[:n]
+	for k, j := range cols {
+		copy(s.yg[k*f:k*f+f], other[int(j)*f:int(j)*f+f])
+		c, _ := confidence(o.Alpha, weights[k])
+		s.conf[k] = c - o.Alpha0
 	}
 }
 
@@ -111,8 +131,9 @@ func solveCG(o IALSOptions, s *rowScratch, x, other, gram []float32, cols []int3
 		clear(x)
 		return
 	}
+	s.gather(o, other, cols, weights)
 	// r = b − A·x
-	s.applyA(o, s.r, x, other, gram, cols, weights, reg)
+	s.applyA(o, s.r, x, gram, reg)
 	vek32.Neg_Inplace(s.r)
 	for k, j := range cols {
 		c, p := confidence(o.Alpha, weights[k])
@@ -126,7 +147,7 @@ func solveCG(o IALSOptions, s *rowScratch, x, other, gram []float32, cols []int3
 		if rr < 1e-20 {
 			return
 		}
-		s.applyA(o, s.q, s.p, other, gram, cols, weights, reg)
+		s.applyA(o, s.q, s.p, gram, reg)
 		pq := vek32.Dot(s.p, s.q)
 		if !(pq > 0) {
 			return
@@ -143,17 +164,16 @@ func solveCG(o IALSOptions, s *rowScratch, x, other, gram []float32, cols []int3
 	}
 }
 
-// applyA writes A·v into dst for the system of solveExact.
-func (s *rowScratch) applyA(o IALSOptions, dst, v, other, gram []float32, cols []int32, weights []float32, reg float32) {
+// applyA writes A·v into dst for the system of solveExact, the row's factors
+// gathered in s.
+func (s *rowScratch) applyA(o IALSOptions, dst, v, gram []float32, reg float32) {
 	f := o.Factors
-	matVec(dst, gram, v)
-	a0 := o.Alpha0
-	for d := range dst {
-		dst[d] = a0*dst[d] + reg*v[d]
-	}
-	for k, j := range cols {
-		y := other[int(j)*f : int(j)*f+f]
-		c, _ := confidence(o.Alpha, weights[k])
-		axpy(dst, (c-a0)*vek32.Dot(y, v), y)
-	}
+	vek32.MatMul_Into(dst, gram, v, f)
+	vek32.MulNumber_Inplace(dst, o.Alpha0)
+	axpy(dst, reg, v)
+	// Σ_j (c_j − α0)·(y_j·v)·y_j = Ygᵀ·(conf ∘ (Yg·v))
+	vek32.MatMul_Into(s.t, s.yg, v, f)
+	vek32.Mul_Inplace(s.t, s.conf)
+	vek32.MatMul_Into(s.tmp, s.t, s.yg, len(s.t))
+	vek32.Add_Inplace(dst, s.tmp)
 }
