@@ -54,7 +54,7 @@ func (m *IALS) FoldIn(dst []float32, items []int32, weights []float32) ([]float3
 
 // foldReg is λ_u for a user with n items, as in training.
 func (m *IALS) foldReg(n int) float32 {
-	return rowRegs(m.opts, csr{ptr: []int32{0, int32(n)}}, m.train.Items())[0]
+	return rowReg(m.opts, n, m.train.Items())
 }
 
 // Contribution is one past item's share of a score.

@@ -165,10 +165,14 @@ func TrainIALS(ctx context.Context, m *Matrix, opts IALSOptions) (*IALS, error) 
 func rowRegs(o IALSOptions, rows csr, other int) []float32 {
 	out := make([]float32, len(rows.ptr)-1)
 	for r := range out {
-		n := float64(rows.ptr[r+1]-rows.ptr[r]) + float64(o.Alpha0)*float64(other)
-		out[r] = o.Lambda * float32(math.Pow(n, float64(o.Nu)))
+		out[r] = rowReg(o, int(rows.ptr[r+1]-rows.ptr[r]), other)
 	}
 	return out
+}
+
+// rowReg is λ·(n + α0·other)^ν for a row with n entries.
+func rowReg(o IALSOptions, n, other int) float32 {
+	return o.Lambda * float32(math.Pow(float64(n)+float64(o.Alpha0)*float64(other), float64(o.Nu)))
 }
 
 // loss evaluates the objective with the current factors; model.gram must
