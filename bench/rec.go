@@ -246,3 +246,29 @@ func (r *recRun) tune(ctx context.Context, name string, cands []candidate) (reco
 	r.res.Models = append(r.res.Models, RecModel{Model: name, Settings: c.settings, Validation: bestVal, Test: m, TrainSeconds: secs, TrainCPUSeconds: cpu})
 	return s, nil
 }
+
+// RunRecPlainIALS trains iALS with settings on the test split's train part
+// and scores it on test, timed: the run a peer is compared with.
+func RunRecPlainIALS(ctx context.Context, cfg RecConfig, s IALSSettings) (RecTiming, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	ml, err := eval.LoadMovieLens(cfg.Dir)
+	if err != nil {
+		return RecTiming{}, fmt.Errorf("rec bench: %w", err)
+	}
+	d, err := newSplitData(eval.ChronoSplit(len(ml.UserIDs), len(ml.MovieIDs), ml.Ratings))
+	if err != nil {
+		return RecTiming{}, fmt.Errorf("rec bench: %w", err)
+	}
+	r := &recRun{cfg: cfg}
+	m, secs, cpu, err := timed(func() (*recommend.IALS, error) { return r.fitIALS(ctx, d, s) })
+	if err != nil {
+		return RecTiming{}, fmt.Errorf("rec bench: %w", err)
+	}
+	res, err := d.evaluate(ctx, m, cfg.Workers)
+	if err != nil {
+		return RecTiming{}, fmt.Errorf("rec bench: %w", err)
+	}
+	return RecTiming{Factors: s.Factors, Iterations: s.Iterations, Workers: cfg.Workers, Seconds: secs, CPUSeconds: cpu, NDCGAt10: res.NDCGAt10}, nil
+}

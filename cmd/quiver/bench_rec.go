@@ -56,17 +56,22 @@ func runBenchRec(ctx context.Context, args []string) error {
 		}
 	}
 	if *peer != "" {
-		t := res.IALSTiming
-		s := bench.BestIALS
-		fmt.Printf("\npeer %s (same split, %d factors, %d iterations, λ=%g, binary confidence 1+α):\n", *peer, t.Factors, t.Iterations, s.Lambda)
-		cmd := exec.CommandContext(ctx, *python, *peer, "--data", cfg.Dir, "--factors", fmt.Sprint(t.Factors),
-			"--iterations", fmt.Sprint(t.Iterations), "--regularization", fmt.Sprint(s.Lambda), "--alpha", fmt.Sprint(s.Alpha),
+		// The peer has no recency weighting: compare on Hu et al.'s plain
+		// model, binary confidence 1+α, with the same λ, factors and passes.
+		s := bench.IALSSettings{Factors: 64, Iterations: 15, Alpha: 1, Alpha0: 1, Lambda: bench.BestIALS.Lambda}
+		fmt.Printf("\nplain iALS beside the peer (same split, %s, %d threads):\n", s, res.IALSTiming.Workers)
+		t, err := bench.RunRecPlainIALS(ctx, cfg, s)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("quiver iALS %s: train %.2fs wall, %.2f CPU s; test NDCG@10 %.4f\n", s, t.Seconds, t.CPUSeconds, t.NDCGAt10)
+		cmd := exec.CommandContext(ctx, *python, *peer, "--data", cfg.Dir, "--factors", fmt.Sprint(s.Factors),
+			"--iterations", fmt.Sprint(s.Iterations), "--regularization", fmt.Sprint(s.Lambda), "--alpha", fmt.Sprint(s.Alpha),
 			"--threads", fmt.Sprint(t.Workers))
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("bench rec: peer %s: %w", *peer, err)
 		}
-		fmt.Printf("quiver iALS same settings without recency weights: see ials_plain line above\n")
 	}
 	return nil
 }
