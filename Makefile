@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /index -e /storage -e /query -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec model clean
 
 all: build
 
@@ -64,6 +64,15 @@ bench-durability: bench-data
 	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v
 	QUIVER_GLOVE_DIR=$(abspath $(GLOVE)) $(GO) test ./index -run TestGloveDurable -count=1 -timeout 60m -v
 	QUIVER_MOVIELENS_DIR=$(abspath ../shared/data/ml-latest-small) $(GO) test ./index -run MovieLens -count=1 -v
+
+# bench-rec: every recommender of BENCHMARKS.md §2 on MovieLens (tuned on
+# validation, scored on test once), then plain iALS beside implicit's (PyPI,
+# in a venv under $(BENCHDATA)) on the same split in the same job.
+bench-rec: build
+	[ -x $(BENCHDATA)/.venv-rec/bin/python ] || python3 -m venv $(BENCHDATA)/.venv-rec
+	$(BENCHDATA)/.venv-rec/bin/python -c 'import implicit' 2>/dev/null || $(BENCHDATA)/.venv-rec/bin/pip install -q implicit numpy scipy
+	./$(BIN) bench rec --data ../shared/data/ml-latest-small --json $(BENCHDATA)/quiver-rec.json \
+		--peer scripts/peers/implicit_ials.py --python $(BENCHDATA)/.venv-rec/bin/python
 
 bench-encoder: build model
 	./$(BIN) bench encoder --model $(QUIVER_MODEL_DIR)

@@ -37,6 +37,8 @@ for low in pointid filter hnsw storage encoder internal/progress internal/testse
 	forbid "$low" index "${above_index[@]}"
 done
 forbid index "${above_index[@]}"
+# recommend is the maths on dense indices: it knows no collection or store.
+forbid recommend index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
 forbid httpapi cmd/quiver
 direct httpapi storage hnsw

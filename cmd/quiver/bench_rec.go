@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+
+	"github.com/quiver-db/quiver/bench"
+	"github.com/quiver-db/quiver/recommend"
+)
+
+func init() {
+	registerBench("rec", "recommenders on MovieLens ml-latest-small (BENCHMARKS.md §2)", runBenchRec)
+}
+
+func runBenchRec(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench rec", flag.ContinueOnError)
+	cfg := bench.RecConfig{Progress: os.Stderr}
+	fs.StringVar(&cfg.Dir, "data", "../shared/data/ml-latest-small", "MovieLens directory with ratings.csv and movies.csv")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of every model")
+	fs.IntVar(&cfg.Workers, "threads", 0, "training and evaluation threads (default all cores)")
+	fs.BoolVar(&cfg.Quick, "quick", false, "skip the iALS validation grid, use its recorded best point")
+	fs.IntVar(&cfg.Ef, "ef", 400, "ef of the HNSW search over item factors")
+	content := fs.String("content", "", "item vectors as .fvecs, one row per line of movies.csv (default: hashed genres and title words)")
+	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
+	peer := fs.String("peer", "", "also run this peer script (scripts/peers/implicit_ials.py) with --python's interpreter on the same data")
+	python := fs.String("python", "python3", "interpreter for --peer")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *content != "" {
+		path := *content
+		cfg.Content = func(ids []int64) (recommend.Content, error) { return bench.FvecsContent(path, cfg.Dir, ids) }
+	}
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	res, err := bench.RunRec(ctx, cfg)
+	stop()
+	if err != nil {
+		return err
+	}
+	printRec(res)
+	if *jsonPath != "" {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench rec: write %s: %w", *jsonPath, err)
+		}
+	}
+	if *peer != "" {
+		// The peer has no recency weighting: compare on Hu et al.'s plain
+		// model, binary confidence 1+α, with the same λ, factors and passes.
+		s := bench.IALSSettings{Factors: 64, Iterations: 15, Alpha: 1, Alpha0: 1, Lambda: bench.BestIALS.Lambda}
+		fmt.Printf("\nplain iALS beside the peer (same split, %s, %d threads):\n", s, res.IALSTiming.Workers)
+		t, err := bench.RunRecPlainIALS(ctx, cfg, s)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("quiver iALS %s: train %.2fs wall, %.2f CPU s; test NDCG@10 %.4f\n", s, t.Seconds, t.CPUSeconds, t.NDCGAt10)
+		cmd := exec.CommandContext(ctx, *python, *peer, "--data", cfg.Dir, "--factors", fmt.Sprint(s.Factors),
+			"--iterations", fmt.Sprint(s.Iterations), "--regularization", fmt.Sprint(s.Lambda), "--alpha", fmt.Sprint(s.Alpha),
+			"--threads", fmt.Sprint(t.Workers))
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("bench rec: peer %s: %w", *peer, err)
+		}
+	}
+	return nil
+}
+
+func printRec(res *bench.RecResult) {
+	fmt.Printf("MovieLens: train %d, test %d, catalogue %d; validation-train %d, validation %d, catalogue %d; %d threads\n",
+		res.Train, res.Test, res.Catalogue, res.ValTrain, res.Validation, res.ValCatalogue, res.GOMAXPROCS)
+	fmt.Printf("content: %s, dim %d\n\n", res.ContentSource, res.ContentDim)
+	fmt.Printf("%-16s %-48s %9s %9s %8s %7s %8s %8s\n", "model", "settings", "Recall@10", "Recall@20", "NDCG@10", "HR@10", "Cov@10", "train s")
+	for _, m := range res.Models {
+		t := m.Test
+		fmt.Printf("%-16s %-48s %9.4f %9.4f %8.4f %7.4f %8.4f %8.2f\n", m.Model, m.Settings, t.RecallAt10, t.RecallAt20, t.NDCGAt10, t.HRAt10, t.CoverageAt10, m.TrainSeconds)
+	}
+	fmt.Printf("\n%-16s %-48s %8s %8s %8s\n", "rating model", "settings", "RMSE", "MAE", "train s")
+	for _, m := range res.Ratings {
+		fmt.Printf("%-16s %-48s %8.4f %8.4f %8.2f\n", m.Model, m.Settings, m.Test.RMSE, m.Test.MAE, m.TrainSeconds)
+	}
+	h := res.HNSW
+	fmt.Printf("\nHNSW Dot ef=%d (%s): NDCG@10 %.4f vs exact %.4f (Δ %+.4f), Recall@10 %.4f vs %.4f; build %.2fs, %.0f users/s\n",
+		h.Ef, h.Model, h.Graph.NDCGAt10, h.Exact.NDCGAt10, h.Graph.NDCGAt10-h.Exact.NDCGAt10, h.Graph.RecallAt10, h.Exact.RecallAt10, h.BuildSeconds, h.QueriesPerSecond)
+	t := res.IALSTiming
+	fmt.Printf("iALS %d factors %d iterations on train: %.2fs wall, %.2f CPU s, %d threads, NDCG@10 %.4f\n",
+		t.Factors, t.Iterations, t.Seconds, t.CPUSeconds, t.Workers, t.NDCGAt10)
+	fmt.Printf("total %.1fs\n", res.WallSeconds)
+}
