@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -125,7 +124,7 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if v.Model != "" {
 		m, ok := h.cfg.Models[v.Model]
 		if !ok {
-			return index.Config{}, fmt.Errorf("%w: vectors.model %q (this server has: %s)", ErrNoModel, v.Model, h.modelNames())
+			return index.Config{}, fmt.Errorf("%w: vectors.model %q (this server has: %s)", ErrNoModel, v.Model, h.engine.ModelNames())
 		}
 		if v.Size != 0 && v.Size != m.Dim() {
 			return index.Config{}, badRequest("vectors.size %d, but model %q makes vectors of size %d", v.Size, v.Model, m.Dim())
@@ -302,17 +301,4 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 		}
 	}
 	return h.updated(), nil
-}
-
-// modelNames lists the server's models for error messages.
-func (h *Handler) modelNames() string {
-	if len(h.cfg.Models) == 0 {
-		return "no models"
-	}
-	names := make([]string, 0, len(h.cfg.Models))
-	for n := range h.cfg.Models {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
 }

@@ -34,7 +34,7 @@ func (enc *encoding) add(in *Input, where string) error {
 		return badRequest("%s: document without a model, and collection %q has no model", where, enc.collection)
 	}
 	if _, ok := enc.e.cfg.Models[model]; !ok {
-		return fmt.Errorf("%w: %s: model %q (this server has: %s)", ErrNoModel, where, model, enc.e.modelNames())
+		return fmt.Errorf("%w: %s: model %q (this server has: %s)", ErrNoModel, where, model, enc.e.ModelNames())
 	}
 	if strings.TrimSpace(in.Doc.Text) == "" {
 		return badRequest("%s: document text is empty", where)
@@ -128,7 +128,8 @@ func lookupIDs(ctx context.Context, from Collection, inputs []*Input) error {
 	return nil
 }
 
-func (e *Engine) modelNames() string {
+// ModelNames lists the engine's models in name order, for messages.
+func (e *Engine) ModelNames() string {
 	if len(e.cfg.Models) == 0 {
 		return "no models"
 	}
