@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -152,4 +153,17 @@ func (c *Collection) holds(id pointid.ID) bool {
 
 func fromStored(it storage.Interaction) Interaction {
 	return Interaction{User: it.User, Item: it.Item, Weight: it.Weight, Time: time.Unix(it.Time, 0).UTC()}
+}
+
+// SaveModel stores the collection's trained recommendation model (an
+// opaque blob) durably, replacing the previous one atomically.
+func (c *Collection) SaveModel(data []byte) error { return c.store.SaveModel(data) }
+
+// LoadModel returns the stored model, or an error wrapping ErrNotFound.
+func (c *Collection) LoadModel(ctx context.Context) ([]byte, error) {
+	b, err := c.store.LoadModel(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("collection %q: no trained model: %w", c.name, ErrNotFound)
+	}
+	return b, err
 }

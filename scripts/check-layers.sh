@@ -40,6 +40,7 @@ forbid index "${above_index[@]}"
 # recommend is the maths on dense indices: it knows no collection or store.
 forbid recommend index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
+forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
 direct httpapi storage hnsw
 forbid internal/apitest cmd/quiver

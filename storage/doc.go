@@ -40,6 +40,8 @@
 //	0x03 C 'u' U ID               → interaction of user U with point ID:
 //	                                weight float32, Unix seconds int64 (big-endian);
 //	                                U is userid.ID.AppendKey
+//	0x03 C 'm' 'h'                → the trained model's header: length(8), chunks(4)
+//	0x03 C 'm' 'c' chunk(4)       → the model's bytes (an opaque blob; SaveModel)
 //	0x03 C 'g' S 'h'              → graph snapshot header: seq(8), length(8), chunks(4)
 //	0x03 C 'g' S 'c' chunk(4)     → graph snapshot bytes, in chunks of graphChunk
 //

@@ -57,3 +57,25 @@ func TestInteractionsWriteReadForget(t *testing.T) {
 	require.NoError(t, c.ScanInteractions(ctx, func(it Interaction) error { all = append(all, it); return nil }))
 	require.Equal(t, []Interaction{{n7, pointid.FromNum(1), -1, 102}}, all, "alice is forgotten across a reopen, user 7 kept")
 }
+
+func TestModelSaveLoad(t *testing.T) {
+	ctx := context.Background()
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	c, err := s.CreateCollection("c", nil)
+	require.NoError(t, err)
+	_, err = c.LoadModel(ctx)
+	require.ErrorIs(t, err, ErrNotFound)
+	big := make([]byte, graphChunk*2+5)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	require.NoError(t, c.SaveModel(big))
+	got, err := c.LoadModel(ctx)
+	require.NoError(t, err)
+	require.Equal(t, big, got)
+	require.NoError(t, c.SaveModel([]byte("small")), "a smaller model replaces every chunk")
+	got, err = c.LoadModel(ctx)
+	require.NoError(t, err)
+	require.Equal(t, []byte("small"), got)
+}
