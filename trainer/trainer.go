@@ -94,7 +94,7 @@ type Trainer struct {
 	nextID  atomic.Uint64
 	mu      struct {
 		sync.Mutex
-		jobs   map[string]*Job                    // latest per collection; protected by mu
+		jobs   map[string]*Job                   // latest per collection; protected by mu
 		models map[string]*atomic.Pointer[Model] // per collection; the map is protected by mu
 	}
 }
