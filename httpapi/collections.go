@@ -152,7 +152,12 @@ func (h *Handler) deleteCollection(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "timeout"); err != nil {
 		return nil, err
 	}
-	err := h.db.Drop(r.Context(), mux.Vars(r)["collection"])
+	name := mux.Vars(r)["collection"]
+	c, _ := h.db.Collection(name)
+	err := h.db.Drop(r.Context(), name)
+	if err == nil && c != nil {
+		h.trainer.Forget(c)
+	}
 	if statusOf(err) == http.StatusNotFound {
 		// As Qdrant answers, and as its clients' recreate_collection
 		// expects: dropping a missing collection is false, not an error.

@@ -27,6 +27,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrNoModel marks a text document naming a model the server lacks.
 	ErrNoModel = query.ErrNoModel
+	// ErrBusy marks work refused because the server is doing as much of
+	// it as it takes (one training at a time): 429, try again later.
+	ErrBusy = errors.New("busy")
 	// ErrTooLarge marks a body beyond Config.MaxBodyBytes.
 	ErrTooLarge = errors.New("request body too large")
 )
@@ -49,6 +52,8 @@ func statusOf(err error) int {
 		return http.StatusNotFound
 	case errors.Is(err, index.ErrExists):
 		return http.StatusConflict
+	case errors.Is(err, ErrBusy):
+		return http.StatusTooManyRequests
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrForbidden):

@@ -47,6 +47,8 @@ func (h *Handler) routes() []route {
 		{method: "PUT", path: c + "/interactions", access: write, api: h.putInteractions},
 		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
 		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
+		{method: "POST", path: c + "/train", access: write, api: h.startTraining},
+		{method: "GET", path: c + "/train", access: read, api: h.trainingStatus},
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/trainer"
 )
 
 // Version is reported by GET /.
@@ -80,6 +81,9 @@ type Config struct {
 	RecommendScanMax int
 	// RequestTimeout bounds each request's work. Zero means 60s.
 	RequestTimeout time.Duration
+	// Trainer runs the collections' trainings and holds their models. Nil
+	// means a new one.
+	Trainer *trainer.Trainer
 	// Registry receives the server's metrics and is served at /metrics.
 	// Nil means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
@@ -140,6 +144,7 @@ type Handler struct {
 	cfg      Config
 	db       Collections
 	engine   *query.Engine
+	trainer  *trainer.Trainer
 	root     http.Handler
 	metrics  *metrics
 	draining atomic.Bool
@@ -152,7 +157,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, db: cfg.DB}
+	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer}
+	if h.trainer == nil {
+		h.trainer = trainer.New(cfg.Logger)
+	}
 	var err error
 	if h.metrics, err = newMetrics(cfg.Registry, cfg.DB); err != nil {
 		return nil, err

@@ -51,6 +51,10 @@ func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
 	}
 	now := time.Now()
 	ops := make([]storage.Op, len(its))
+	// snapMu before the closed check: a close waits for holders, so no
+	// write lands in a dropped collection's keys.
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
 	c.mu.RLock()
 	closed := c.mu.closed
 	for i, it := range its {
@@ -76,8 +80,6 @@ func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
 	if closed {
 		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 	}
-	c.snapMu.RLock()
-	defer c.snapMu.RUnlock()
 	if err := c.store.Write(ctx, ops); err != nil {
 		return fmt.Errorf("collection %q: record %d interactions: %w", c.name, len(ops), err)
 	}
@@ -138,6 +140,9 @@ func (c *Collection) ScanInteractions(ctx context.Context, fn func(Interaction) 
 func (c *Collection) ForgetUser(ctx context.Context, user userid.ID) error {
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
+	if err := c.checkOpen(); err != nil {
+		return err
+	}
 	if err := c.store.Write(ctx, []storage.Op{{Kind: storage.OpForgetUser, User: user}}); err != nil {
 		return fmt.Errorf("collection %q: forget user %s: %w", c.name, user, err)
 	}
@@ -157,7 +162,24 @@ func fromStored(it storage.Interaction) Interaction {
 
 // SaveModel stores the collection's trained recommendation model (an
 // opaque blob) durably, replacing the previous one atomically.
-func (c *Collection) SaveModel(data []byte) error { return c.store.SaveModel(data) }
+func (c *Collection) SaveModel(data []byte) error {
+	c.snapMu.RLock()
+	defer c.snapMu.RUnlock()
+	if err := c.checkOpen(); err != nil {
+		return err
+	}
+	return c.store.SaveModel(data)
+}
+
+// checkOpen returns ErrNotFound once the collection is closed or dropped.
+func (c *Collection) checkOpen() error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.mu.closed {
+		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	return nil
+}
 
 // LoadModel returns the stored model, or an error wrapping ErrNotFound.
 func (c *Collection) LoadModel(ctx context.Context) ([]byte, error) {

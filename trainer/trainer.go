@@ -27,15 +27,18 @@ var (
 // defaults, except where stated.
 type Options struct {
 	// Factors is the vectors' dimension. Default 64, at most 512.
-	Factors int
+	Factors int `json:"factors"`
 	// Iterations is the number of alternating passes. Default 15, at
 	// most 100.
-	Iterations int
+	Iterations int `json:"iterations"`
 	// Alpha scales confidence with |weight|; Alpha0 weighs unobserved
 	// pairs; Lambda regularises, scaled by (count + Alpha0·items)^Nu.
-	Alpha, Alpha0, Lambda, Nu float32
+	Alpha  float32 `json:"alpha"`
+	Alpha0 float32 `json:"alpha0"`
+	Lambda float32 `json:"lambda"`
+	Nu     float32 `json:"nu"`
 	// Seed fixes the initial factors.
-	Seed uint64
+	Seed uint64 `json:"seed"`
 }
 
 // Validate reports every problem with the options.
@@ -95,7 +98,10 @@ type Trainer struct {
 	mu      struct {
 		sync.Mutex
 		jobs   map[string]*Job                   // latest per collection; protected by mu
-		models map[string]*atomic.Pointer[Model] // per collection; the map is protected by mu
+		// models are per collection handle, so a collection dropped and
+		// made again under its name starts without a model; the map is
+		// protected by mu.
+		models map[*index.Collection]*atomic.Pointer[Model]
 	}
 }
 
@@ -106,7 +112,7 @@ func New(log *slog.Logger) *Trainer {
 	}
 	t := &Trainer{log: log}
 	t.mu.jobs = map[string]*Job{}
-	t.mu.models = map[string]*atomic.Pointer[Model]{}
+	t.mu.models = map[*index.Collection]*atomic.Pointer[Model]{}
 	return t
 }
 
@@ -221,17 +227,17 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err := c.SaveModel(data); err != nil {
 		return err
 	}
-	t.slot(c.Name()).Store(model) // invariant 1: saved, then swapped
+	t.slot(c).Store(model) // invariant 1: saved, then swapped
 	return nil
 }
 
-func (t *Trainer) slot(collection string) *atomic.Pointer[Model] {
+func (t *Trainer) slot(c *index.Collection) *atomic.Pointer[Model] {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p, ok := t.mu.models[collection]
+	p, ok := t.mu.models[c]
 	if !ok {
 		p = &atomic.Pointer[Model]{}
-		t.mu.models[collection] = p
+		t.mu.models[c] = p
 	}
 	return p
 }
@@ -239,7 +245,7 @@ func (t *Trainer) slot(collection string) *atomic.Pointer[Model] {
 // Model returns c's current model, loading the saved one on first use;
 // an error wraps index.ErrNotFound when c has none.
 func (t *Trainer) Model(ctx context.Context, c *index.Collection) (*Model, error) {
-	p := t.slot(c.Name())
+	p := t.slot(c)
 	if m := p.Load(); m != nil {
 		return m, nil
 	}
@@ -255,10 +261,12 @@ func (t *Trainer) Model(ctx context.Context, c *index.Collection) (*Model, error
 	return p.Load(), nil
 }
 
-// Forget drops what the Trainer holds of a collection (after a drop).
-func (t *Trainer) Forget(collection string) {
+// Forget drops what the Trainer holds of a dropped collection.
+func (t *Trainer) Forget(c *index.Collection) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.mu.jobs, collection)
-	delete(t.mu.models, collection)
+	if job, ok := t.mu.jobs[c.Name()]; ok && job.State != Running {
+		delete(t.mu.jobs, c.Name())
+	}
+	delete(t.mu.models, c)
 }
