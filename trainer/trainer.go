@@ -97,7 +97,7 @@ type Trainer struct {
 	nextID  atomic.Uint64
 	mu      struct {
 		sync.Mutex
-		jobs   map[string]*Job                   // latest per collection; protected by mu
+		jobs map[string]*Job // latest per collection; protected by mu
 		// models are per collection handle, so a collection dropped and
 		// made again under its name starts without a model; the map is
 		// protected by mu.
