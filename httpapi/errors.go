@@ -96,8 +96,11 @@ var messageCleaner = strings.NewReplacer(
 func decodeJSON(r *http.Request, v any) error {
 	buf := bodyPool.Get().(*bytes.Buffer)
 	defer releaseBody(buf)
+	// The buffer grows with the bytes that arrive, never by the declared
+	// Content-Length: a client that claims 64 MiB and sends one byte gets
+	// one byte's worth of memory.
 	if r.ContentLength > 0 {
-		buf.Grow(int(min(r.ContentLength, 64<<20)) + 1)
+		buf.Grow(int(min(r.ContentLength, 64<<10)) + 1)
 	}
 	if _, err := buf.ReadFrom(r.Body); err != nil {
 		var maxErr *http.MaxBytesError

@@ -178,8 +178,11 @@ func NewHandler(cfg Config) (*Handler, error) {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, time.Now(), fmt.Errorf("%w: no route %s %s", index.ErrNotFound, r.Method, r.URL.Path))
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeErrorStatus(w, time.Now(), http.StatusMethodNotAllowed, fmt.Sprintf("method %s not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		allow := allowedMethods(r, req)
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeErrorStatus(w, time.Now(), http.StatusMethodNotAllowed,
+			fmt.Sprintf("method %s not allowed on %s (allowed: %s)", req.Method, req.URL.Path, strings.Join(allow, ", ")))
 	})
 	for _, rt := range h.routes() {
 		r.Handle(rt.path, h.wrap(rt)).Methods(rt.method).Name(rt.method + " " + rt.path)
@@ -379,4 +382,19 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// allowedMethods lists the methods the router serves on req's path, for
+// a 405's Allow header.
+func allowedMethods(r *mux.Router, req *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodPatch} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if r.Match(probe, &match) && match.MatchErr == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -121,7 +121,8 @@ func (e *Engine) Models() map[string]Embedder { return e.cfg.Models }
 
 // Check reports the first problem with req that needs no data to see.
 func (e *Engine) Check(req *Request) error {
-	if req.Limit < 0 || req.Offset < 0 || req.Limit+req.Offset > e.cfg.MaxLimit {
+	// Each bound first, so a huge limit and offset cannot overflow the sum.
+	if req.Limit < 0 || req.Offset < 0 || req.Limit > e.cfg.MaxLimit || req.Offset > e.cfg.MaxLimit || req.Limit+req.Offset > e.cfg.MaxLimit {
 		return badRequest("limit %d, offset %d: want limit ≥ 1, offset ≥ 0 and limit+offset ≤ %d", req.Limit, req.Offset, e.cfg.MaxLimit)
 	}
 	if req.Ef < 0 || req.Ef > index.MaxLimit {

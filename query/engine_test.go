@@ -363,3 +363,10 @@ func TestListingAndOffset(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ids(all[0])[2:5], ids(res[1]))
 }
+
+func TestCheckLimitOffsetOverflow(t *testing.T) {
+	e, err := New(Config{MaxLimit: 100})
+	require.NoError(t, err)
+	require.ErrorIs(t, e.Check(&Request{Limit: math.MaxInt, Offset: math.MaxInt}), index.ErrBadRequest)
+	require.ErrorIs(t, e.Check(&Request{Limit: 1, Offset: math.MaxInt}), index.ErrBadRequest)
+}
