@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/quiver-db/quiver/encoder"
@@ -29,6 +30,8 @@ func runServe(ctx context.Context, args []string) error {
 	roKey := fs.String("read-only-api-key", os.Getenv("QUIVER_READ_ONLY_API_KEY"), "also accept this key for reads (env QUIVER_READ_ONLY_API_KEY)")
 	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")
 	timeout := fs.Duration("request-timeout", 60*time.Second, "deadline of each request's work")
+	readTimeout := fs.Duration("read-timeout", 30*time.Second, "deadline for reading a request, headers and body")
+	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,7 +53,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
-	err = serve(ctx, db, *addr, httpapi.Config{
+	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
 		MaxBodyBytes: *maxBody, RequestTimeout: *timeout,
 	})
@@ -64,7 +67,7 @@ func runServe(ctx context.Context, args []string) error {
 
 // serve runs the API on addr until ctx is done, then drains: /readyz turns
 // 503, the listener closes and in-flight requests finish (30s at most).
-func serve(ctx context.Context, db *index.DB, addr string, cfg httpapi.Config) error {
+func serve(ctx context.Context, db *index.DB, addr string, lim serveLimits, cfg httpapi.Config) error {
 	h, err := httpapi.NewHandler(cfg)
 	if err != nil {
 		return err
@@ -73,15 +76,17 @@ func serve(ctx context.Context, db *index.DB, addr string, cfg httpapi.Config) e
 		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       lim.read,
+		WriteTimeout:      lim.write,
 		IdleTimeout:       2 * time.Minute,
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	slog.Info("quiver serving", "addr", ln.Addr().String(), "collections", len(db.List()), "api_key", cfg.APIKey != "")
+	slog.Info("quiver serving", "addr", ln.Addr().String(), "collections", len(db.List()), "api_key", cfg.APIKey != "", "max_conns", lim.conns)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(httpapi.LimitListener(ln, lim.conns)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -102,4 +107,21 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// serveLimits bound what one connection may hold: the time to read a
+// request, to write its answer, and how many connections stay open.
+type serveLimits struct {
+	read, write time.Duration
+	conns       int
+}
+
+// defaultMaxConns leaves half the descriptor limit to the store and the
+// rest of the process.
+func defaultMaxConns() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 64 {
+		return 512
+	}
+	return int(min(lim.Cur/2, 4096))
 }
