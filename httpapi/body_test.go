@@ -36,3 +36,14 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 	require.Equal(t, 405, r.Code)
 	require.Equal(t, "GET, PUT, DELETE", r.Header.Get("Allow"))
 }
+
+func TestTypeErrorsSpeakJSON(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	require.Equal(t, 200, ts.do("PUT", "/collections/c", `{"vectors": {"size": 2, "distance": "Dot"}}`).Code)
+	r := ts.do("POST", "/collections/c/points/query", `{"query": [1, 2], "limit": "ten"}`)
+	require.Equal(t, 400, r.Code)
+	require.Equal(t, `field "limit": want an integer, got string`, r.Error)
+	r = ts.do("POST", "/collections/c/points/scroll", `{"with_vector": true, "offset": 1, "limit": 1.5}`)
+	require.Equal(t, 400, r.Code)
+	require.Equal(t, `field "limit": want an integer, got number 1.5`, r.Error)
+}

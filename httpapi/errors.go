@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -159,7 +160,7 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "(root)"
 		}
-		return badRequest("field %q: want %s, got JSON %s", field, typeErr.Type, typeErr.Value)
+		return badRequest("field %q: want %s, got %s", field, jsonKind(typeErr.Type), typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return badRequest("request body is not valid JSON at byte %d: %v", syntaxErr.Offset, err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -170,4 +171,32 @@ func jsonError(err error) error {
 		return badRequest("unknown field %s", rest)
 	}
 	return badRequest("request body: %s", strings.TrimPrefix(msg, "json: "))
+}
+
+// jsonKind names what a Go type reads from, in JSON's words, so messages
+// do not leak Go types ("float64", "struct").
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a value"
 }

@@ -27,7 +27,7 @@ func (h *Handler) routes() []route {
 		{method: "GET", path: "/", access: public, raw: info},
 		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},
 		{method: "GET", path: "/readyz", access: public, probe: true, raw: h.readyz},
-		{method: "GET", path: "/metrics", access: public, probe: true, raw: h.metrics.handler.ServeHTTP},
+		{method: "GET", path: "/metrics", access: h.metricsAccess(), probe: true, raw: h.metrics.handler.ServeHTTP},
 		{method: "GET", path: "/openapi.json", access: public, raw: serveSpec},
 
 		{method: "GET", path: "/collections", access: read, api: h.listCollections},
@@ -75,4 +75,13 @@ func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(openAPISpec)
+}
+
+// metricsAccess is who may read /metrics: anyone with either key, or
+// anyone at all with Config.PublicMetrics.
+func (h *Handler) metricsAccess() access {
+	if h.cfg.PublicMetrics {
+		return public
+	}
+	return read
 }

@@ -60,7 +60,7 @@ type Config struct {
 	Logger *slog.Logger
 	// APIKey, when set, is required in the api-key header (or as
 	// "Authorization: Bearer KEY") on every route but /, /healthz,
-	// /readyz, /metrics and /openapi.json.
+	// /readyz and /openapi.json, and on /metrics unless PublicMetrics.
 	APIKey string
 	// ReadOnlyAPIKey, when set, is also accepted, but only on routes
 	// that do not write.
@@ -81,6 +81,10 @@ type Config struct {
 	RecommendScanMax int
 	// RequestTimeout bounds each request's work. Zero means 60s.
 	RequestTimeout time.Duration
+	// PublicMetrics serves /metrics without the api-key. By default a
+	// server with a key asks for one there too: the metrics name every
+	// collection and its size.
+	PublicMetrics bool
 	// Trainer runs the collections' trainings and holds their models. Nil
 	// means a new one.
 	Trainer *trainer.Trainer

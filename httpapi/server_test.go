@@ -42,12 +42,23 @@ func TestAPIKeys(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
-	for _, path := range []string{"/", "/healthz", "/readyz", "/metrics", "/openapi.json"} {
+	for _, path := range []string{"/", "/healthz", "/readyz", "/openapi.json"} {
 		resp, err := http.Get(ts.url + path)
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, path)
 	}
+	// /metrics names every collection and its size: it wants a key unless
+	// the server is told to serve it openly.
+	resp, err = http.Get(ts.url + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	open := newTestServer(t, t.TempDir(), func(c *Config) { c.APIKey, c.PublicMetrics = "secret", true })
+	resp, err = http.Get(open.url + "/metrics")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
 
 func TestConfigValidate(t *testing.T) {

@@ -28,6 +28,7 @@ func runServe(ctx context.Context, args []string) error {
 	model := fs.String("model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory; empty disables text documents (env QUIVER_MODEL_DIR)")
 	apiKey := fs.String("api-key", os.Getenv("QUIVER_API_KEY"), "require this key in the api-key header (env QUIVER_API_KEY)")
 	roKey := fs.String("read-only-api-key", os.Getenv("QUIVER_READ_ONLY_API_KEY"), "also accept this key for reads (env QUIVER_READ_ONLY_API_KEY)")
+	publicMetrics := fs.Bool("public-metrics", false, "serve /metrics without the api-key (it lists every collection's name and size)")
 	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")
 	timeout := fs.Duration("request-timeout", 60*time.Second, "deadline of each request's work")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "deadline for reading a request, headers and body")
@@ -55,7 +56,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
-		MaxBodyBytes: *maxBody, RequestTimeout: *timeout,
+		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics,
 	})
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))
