@@ -104,6 +104,9 @@ func Parse(data []byte) (*Filter, error) {
 // UnmarshalJSON decodes {"must": …, "should": …, "must_not": …}; each may
 // be one condition or a list, as Qdrant accepts. Unknown keys are errors.
 func (f *Filter) UnmarshalJSON(data []byte) error {
+	if err := checkShape(data); err != nil {
+		return err
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("%w: filter must be an object: %v", ErrInvalid, err)
