@@ -262,3 +262,48 @@ type Interaction struct {
 func (c *Client) Interact(ctx context.Context, collection string, its []Interaction) error {
 	return c.Do(ctx, http.MethodPut, collectionPath(collection)+"/interactions?wait=true", map[string]any{"interactions": its}, nil)
 }
+
+// TrainOptions are the settings of a training; zero fields take the
+// server's defaults.
+type TrainOptions struct {
+	Model      string  `json:"model,omitempty"`
+	Factors    int     `json:"factors,omitempty"`
+	Iterations int     `json:"iterations,omitempty"`
+	Alpha      float32 `json:"alpha,omitempty"`
+	Alpha0     float32 `json:"alpha0,omitempty"`
+	Lambda     float32 `json:"lambda,omitempty"`
+	Nu         float32 `json:"nu,omitempty"`
+	Seed       uint64  `json:"seed,omitempty"`
+}
+
+// TrainingJob is a training's state as the server reports it.
+type TrainingJob struct {
+	ID           uint64 `json:"id"`
+	State        string `json:"state"`
+	Users        int    `json:"users"`
+	Items        int    `json:"items"`
+	Interactions int    `json:"interactions"`
+	Options      struct {
+		Iterations int `json:"iterations"`
+	} `json:"options"`
+	Epochs []struct {
+		Epoch   int     `json:"epoch"`
+		Loss    float64 `json:"loss"`
+		Seconds float64 `json:"seconds"`
+	} `json:"epochs"`
+	Error string `json:"error"`
+}
+
+// Train starts a training on the collection's interactions.
+func (c *Client) Train(ctx context.Context, collection string, opts TrainOptions) (TrainingJob, error) {
+	var job TrainingJob
+	err := c.Do(ctx, http.MethodPost, collectionPath(collection)+"/train", opts, &job)
+	return job, err
+}
+
+// Training returns the collection's latest training.
+func (c *Client) Training(ctx context.Context, collection string) (TrainingJob, error) {
+	var job TrainingJob
+	err := c.Do(ctx, http.MethodGet, collectionPath(collection)+"/train", nil, &job)
+	return job, err
+}

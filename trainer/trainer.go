@@ -56,6 +56,18 @@ func (o Options) Validate() error {
 	return errors.Join(errs...)
 }
 
+// withDefaults fills zero fields with recommend's defaults, so a job
+// reports the settings it ran with.
+func (o Options) withDefaults() Options {
+	r := o.ials()
+	r.EnsureDefaults()
+	return Options{Factors: r.Factors, Iterations: r.Iterations, Alpha: r.Alpha, Alpha0: r.Alpha0, Lambda: r.Lambda, Nu: r.Nu, Seed: r.Seed}
+}
+
+func (o Options) ials() recommend.IALSOptions {
+	return recommend.IALSOptions{Factors: o.Factors, Iterations: o.Iterations, Alpha: o.Alpha, Alpha0: o.Alpha0, Lambda: o.Lambda, Nu: o.Nu, Seed: o.Seed}
+}
+
 // State is where a job is.
 type State string
 
@@ -123,6 +135,7 @@ func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 	if err := opts.Validate(); err != nil {
 		return Job{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
 	}
+	opts = opts.withDefaults()
 	if !t.running.CompareAndSwap(false, true) {
 		return Job{}, ErrBusy
 	}
@@ -207,15 +220,13 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err != nil {
 		return err
 	}
-	o := job.Options
-	ials, err := recommend.TrainIALS(ctx, m, recommend.IALSOptions{
-		Factors: o.Factors, Iterations: o.Iterations, Alpha: o.Alpha, Alpha0: o.Alpha0, Lambda: o.Lambda, Nu: o.Nu, Seed: o.Seed,
-		Progress: func(e recommend.Epoch) {
-			t.mu.Lock()
-			job.Epochs = append(job.Epochs, Epoch{Epoch: e.Epoch, Loss: e.Loss, Seconds: e.Duration.Seconds()})
-			t.mu.Unlock()
-		},
-	})
+	ro := job.Options.ials()
+	ro.Progress = func(e recommend.Epoch) {
+		t.mu.Lock()
+		job.Epochs = append(job.Epochs, Epoch{Epoch: e.Epoch, Loss: e.Loss, Seconds: e.Duration.Seconds()})
+		t.mu.Unlock()
+	}
+	ials, err := recommend.TrainIALS(ctx, m, ro)
 	if err != nil {
 		return err
 	}
