@@ -139,7 +139,7 @@ func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 	if !t.running.CompareAndSwap(false, true) {
 		return Job{}, ErrBusy
 	}
-	job := &Job{ID: t.nextID.Add(1), Collection: c.Name(), Model: "ials", State: Running, Options: opts, Started: time.Now().UTC()}
+	job := &Job{ID: t.nextID.Add(1), Collection: c.Name(), Model: "ials", State: Running, Options: opts, Epochs: []Epoch{}, Started: time.Now().UTC()}
 	t.mu.Lock()
 	t.mu.jobs[c.Name()] = job
 	snapshot := *job
@@ -179,7 +179,7 @@ func (t *Trainer) Status(collection string) (Job, bool) {
 		return Job{}, false
 	}
 	out := *job
-	out.Epochs = append([]Epoch(nil), job.Epochs...)
+	out.Epochs = append([]Epoch{}, job.Epochs...)
 	return out, true
 }
 
