@@ -46,8 +46,16 @@ type Op struct {
 	// the same batch removes: a replaced point moves to a new node.
 	Replaced bool
 	Prev     uint32
-	// Vector is the default (space 0) vector of an upsert.
+	// Vector is the default (space 0) vector of an upsert in a collection
+	// without named vectors; nil writes none.
 	Vector []float32
+	// Named are the upsert's vectors in named spaces (1..255), at most one
+	// per space; a point may lack any of its collection's names.
+	Named []SpaceVector
+	// Spaces lists every named space of the collection. Removing a node
+	// (a delete, or the replaced node of an upsert) deletes the node's
+	// vector key in space 0 and in each of these, blind (invariant 2).
+	Spaces []uint8
 	// Payload is the JSON object of an upsert; nil means {}.
 	Payload []byte
 	// Terms are the payload-index terms derived from Payload, stored as
@@ -85,17 +93,25 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	switch op.Kind {
 	case OpUpsert:
 		if op.Replaced {
-			c.removeNode(b, op.Prev)
+			c.removeNode(b, op.Prev, op.Spaces)
 			entry = binary.BigEndian.AppendUint32(entry, op.Prev)
 		}
 		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
 		_ = b.Set(c.nodeKey(secNodeToID, op.Node), op.ID.AppendKey(nil), nil)
-		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		if op.Vector != nil {
+			_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		}
+		for _, sv := range op.Named {
+			if sv.Space == 0 {
+				return fmt.Errorf("named vector in space 0")
+			}
+			_ = b.Set(c.vectorKey(sv.Space, op.Node), encodeVector(sv.Vector), nil)
+		}
 		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
 		_ = b.Set(c.nodeKey(secTerms, op.Node), encodeTerms(op.Terms), nil)
 	case OpDelete:
 		_ = b.Delete(c.idKey(op.ID), nil)
-		c.removeNode(b, op.Node)
+		c.removeNode(b, op.Node, op.Spaces)
 	default:
 		return fmt.Errorf("unknown op kind %d", op.Kind)
 	}
@@ -103,12 +119,22 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	return nil
 }
 
+// SpaceVector is a vector in one named vector space.
+type SpaceVector struct {
+	Space  uint8
+	Vector []float32
+}
+
 // removeNode adds to b the deletion of every key of node except the id
-// mapping: node → id, vector, payload and terms (invariant 2). It reads
-// nothing: no other key is derived from a node's terms (invariant 3).
-func (c *Collection) removeNode(b *pebble.Batch, node uint32) {
+// mapping: node → id, its vectors in space 0 and in spaces, payload and
+// terms (invariant 2). It reads nothing: no other key is derived from a
+// node's terms (invariant 3), and a vector the node lacks costs a tombstone.
+func (c *Collection) removeNode(b *pebble.Batch, node uint32, spaces []uint8) {
 	_ = b.Delete(c.nodeKey(secNodeToID, node), nil)
 	_ = b.Delete(c.vectorKey(0, node), nil)
+	for _, s := range spaces {
+		_ = b.Delete(c.vectorKey(s, node), nil)
+	}
 	_ = b.Delete(c.nodeKey(secPayload, node), nil)
 	_ = b.Delete(c.nodeKey(secTerms, node), nil)
 }
