@@ -18,7 +18,7 @@ type Collection interface {
 	Config() index.Config
 	Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error)
 	Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error)
-	Vectors(ctx context.Context, ids []pointid.ID) ([][]float32, error)
+	Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error)
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
 	Count(ctx context.Context, f *filter.Filter) (int, error)
 }

@@ -118,7 +118,7 @@ func lookupIDs(ctx context.Context, from Collection, inputs []*Input) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	vecs, err := from.Vectors(ctx, ids)
+	vecs, err := from.Vectors(ctx, "", ids)
 	if err != nil {
 		return err
 	}
