@@ -98,7 +98,7 @@ func (c *Collection) openSpaces(ctx context.Context) error {
 	for _, name := range c.cfg.VectorNames() {
 		v, _ := c.cfg.Vector(name)
 		sp := &vectorSpace{name: name, space: v.Space, cfg: v, has: bitset.Set{}}
-		err := c.store.ScanVectors(ctx, v.Space, func(node uint32, _ []float32) error {
+		err := c.store.ScanVectorNodes(ctx, v.Space, func(node uint32) error {
 			if c.mu.live.Has(node) {
 				sp.has.Add(node)
 			}

@@ -276,6 +276,19 @@ func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node 
 	})
 }
 
+// ScanVectorNodes calls fn for every node with a vector in a space, in
+// node order, without decoding the vectors.
+func (c *Collection) ScanVectorNodes(ctx context.Context, space uint8, fn func(node uint32) error) error {
+	lo, hi := c.bounds(secVector)
+	lo, hi = append(lo, space), append(lo[:len(lo):len(lo)], space+1)
+	return c.iterate(ctx, lo, hi, func(k, _ []byte) (bool, error) {
+		if len(k) != len(lo)+4 {
+			return false, fmt.Errorf("%w: vector key %x", ErrCorrupt, k)
+		}
+		return true, fn(binary.BigEndian.Uint32(k[len(lo):]))
+	})
+}
+
 // DiskSize estimates the collection's bytes in Pebble's sstables (data
 // still only in the memtable and WAL is not counted).
 func (c *Collection) DiskSize() (uint64, error) {

@@ -34,6 +34,12 @@ func TestNamedSpaces(t *testing.T) {
 	require.Empty(t, nodesOf(0))
 	require.Equal(t, []uint32{0}, nodesOf(1))
 	require.Equal(t, []uint32{0, 1}, nodesOf(2))
+	var keys []uint32
+	require.NoError(t, c.ScanVectorNodes(ctx, 2, func(n uint32) error {
+		keys = append(keys, n)
+		return nil
+	}))
+	require.Equal(t, []uint32{0, 1}, keys)
 	v, err := c.Vector(2, 1)
 	require.NoError(t, err)
 	require.Equal(t, []float32{4, 5, 6}, v)
