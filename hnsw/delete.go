@@ -219,6 +219,6 @@ func (g *Graph) free(batch []uint32) {
 	}
 	g.tombstones.Add(-int64(len(batch)))
 	g.alloc.Lock()
-	g.alloc.free = append(g.alloc.free, batch...)
+	g.alloc.free.push(batch...)
 	g.alloc.Unlock()
 }

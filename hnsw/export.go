@@ -129,7 +129,7 @@ func (g *Graph) importSlot(rd *reader, n, slots uint32) error {
 	state := uint32(rd.u8())
 	switch state {
 	case nodeFree:
-		g.alloc.free = append(g.alloc.free, n)
+		g.alloc.free.push(n)
 		return rd.err
 	case nodeLive:
 		g.live.Add(1)

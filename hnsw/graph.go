@@ -64,7 +64,7 @@ type Graph struct {
 	alloc struct {
 		sync.Mutex
 		next uint32   // first never-used slot
-		free []uint32 // freed slots, reused first
+		free freeList // freed slots, reused first
 		rng  *rand.Rand
 	}
 	live       atomic.Int64
@@ -200,9 +200,7 @@ func (g *Graph) allocate() (node uint32, level int) {
 	g.alloc.Lock()
 	defer g.alloc.Unlock()
 	level = g.randomLevel()
-	if n := len(g.alloc.free); n > 0 {
-		node = g.alloc.free[n-1]
-		g.alloc.free = g.alloc.free[:n-1]
+	if node, ok := g.alloc.free.pop(); ok {
 		return node, level
 	}
 	node = g.alloc.next
@@ -217,15 +215,13 @@ func (g *Graph) claim(node uint32) (level int, err error) {
 	switch {
 	case node >= g.alloc.next:
 		for n := g.alloc.next; n < node; n++ {
-			g.alloc.free = append(g.alloc.free, n)
+			g.alloc.free.push(n)
 		}
 		g.alloc.next = node + 1
 	default:
-		i := indexOf(g.alloc.free, node)
-		if i < 0 {
+		if !g.alloc.free.take(node) {
 			return 0, fmt.Errorf("claim node %d: %w", node, ErrNodeInUse)
 		}
-		g.alloc.free = append(g.alloc.free[:i], g.alloc.free[i+1:]...)
 	}
 	return g.randomLevel(), nil
 }
@@ -233,17 +229,8 @@ func (g *Graph) claim(node uint32) (level int, err error) {
 // release returns an allocated slot that was never linked.
 func (g *Graph) release(node uint32) {
 	g.alloc.Lock()
-	g.alloc.free = append(g.alloc.free, node)
+	g.alloc.free.push(node)
 	g.alloc.Unlock()
-}
-
-func indexOf(s []uint32, x uint32) int {
-	for i, v := range s {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
 
 // ensureCapacity grows the arenas so that node fits.

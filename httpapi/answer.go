@@ -2,8 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"slices"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // Query answers are the server's most frequent large bodies. We encoded
@@ -25,7 +29,8 @@ type queryResponses []queryResponse
 // isAnswer reports whether result is a query answer.
 func isAnswer(result any) bool {
 	switch result.(type) {
-	case queryResponse, scoredPoints, scoredPointLists, queryResponses:
+	case queryResponse, scoredPoints, scoredPointLists, queryResponses,
+		namedQueryResponse, namedScoredPoints, namedScoredPointLists, namedQueryResponses:
 		return true
 	}
 	return false
@@ -41,4 +46,66 @@ func marshal(v any) ([]byte, error) {
 		}
 	}
 	return json.Marshal(v)
+}
+
+// Answers of collections with named vectors show each point's vectors as
+// a map of names; the unnamed answer types above stay as they are.
+type (
+	namedScoredPoint struct {
+		ID      pointid.ID           `json:"id"`
+		Version int                  `json:"version"`
+		Score   float32              `json:"score"`
+		Payload filter.Payload       `json:"payload"`
+		Vector  map[string][]float32 `json:"vector"`
+	}
+	namedScoredPoints     []namedScoredPoint
+	namedScoredPointLists []namedScoredPoints
+	namedQueryResponse    struct {
+		Points namedScoredPoints `json:"points"`
+	}
+	namedQueryResponses []namedQueryResponse
+)
+
+// namedAnswer returns a query answer as its named form when any point in
+// it carries named vectors, else unchanged.
+func namedAnswer(v any) any {
+	switch a := v.(type) {
+	case scoredPoints:
+		if hasNamed(a) {
+			return toNamed(a)
+		}
+	case scoredPointLists:
+		if slices.ContainsFunc(a, hasNamed) {
+			out := make(namedScoredPointLists, len(a))
+			for i, l := range a {
+				out[i] = toNamed(l)
+			}
+			return out
+		}
+	case queryResponse:
+		if hasNamed(a.Points) {
+			return namedQueryResponse{Points: toNamed(a.Points)}
+		}
+	case queryResponses:
+		if slices.ContainsFunc(a, func(r queryResponse) bool { return hasNamed(r.Points) }) {
+			out := make(namedQueryResponses, len(a))
+			for i, r := range a {
+				out[i] = namedQueryResponse{Points: toNamed(r.Points)}
+			}
+			return out
+		}
+	}
+	return v
+}
+
+func hasNamed(ps scoredPoints) bool {
+	return slices.ContainsFunc(ps, func(p scoredPoint) bool { return p.Vectors != nil })
+}
+
+func toNamed(ps scoredPoints) namedScoredPoints {
+	out := make(namedScoredPoints, len(ps))
+	for i, p := range ps {
+		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors}
+	}
+	return out
 }

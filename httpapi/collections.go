@@ -38,7 +38,7 @@ type hnswConfig struct {
 // about shards, replicas, the WAL and optimizers are accepted and ignored:
 // Quiver is one node with its own storage.
 type createCollectionRequest struct {
-	Vectors                *vectorsConfig             `json:"vectors"`
+	Vectors                *collectionVectors         `json:"vectors"`
 	HNSW                   *hnswConfig                `json:"hnsw_config"`
 	PayloadSchema          map[string]index.FieldType `json:"payload_schema"`
 	ShardNumber            *int                       `json:"shard_number"`
@@ -113,37 +113,23 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if req.ShardNumber != nil && *req.ShardNumber != 1 || req.ReplicationFactor != nil && *req.ReplicationFactor != 1 {
 		return index.Config{}, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
 	}
-	v := req.Vectors
-	if v == nil {
+	if req.Vectors == nil {
 		return index.Config{}, badRequest("vectors: required (size and distance, or model)")
 	}
-	if !isNull(v.Datatype) && string(v.Datatype) != `"float32"` {
-		return index.Config{}, badRequest("vectors.datatype: only float32 is supported")
+	cfg := index.Config{PayloadIndexes: req.PayloadSchema}
+	if req.HNSW != nil {
+		cfg.HNSW = index.HNSWConfig{M: req.HNSW.M, EfConstruction: req.HNSW.EfConstruct, Ef: req.HNSW.Ef}
 	}
-	cfg := index.Config{VectorSize: v.Size, Distance: v.Distance, Model: v.Model, PayloadIndexes: req.PayloadSchema}
-	if v.Model != "" {
-		m, ok := h.cfg.Models[v.Model]
-		if !ok {
-			return index.Config{}, fmt.Errorf("%w: vectors.model %q (this server has: %s)", ErrNoModel, v.Model, h.engine.ModelNames())
-		}
-		if v.Size != 0 && v.Size != m.Dim() {
-			return index.Config{}, badRequest("vectors.size %d, but model %q makes vectors of size %d", v.Size, v.Model, m.Dim())
-		}
-		cfg.VectorSize = m.Dim()
-		if cfg.Distance == "" {
-			cfg.Distance = index.Cosine
-		}
+	if req.Vectors.Named != nil {
+		return cfg, h.namedVectorsConfig(&cfg, req.Vectors.Named)
 	}
-	if cfg.VectorSize == 0 {
-		return index.Config{}, badRequest("vectors.size: required unless vectors.model is given")
+	v, err := h.vectorConfig(req.Vectors.Single, "vectors")
+	if err != nil {
+		return index.Config{}, err
 	}
-	if cfg.Distance == "" {
-		return index.Config{}, badRequest("vectors.distance: required (Cosine, Dot or Euclid)")
-	}
-	for _, hc := range []*hnswConfig{req.HNSW, v.HNSW} {
-		if hc != nil {
-			cfg.HNSW = index.HNSWConfig{M: hc.M, EfConstruction: hc.EfConstruct, Ef: hc.Ef}
-		}
+	cfg.VectorSize, cfg.Distance, cfg.Model = v.Size, v.Distance, v.Model
+	if req.Vectors.Single.HNSW != nil {
+		cfg.HNSW = v.HNSW
 	}
 	return cfg, nil
 }
@@ -185,15 +171,11 @@ type collectionInfo struct {
 
 type collectionConfigOut struct {
 	Params struct {
-		Vectors struct {
-			Size     int          `json:"size"`
-			Distance index.Metric `json:"distance"`
-			Model    string       `json:"model,omitempty"`
-		} `json:"vectors"`
-		ShardNumber            int  `json:"shard_number"`
-		ReplicationFactor      int  `json:"replication_factor"`
-		WriteConsistencyFactor int  `json:"write_consistency_factor"`
-		OnDiskPayload          bool `json:"on_disk_payload"`
+		Vectors                vectorsOut `json:"vectors"`
+		ShardNumber            int        `json:"shard_number"`
+		ReplicationFactor      int        `json:"replication_factor"`
+		WriteConsistencyFactor int        `json:"write_consistency_factor"`
+		OnDiskPayload          bool       `json:"on_disk_payload"`
 	} `json:"params"`
 	HNSW struct {
 		M                 int `json:"m"`
@@ -231,7 +213,10 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 		PayloadSchema: map[string]payloadSchemaInfo{}, DiskBytes: info.DiskBytes,
 	}
 	p := &out.Config.Params
-	p.Vectors.Size, p.Vectors.Distance, p.Vectors.Model = info.Config.VectorSize, info.Config.Distance, info.Config.Model
+	p.Vectors = vectorsOutOf(info.Config)
+	for _, n := range info.VectorNodes {
+		out.IndexedVectorsCount += n
+	}
 	p.ShardNumber, p.ReplicationFactor, p.WriteConsistencyFactor, p.OnDiskPayload = 1, 1, 1, true
 	hc := &out.Config.HNSW
 	hc.M, hc.EfConstruct, hc.Ef = orDefault(info.Config.HNSW.M, defaultM), orDefault(info.Config.HNSW.EfConstruction, defaultEfConstruct), orDefault(info.Config.HNSW.Ef, defaultEf)

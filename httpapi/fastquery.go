@@ -128,7 +128,7 @@ func (q *queryRequest) decodeFast(data []byte) bool {
 func (s *searchRequest) decodeFast(data []byte) bool {
 	var t searchRequest
 	ok := decodeWithVector(data, "vector", commonFields{&t.Filter, &t.Params, &t.ScoreThreshold, &t.Limit, &t.Offset, &t.readSelection},
-		func(v *vectorInput) { t.Vector = v })
+		func(v *vectorInput) { t.Vector = &searchVector{vectorInput: *v} })
 	if ok {
 		*s = t
 	}

@@ -10,7 +10,7 @@ import (
 
 // searchRequest is the body of the legacy POST .../points/search.
 type searchRequest struct {
-	Vector         *vectorInput    `json:"vector"`
+	Vector         *searchVector   `json:"vector"`
 	Filter         *filter.Filter  `json:"filter"`
 	Params         *searchParams   `json:"params"`
 	ScoreThreshold *float32        `json:"score_threshold"`
@@ -37,7 +37,11 @@ type recommendRequest struct {
 }
 
 func (h *Handler) planSearch(req *searchRequest) (*query.Request, error) {
-	p, err := h.planCommon(nil, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, nil, req.ShardKey, req.readSelection)
+	var using *string
+	if req.Vector != nil {
+		using = &req.Vector.Name
+	}
+	p, err := h.planCommon(using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, nil, req.ShardKey, req.readSelection)
 	if err != nil {
 		return nil, err
 	}
@@ -52,11 +56,11 @@ func (h *Handler) planSearch(req *searchRequest) (*query.Request, error) {
 }
 
 func (h *Handler) searchPoints(r *http.Request) (any, error) {
-	return singleQuery(h, r, h.planSearch)
+	return answerOf(singleQuery(h, r, h.planSearch))
 }
 
 func (h *Handler) recommendPoints(r *http.Request) (any, error) {
-	return singleQuery(h, r, h.planRecommend)
+	return answerOf(singleQuery(h, r, h.planRecommend))
 }
 
 func (h *Handler) planRecommend(req *recommendRequest) (*query.Request, error) {
@@ -71,9 +75,17 @@ func (h *Handler) planRecommend(req *recommendRequest) (*query.Request, error) {
 }
 
 func (h *Handler) searchBatch(r *http.Request) (any, error) {
-	return batchQuery(h, r, h.planSearch)
+	return answerOf(batchQuery(h, r, h.planSearch))
 }
 
 func (h *Handler) recommendBatch(r *http.Request) (any, error) {
-	return batchQuery(h, r, h.planRecommend)
+	return answerOf(batchQuery(h, r, h.planRecommend))
+}
+
+// answerOf is namedAnswer for a handler's result.
+func answerOf[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return namedAnswer(v), nil
 }

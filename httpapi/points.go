@@ -3,20 +3,21 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/gorilla/mux"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
-	"github.com/quiver-db/quiver/query"
 )
 
 // pointIn is one point of an upsert's list form.
 type pointIn struct {
 	ID      *pointid.ID    `json:"id"`
-	Vector  *vectorInput   `json:"vector"`
+	Vector  *pointVectors  `json:"vector"`
 	Payload map[string]any `json:"payload"`
 }
 
@@ -26,7 +27,7 @@ type upsertRequest struct {
 	Points []pointIn `json:"points"`
 	Batch  *struct {
 		IDs      []pointid.ID     `json:"ids"`
-		Vectors  []*vectorInput   `json:"vectors"`
+		Vectors  batchVectors     `json:"vectors"`
 		Payloads []map[string]any `json:"payloads"`
 	} `json:"batch"`
 	ShardKey     json.RawMessage `json:"shard_key"`
@@ -59,8 +60,7 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		return nil, badRequest("%d points in one request, limit %d", len(points), h.cfg.MaxBatch)
 	}
 	out := make([]index.Point, len(points))
-	var docs []query.Document
-	var docAt []int // the point of each document
+	var docs namedDocuments
 	for i, p := range points {
 		where := fmt.Sprintf("points[%d]", i)
 		switch {
@@ -68,21 +68,35 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 			return nil, badRequest("%s.id: required", where)
 		case p.Vector == nil:
 			return nil, badRequest("%s.vector: required", where)
-		case p.Vector.ID != nil:
-			return nil, badRequest("%s.vector: want a list of numbers or a text document, not a point id", where)
-		case p.Vector.Doc != nil:
-			docs = append(docs, query.Document{Text: p.Vector.Doc.Text, Model: p.Vector.Doc.Model})
-			docAt = append(docAt, i)
 		}
-		out[i] = index.Point{ID: *p.ID, Payload: p.Payload, Vector: p.Vector.Vector}
+		out[i] = index.Point{ID: *p.ID, Payload: p.Payload}
+		if p.Vector.Single != nil {
+			if err := pointVector(&out[i].Vector, p.Vector.Single, i, "", where+".vector", &docs); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out[i].Vectors = make(map[string][]float32, len(p.Vector.Named))
+		for _, name := range slices.Sorted(maps.Keys(p.Vector.Named)) {
+			var v []float32
+			if err := pointVector(&v, p.Vector.Named[name], i, name, where+".vector."+name, &docs); err != nil {
+				return nil, err
+			}
+			out[i].Vectors[name] = v
+		}
 	}
-	if len(docs) > 0 {
-		vecs, err := h.engine.Encode(r.Context(), c, docs, func(i int) string { return fmt.Sprintf("points[%d].vector", docAt[i]) })
+	if len(docs.docs) > 0 {
+		vecs, err := h.engine.EncodeNamed(r.Context(), c, docs.docs, docs.where)
 		if err != nil {
 			return nil, err
 		}
 		for i, v := range vecs {
-			out[docAt[i]].Vector = v
+			at := docs.at[i]
+			if at.name == "" {
+				out[at.point].Vector = v
+			} else {
+				out[at.point].Vectors[at.name] = v
+			}
 		}
 	}
 	if err := c.Upsert(r.Context(), out); err != nil {
@@ -100,17 +114,35 @@ func (req *upsertRequest) points() ([]pointIn, error) {
 		return req.Points, nil
 	}
 	b := req.Batch
-	if len(b.Vectors) != len(b.IDs) || b.Payloads != nil && len(b.Payloads) != len(b.IDs) {
-		return nil, badRequest("batch: %d ids, %d vectors and %d payloads; want the same number of each", len(b.IDs), len(b.Vectors), len(b.Payloads))
+	if b.Vectors.Named == nil && len(b.Vectors.List) != len(b.IDs) || b.Payloads != nil && len(b.Payloads) != len(b.IDs) {
+		return nil, badRequest("batch: %d ids, %d vectors and %d payloads; want the same number of each", len(b.IDs), len(b.Vectors.List), len(b.Payloads))
+	}
+	vectors, err := b.Vectors.perPoint(len(b.IDs))
+	if err != nil {
+		return nil, err
 	}
 	out := make([]pointIn, len(b.IDs))
 	for i := range b.IDs {
-		out[i] = pointIn{ID: &b.IDs[i], Vector: b.Vectors[i]}
+		out[i] = pointIn{ID: &b.IDs[i], Vector: vectors[i]}
 		if b.Payloads != nil {
 			out[i].Payload = b.Payloads[i]
 		}
 	}
 	return out, nil
+}
+
+// pointVector sets *dst from in, one vector of point i (name "" for the
+// unnamed one), or queues its document in docs; where names it in errors.
+func pointVector(dst *[]float32, in *vectorInput, i int, name, where string, docs *namedDocuments) error {
+	switch {
+	case in.ID != nil:
+		return badRequest("%s: want a list of numbers or a text document, not a point id", where)
+	case in.Doc != nil:
+		docs.add(i, name, in.Doc)
+	default:
+		*dst = in.Vector
+	}
+	return nil
 }
 
 func (h *Handler) updated() updateResult {
@@ -145,6 +177,9 @@ func (h *Handler) retrievePoints(r *http.Request) (any, error) {
 	if len(req.IDs) > h.cfg.MaxBatch {
 		return nil, badRequest("ids: %d ids, limit %d", len(req.IDs), h.cfg.MaxBatch)
 	}
+	if err := checkVectorNames(c, req.options(true)); err != nil {
+		return nil, err
+	}
 	recs, err := c.Get(r.Context(), req.IDs, req.options(true))
 	if err != nil {
 		return nil, err
@@ -175,7 +210,7 @@ func (h *Handler) getPoint(r *http.Request) (any, error) {
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("%w: point %s in collection %q", index.ErrNotFound, id, c.Name())
 	}
-	return record{ID: recs[0].ID, Payload: nonNil(recs[0].Payload), Vector: recs[0].Vector}, nil
+	return record{ID: recs[0].ID, Payload: nonNil(recs[0].Payload), Vector: vectorOf(recs[0])}, nil
 }
 
 func nonNil(p filter.Payload) filter.Payload {
@@ -263,6 +298,9 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	}
 	if limit < 1 || limit > h.cfg.MaxLimit {
 		return nil, badRequest("limit %d: want 1..%d", limit, h.cfg.MaxLimit)
+	}
+	if err := checkVectorNames(c, req.options(true)); err != nil {
+		return nil, err
 	}
 	page, err := c.Scroll(r.Context(), index.ScrollRequest{
 		Filter: req.Filter, Offset: req.Offset, Limit: limit, ReadOptions: req.options(true),

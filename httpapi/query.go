@@ -153,10 +153,10 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 	if err := shardKeyUnsupported(shardKey); err != nil {
 		return nil, err
 	}
-	if using != nil && *using != "" {
-		return nil, badRequest("using %q: named vectors are not supported", *using)
-	}
 	p := &query.Request{Filter: f, ScoreThreshold: threshold, Limit: 10, ReadOptions: sel.options(false)}
+	if using != nil {
+		p.Using = *using
+	}
 	if limit != nil {
 		p.Limit = *limit
 	}
@@ -177,8 +177,8 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 		p.Exact = params.Exact
 	}
 	if lookup != nil {
-		if lookup.Vector != nil && *lookup.Vector != "" {
-			return nil, badRequest("lookup_from.vector %q: named vectors are not supported", *lookup.Vector)
+		if lookup.Vector != nil {
+			p.LookupVector = *lookup.Vector
 		}
 		if err := shardKeyUnsupported(lookup.ShardKey); err != nil {
 			return nil, fmt.Errorf("lookup_from: %w", err)
@@ -193,6 +193,11 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 
 // runQueries runs requests on the route's collection.
 func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []query.Request) (scoredPointLists, error) {
+	for i := range reqs {
+		if err := checkVectorNames(c, reqs[i].ReadOptions); err != nil {
+			return nil, err
+		}
+	}
 	res, err := h.engine.Run(ctx, c, reqs)
 	if err != nil {
 		return nil, err
@@ -201,7 +206,7 @@ func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []qu
 	for i, list := range res {
 		out[i] = make(scoredPoints, len(list))
 		for j, r := range list {
-			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector}
+			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors}
 		}
 	}
 	return out, nil
@@ -217,7 +222,7 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return queryResponse{Points: points}, nil
+	return namedAnswer(queryResponse{Points: points}), nil
 }
 
 // singleQuery answers a route whose body, of type T, plans one query.
@@ -253,7 +258,7 @@ func (h *Handler) queryBatch(r *http.Request) (any, error) {
 	for i := range res {
 		out[i] = queryResponse{Points: res[i]}
 	}
-	return out, nil
+	return namedAnswer(out), nil
 }
 
 // batchQuery answers a batch route, {"searches": [...]} of type T in, one

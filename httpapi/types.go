@@ -69,7 +69,7 @@ func (v *vectorInput) UnmarshalJSON(data []byte) error {
 			return badRequest("vector: %v", err)
 		}
 		if _, ok := keys["text"]; !ok {
-			return badRequest("vector: an object must be a text document {\"text\": ..., \"model\": ...}; named, sparse and multi-vectors are not supported")
+			return badRequest("vector: an object must be a text document {\"text\": ..., \"model\": ...} (or, in an upsert, a map of vector names); sparse and multi-vectors are not supported")
 		}
 		v.Doc = &document{}
 		if err := strictUnmarshal(data, v.Doc); err != nil {
@@ -179,18 +179,27 @@ func (p withPayload) wanted(def bool) bool {
 	return p.all || len(p.include) > 0
 }
 
-// withVector is Qdrant's with_vector: a bool (named vectors do not exist
-// in Quiver, so a list of names is refused).
+// withVector is Qdrant's with_vector: a bool, or a list of vector names.
 type withVector struct {
 	set, on bool
+	names   []string // non-nil for a list
 }
 
 func (v *withVector) UnmarshalJSON(data []byte) error {
-	if string(bytes.TrimSpace(data)) == "null" {
+	data = bytes.TrimSpace(data)
+	if string(data) == "null" {
+		return nil
+	}
+	if len(data) > 0 && data[0] == '[' {
+		v.names = []string{}
+		if err := json.Unmarshal(data, &v.names); err != nil {
+			return badRequest("with_vector: want a bool or a list of vector names")
+		}
+		v.set = true
 		return nil
 	}
 	if err := json.Unmarshal(data, &v.on); err != nil {
-		return badRequest("with_vector: want a bool (named vectors are not supported)")
+		return badRequest("with_vector: want a bool or a list of vector names")
 	}
 	v.set = true
 	return nil
@@ -212,28 +221,43 @@ type readSelection struct {
 func (s readSelection) options(defPayload bool) index.ReadOptions {
 	return index.ReadOptions{
 		WithPayload: s.WithPayload.wanted(defPayload), Include: s.WithPayload.include, Exclude: s.WithPayload.exclude,
-		WithVector: s.WithVector.wanted(false),
+		WithVector: s.WithVector.wanted(false), VectorNames: s.WithVector.names,
 	}
 }
 
-// record is a point as responses show it.
+// checkVectorNames refuses with_vector names that c lacks.
+func checkVectorNames(c *index.Collection, opts index.ReadOptions) error {
+	for _, name := range opts.VectorNames {
+		if _, err := c.VectorConfig(name); err != nil {
+			return fmt.Errorf("with_vector: %w", err)
+		}
+	}
+	return nil
+}
+
+// record is a point as responses show it. Vector is the unnamed vector
+// ([]float32, nil when not asked for) or the named ones
+// (map[string][]float32), see vectorOf.
 type record struct {
 	ID      pointid.ID     `json:"id"`
 	Payload filter.Payload `json:"payload"`
-	Vector  []float32      `json:"vector"`
+	Vector  any            `json:"vector"`
 }
 
-// scoredPoint is a query result as responses show it.
+// scoredPoint is a query result as responses show it. A result of a
+// collection with named vectors carries them in Vectors, and its answer
+// is shown as namedScoredPoint (see namedAnswer).
 type scoredPoint struct {
-	ID      pointid.ID     `json:"id"`
-	Version int            `json:"version"`
-	Score   float32        `json:"score"`
-	Payload filter.Payload `json:"payload"`
-	Vector  []float32      `json:"vector"`
+	ID      pointid.ID           `json:"id"`
+	Version int                  `json:"version"`
+	Score   float32              `json:"score"`
+	Payload filter.Payload       `json:"payload"`
+	Vector  []float32            `json:"vector"`
+	Vectors map[string][]float32 `json:"-"`
 }
 
 func toRecord(r index.Record) record {
-	return record{ID: r.ID, Payload: r.Payload, Vector: r.Vector}
+	return record{ID: r.ID, Payload: r.Payload, Vector: vectorOf(r)}
 }
 
 // updateResult is Qdrant's result for writes. Quiver applies every write

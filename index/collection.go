@@ -3,19 +3,15 @@ package index
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"runtime"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/internal/bitset"
-	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/quiver-db/quiver/internal/stripe"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/storage"
@@ -34,7 +30,24 @@ type Collection struct {
 	catalog *storage.Store
 	log     *slog.Logger
 	store   *storage.Collection
-	graph   *hnsw.Graph
+	// graph is the unnamed vector's graph (spaces[0].graph) in a collection
+	// without named vectors, nil in one with them; fixed after open.
+	graph *hnsw.Graph
+	// spaces are the collection's vectors in name order: one, named "",
+	// without named vectors. Fixed after open.
+	spaces []*vectorSpace
+	// spaceIDs are the storage spaces of the named vectors (storage.Op.Spaces);
+	// nil without named vectors.
+	spaceIDs []uint8
+
+	// alloc hands out the nodes of new points in a collection with named
+	// vectors (without, the graph picks them; invariant 3).
+	alloc struct {
+		sync.Mutex
+		next    uint32   // first node not handed out since open; protected by alloc
+		free    []uint32 // nodes free in every graph, reused first; protected by alloc
+		pending []uint32 // nodes deleted since the graphs' last cleanup; protected by alloc
+	}
 
 	seed  maphash.Seed   // hashes ids to lock stripes
 	locks stripe.Mutexes // per-id write serialisation, see lockIDs
@@ -124,8 +137,16 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if c.mu.seq, err = h.LastSeq(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
-	if err := c.loadGraph(ctx); err != nil {
+	if err := c.openSpaces(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
+	if err := c.loadGraphs(ctx); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
+	if c.cfg.Named() {
+		c.initAlloc()
+	} else {
+		c.graph = c.spaces[0].graph
 	}
 	go c.saveLoop()
 	c.log.Info("collection loaded", "points", len(c.mu.ids), "seq", c.mu.seq, "elapsed", time.Since(start))
@@ -148,147 +169,6 @@ func (c *Collection) loadPostings(ctx context.Context) error {
 	return nil
 }
 
-// loadGraph imports the stored snapshot, replays the log after it, and
-// checks that the graph holds exactly the live nodes; if it cannot, it
-// rebuilds the graph from the stored vectors.
-func (c *Collection) loadGraph(ctx context.Context) error {
-	snapSeq, data, err := c.store.LoadGraph(ctx, 0)
-	switch {
-	case err == nil:
-		c.graph, err = hnsw.Import(bytes.NewReader(data))
-		if err == nil && c.graph.Dim() != c.cfg.VectorSize {
-			err = fmt.Errorf("graph dimension %d, collection %d", c.graph.Dim(), c.cfg.VectorSize)
-		}
-		if err != nil {
-			c.log.Warn("graph snapshot unusable; rebuilding", "err", err)
-			return c.rebuildGraph(ctx)
-		}
-	case errors.Is(err, storage.ErrNotFound):
-		if c.graph, err = c.newGraph(); err != nil {
-			return err
-		}
-	case errors.Is(err, storage.ErrCorrupt):
-		c.log.Warn("graph snapshot corrupt; rebuilding", "err", err)
-		return c.rebuildGraph(ctx)
-	default:
-		return err
-	}
-	c.savedSeq = snapSeq
-	touched := map[uint32]bool{}
-	err = c.store.LogAfter(ctx, snapSeq, func(e storage.LogEntry) error {
-		touched[e.Node] = true
-		if e.Replaced {
-			touched[e.Prev] = true
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read log after seq %d: %w", snapSeq, err)
-	}
-	if err := c.reconcile(ctx, touched); err != nil {
-		return err
-	}
-	// Cleanup also relinks live nodes that concurrent inserts and deletes
-	// left unreachable from the entry point.
-	c.graph.Cleanup()
-	if missing := c.checkGraph(); missing != "" {
-		c.log.Warn("graph disagrees with the store; rebuilding", "problem", missing)
-		return c.rebuildGraph(ctx)
-	}
-	c.mu.unsaved = len(touched)
-	return nil
-}
-
-func (c *Collection) newGraph() (*hnsw.Graph, error) {
-	opts, err := c.cfg.hnswOptions()
-	if err != nil {
-		return nil, err
-	}
-	return hnsw.New(c.cfg.VectorSize, opts)
-}
-
-// reconcile brings the graph's nodes in touched to the store's state:
-// removed where the store has no point, (re)inserted with the stored vector
-// where it has one.
-func (c *Collection) reconcile(ctx context.Context, touched map[uint32]bool) error {
-	var insert []uint32
-	deleted := false
-	for node := range touched {
-		if c.graph.Contains(node) {
-			if err := c.graph.Delete(node); err != nil {
-				return fmt.Errorf("replay: %w", err)
-			}
-			deleted = true
-		}
-		if c.mu.live.Has(node) {
-			insert = append(insert, node)
-		}
-	}
-	if deleted {
-		c.graph.Cleanup() // frees the slots, so InsertAt does not clean up per node
-	}
-	slices.Sort(insert)
-	return c.insertStored(ctx, insert)
-}
-
-// insertStored inserts the stored vectors of nodes into the graph, on all
-// cores.
-func (c *Collection) insertStored(ctx context.Context, nodes []uint32) error {
-	workers := min(runtime.GOMAXPROCS(0), len(nodes)/64+1)
-	return parallel.ForErr(len(nodes), workers, func(_, i int) error {
-		vec, err := c.store.Vector(0, nodes[i])
-		if err == nil {
-			err = c.graph.InsertAt(nodes[i], vec)
-		}
-		if err == nil {
-			err = ctx.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("insert stored node %d: %w", nodes[i], err)
-		}
-		return nil
-	})
-}
-
-// rebuildGraph builds the graph afresh from every stored vector.
-func (c *Collection) rebuildGraph(ctx context.Context) error {
-	g, err := c.newGraph()
-	if err != nil {
-		return err
-	}
-	c.graph = g
-	c.savedSeq = 0
-	nodes := make([]uint32, 0, len(c.mu.ids))
-	for _, n := range c.mu.ids {
-		nodes = append(nodes, n)
-	}
-	slices.Sort(nodes)
-	g.Reserve(len(nodes))
-	if err := c.insertStored(ctx, nodes); err != nil {
-		return err
-	}
-	g.Cleanup()
-	c.mu.unsaved = len(nodes)
-	if problem := c.checkGraph(); problem != "" {
-		return fmt.Errorf("rebuilt graph disagrees with the store: %s", problem)
-	}
-	return nil
-}
-
-// checkGraph returns "" when the graph's live nodes are exactly the
-// store's, or a description of the first difference.
-func (c *Collection) checkGraph() string {
-	for id, n := range c.mu.ids {
-		if !c.graph.Contains(n) {
-			return fmt.Sprintf("point %s (node %d) is not in the graph", id, n)
-		}
-	}
-	if g, s := c.graph.Len(), len(c.mu.ids); g != s {
-		return fmt.Sprintf("graph has %d live nodes, store %d points", g, s)
-	}
-	return ""
-}
-
 // publishLocked records that node holds point id; c.mu must be held.
 func (c *Collection) publishLocked(id pointid.ID, node uint32) {
 	for int(node) >= len(c.mu.nodes) {
@@ -302,6 +182,11 @@ func (c *Collection) publishLocked(id pointid.ID, node uint32) {
 // unpublishLocked records that node holds no point; c.mu must be held.
 func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
 	c.mu.live.Remove(node)
+	for _, sp := range c.spaces {
+		if sp.has != nil {
+			sp.has.Remove(node)
+		}
+	}
 	c.mu.nodes[node] = pointid.ID{}
 	if c.mu.ids[id] == node {
 		delete(c.mu.ids, id)
@@ -342,7 +227,16 @@ func (c *Collection) Info() (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Name: c.name, Config: c.Config(), Points: points, GraphNodes: c.graph.Len(), DiskBytes: disk}, nil
+	info := Info{Name: c.name, Config: c.Config(), Points: points, DiskBytes: disk}
+	if c.graph != nil {
+		info.GraphNodes = c.graph.Len()
+	} else {
+		info.VectorNodes = map[string]int{}
+		for _, sp := range c.spaces {
+			info.VectorNodes[sp.name] = sp.graph.Len()
+		}
+	}
+	return info, nil
 }
 
 // saveLoop saves the graph whenever a write asks for it, until stop.
@@ -377,18 +271,30 @@ func (c *Collection) saveGraph() error {
 	}
 	// Cleanup first: the snapshot then holds no tombstones, and every live
 	// node is reachable from the entry point.
-	c.graph.Cleanup()
-	var buf bytes.Buffer
-	err := c.graph.Export(&buf)
+	graphs := make([]storage.SpaceGraph, len(c.spaces))
+	size := 0
+	var err error
+	for i, sp := range c.spaces {
+		sp.graph.Cleanup()
+		var buf bytes.Buffer
+		if err = sp.graph.Export(&buf); err != nil {
+			break
+		}
+		graphs[i] = storage.SpaceGraph{Space: sp.space, Data: buf.Bytes()}
+		size += buf.Len()
+	}
+	if err == nil && c.graph == nil {
+		c.reuseRetired() // every graph was cleaned up just now
+	}
 	c.snapMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("export graph: %w", err)
 	}
-	if err := c.store.SaveGraph(0, seq, buf.Bytes()); err != nil {
+	if err := c.store.SaveGraphs(seq, graphs); err != nil {
 		return err
 	}
 	c.savedSeq = seq
-	c.log.Debug("graph saved", "seq", seq, "bytes", buf.Len(), "elapsed", time.Since(start))
+	c.log.Debug("graph saved", "seq", seq, "bytes", size, "elapsed", time.Since(start))
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/storage"
@@ -74,17 +76,121 @@ type HNSWConfig struct {
 }
 
 // Config describes a collection. It is stored as JSON in the catalog.
+//
+// A collection has either one unnamed vector (VectorSize, Distance, Model)
+// or named vectors (Vectors), never both.
 type Config struct {
-	// VectorSize is the dimension of every vector; required.
+	// VectorSize is the dimension of the unnamed vector; required without
+	// Vectors, zero with them.
 	VectorSize int `json:"size"`
-	// Distance is the metric; required.
-	Distance Metric     `json:"distance"`
-	HNSW     HNSWConfig `json:"hnsw_config"`
-	// Model optionally names the text model that fills the vectors.
+	// Distance is the unnamed vector's metric; required without Vectors,
+	// empty with them.
+	Distance Metric `json:"distance"`
+	// HNSW is the graph parameters of the unnamed vector, and the defaults
+	// of each named vector's.
+	HNSW HNSWConfig `json:"hnsw_config"`
+	// Model optionally names the text model that fills the unnamed vector.
 	Model string `json:"model,omitempty"`
+	// Vectors are the named vectors, by name. DB.Create assigns each a
+	// storage space; a name keeps its space for the collection's life.
+	Vectors map[string]VectorConfig `json:"vectors,omitempty"`
 	// PayloadIndexes maps payload keys to index types.
 	PayloadIndexes map[string]FieldType `json:"payload_indexes,omitempty"`
 }
+
+// VectorConfig describes one named vector.
+type VectorConfig struct {
+	// Size is the dimension; required.
+	Size int `json:"size"`
+	// Distance is the metric; required.
+	Distance Metric `json:"distance"`
+	// HNSW fields that are zero take the collection's Config.HNSW.
+	HNSW HNSWConfig `json:"hnsw_config"`
+	// Model optionally names the text model that fills this vector.
+	Model string `json:"model,omitempty"`
+	// Space is the storage vector space (1..255) that holds this vector;
+	// zero in a Config passed to DB.Create, which assigns it.
+	Space uint8 `json:"space"`
+}
+
+// Named reports whether the collection has named vectors.
+func (c *Config) Named() bool { return len(c.Vectors) > 0 }
+
+// VectorNames returns the names of the named vectors, sorted; nil for a
+// collection with the unnamed vector.
+func (c *Config) VectorNames() []string {
+	if len(c.Vectors) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(c.Vectors))
+	for n := range c.Vectors {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Vector returns the config of the vector called name ("" is the unnamed
+// vector, whose Space is 0), or an ErrBadRequest error that lists the
+// vectors the collection has.
+func (c *Config) Vector(name string) (VectorConfig, error) {
+	if !c.Named() {
+		if name == "" {
+			return VectorConfig{Size: c.VectorSize, Distance: c.Distance, HNSW: c.HNSW, Model: c.Model}, nil
+		}
+		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has only the unnamed vector)", ErrBadRequest, name)
+	}
+	v, ok := c.Vectors[name]
+	if !ok {
+		if name == "" {
+			return VectorConfig{}, fmt.Errorf("%w: has no unnamed vector (it has: %s)", ErrBadRequest, strings.Join(c.VectorNames(), ", "))
+		}
+		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has: %s)", ErrBadRequest, name, strings.Join(c.VectorNames(), ", "))
+	}
+	v.HNSW = v.HNSW.or(c.HNSW)
+	return v, nil
+}
+
+// or returns h with its zero fields taken from d.
+func (h HNSWConfig) or(d HNSWConfig) HNSWConfig {
+	if h.M == 0 {
+		h.M = d.M
+	}
+	if h.EfConstruction == 0 {
+		h.EfConstruction = d.EfConstruction
+	}
+	if h.Ef == 0 {
+		h.Ef = d.Ef
+	}
+	return h
+}
+
+// assignSpaces gives each named vector without a space the lowest free
+// one, in name order.
+func (c *Config) assignSpaces() {
+	used := map[uint8]bool{}
+	for _, v := range c.Vectors {
+		used[v.Space] = true
+	}
+	next := uint8(1)
+	for _, name := range c.VectorNames() {
+		v := c.Vectors[name]
+		if v.Space != 0 {
+			continue
+		}
+		for used[next] && next < 255 {
+			next++
+		}
+		if used[next] {
+			return // more names than spaces: Validate reports it
+		}
+		v.Space, used[next] = next, true
+		c.Vectors[name] = v
+	}
+}
+
+// MaxNamedVectors bounds the number of named vectors of a collection.
+const MaxNamedVectors = 255
 
 // MaxVectorSize bounds Config.VectorSize.
 const MaxVectorSize = 65536
@@ -94,19 +200,11 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,255}$`)
 // Validate reports every problem with the config.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.VectorSize < 1 || c.VectorSize > MaxVectorSize {
-		errs = append(errs, fmt.Errorf("vector size %d, want 1..%d", c.VectorSize, MaxVectorSize))
-	}
-	if _, err := c.Distance.Graph(); err != nil {
-		errs = append(errs, err)
-	}
-	opts, err := c.hnswOptions()
-	if err == nil {
-		opts.EnsureDefaults()
-		err = opts.Validate()
-	}
-	if err != nil {
-		errs = append(errs, err)
+	if c.Named() {
+		errs = c.validateNamed()
+	} else {
+		v, _ := c.Vector("")
+		errs = v.validate()
 	}
 	for field, t := range c.PayloadIndexes {
 		if _, err := t.termKind(); err != nil {
@@ -119,12 +217,60 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-func (c *Config) hnswOptions() (hnsw.Options, error) {
-	m, err := c.Distance.Graph()
+func (c *Config) validateNamed() []error {
+	var errs []error
+	if c.VectorSize != 0 || c.Distance != "" || c.Model != "" {
+		errs = append(errs, errors.New("named vectors and an unnamed vector (size, distance, model) together"))
+	}
+	if len(c.Vectors) > MaxNamedVectors {
+		errs = append(errs, fmt.Errorf("%d named vectors, want at most %d", len(c.Vectors), MaxNamedVectors))
+	}
+	spaces := map[uint8]string{}
+	for _, name := range c.VectorNames() {
+		v, _ := c.Vector(name)
+		if !vectorNamePattern.MatchString(name) {
+			errs = append(errs, fmt.Errorf("vector name %q: want 1-255 letters, digits, '_', '-' or '.'", name))
+		}
+		for _, err := range v.validate() {
+			errs = append(errs, fmt.Errorf("vector %q: %w", name, err))
+		}
+		if other, ok := spaces[v.Space]; ok || v.Space == 0 {
+			errs = append(errs, fmt.Errorf("vector %q: space %d (taken by %q or zero)", name, v.Space, other))
+		}
+		spaces[v.Space] = name
+	}
+	return errs
+}
+
+// vectorNamePattern is what a vector name may be: the collection names'
+// alphabet.
+var vectorNamePattern = namePattern
+
+func (v *VectorConfig) validate() []error {
+	var errs []error
+	if v.Size < 1 || v.Size > MaxVectorSize {
+		errs = append(errs, fmt.Errorf("vector size %d, want 1..%d", v.Size, MaxVectorSize))
+	}
+	if _, err := v.Distance.Graph(); err != nil {
+		errs = append(errs, err)
+	}
+	opts, err := v.hnswOptions()
+	if err == nil {
+		opts.EnsureDefaults()
+		err = opts.Validate()
+	}
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+func (v *VectorConfig) hnswOptions() (hnsw.Options, error) {
+	m, err := v.Distance.Graph()
 	if err != nil {
 		return hnsw.Options{}, err
 	}
-	return hnsw.Options{M: c.HNSW.M, EfConstruction: c.HNSW.EfConstruction, Ef: c.HNSW.Ef, Metric: m}, nil
+	return hnsw.Options{M: v.HNSW.M, EfConstruction: v.HNSW.EfConstruction, Ef: v.HNSW.Ef, Metric: m}, nil
 }
 
 // Options configures Open. The zero value is valid; each field documents

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 
@@ -87,6 +88,8 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	if !namePattern.MatchString(name) {
 		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.'", ErrBadRequest, name)
 	}
+	cfg.Vectors = maps.Clone(cfg.Vectors)
+	cfg.assignSpaces()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: collection %q: %w", ErrBadRequest, name, err)
 	}
@@ -114,7 +117,7 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 		return nil, err
 	}
 	db.mu.cols[name] = c
-	db.opts.Logger.Info("collection created", "collection", name, "size", cfg.VectorSize, "distance", cfg.Distance)
+	db.opts.Logger.Info("collection created", "collection", name, "size", cfg.VectorSize, "distance", cfg.Distance, "vectors", cfg.VectorNames())
 	return c, nil
 }
 
@@ -150,9 +153,13 @@ type Info struct {
 	Config Config
 	// Points is the number of live points.
 	Points int
-	// GraphNodes is the number of live nodes in the HNSW graph; equal to
-	// Points when the collection is consistent.
+	// GraphNodes is the number of live nodes in the HNSW graph of a
+	// collection without named vectors; equal to Points when the
+	// collection is consistent.
 	GraphNodes int
+	// VectorNodes is, in a collection with named vectors, the number of
+	// live nodes in each vector's graph: the points that carry it.
+	VectorNodes map[string]int
 	// DiskBytes estimates the collection's size in Pebble's files.
 	DiskBytes uint64
 }

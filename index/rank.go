@@ -13,6 +13,8 @@ import (
 // queries whose score is not one vector's distance (recommendation
 // strategies that weigh several examples).
 type RankRequest struct {
+	// Using names the vector scored; "" is the unnamed one.
+	Using string
 	// Among, when not nil, restricts the candidates to these points; ids
 	// that name no point are ignored.
 	Among []pointid.ID
@@ -41,26 +43,39 @@ func (c *Collection) Rank(ctx context.Context, req RankRequest) ([]ScoredPoint, 
 	if limit == 0 {
 		limit = 10
 	}
+	sp, err := c.space(req.Using)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkReadOptions(req.ReadOptions); err != nil {
+		return nil, err
+	}
 	set, err := c.match(ctx, req.Filter)
 	if err != nil {
 		return nil, err
 	}
+	c.restrict(sp, set)
 	if req.Among != nil {
 		among := c.nodesOf(req.Among)
 		among.And(set)
 		set = among
 	}
-	results, err := c.graph.RankNodes(ctx, limit+req.Offset, set.All(), req.Score)
+	results, err := sp.graph.RankNodes(ctx, limit+req.Offset, set.All(), req.Score)
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: rank: %w", c.name, err)
 	}
 	return c.resolve(ctx, results, req.Offset, req.ReadOptions)
 }
 
-// Vectors returns the vectors of the points with these ids as the graph
-// holds them (unit length for Cosine), read from memory; an id that names
-// no point is an ErrNotFound error.
-func (c *Collection) Vectors(ctx context.Context, ids []pointid.ID) ([][]float32, error) {
+// Vectors returns the vectors called using ("" is the unnamed one) of the
+// points with these ids as the graph holds them (unit length for Cosine),
+// read from memory; an id that names no point, or a point that lacks the
+// vector, is an ErrNotFound error.
+func (c *Collection) Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error) {
+	sp, err := c.space(using)
+	if err != nil {
+		return nil, err
+	}
 	out := make([][]float32, len(ids))
 	for i, id := range ids {
 		if err := ctx.Err(); err != nil {
@@ -76,7 +91,11 @@ func (c *Collection) Vectors(ctx context.Context, ids []pointid.ID) ([][]float32
 		if !ok {
 			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
 		}
-		v, err := c.graph.Vector(node)
+		v, err := sp.graph.Vector(node)
+		if err != nil && sp.name != "" {
+			// Lacks the vector, or replaced or deleted since the id map was read.
+			return nil, fmt.Errorf("%w: point %s in collection %q has no vector %q", ErrNotFound, id, c.name, sp.name)
+		}
 		if err != nil {
 			// Replaced or deleted since the id map was read.
 			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)

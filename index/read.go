@@ -2,11 +2,14 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/storage"
 )
 
 // ReadOptions say what a read returns besides ids.
@@ -16,7 +19,12 @@ type ReadOptions struct {
 	// Include, when not nil, keeps only these top-level payload keys;
 	// otherwise Exclude drops these.
 	Include, Exclude []string
-	WithVector       bool
+	// WithVector returns the point's vectors: the unnamed one, or every
+	// named one the point carries.
+	WithVector bool
+	// VectorNames, when not nil, returns only these named vectors (those
+	// the point carries); a name the collection lacks is an error.
+	VectorNames []string
 }
 
 // selectPayload applies Include and Exclude.
@@ -41,12 +49,16 @@ func (o ReadOptions) selectPayload(p filter.Payload) filter.Payload {
 	return p
 }
 
-// Record is a point as reads return it. Payload and Vector are nil unless
-// asked for; Vector is the vector as upserted (not normalised).
+// Record is a point as reads return it. Payload, Vector and Vectors are
+// nil unless asked for; vectors are as upserted (not normalised).
 type Record struct {
 	ID      pointid.ID
 	Payload filter.Payload
-	Vector  []float32
+	// Vector is the unnamed vector, in a collection without named vectors.
+	Vector []float32
+	// Vectors are the named vectors asked for that the point carries, in
+	// a collection with named vectors (an empty map when it carries none).
+	Vectors map[string][]float32
 }
 
 // MaxLimit bounds the page size of Scroll and the k of Search.
@@ -54,6 +66,9 @@ const MaxLimit = 100000
 
 // Get returns the points with these ids that exist, in the order asked.
 func (c *Collection) Get(ctx context.Context, ids []pointid.ID, opts ReadOptions) ([]Record, error) {
+	if err := c.checkReadOptions(opts); err != nil {
+		return nil, err
+	}
 	out := make([]Record, 0, len(ids))
 	for _, id := range ids {
 		if err := ctx.Err(); err != nil {
@@ -96,14 +111,49 @@ func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, erro
 		}
 		r.Payload = opts.selectPayload(r.Payload)
 	}
-	if opts.WithVector {
+	if c.graph != nil && (opts.WithVector || slices.Contains(opts.VectorNames, "")) {
 		v, err := c.store.Vector(0, node)
 		if err != nil {
 			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
 		}
 		r.Vector = v
 	}
+	if c.graph == nil && (opts.WithVector || opts.VectorNames != nil) {
+		var err error
+		if r.Vectors, err = c.namedVectors(node, opts); err != nil {
+			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+		}
+	}
 	return r, true, nil
+}
+
+// namedVectors reads the named vectors opts asks for that node carries.
+func (c *Collection) namedVectors(node uint32, opts ReadOptions) (map[string][]float32, error) {
+	out := map[string][]float32{}
+	for _, sp := range c.spaces {
+		if opts.VectorNames != nil && !slices.Contains(opts.VectorNames, sp.name) {
+			continue
+		}
+		v, err := c.store.Vector(sp.space, node)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[sp.name] = v
+	}
+	return out, nil
+}
+
+// checkReadOptions rejects vector names the collection lacks.
+func (c *Collection) checkReadOptions(opts ReadOptions) error {
+	for _, name := range opts.VectorNames {
+		if _, err := c.space(name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ScrollRequest asks for one page of points in id order.

@@ -11,6 +11,8 @@ import (
 
 // SearchRequest is a nearest-neighbour query.
 type SearchRequest struct {
+	// Using names the vector searched; "" is the unnamed one.
+	Using  string
 	Vector []float32
 	// Limit is k, the number of results; zero means 10.
 	Limit int
@@ -39,7 +41,14 @@ type ScoredPoint struct {
 // them exactly, otherwise it walks the graph admitting only matches as
 // results, and falls back to exact scoring if the walk comes up short.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
-	if err := c.checkVector(req.Vector); err != nil {
+	sp, err := c.space(req.Using)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkReadOptions(req.ReadOptions); err != nil {
+		return nil, err
+	}
+	if err := c.checkVector(sp, req.Vector); err != nil {
 		return nil, fmt.Errorf("%w: query: %w", ErrBadRequest, err)
 	}
 	if req.Limit < 0 || req.Offset < 0 || req.Limit+req.Offset > MaxLimit || req.Ef < 0 {
@@ -58,8 +67,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if closed {
 			return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 		}
-		var err error
-		if results, err = c.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef}); err != nil {
+		if results, err = sp.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef}); err != nil {
 			return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 		}
 	} else {
@@ -67,15 +75,16 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if err != nil {
 			return nil, err
 		}
+		c.restrict(sp, set)
 		matches := set.Count()
 		if !req.Exact && matches > c.opts.ExactSearchMax {
-			results, err = c.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has})
+			results, err = sp.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has})
 			if err != nil {
 				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 			}
 		}
 		if req.Exact || len(results) < min(k, matches) {
-			if results, err = c.exactSearch(ctx, req.Vector, k, set); err != nil {
+			if results, err = c.exactSearch(ctx, sp, req.Vector, k, set); err != nil {
 				return nil, err
 			}
 		}
@@ -84,8 +93,8 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 }
 
 // exactSearch scores every node of set against q and returns the best k.
-func (c *Collection) exactSearch(ctx context.Context, q []float32, k int, set bitset.Set) ([]hnsw.Result, error) {
-	res, err := c.graph.SearchNodes(ctx, q, k, set.All())
+func (c *Collection) exactSearch(ctx context.Context, sp *vectorSpace, q []float32, k int, set bitset.Set) ([]hnsw.Result, error) {
+	res, err := sp.graph.SearchNodes(ctx, q, k, set.All())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
@@ -105,7 +114,7 @@ func (c *Collection) resolve(ctx context.Context, results []hnsw.Result, offset 
 	c.mu.RUnlock()
 	out = out[min(offset, len(out)):]
 	for i := range out {
-		if opts.WithPayload || opts.WithVector {
+		if opts.WithPayload || opts.WithVector || opts.VectorNames != nil {
 			r, ok, err := c.record(out[i].ID, opts)
 			if err != nil {
 				return nil, err

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/quiver-db/quiver/filter"
@@ -18,8 +20,13 @@ import (
 
 // Point is a point to upsert.
 type Point struct {
-	ID     pointid.ID
+	ID pointid.ID
+	// Vector is the point's vector in a collection without named vectors.
 	Vector []float32
+	// Vectors are the point's vectors by name in a collection with named
+	// vectors; a point may lack any of them. (Without named vectors, a
+	// map holding only "" stands for Vector.)
+	Vectors map[string][]float32
 	// Payload is a JSON object; nil means {}.
 	Payload map[string]any
 }
@@ -28,6 +35,7 @@ type Point struct {
 type prepared struct {
 	id      pointid.ID
 	vector  []float32
+	named   []storage.SpaceVector
 	payload []byte
 	decoded map[string]any
 }
@@ -55,7 +63,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	closed := c.mu.closed
 	indexes := c.mu.indexes // fixed while snapMu is held for reading
 	for i, p := range batch {
-		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Payload: p.payload}
+		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Named: p.named, Spaces: c.spaceIDs, Payload: p.payload}
 		ops[i].Prev, ops[i].Replaced = c.mu.ids[p.id]
 	}
 	c.mu.RUnlock()
@@ -98,13 +106,16 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 			c.post.clear(op.Prev)
 		}
 		c.publishLocked(op.ID, op.Node)
+		for _, sv := range op.Named {
+			c.spaceOf(sv.Space).has.Add(op.Node)
+		}
 		c.post.set(op.Node, op.Terms)
 	}
 	c.mu.Unlock()
 	var errs []error
 	for _, op := range ops {
 		if op.Replaced {
-			errs = append(errs, c.graph.Delete(op.Prev))
+			errs = append(errs, c.removeFromGraphs(op.Prev))
 		}
 	}
 	c.wrote(len(ops))
@@ -120,6 +131,9 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 // On error it removes what it inserted.
 func (c *Collection) insertAll(ops []storage.Op) error {
 	workers := min(runtime.GOMAXPROCS(0), len(ops)/insertsPerWorker)
+	if c.graph == nil {
+		return c.insertNamed(ops, workers)
+	}
 	inserted := make([]bool, len(ops))
 	err := parallel.ForErr(len(ops), workers, func(_, i int) error {
 		node, err := c.graph.Insert(ops[i].Vector)
@@ -140,12 +154,38 @@ func (c *Collection) insertAll(ops []storage.Op) error {
 	return nil
 }
 
+// insertNamed gives ops new nodes and inserts each named vector of each
+// into its vector's graph under the op's node. On error it removes what it
+// inserted.
+func (c *Collection) insertNamed(ops []storage.Op, workers int) error {
+	for i, node := range c.allocNodes(len(ops)) {
+		ops[i].Node = node
+	}
+	err := parallel.ForErr(len(ops), workers, func(_, i int) error {
+		for _, sv := range ops[i].Named {
+			sp := c.spaceOf(sv.Space)
+			if err := sp.graph.InsertAt(ops[i].Node, sv.Vector); err != nil {
+				return fmt.Errorf("collection %q: insert point %s, vector %q: %w", c.name, ops[i].ID, sp.name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.dropNodes(ops)
+	}
+	return err
+}
+
 // insertsPerWorker is the least work worth another goroutine in insertAll.
 const insertsPerWorker = 16
 
-// dropNodes removes from the graph the nodes an unfinished upsert inserted.
+// dropNodes removes from the graphs the nodes an unfinished upsert inserted.
 func (c *Collection) dropNodes(ops []storage.Op) {
 	for _, op := range ops {
+		if c.graph == nil {
+			_ = c.removeFromGraphs(op.Node) // it deletes only what a graph holds
+			continue
+		}
 		if err := c.graph.Delete(op.Node); err != nil {
 			c.log.Error("cannot undo graph insert", "node", op.Node, "err", err)
 		}
@@ -177,7 +217,8 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if last[p.ID] != i {
 			continue
 		}
-		if err := c.checkVector(p.Vector); err != nil {
+		vector, named, err := c.pointVectors(p)
+		if err != nil {
 			return nil, fmt.Errorf("%w: point %s: %w", ErrBadRequest, p.ID, err)
 		}
 		payload := p.Payload
@@ -197,16 +238,52 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: point %s: payload: %w", ErrBadRequest, p.ID, err)
 		}
-		out = append(out, prepared{id: p.ID, vector: p.Vector, payload: raw, decoded: decoded})
+		out = append(out, prepared{id: p.ID, vector: vector, named: named, payload: raw, decoded: decoded})
 	}
 	return out, nil
 }
 
+// pointVectors checks a point's vectors against the collection's and
+// returns them as the store takes them: the unnamed vector, or the named
+// ones in space order.
+func (c *Collection) pointVectors(p Point) ([]float32, []storage.SpaceVector, error) {
+	if c.graph != nil {
+		v := p.Vector
+		if len(p.Vectors) > 0 {
+			u, ok := p.Vectors[""]
+			if !ok || len(p.Vectors) > 1 || v != nil {
+				return nil, nil, fmt.Errorf("named vectors, but collection %q has only the unnamed vector", c.name)
+			}
+			v = u
+		}
+		return v, nil, c.checkVector(c.spaces[0], v)
+	}
+	if p.Vector != nil {
+		return nil, nil, fmt.Errorf("an unnamed vector, but collection %q has named vectors (%s)", c.name, strings.Join(c.cfg.VectorNames(), ", "))
+	}
+	named := make([]storage.SpaceVector, 0, len(p.Vectors))
+	for name, v := range p.Vectors {
+		sp, err := c.space(name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := c.checkVector(sp, v); err != nil {
+			return nil, nil, err
+		}
+		named = append(named, storage.SpaceVector{Space: sp.space, Vector: v})
+	}
+	slices.SortFunc(named, func(a, b storage.SpaceVector) int { return int(a.Space) - int(b.Space) })
+	return nil, named, nil
+}
+
 // checkVector rejects vectors of the wrong size, with NaN or infinite
 // components, or (for cosine) of zero length.
-func (c *Collection) checkVector(v []float32) error {
-	if len(v) != c.cfg.VectorSize {
-		return fmt.Errorf("vector of size %d, collection %q wants %d", len(v), c.name, c.cfg.VectorSize)
+func (c *Collection) checkVector(sp *vectorSpace, v []float32) error {
+	if len(v) != sp.cfg.Size {
+		if sp.name != "" {
+			return fmt.Errorf("vector %q of size %d, collection %q wants %d", sp.name, len(v), c.name, sp.cfg.Size)
+		}
+		return fmt.Errorf("vector of size %d, collection %q wants %d", len(v), c.name, sp.cfg.Size)
 	}
 	var norm float64
 	for i, x := range v {
@@ -215,7 +292,7 @@ func (c *Collection) checkVector(v []float32) error {
 		}
 		norm += float64(x) * float64(x)
 	}
-	if c.cfg.Distance == Cosine && norm == 0 {
+	if sp.cfg.Distance == Cosine && norm == 0 {
 		return errors.New("zero vector has no cosine direction")
 	}
 	return nil
@@ -272,7 +349,7 @@ func (c *Collection) Delete(ctx context.Context, ids []pointid.ID) (int, error) 
 		}
 		seen[id] = true
 		c.mu.seq++
-		ops = append(ops, storage.Op{Seq: c.mu.seq, Kind: storage.OpDelete, ID: id, Node: node})
+		ops = append(ops, storage.Op{Seq: c.mu.seq, Kind: storage.OpDelete, ID: id, Node: node, Spaces: c.spaceIDs})
 	}
 	c.mu.Unlock()
 	if len(ops) == 0 {
@@ -289,7 +366,7 @@ func (c *Collection) Delete(ctx context.Context, ids []pointid.ID) (int, error) 
 	c.mu.Unlock()
 	var errs []error
 	for _, op := range ops {
-		errs = append(errs, c.graph.Delete(op.Node))
+		errs = append(errs, c.removeFromGraphs(op.Node))
 	}
 	c.wrote(len(ops))
 	if err := errors.Join(errs...); err != nil {

@@ -16,7 +16,7 @@
 //
 //	httpapi    JSON body → Request                  Result → JSON answer
 //	              │                                      ▲
-//	query      Check → resolve documents (Embedder) and ids (Collection.Vectors)
+//	query      Check → resolve documents (Embedder) and ids (Collection.Vectors), for Using
 //	              → run: nearest → Collection.Search
 //	                     recommend average_vector → Search on the combined vector
 //	                     recommend best_score / sum_scores → Collection.Rank
@@ -28,6 +28,13 @@
 //
 // Imports only point down: query imports index, hnsw, filter and pointid,
 // never httpapi (make test checks the direction).
+//
+// Named vectors: Request.Using names the vector a query ranks by ("" is
+// the unnamed one). Run checks it exists before anything else (errors
+// begin `using "x": `), encodes documents with that vector's model, checks
+// inputs against its size and metric, and reads point ids' vectors of that
+// name; with LookupFrom, ids stand for LookupFrom's LookupVector (its
+// unnamed vector when empty, as Qdrant's lookup_from.vector).
 //
 // Errors: a query that cannot run as given wraps index.ErrBadRequest, a
 // point or collection that does not exist index.ErrNotFound, a document

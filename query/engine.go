@@ -16,9 +16,12 @@ import (
 type Collection interface {
 	Name() string
 	Config() index.Config
+	// VectorConfig returns the config of the vector called name, or an
+	// index.ErrBadRequest error naming the vectors the collection has.
+	VectorConfig(name string) (index.VectorConfig, error)
 	Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error)
 	Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error)
-	Vectors(ctx context.Context, ids []pointid.ID) ([][]float32, error)
+	Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error)
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
 	Count(ctx context.Context, f *filter.Filter) (int, error)
 }
@@ -171,11 +174,19 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 		own[i] = reqs[i].withOwnInputs()
 	}
 	reqs = own
+	for i := range reqs {
+		if _, err := c.VectorConfig(reqs[i].Using); err != nil {
+			if len(reqs) > 1 {
+				return nil, fmt.Errorf("query %d: using %q: %w", i, reqs[i].Using, err)
+			}
+			return nil, fmt.Errorf("using %q: %w", reqs[i].Using, err)
+		}
+	}
 	enc := e.newEncoding(c)
 	for i := range reqs {
 		for j, in := range reqs[i].inputs() {
 			if in.Doc != nil {
-				if err := enc.add(in, fmt.Sprintf("query %d, input %d", i, j)); err != nil {
+				if err := enc.add(in, reqs[i].Using, fmt.Sprintf("query %d, input %d", i, j)); err != nil {
 					return nil, err
 				}
 			}
@@ -197,14 +208,18 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 
 // run answers one request whose documents are encoded.
 func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.ScoredPoint, error) {
-	from := c
+	from, using := c, req.Using
 	if req.LookupFrom != "" {
 		var err error
 		if from, err = e.cfg.Lookup(req.LookupFrom); err != nil {
 			return nil, fmt.Errorf("lookup_from: %w", err)
 		}
+		using = req.LookupVector
+		if _, err := from.VectorConfig(using); err != nil {
+			return nil, fmt.Errorf("lookup_from.vector %q: %w", using, err)
+		}
 	}
-	if err := lookupIDs(ctx, from, req.inputs()); err != nil {
+	if err := lookupIDs(ctx, from, using, req.inputs()); err != nil {
 		return nil, err
 	}
 	ex := excluded(req)
@@ -213,7 +228,7 @@ func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.S
 		return e.nearest(ctx, c, req, q.To.Vector, ex)
 	case *Recommend:
 		if q.strategy() == AverageVector {
-			v, err := averageVector(metricOf(c), q.Positive, q.Negative)
+			v, err := averageVector(metricOf(c, req.Using), q.Positive, q.Negative)
 			if err != nil {
 				return nil, err
 			}
@@ -228,14 +243,14 @@ func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.S
 func (e *Engine) nearest(ctx context.Context, c Collection, req *Request, v []float32, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
 	start := time.Now()
 	res, err := c.Search(ctx, index.SearchRequest{
-		Vector: v, Limit: req.Offset + limitOf(req) + len(ex), Filter: req.Filter,
+		Using: req.Using, Vector: v, Limit: req.Offset + limitOf(req) + len(ex), Filter: req.Filter,
 		Ef: req.Ef, Exact: req.Exact, ReadOptions: req.ReadOptions,
 	})
 	e.cfg.Observer.Searched(ctx, time.Since(start))
 	if err != nil {
 		return nil, err
 	}
-	return cut(res, req, higherIsBetter(c), ex), nil
+	return cut(res, req, higherIsBetter(c, req.Using), ex), nil
 }
 
 // cut applies the exclusions, the score threshold, offset and limit to

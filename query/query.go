@@ -20,9 +20,17 @@ type Input struct {
 	ID     *pointid.ID
 }
 
-// Document is a text to encode. An empty Model means the collection's.
+// Document is a text to encode. An empty Model means the model of the
+// vector it fills (the collection's, or the named vector's).
 type Document struct {
 	Text, Model string
+}
+
+// NamedDocument is a document that fills the vector called Using ("" is
+// the unnamed one) in a write.
+type NamedDocument struct {
+	Using string
+	Document
 }
 
 // Query is a node of the query tree: *Nearest or *Recommend.
@@ -79,10 +87,17 @@ type Request struct {
 	Ef int
 	// Exact scores every matching point instead of walking the graph.
 	Exact bool
+	// Using names the vector the query ranks by; "" is the unnamed one.
+	// Its size and model are what inputs must match and documents use.
+	Using string
 	// LookupFrom names the collection whose points the query's ids name;
 	// empty means the queried collection, whose named points are then left
 	// out of the results.
 	LookupFrom string
+	// LookupVector names the vector of LookupFrom's points that ids stand
+	// for; "" is its unnamed vector (as Qdrant's lookup_from.vector). Ids
+	// in the queried collection stand for its Using vector.
+	LookupVector string
 	// ReadOptions select what results carry besides ids and scores.
 	index.ReadOptions
 }

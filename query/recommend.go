@@ -114,11 +114,18 @@ func (s *scorer) score(v []float32) float32 {
 // recommendByScore runs best_score and sum_scores: candidates are ranked
 // by the scorer on the vectors in the graph's memory.
 func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Request, q *Recommend, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
-	m := metricOf(c)
-	dim := c.Config().VectorSize
+	m := metricOf(c, req.Using)
+	vc, err := c.VectorConfig(req.Using)
+	if err != nil {
+		return nil, err
+	}
+	dim := vc.Size
 	prep := func(ins []Input) ([][]float32, error) {
 		out := make([][]float32, len(ins))
 		for i, in := range ins {
+			if len(in.Vector) != dim && req.Using != "" {
+				return nil, badRequest("recommend: example of size %d, vector %q of collection %q wants %d", len(in.Vector), req.Using, c.Name(), dim)
+			}
 			if len(in.Vector) != dim {
 				return nil, badRequest("recommend: example of size %d, collection %q wants %d", len(in.Vector), c.Name(), dim)
 			}
@@ -127,7 +134,6 @@ func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Reques
 		return out, nil
 	}
 	s := &scorer{m: m, sum: q.strategy() == SumScores}
-	var err error
 	if s.pos, err = prep(q.Positive); err != nil {
 		return nil, err
 	}
@@ -144,7 +150,7 @@ func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Reques
 	}
 	start := time.Now()
 	res, err := c.Rank(ctx, index.RankRequest{
-		Among: among, Filter: f, Score: s.score,
+		Using: req.Using, Among: among, Filter: f, Score: s.score,
 		Limit: req.Offset + limitOf(req) + len(ex), ReadOptions: req.ReadOptions,
 	})
 	e.cfg.Observer.Searched(ctx, time.Since(start))
@@ -176,7 +182,7 @@ func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *
 	among := []pointid.ID{}
 	for _, p := range q.Positive {
 		start := time.Now()
-		res, err := c.Search(ctx, index.SearchRequest{Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k)})
+		res, err := c.Search(ctx, index.SearchRequest{Using: req.Using, Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k)})
 		e.cfg.Observer.Searched(ctx, time.Since(start))
 		if err != nil {
 			return nil, err
@@ -191,14 +197,19 @@ func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *
 	return among, nil
 }
 
-// metricOf returns the graph metric of c's distance; a collection's
-// config was validated when it was made, so the error cannot happen.
-func metricOf(c Collection) hnsw.Metric {
-	m, err := c.Config().Distance.Graph()
+// metricOf returns the graph metric of the distance of c's vector called
+// using, which Run checked exists; a collection's config was validated
+// when it was made, so the error cannot happen.
+func metricOf(c Collection, using string) hnsw.Metric {
+	vc, err := c.VectorConfig(using)
+	if err != nil {
+		panic(fmt.Sprintf("collection %q: %v", c.Name(), err))
+	}
+	m, err := vc.Distance.Graph()
 	if err != nil {
 		panic(fmt.Sprintf("collection %q: %v", c.Name(), err))
 	}
 	return m
 }
 
-func higherIsBetter(c Collection) bool { return metricOf(c).HigherIsBetter() }
+func higherIsBetter(c Collection, using string) bool { return metricOf(c, using).HigherIsBetter() }

@@ -13,25 +13,32 @@ import (
 // encoding gathers the documents of one call and encodes them in one
 // Encode per model.
 type encoding struct {
-	e            *Engine
-	defaultModel string
-	collection   string
-	docs         map[string][]*Input // by model
-	n            int
+	e    *Engine
+	c    Collection
+	docs map[string][]*Input // by model
+	n    int
 }
 
 func (e *Engine) newEncoding(c Collection) *encoding {
-	return &encoding{e: e, defaultModel: c.Config().Model, collection: c.Name(), docs: map[string][]*Input{}}
+	return &encoding{e: e, c: c, docs: map[string][]*Input{}}
 }
 
-// add queues in's document; where names the input in errors.
-func (enc *encoding) add(in *Input, where string) error {
+// add queues in's document, which fills the vector called using; where
+// names the input in errors.
+func (enc *encoding) add(in *Input, using, where string) error {
 	model := in.Doc.Model
 	if model == "" {
-		model = enc.defaultModel
+		vc, err := enc.c.VectorConfig(using)
+		if err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		model = vc.Model
+	}
+	if model == "" && using != "" {
+		return badRequest("%s: document without a model, and vector %q of collection %q has no model", where, using, enc.c.Name())
 	}
 	if model == "" {
-		return badRequest("%s: document without a model, and collection %q has no model", where, enc.collection)
+		return badRequest("%s: document without a model, and collection %q has no model", where, enc.c.Name())
 	}
 	if _, ok := enc.e.cfg.Models[model]; !ok {
 		return fmt.Errorf("%w: %s: model %q (this server has: %s)", ErrNoModel, where, model, enc.e.ModelNames())
@@ -86,11 +93,22 @@ func (enc *encoding) run(ctx context.Context) error {
 // model stands in for a document's empty Model), one Encode call per
 // model; where(i) names document i in errors.
 func (e *Engine) Encode(ctx context.Context, c Collection, docs []Document, where func(i int) string) ([][]float32, error) {
+	named := make([]NamedDocument, len(docs))
+	for i, d := range docs {
+		named[i].Document = d
+	}
+	return e.EncodeNamed(ctx, c, named, where)
+}
+
+// EncodeNamed turns documents into vectors for writes to collection c,
+// each for the vector it names (whose model stands in for an empty
+// Model), one Encode call per model; where(i) names document i in errors.
+func (e *Engine) EncodeNamed(ctx context.Context, c Collection, docs []NamedDocument, where func(i int) string) ([][]float32, error) {
 	enc := e.newEncoding(c)
 	ins := make([]Input, len(docs))
 	for i := range docs {
-		ins[i].Doc = &docs[i]
-		if err := enc.add(&ins[i], where(i)); err != nil {
+		ins[i].Doc = &docs[i].Document
+		if err := enc.add(&ins[i], docs[i].Using, where(i)); err != nil {
 			return nil, err
 		}
 	}
@@ -104,9 +122,9 @@ func (e *Engine) Encode(ctx context.Context, c Collection, docs []Document, wher
 	return out, nil
 }
 
-// lookupIDs fills the Vector of inputs that name points with the vectors
-// in from's memory.
-func lookupIDs(ctx context.Context, from Collection, inputs []*Input) error {
+// lookupIDs fills the Vector of inputs that name points with their
+// vectors called using in from's memory.
+func lookupIDs(ctx context.Context, from Collection, using string, inputs []*Input) error {
 	var ids []pointid.ID
 	var named []*Input
 	for _, in := range inputs {
@@ -118,7 +136,7 @@ func lookupIDs(ctx context.Context, from Collection, inputs []*Input) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	vecs, err := from.Vectors(ctx, ids)
+	vecs, err := from.Vectors(ctx, using, ids)
 	if err != nil {
 		return err
 	}

@@ -53,8 +53,16 @@ type Op struct {
 	// the same batch removes: a replaced point moves to a new node.
 	Replaced bool
 	Prev     uint32
-	// Vector is the default (space 0) vector of an upsert.
+	// Vector is the default (space 0) vector of an upsert in a collection
+	// without named vectors; nil writes none.
 	Vector []float32
+	// Named are the upsert's vectors in named spaces (1..255), at most one
+	// per space; a point may lack any of its collection's names.
+	Named []SpaceVector
+	// Spaces lists every named space of the collection. Removing a node
+	// (a delete, or the replaced node of an upsert) deletes the node's
+	// vector key in space 0 and in each of these, blind (invariant 2).
+	Spaces []uint8
 	// Payload is the JSON object of an upsert; nil means {}.
 	Payload []byte
 	// Terms are the payload-index terms derived from Payload, stored as
@@ -97,17 +105,25 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	switch op.Kind {
 	case OpUpsert:
 		if op.Replaced {
-			c.removeNode(b, op.Prev)
+			c.removeNode(b, op.Prev, op.Spaces)
 			entry = binary.BigEndian.AppendUint32(entry, op.Prev)
 		}
 		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
 		_ = b.Set(c.nodeKey(secNodeToID, op.Node), op.ID.AppendKey(nil), nil)
-		_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		if op.Vector != nil {
+			_ = b.Set(c.vectorKey(0, op.Node), encodeVector(op.Vector), nil)
+		}
+		for _, sv := range op.Named {
+			if sv.Space == 0 {
+				return fmt.Errorf("named vector in space 0")
+			}
+			_ = b.Set(c.vectorKey(sv.Space, op.Node), encodeVector(sv.Vector), nil)
+		}
 		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
 		_ = b.Set(c.nodeKey(secTerms, op.Node), encodeTerms(op.Terms), nil)
 	case OpDelete:
 		_ = b.Delete(c.idKey(op.ID), nil)
-		c.removeNode(b, op.Node)
+		c.removeNode(b, op.Node, op.Spaces)
 	case OpInteract, OpForgetUser:
 		c.addInteractionOp(b, op)
 		return nil
@@ -118,12 +134,22 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	return nil
 }
 
+// SpaceVector is a vector in one named vector space.
+type SpaceVector struct {
+	Space  uint8
+	Vector []float32
+}
+
 // removeNode adds to b the deletion of every key of node except the id
-// mapping: node → id, vector, payload and terms (invariant 2). It reads
-// nothing: no other key is derived from a node's terms (invariant 3).
-func (c *Collection) removeNode(b *pebble.Batch, node uint32) {
+// mapping: node → id, its vectors in space 0 and in spaces, payload and
+// terms (invariant 2). It reads nothing: no other key is derived from a
+// node's terms (invariant 3), and a vector the node lacks costs a tombstone.
+func (c *Collection) removeNode(b *pebble.Batch, node uint32, spaces []uint8) {
 	_ = b.Delete(c.nodeKey(secNodeToID, node), nil)
 	_ = b.Delete(c.vectorKey(0, node), nil)
+	for _, s := range spaces {
+		_ = b.Delete(c.vectorKey(s, node), nil)
+	}
 	_ = b.Delete(c.nodeKey(secPayload, node), nil)
 	_ = b.Delete(c.nodeKey(secTerms, node), nil)
 }
@@ -262,6 +288,19 @@ func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node 
 			return false, fmt.Errorf("%w: vector key %x", ErrCorrupt, k)
 		}
 		return true, fn(binary.BigEndian.Uint32(k[len(lo):]), vec)
+	})
+}
+
+// ScanVectorNodes calls fn for every node with a vector in a space, in
+// node order, without decoding the vectors.
+func (c *Collection) ScanVectorNodes(ctx context.Context, space uint8, fn func(node uint32) error) error {
+	lo, hi := c.bounds(secVector)
+	lo, hi = append(lo, space), append(lo[:len(lo):len(lo)], space+1)
+	return c.iterate(ctx, lo, hi, func(k, _ []byte) (bool, error) {
+		if len(k) != len(lo)+4 {
+			return false, fmt.Errorf("%w: vector key %x", ErrCorrupt, k)
+		}
+		return true, fn(binary.BigEndian.Uint32(k[len(lo):]))
 	})
 }
 

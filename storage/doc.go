@@ -10,10 +10,14 @@
 // concurrent synced batches, so concurrent writers share fsyncs. The same Op
 // sequence is what a replication log would carry.
 //
-// The graph is not rewritten per insert. A collection's graph is saved
-// whole (hnsw Export) with the sequence number it reflects; on open the
-// caller loads it and replays the log entries after that sequence number
-// (see package index).
+// The graph is not rewritten per insert. A collection's graph (one per
+// vector space) is saved whole (hnsw Export) with the sequence number it
+// reflects; on open the caller loads it and replays the log entries after
+// that sequence number (see package index).
+//
+// Named vectors needed no format change: format 2 already keys vectors and
+// graph snapshots by space, and a database without named vectors uses only
+// space 0, so FormatVersion stays 2.
 //
 // ExportCollection and ImportCollection copy one collection's keys through
 // a zstd-compressed snapshot file (format in snapshot.go), read from one
@@ -24,7 +28,8 @@
 // Every key starts with a one-byte space tag. Integers are big-endian so that
 // byte order is numeric order. C below is the collection's 4-byte internal
 // prefix, N a 4-byte node id, S a one-byte vector space (0 is the default,
-// unnamed vector; later named vectors get 1, 2, …), ID an encoded point id
+// unnamed vector; named vectors get 1, 2, …, as the caller's collection
+// config assigns them), ID an encoded point id
 // (0x01 + 8-byte integer, or 0x02 + 16 UUID bytes; see pointid.ID.AppendKey).
 //
 //	0x01 "format"                 → uint32 format version (FormatVersion)
@@ -56,11 +61,16 @@
 //     package has opened. Open upgrades an older version it knows one step
 //     at a time, each step and the new version in one synced batch
 //     (upgrade.go), and refuses a newer or unknown one with ErrFormat.
-//  2. For a live point, the 'i', 'n', 'v' (space 0), 'p' and 't' keys exist
-//     together and agree: 'i'(ID) = N and 'n'(N) = ID. A deleted point has
-//     none of them. One Pebble batch writes or removes them all. A replaced
-//     point moves to a new node: the batch removes the old node's keys and
-//     writes the new node's, so a node never changes its vector while live.
+//  2. For a live point, the 'i', 'n', 'p' and 't' keys exist together and
+//     agree: 'i'(ID) = N and 'n'(N) = ID. Its 'v' keys are those of the
+//     vectors it carries: in a collection without named vectors exactly
+//     'v' 0 N; in one with named vectors 'v' S N for each name it carries
+//     (the caller maps names to spaces 1..255 and never reuses a space), and
+//     none in space 0. A deleted point has none of these keys. One Pebble
+//     batch writes or removes them all; removal deletes 'v' S N for every
+//     space of the collection (Op.Spaces) without reading. A replaced point
+//     moves to a new node: the batch removes the old node's keys and writes
+//     the new node's, so a node never changes its vectors while live.
 //  3. 't'(N) is the only durable form of the payload index: the caller
 //     derives the terms from the payload when it writes the point (and
 //     rewrites them with SetTerms when the indexes change), and loads its

@@ -83,11 +83,29 @@ func (c *Collection) LastSeq(ctx context.Context) (uint64, error) {
 	if err := iter.Close(); err != nil {
 		return 0, err
 	}
-	h, err := c.graphHeader(0)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	snap, err := c.graphSeq()
+	if err != nil {
 		return 0, err
 	}
-	return max(last, h.seq), nil
+	return max(last, snap), nil
+}
+
+// graphSeq returns the highest sequence number of any space's graph
+// snapshot header, 0 when there is none. It reads the 256 header keys,
+// not the section, which holds the snapshots' chunks.
+func (c *Collection) graphSeq() (uint64, error) {
+	var seq uint64
+	for space := range 256 {
+		h, err := c.graphHeader(uint8(space))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		seq = max(seq, h.seq)
+	}
+	return seq, nil
 }
 
 type graphHeader struct {
@@ -112,10 +130,37 @@ func (c *Collection) graphHeader(space uint8) (graphHeader, error) {
 
 // SaveGraph stores a graph snapshot of a vector space that reflects every
 // op with sequence number ≤ seq, replacing the previous one and deleting
-// the log entries it covers, in one synced batch (invariant 5).
+// the log entries it covers, in one synced batch (invariant 5). A
+// collection with several spaces must save them together (SaveGraphs).
 func (c *Collection) SaveGraph(space uint8, seq uint64, data []byte) error {
+	return c.SaveGraphs(seq, []SpaceGraph{{Space: space, Data: data}})
+}
+
+// SpaceGraph is the exported graph of one vector space.
+type SpaceGraph struct {
+	Space uint8
+	Data  []byte
+}
+
+// SaveGraphs stores snapshots of the graphs of several vector spaces, each
+// reflecting every op with sequence number ≤ seq, and deletes the log
+// entries they cover, in one synced batch (invariant 5): no space's
+// snapshot is ever older than the log.
+func (c *Collection) SaveGraphs(seq uint64, graphs []SpaceGraph) error {
 	b := c.store.db.NewBatch()
 	defer b.Close()
+	for _, g := range graphs {
+		c.addGraph(b, g.Space, seq, g.Data)
+	}
+	logLo, _ := c.bounds(secLog)
+	_ = b.DeleteRange(logLo, c.logKey(seq+1), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("collection %q: save graph at seq %d: %w", c.name, seq, err)
+	}
+	return nil
+}
+
+func (c *Collection) addGraph(b *pebble.Batch, space uint8, seq uint64, data []byte) {
 	_ = b.DeleteRange(c.graphChunkKey(space, 0), prefixEnd(append(c.key(secGraph, 2), space, 'c')), nil)
 	var chunks uint32
 	for off := 0; off < len(data); off += graphChunk {
@@ -126,12 +171,6 @@ func (c *Collection) SaveGraph(space uint8, seq uint64, data []byte) error {
 	h = binary.BigEndian.AppendUint64(h, uint64(len(data)))
 	h = binary.BigEndian.AppendUint32(h, chunks)
 	_ = b.Set(c.graphHeaderKey(space), h, nil)
-	logLo, _ := c.bounds(secLog)
-	_ = b.DeleteRange(logLo, c.logKey(seq+1), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("collection %q: save graph at seq %d: %w", c.name, seq, err)
-	}
-	return nil
 }
 
 // LoadGraph returns the stored graph snapshot of a vector space and the

@@ -272,3 +272,76 @@ def test_service_and_helpers(qc):
     res = qc.query_points(name, query=[1, 0, 0], limit=2, with_vectors=True, with_payload=models.PayloadSelectorInclude(include=["i"]))
     assert [(p.id, p.score, p.vector, p.payload) for p in res.points] == [(300, 300.0, [300, 1, 0], {"i": 300}), (299, 299.0, [299, 1, 0], {"i": 299})]
     assert qc.delete_collection(name) is True
+
+
+def test_named_vectors(qc):
+    """A text vector filled by the server's model beside a cf vector of item
+    factors (Dot); a point may lack a name."""
+    name = "named"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(
+        name,
+        vectors_config={
+            "text": models.VectorParams(size=384, distance=models.Distance.COSINE),
+            "cf": models.VectorParams(size=4, distance=models.Distance.DOT),
+        },
+    )
+    info = qc.get_collection(name)
+    assert info.config.params.vectors["text"].size == 384
+    assert info.config.params.vectors["cf"].size == 4
+    assert info.config.params.vectors["cf"].distance == models.Distance.DOT
+    texts = {1: "The cat sleeps on the warm sofa", 2: "Interest rates rose again this quarter", 3: "A simple recipe for tomato soup"}
+    qc.upsert(
+        name,
+        points=[
+            models.PointStruct(id=i, vector={"text": models.Document(text=t, model=MODEL), "cf": VECTORS[i]}, payload={"genre": GENRE[i]})
+            for i, t in texts.items()
+        ]
+        + [models.PointStruct(id=4, vector={"cf": VECTORS[4]}, payload={"genre": GENRE[4]})],
+        wait=True,
+    )
+    qc.upsert(
+        name,
+        points=models.Batch(ids=[5, 6], vectors={"cf": [VECTORS[5], VECTORS[6]]}, payloads=[{"genre": GENRE[5]}, {"genre": GENRE[6]}]),
+        wait=True,
+    )
+    assert qc.count(name).count == 6
+
+    def dot(a, b):
+        return sum(x * y for x, y in zip(a, b))
+
+    q = [1.0, 0.2, 0.0, 0.0]
+    want = sorted(range(1, 7), key=lambda i: (-dot(q, VECTORS[i]), i))
+    res = qc.query_points(name, query=q, using="cf", limit=3)
+    assert [p.id for p in res.points] == want[:3]
+    assert res.points[0].score == pytest.approx(dot(q, VECTORS[want[0]]), rel=1e-5)
+
+    res = qc.query_points(name, query=models.Document(text="a kitten napping", model=MODEL), using="text", limit=10)
+    assert res.points[0].id == 1
+    assert sorted(p.id for p in res.points) == [1, 2, 3], "only points with a text vector"
+
+    drama = models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="drama"))])
+    res = qc.query_points(name, query=q, using="cf", query_filter=drama, limit=10)
+    assert [p.id for p in res.points] == [i for i in want if GENRE[i] == "drama"]
+
+    res = qc.query_points(name, query=models.RecommendQuery(recommend=models.RecommendInput(positive=[1])), using="cf", limit=1)
+    assert res.points[0].id == max((i for i in range(2, 7)), key=lambda i: (dot(VECTORS[1], VECTORS[i]), -i))
+
+    recs = qc.retrieve(name, ids=[1, 4], with_vectors=["cf"])
+    assert [r.id for r in recs] == [1, 4]
+    assert set(recs[0].vector) == {"cf"}
+    assert recs[0].vector["cf"] == pytest.approx(VECTORS[1])
+    assert recs[1].vector["cf"] == pytest.approx(VECTORS[4])
+    recs = qc.retrieve(name, ids=[1, 4], with_vectors=True)
+    assert set(recs[0].vector) == {"text", "cf"}
+    assert len(recs[0].vector["text"]) == 384
+    assert set(recs[1].vector) == {"cf"}, "point 4 has no text vector"
+    res = qc.query_points(name, query=q, using="cf", limit=1, with_vectors=["cf"])
+    assert res.points[0].vector["cf"] == pytest.approx(VECTORS[want[0]])
+
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.query_points(name, query=q, using="nope", limit=1)
+    assert e.value.status_code == 400
+    assert "nope" in str(e.value) and "cf, text" in str(e.value)
+    qc.delete_collection(name)
