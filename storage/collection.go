@@ -294,8 +294,8 @@ func (c *Collection) ScanVectors(ctx context.Context, space uint8, fn func(node 
 // ScanVectorNodes calls fn for every node with a vector in a space, in
 // node order, without decoding the vectors.
 func (c *Collection) ScanVectorNodes(ctx context.Context, space uint8, fn func(node uint32) error) error {
-	lo, hi := c.bounds(secVector)
-	lo, hi = append(lo, space), append(lo[:len(lo):len(lo)], space+1)
+	lo, _ := c.bounds(secVector)
+	lo, hi := append(lo, space), append(lo[:len(lo):len(lo)], space+1)
 	return c.iterate(ctx, lo, hi, func(k, _ []byte) (bool, error) {
 		if len(k) != len(lo)+4 {
 			return false, fmt.Errorf("%w: vector key %x", ErrCorrupt, k)
