@@ -218,6 +218,9 @@ func (c *Client) MetricSum(ctx context.Context, name string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if c.APIKey != "" {
+		req.Header.Set("api-key", c.APIKey) // /metrics wants it unless the server serves it openly
+	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("GET /metrics: %w", err)
