@@ -156,3 +156,22 @@ func TestExplainSumsToScore(t *testing.T) {
 		require.False(t, math.IsNaN(float64(all.Score)))
 	}
 }
+
+func TestRecencyScaleMatchesMatrix(t *testing.T) {
+	events := []Interaction{
+		{User: 0, Item: 0, Weight: 1, Time: 30}, {User: 0, Item: 1, Weight: 1, Time: 10},
+		{User: 0, Item: 2, Weight: 1, Time: 30}, {User: 0, Item: 3, Weight: 1, Time: 20},
+		{User: 1, Item: 1, Weight: 1, Time: 5},
+	}
+	m, err := Build(2, 4, events, LastWins)
+	require.NoError(t, err)
+	rw := RecencyWeighted(m, 3, 2)
+	items, want := rw.UserItems(0)
+	_, got := m.UserItems(0)
+	got = append([]float32(nil), got...)
+	RecencyScale(got, m.UserTimes(0), 3, 2)
+	require.Len(t, items, 4)
+	require.InDeltaSlice(t, want, got, 1e-6)
+	// The latest two share rank 0: weight 1+3; the oldest has two later.
+	require.InDelta(t, 4.0, got[0], 1e-6)
+}
