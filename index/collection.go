@@ -146,7 +146,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if c.cfg.Named() {
 		c.initAlloc()
 	} else {
-		c.graph = c.spaces[0].graph
+		c.graph = c.spaces[0].g()
 	}
 	go c.saveLoop()
 	c.log.Info("collection loaded", "points", len(c.mu.ids), "seq", c.mu.seq, "elapsed", time.Since(start))
@@ -233,7 +233,7 @@ func (c *Collection) Info() (Info, error) {
 	} else {
 		info.VectorNodes = map[string]int{}
 		for _, sp := range c.spaces {
-			info.VectorNodes[sp.name] = sp.graph.Len()
+			info.VectorNodes[sp.name] = sp.g().Len()
 		}
 	}
 	return info, nil
@@ -275,9 +275,9 @@ func (c *Collection) saveGraph() error {
 	size := 0
 	var err error
 	for i, sp := range c.spaces {
-		sp.graph.Cleanup()
+		sp.g().Cleanup()
 		var buf bytes.Buffer
-		if err = sp.graph.Export(&buf); err != nil {
+		if err = sp.g().Export(&buf); err != nil {
 			break
 		}
 		graphs[i] = storage.SpaceGraph{Space: sp.space, Data: buf.Bytes()}

@@ -60,7 +60,7 @@ func (c *Collection) Rank(ctx context.Context, req RankRequest) ([]ScoredPoint, 
 		among.And(set)
 		set = among
 	}
-	results, err := sp.graph.RankNodes(ctx, limit+req.Offset, set.All(), req.Score)
+	results, err := sp.g().RankNodes(ctx, limit+req.Offset, set.All(), req.Score)
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: rank: %w", c.name, err)
 	}
@@ -91,7 +91,7 @@ func (c *Collection) Vectors(ctx context.Context, using string, ids []pointid.ID
 		if !ok {
 			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
 		}
-		v, err := sp.graph.Vector(node)
+		v, err := sp.g().Vector(node)
 		if err != nil && sp.name != "" {
 			// Lacks the vector, or replaced or deleted since the id map was read.
 			return nil, fmt.Errorf("%w: point %s in collection %q has no vector %q", ErrNotFound, id, c.name, sp.name)

@@ -67,7 +67,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if closed {
 			return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 		}
-		if results, err = sp.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef}); err != nil {
+		if results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef}); err != nil {
 			return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 		}
 	} else {
@@ -78,7 +78,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		c.restrict(sp, set)
 		matches := set.Count()
 		if !req.Exact && matches > c.opts.ExactSearchMax {
-			results, err = sp.graph.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has})
+			results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has})
 			if err != nil {
 				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 			}
@@ -94,7 +94,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 
 // exactSearch scores every node of set against q and returns the best k.
 func (c *Collection) exactSearch(ctx context.Context, sp *vectorSpace, q []float32, k int, set bitset.Set) ([]hnsw.Result, error) {
-	res, err := sp.graph.SearchNodes(ctx, q, k, set.All())
+	res, err := sp.g().SearchNodes(ctx, q, k, set.All())
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}

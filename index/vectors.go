@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/internal/bitset"
@@ -22,8 +23,10 @@ type vectorSpace struct {
 	name  string // "" for the unnamed vector
 	space uint8
 	cfg   VectorConfig // HNSW defaults applied
-	// graph is set while the collection opens and fixed after.
-	graph *hnsw.Graph
+	// graph is set while the collection opens; ReplaceVectors swaps in a
+	// new one (never in a collection without named vectors, whose
+	// Collection.graph is this one). Load it once per operation.
+	graph atomic.Pointer[hnsw.Graph]
 	// has holds the live nodes whose point carries this vector in a
 	// collection with named vectors; nil in one without, where every live
 	// node does. Protected by Collection.mu.
@@ -58,6 +61,9 @@ func (c *Collection) VectorConfig(name string) (VectorConfig, error) {
 	}
 	return sp.cfg, nil
 }
+
+// g returns the space's current graph.
+func (sp *vectorSpace) g() *hnsw.Graph { return sp.graph.Load() }
 
 func (c *Collection) spaceOf(space uint8) *vectorSpace {
 	for _, sp := range c.spaces {
@@ -157,7 +163,7 @@ func (c *Collection) loadGraphs(ctx context.Context) error {
 		}
 		// Cleanup also relinks live nodes that concurrent inserts and
 		// deletes left unreachable from the entry point.
-		sp.graph.Cleanup()
+		sp.g().Cleanup()
 		if missing := c.checkSpace(sp); missing != "" {
 			c.log.Warn("graph disagrees with the store; rebuilding", "vector", sp.name, "problem", missing)
 			c.savedSeq = 0
@@ -177,17 +183,20 @@ func (c *Collection) importGraph(ctx context.Context, sp *vectorSpace) (seq uint
 	seq, data, err := c.store.LoadGraph(ctx, sp.space)
 	switch {
 	case err == nil:
-		sp.graph, err = hnsw.Import(bytes.NewReader(data))
-		if err == nil && sp.graph.Dim() != sp.cfg.Size {
-			err = fmt.Errorf("graph dimension %d, collection %d", sp.graph.Dim(), sp.cfg.Size)
+		var g *hnsw.Graph
+		g, err = hnsw.Import(bytes.NewReader(data))
+		if err == nil && g.Dim() != sp.cfg.Size {
+			err = fmt.Errorf("graph dimension %d, collection %d", g.Dim(), sp.cfg.Size)
 		}
+		sp.graph.Store(g)
 		if err != nil {
 			c.log.Warn("graph snapshot unusable; rebuilding", "vector", sp.name, "err", err)
 			return 0, false, nil
 		}
 		return seq, true, nil
 	case errors.Is(err, storage.ErrNotFound):
-		sp.graph, err = newGraph(sp.cfg)
+		g, err := newGraph(sp.cfg)
+		sp.graph.Store(g)
 		return 0, err == nil, err
 	case errors.Is(err, storage.ErrCorrupt):
 		c.log.Warn("graph snapshot corrupt; rebuilding", "vector", sp.name, "err", err)
@@ -212,8 +221,8 @@ func (c *Collection) reconcile(ctx context.Context, sp *vectorSpace, touched map
 	var insert []uint32
 	deleted := false
 	for node := range touched {
-		if sp.graph.Contains(node) {
-			if err := sp.graph.Delete(node); err != nil {
+		if sp.g().Contains(node) {
+			if err := sp.g().Delete(node); err != nil {
 				return fmt.Errorf("replay: %w", err)
 			}
 			deleted = true
@@ -223,7 +232,7 @@ func (c *Collection) reconcile(ctx context.Context, sp *vectorSpace, touched map
 		}
 	}
 	if deleted {
-		sp.graph.Cleanup() // frees the slots, so InsertAt does not clean up per node
+		sp.g().Cleanup() // frees the slots, so InsertAt does not clean up per node
 	}
 	slices.Sort(insert)
 	return c.insertStored(ctx, sp, insert)
@@ -236,7 +245,7 @@ func (c *Collection) insertStored(ctx context.Context, sp *vectorSpace, nodes []
 	return parallel.ForErr(len(nodes), workers, func(_, i int) error {
 		vec, err := c.store.Vector(sp.space, nodes[i])
 		if err == nil {
-			err = sp.graph.InsertAt(nodes[i], vec)
+			err = sp.g().InsertAt(nodes[i], vec)
 		}
 		if err == nil {
 			err = ctx.Err()
@@ -269,7 +278,7 @@ func (c *Collection) rebuildGraph(ctx context.Context, sp *vectorSpace) error {
 	if err != nil {
 		return err
 	}
-	sp.graph = g
+	sp.graph.Store(g)
 	if sp.has == nil {
 		c.graph = g
 	}
@@ -291,22 +300,22 @@ func (c *Collection) rebuildGraph(ctx context.Context, sp *vectorSpace) error {
 func (c *Collection) checkSpace(sp *vectorSpace) string {
 	if sp.has == nil {
 		for id, n := range c.mu.ids {
-			if !sp.graph.Contains(n) {
+			if !sp.g().Contains(n) {
 				return fmt.Sprintf("point %s (node %d) is not in the graph", id, n)
 			}
 		}
-		if g, s := sp.graph.Len(), len(c.mu.ids); g != s {
+		if g, s := sp.g().Len(), len(c.mu.ids); g != s {
 			return fmt.Sprintf("graph has %d live nodes, store %d points", g, s)
 		}
 		return ""
 	}
 	problem := ""
 	sp.has.Each(func(n uint32) {
-		if problem == "" && !sp.graph.Contains(n) {
+		if problem == "" && !sp.g().Contains(n) {
 			problem = fmt.Sprintf("point %s (node %d) is not in the graph of vector %q", c.mu.nodes[n], n, sp.name)
 		}
 	})
-	if g, s := sp.graph.Len(), sp.has.Count(); problem == "" && g != s {
+	if g, s := sp.g().Len(), sp.has.Count(); problem == "" && g != s {
 		problem = fmt.Sprintf("graph of vector %q has %d live nodes, store %d", sp.name, g, s)
 	}
 	return problem
@@ -367,8 +376,8 @@ func (c *Collection) removeFromGraphs(node uint32) error {
 	}
 	var errs []error
 	for _, sp := range c.spaces {
-		if sp.graph.Contains(node) {
-			errs = append(errs, sp.graph.Delete(node))
+		if sp.g().Contains(node) {
+			errs = append(errs, sp.g().Delete(node))
 		}
 	}
 	c.retireNodes(node)

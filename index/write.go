@@ -164,7 +164,7 @@ func (c *Collection) insertNamed(ops []storage.Op, workers int) error {
 	err := parallel.ForErr(len(ops), workers, func(_, i int) error {
 		for _, sv := range ops[i].Named {
 			sp := c.spaceOf(sv.Space)
-			if err := sp.graph.InsertAt(ops[i].Node, sv.Vector); err != nil {
+			if err := sp.g().InsertAt(ops[i].Node, sv.Vector); err != nil {
 				return fmt.Errorf("collection %q: insert point %s, vector %q: %w", c.name, ops[i].ID, sp.name, err)
 			}
 		}
