@@ -80,43 +80,57 @@ type Explanation struct {
 // trained user's when training solved exactly (Cholesky) against the final
 // item factors.
 func (m *IALS) Explain(items []int32, weights []float32, item int32, n int) (Explanation, error) {
-	if err := m.checkRow(items, weights); err != nil {
-		return Explanation{}, fmt.Errorf("explain: %w", err)
+	out, err := m.ExplainEach(items, weights, []int32{item}, n)
+	if err != nil {
+		return Explanation{}, err
 	}
-	if item < 0 || int(item) >= m.train.Items() {
-		return Explanation{}, fmt.Errorf("explain: item %d of %d: %w", item, m.train.Items(), ErrIndex)
+	return out[0], nil
+}
+
+// ExplainEach explains the score of each target item as Explain does, for
+// one user: A_u is factored once for all of them.
+func (m *IALS) ExplainEach(items []int32, weights []float32, targets []int32, n int) ([]Explanation, error) {
+	if err := m.checkRow(items, weights); err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	for _, item := range targets {
+		if item < 0 || int(item) >= m.train.Items() {
+			return nil, fmt.Errorf("explain: item %d of %d: %w", item, m.train.Items(), ErrIndex)
+		}
 	}
 	f := m.opts.Factors
 	s := m.getScratch()
 	defer foldPool.Put(s)
-	// Factor A_u, then z = A_u⁻¹·φ_i; s_ij = zᵀ·φ_j.
 	x := s.r
 	if err := solveExact(m.opts, s, x, m.items, m.gram, items, weights, m.foldReg(len(items))); err != nil {
-		return Explanation{}, fmt.Errorf("explain: %w", err)
+		return nil, fmt.Errorf("explain: %w", err)
 	}
+	out := make([]Explanation, len(targets))
 	if len(items) == 0 {
-		return Explanation{}, nil
+		return out, nil
 	}
-	target := m.ItemVector(int(item))
-	for d, v := range target {
-		s.b[d] = float64(v)
-	}
-	cholSolve(s.a, f, s.b) // s.a holds the factor left by solveExact
-	all := make([]Contribution, len(items))
-	var total float64
-	for k, j := range items {
-		y := m.ItemVector(int(j))
-		var sij float64
-		for d, v := range y {
-			sij += s.b[d] * float64(v)
+	for t, item := range targets {
+		// z = A_u⁻¹·φ_i with the factor solveExact left in s.a; s_ij = zᵀ·φ_j.
+		for d, v := range m.ItemVector(int(item)) {
+			s.b[d] = float64(v)
 		}
-		c, p := confidence(m.opts.Alpha, weights[k])
-		v := sij * float64(c*p)
-		total += v
-		all[k] = Contribution{Item: j, Value: float32(v)}
+		cholSolve(s.a, f, s.b)
+		all := make([]Contribution, len(items))
+		var total float64
+		for k, j := range items {
+			var sij float64
+			for d, v := range m.ItemVector(int(j)) {
+				sij += s.b[d] * float64(v)
+			}
+			c, p := confidence(m.opts.Alpha, weights[k])
+			v := sij * float64(c*p)
+			total += v
+			all[k] = Contribution{Item: j, Value: float32(v)}
+		}
+		slices.SortFunc(all, func(a, b Contribution) int {
+			return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Item, b.Item))
+		})
+		out[t] = Explanation{Score: float32(total), Top: all[:min(n, len(all))]}
 	}
-	slices.SortFunc(all, func(a, b Contribution) int {
-		return cmp.Or(cmp.Compare(b.Value, a.Value), cmp.Compare(a.Item, b.Item))
-	})
-	return Explanation{Score: float32(total), Top: all[:min(n, len(all))]}, nil
+	return out, nil
 }
