@@ -57,6 +57,8 @@ type (
 		Score   float32              `json:"score"`
 		Payload filter.Payload       `json:"payload"`
 		Vector  map[string][]float32 `json:"vector"`
+		// Explanation: see scoredPoint.
+		Explanation []contribution `json:"explanation,omitempty"`
 	}
 	namedScoredPoints     []namedScoredPoint
 	namedScoredPointLists []namedScoredPoints
@@ -105,7 +107,7 @@ func hasNamed(ps scoredPoints) bool {
 func toNamed(ps scoredPoints) namedScoredPoints {
 	out := make(namedScoredPoints, len(ps))
 	for i, p := range ps {
-		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors}
+		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors, Explanation: p.Explanation}
 	}
 	return out
 }

@@ -111,7 +111,11 @@ type userAnswer struct {
 	User           userid.ID        `json:"user"`
 	Interactions   []interactionOut `json:"interactions"`
 	NextPageOffset *pointid.ID      `json:"next_page_offset"`
-	HasVector      bool             `json:"has_vector"`
+	// HasVector says whether the user's history gives a vector to rank
+	// by, and VectorSource where it comes from ("ials": the trained
+	// model's fold-in; "centroid": the user's items' content vectors).
+	HasVector    bool    `json:"has_vector"`
+	VectorSource *string `json:"vector_source"`
 }
 
 func (h *Handler) getUser(r *http.Request) (any, error) {
@@ -145,6 +149,13 @@ func (h *Handler) getUser(r *http.Request) (any, error) {
 	for i, it := range page.Interactions {
 		out.Interactions[i] = interactionOut{Item: it.Item, Weight: it.Weight, Timestamp: it.Time.Unix()}
 	}
+	prof, err := h.trainer.Profile(r.Context(), c, user, "")
+	if err != nil {
+		return nil, err
+	}
+	if out.HasVector = prof.Vector != nil; out.HasVector {
+		out.VectorSource = &prof.Source
+	}
 	return out, nil
 }
 
@@ -156,7 +167,7 @@ func (h *Handler) deleteUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.ForgetUser(r.Context(), user); err != nil {
+	if err := h.trainer.ForgetUser(r.Context(), c, user); err != nil {
 		return nil, err
 	}
 	return true, nil

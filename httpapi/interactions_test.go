@@ -29,7 +29,7 @@ func TestInteractionsAndUsers(t *testing.T) {
 	}
 	r := ts.do("GET", "/collections/m/users/42", nil)
 	require.Equal(t, 200, r.Code)
-	require.JSONEq(t, `{"user": 42, "interactions": [], "next_page_offset": null, "has_vector": false}`, string(r.Result), "bad batches wrote nothing")
+	require.JSONEq(t, `{"user": 42, "interactions": [], "next_page_offset": null, "has_vector": false, "vector_source": null}`, string(r.Result), "bad batches wrote nothing")
 
 	require.Equal(t, 200, ts.do("PUT", "/collections/m/interactions", `{"interactions": [
 		{"user": "42", "item": 1, "weight": 4.5, "timestamp": 964982703},
@@ -37,9 +37,9 @@ func TestInteractionsAndUsers(t *testing.T) {
 		{"user": "alice", "item": 2, "weight": -1}]}`).Code)
 	r = ts.do("GET", "/collections/m/users/42?limit=1", nil)
 	require.Equal(t, 200, r.Code)
-	require.JSONEq(t, `{"user": 42, "interactions": [{"item": 1, "weight": 4.5, "timestamp": 964982703}], "next_page_offset": 3, "has_vector": false}`, string(r.Result))
+	require.JSONEq(t, `{"user": 42, "interactions": [{"item": 1, "weight": 4.5, "timestamp": 964982703}], "next_page_offset": 3, "has_vector": true, "vector_source": "centroid"}`, string(r.Result))
 	r = ts.do("GET", "/collections/m/users/42?offset=3", nil)
-	require.JSONEq(t, `{"user": 42, "interactions": [{"item": 3, "weight": 1, "timestamp": 964982703}], "next_page_offset": null, "has_vector": false}`, string(r.Result))
+	require.JSONEq(t, `{"user": 42, "interactions": [{"item": 3, "weight": 1, "timestamp": 964982703}], "next_page_offset": null, "has_vector": true, "vector_source": "centroid"}`, string(r.Result))
 
 	require.Equal(t, 200, ts.do("DELETE", "/collections/m/users/42", nil).Code)
 	r = ts.do("GET", "/collections/m/users/42", nil)

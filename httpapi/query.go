@@ -12,6 +12,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // searchParams is Qdrant's params object; quantization and indexed_only
@@ -32,11 +33,17 @@ type lookupLocation struct {
 	ShardKey   json.RawMessage `json:"shard_key"`
 }
 
-// recommendInput is the recommend object of a query.
+// recommendInput is the recommend object of a query: Qdrant's examples,
+// or Quiver's user (with exclude_seen, and a text for a user without
+// history).
 type recommendInput struct {
-	Positive []*vectorInput `json:"positive"`
-	Negative []*vectorInput `json:"negative"`
-	Strategy string         `json:"strategy"`
+	Positive    []*vectorInput `json:"positive"`
+	Negative    []*vectorInput `json:"negative"`
+	Strategy    string         `json:"strategy"`
+	User        *userid.ID     `json:"user"`
+	ExcludeSeen *bool          `json:"exclude_seen"`
+	Text        *string        `json:"text"`
+	Model       string         `json:"model"`
 }
 
 // queryInput is the query of POST .../points/query: a vector, point id or
@@ -103,6 +110,8 @@ type queryRequest struct {
 	Offset         *int            `json:"offset"`
 	LookupFrom     *lookupLocation `json:"lookup_from"`
 	ShardKey       json.RawMessage `json:"shard_key"`
+	// WithExplanation adds explanations to a recommendation for a user.
+	WithExplanation bool `json:"with_explanation"`
 	readSelection
 }
 
@@ -116,6 +125,10 @@ func (h *Handler) planQuery(req *queryRequest) (*query.Request, error) {
 	}
 	switch {
 	case req.Query == nil:
+	case req.Query.Recommend != nil && req.Query.Recommend.User != nil:
+		if p.Query, err = forUserOf(req.Query.Recommend, req.WithExplanation); err != nil {
+			return nil, err
+		}
 	case req.Query.Recommend != nil:
 		if p.Query, err = recommendOf(req.Query.Recommend); err != nil {
 			return nil, err
@@ -128,8 +141,25 @@ func (h *Handler) planQuery(req *queryRequest) (*query.Request, error) {
 	return p, h.engine.Check(p)
 }
 
+// forUserOf translates a recommend object that names a user.
+func forUserOf(r *recommendInput, explain bool) (*query.ForUser, error) {
+	if len(r.Positive)+len(r.Negative) > 0 || r.Strategy != "" {
+		return nil, badRequest("recommend.user: give a user or examples (positive, negative, strategy), not both")
+	}
+	q := &query.ForUser{User: *r.User, KeepSeen: r.ExcludeSeen != nil && !*r.ExcludeSeen, Explain: explain}
+	if r.Text != nil {
+		q.Text = &query.Document{Text: *r.Text, Model: r.Model}
+	} else if r.Model != "" {
+		return nil, badRequest("recommend.model: only with recommend.text")
+	}
+	return q, nil
+}
+
 // recommendOf translates a recommend object.
 func recommendOf(r *recommendInput) (*query.Recommend, error) {
+	if r.ExcludeSeen != nil || r.Text != nil || r.Model != "" {
+		return nil, badRequest("recommend: exclude_seen, text and model go with a user")
+	}
 	q := &query.Recommend{Strategy: query.Strategy(r.Strategy)}
 	for _, v := range r.Positive {
 		if v == nil {
@@ -206,7 +236,7 @@ func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []qu
 	for i, list := range res {
 		out[i] = make(scoredPoints, len(list))
 		for j, r := range list {
-			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors}
+			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors, Explanation: contributions(r.Explanation)}
 		}
 	}
 	return out, nil

@@ -174,6 +174,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		Models:   cfg.Models,
 		MaxLimit: cfg.MaxLimit, MaxTexts: cfg.MaxTexts, RecommendScanMax: cfg.RecommendScanMax,
 		Observer: observer{h.metrics},
+		Users:    h.trainer,
 	})
 	if err != nil {
 		return nil, err

@@ -11,14 +11,8 @@ import (
 
 // trainRequest is the body of POST .../train.
 type trainRequest struct {
-	Model      string  `json:"model"`
-	Factors    int     `json:"factors"`
-	Iterations int     `json:"iterations"`
-	Alpha      float32 `json:"alpha"`
-	Alpha0     float32 `json:"alpha0"`
-	Lambda     float32 `json:"lambda"`
-	Nu         float32 `json:"nu"`
-	Seed       uint64  `json:"seed"`
+	Model string `json:"model"`
+	trainer.Options
 }
 
 // startTraining answers POST .../train: the job, started in the
@@ -38,10 +32,7 @@ func (h *Handler) startTraining(r *http.Request) (any, error) {
 	if req.Model != "" && req.Model != "ials" {
 		return nil, badRequest("model %q: want \"ials\" (bpr and biased MF are in package recommend, not yet served)", req.Model)
 	}
-	job, err := h.trainer.Start(c, trainer.Options{
-		Factors: req.Factors, Iterations: req.Iterations, Alpha: req.Alpha, Alpha0: req.Alpha0,
-		Lambda: req.Lambda, Nu: req.Nu, Seed: req.Seed,
-	})
+	job, err := h.trainer.Start(c, req.Options)
 	if errors.Is(err, trainer.ErrBusy) {
 		return nil, ErrBusy
 	}

@@ -254,6 +254,25 @@ type scoredPoint struct {
 	Payload filter.Payload       `json:"payload"`
 	Vector  []float32            `json:"vector"`
 	Vectors map[string][]float32 `json:"-"`
+	// Explanation is a recommendation's for a user, when asked for.
+	Explanation []contribution `json:"explanation,omitempty"`
+}
+
+// contribution is one past item's share of a recommendation's score.
+type contribution struct {
+	ID           pointid.ID `json:"id"`
+	Contribution float32    `json:"contribution"`
+}
+
+func contributions(cs []index.Contribution) []contribution {
+	if cs == nil {
+		return nil
+	}
+	out := make([]contribution, len(cs))
+	for i, c := range cs {
+		out[i] = contribution{ID: c.ID, Contribution: c.Contribution}
+	}
+	return out
 }
 
 func toRecord(r index.Record) record {

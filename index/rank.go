@@ -117,3 +117,24 @@ func (c *Collection) nodesOf(ids []pointid.ID) bitset.Set {
 	}
 	return set
 }
+
+// Carrying returns the ids of the points that carry the vector called
+// using, in no particular order.
+func (c *Collection) Carrying(using string) ([]pointid.ID, error) {
+	sp, err := c.space(using)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.mu.closed {
+		return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	out := make([]pointid.ID, 0, len(c.mu.ids))
+	for id, node := range c.mu.ids {
+		if c.memberLocked(sp, node) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

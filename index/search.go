@@ -7,6 +7,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/internal/bitset"
+	"github.com/quiver-db/quiver/pointid"
 )
 
 // SearchRequest is a nearest-neighbour query.
@@ -34,6 +35,15 @@ type SearchRequest struct {
 type ScoredPoint struct {
 	Record
 	Score float32
+	// Explanation, set on a recommendation for a user when asked for,
+	// holds the user's past items that contributed most to Score.
+	Explanation []Contribution
+}
+
+// Contribution is one past item's share of a recommendation's score.
+type Contribution struct {
+	ID           pointid.ID
+	Contribution float32
 }
 
 // Search returns the points nearest to the query, best first. With a

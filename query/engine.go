@@ -63,6 +63,9 @@ type Config struct {
 	RecommendScanMax int
 	// Observer hears timings. Nil means none.
 	Observer Observer
+	// Users answers recommendations for a user. Nil means they are
+	// refused.
+	Users Users
 }
 
 func (c *Config) ensureDefaults() {
@@ -140,6 +143,8 @@ func (e *Engine) Check(req *Request) error {
 		return checkInput(&q.To, "query")
 	case *Recommend:
 		return q.check()
+	case *ForUser:
+		return q.check()
 	default:
 		return badRequest("query: unknown kind %T", q)
 	}
@@ -175,6 +180,9 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 	}
 	reqs = own
 	for i := range reqs {
+		if _, ok := reqs[i].Query.(*ForUser); ok && reqs[i].Using == "" {
+			continue // the user's profile picks the vector
+		}
 		if _, err := c.VectorConfig(reqs[i].Using); err != nil {
 			if len(reqs) > 1 {
 				return nil, fmt.Errorf("query %d: using %q: %w", i, reqs[i].Using, err)
@@ -235,6 +243,8 @@ func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.S
 			return e.nearest(ctx, c, req, v, ex)
 		}
 		return e.recommendByScore(ctx, c, req, q, ex)
+	case *ForUser:
+		return e.forUser(ctx, c, req, q)
 	}
 	return listing(ctx, c, req)
 }

@@ -33,7 +33,7 @@ type NamedDocument struct {
 	Document
 }
 
-// Query is a node of the query tree: *Nearest or *Recommend.
+// Query is a node of the query tree: *Nearest, *Recommend or *ForUser.
 type Query interface{ isQuery() }
 
 // Nearest ranks points by their score against one input.
@@ -110,6 +110,13 @@ func (r Request) withOwnInputs() Request {
 		r.Query = &Nearest{To: q.To}
 	case *Recommend:
 		r.Query = &Recommend{Positive: append([]Input(nil), q.Positive...), Negative: append([]Input(nil), q.Negative...), Strategy: q.Strategy}
+	case *ForUser:
+		own := *q
+		if q.Text != nil {
+			doc := *q.Text
+			own.Text = &doc
+		}
+		r.Query = &own
 	}
 	return r
 }

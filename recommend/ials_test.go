@@ -175,3 +175,28 @@ func TestRecencyScaleMatchesMatrix(t *testing.T) {
 	// The latest two share rank 0: weight 1+3; the oldest has two later.
 	require.InDelta(t, 4.0, got[0], 1e-6)
 }
+
+func TestCentroidWeightsMatchNewCentroid(t *testing.T) {
+	events := []Interaction{
+		{User: 0, Item: 0, Weight: 5, Time: 30}, {User: 0, Item: 1, Weight: 1, Time: 10},
+		{User: 0, Item: 2, Weight: 3, Time: 20},
+	}
+	m, err := Build(1, 3, events, LastWins)
+	require.NoError(t, err)
+	content := Content{Dim: 3, Vectors: []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}}
+	for _, opts := range []CentroidOptions{{}, {RatingWeight: true, RatingShift: 2.5}, {RecencyHalfLife: 2}, {RatingWeight: true, RatingShift: 2.5, RecencyHalfLife: 2}} {
+		cen, err := NewCentroid(m, content, opts)
+		require.NoError(t, err)
+		items, ws := m.UserItems(0)
+		w := CentroidWeights(ws, m.UserTimes(0), opts)
+		var total float32
+		for _, x := range w {
+			total += max(x, -x)
+		}
+		want := make([]float32, 3)
+		for k, i := range items {
+			want[i] = w[k] / total // the content rows are the unit vectors
+		}
+		require.InDeltaSlice(t, want, cen.UserVector(0), 1e-6, "%+v", opts)
+	}
+}

@@ -1,10 +1,14 @@
 package trainer
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 
+	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/recommend"
 	"github.com/quiver-db/quiver/userid"
@@ -17,8 +21,19 @@ type Model struct {
 	userIDs []userid.ID
 	items   map[pointid.ID]int32
 	itemIDs []pointid.ID
-	ials    *recommend.IALS
+	// counts are the interactions of each item in training: popularity,
+	// for users with no history.
+	counts []uint32
+	recipe recipe
+	// vector is the collection's named vector that holds the item
+	// factors, "" when the collection has none to hold them.
+	vector string
+	ials   *recommend.IALS
 }
+
+// Vector names the collection's vector that holds the item factors, ""
+// when there is none.
+func (m *Model) Vector() string { return m.vector }
 
 // Factors is the dimension of the model's vectors.
 func (m *Model) Factors() int { return m.ials.Factors() }
@@ -52,66 +67,103 @@ func (m *Model) ItemVector(id pointid.ID) ([]float32, bool) {
 // ItemIDs returns the model's points in dense order (aliased).
 func (m *Model) ItemIDs() []pointid.ID { return m.itemIDs }
 
-// FoldIn returns the vector of a user with these interactions, item
-// factors held fixed (the training solve; Hu et al. §4). Items the model
-// has not seen are left out.
-func (m *Model) FoldIn(items []pointid.ID, weights []float32) ([]float32, error) {
-	idx, ws := m.dense(items, weights)
-	return m.ials.FoldIn(nil, idx, ws)
+// FoldIn returns the vector of a user with these interactions (raw
+// weights and their Unix times), item factors held fixed: the training
+// solve (Hu et al. §4) on the history weighed as training weighed it.
+// Items the model has not seen are left out; known reports whether any
+// was left.
+func (m *Model) FoldIn(items []pointid.ID, weights []float32, times []int64) (vec []float32, known bool, err error) {
+	idx, ws := m.dense(items, weights, times)
+	v, err := m.ials.FoldIn(nil, idx, ws)
+	return v, len(idx) > 0, err
 }
 
 // Contribution is one past item's share of a recommendation's score.
-type Contribution struct {
-	ID           pointid.ID
-	Contribution float32
-}
+type Contribution = index.Contribution
 
-// Explain splits the score of item for a user with these interactions
-// into the contributions of the past items (Hu et al. §5), the n largest.
-func (m *Model) Explain(items []pointid.ID, weights []float32, item pointid.ID, n int) ([]Contribution, float32, error) {
-	target, ok := m.items[item]
-	if !ok {
-		return nil, 0, fmt.Errorf("explain: point %s is not in the model", item)
+// Explain splits the score of each target for a user with these
+// interactions into the contributions of the past items (Hu et al. §5),
+// the n largest each; a target the model has not seen gets none.
+func (m *Model) Explain(items []pointid.ID, weights []float32, times []int64, targets []pointid.ID, n int) ([][]Contribution, error) {
+	idx, ws := m.dense(items, weights, times)
+	var known []int32
+	var at []int
+	for t, id := range targets {
+		if i, ok := m.items[id]; ok {
+			known, at = append(known, i), append(at, t)
+		}
 	}
-	idx, ws := m.dense(items, weights)
-	ex, err := m.ials.Explain(idx, ws, target, n)
+	ex, err := m.ials.ExplainEach(idx, ws, known, n)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	out := make([]Contribution, len(ex.Top))
-	for i, c := range ex.Top {
-		out[i] = Contribution{ID: m.itemIDs[c.Item], Contribution: c.Value}
+	out := make([][]Contribution, len(targets))
+	for k, e := range ex {
+		cs := make([]Contribution, len(e.Top))
+		for i, c := range e.Top {
+			cs[i] = Contribution{ID: m.itemIDs[c.Item], Contribution: c.Value}
+		}
+		out[at[k]] = cs
 	}
-	return out, ex.Score, nil
+	return out, nil
 }
 
-// dense maps a user's items to the model's indices, dropping unknown ones
-// and repeats (the first weight of an item counts).
-func (m *Model) dense(items []pointid.ID, weights []float32) ([]int32, []float32) {
+// Popular returns up to n of the model's items, most interacted with
+// first (ties to the earlier in training order).
+func (m *Model) Popular(n int) []Item {
+	order := make([]int, len(m.itemIDs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(m.counts[b], m.counts[a]) })
+	out := make([]Item, 0, min(n, len(order)))
+	for _, i := range order[:min(n, len(order))] {
+		out = append(out, Item{m.itemIDs[i], int(m.counts[i])})
+	}
+	return out
+}
+
+// dense maps a user's items to the model's indices and weighs them as
+// training did, dropping unknown items and repeats (the first counts).
+func (m *Model) dense(items []pointid.ID, weights []float32, times []int64) ([]int32, []float32) {
 	idx := make([]int32, 0, len(items))
 	ws := make([]float32, 0, len(items))
+	ts := make([]int64, 0, len(items))
 	seen := make(map[int32]bool, len(items))
 	for k, id := range items {
 		if i, ok := m.items[id]; ok && !seen[i] {
 			seen[i] = true
 			idx = append(idx, i)
 			ws = append(ws, weights[k])
+			ts = append(ts, times[k])
 		}
 	}
+	m.recipe.weigh(ws, ts)
 	return idx, ws
 }
 
-// The saved form: "QTRM" version(4) users(4) user keys, items(4) item
-// keys, then the iALS model's own saved form.
+// The saved form: "QTRM" version(4), the recipe (binary(1) beta(8)
+// halfLife(8)), the vector's name (length(2) bytes), users(4) user keys,
+// items(4) item keys, the items' counts (4 each), then the iALS model's
+// own saved form.
 const (
 	modelMagic   = "QTRM"
-	modelVersion = 1
+	modelVersion = 2
 )
 
 // MarshalBinary returns the model's saved form.
 func (m *Model) MarshalBinary() ([]byte, error) {
 	out := append([]byte(modelMagic), 0, 0, 0, 0)
 	binary.LittleEndian.PutUint32(out[4:], modelVersion)
+	var bin byte
+	if m.recipe.binary {
+		bin = 1
+	}
+	out = append(out, bin)
+	out = binary.LittleEndian.AppendUint64(out, math.Float64bits(m.recipe.beta))
+	out = binary.LittleEndian.AppendUint64(out, math.Float64bits(m.recipe.halfLife))
+	out = binary.LittleEndian.AppendUint16(out, uint16(len(m.vector)))
+	out = append(out, m.vector...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(m.userIDs)))
 	for _, u := range m.userIDs {
 		out = u.AppendKey(out)
@@ -119,6 +171,9 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(m.itemIDs)))
 	for _, i := range m.itemIDs {
 		out = i.AppendKey(out)
+	}
+	for _, n := range m.counts {
+		out = binary.LittleEndian.AppendUint32(out, n)
 	}
 	ials, err := m.ials.MarshalBinary()
 	if err != nil {
@@ -138,7 +193,22 @@ func loadModel(b []byte) (*Model, error) {
 	}
 	rest := b[8:]
 	m := &Model{users: map[userid.ID]int32{}, items: map[pointid.ID]int32{}}
-	n := int(binary.LittleEndian.Uint32(rest))
+	if len(rest) < 19 {
+		return nil, errors.New("model: truncated")
+	}
+	m.recipe = recipe{binary: rest[0] == 1,
+		beta:     math.Float64frombits(binary.LittleEndian.Uint64(rest[1:])),
+		halfLife: math.Float64frombits(binary.LittleEndian.Uint64(rest[9:]))}
+	n := int(binary.LittleEndian.Uint16(rest[17:]))
+	rest = rest[19:]
+	if n > len(rest) {
+		return nil, errors.New("model: truncated vector name")
+	}
+	m.vector, rest = string(rest[:n]), rest[n:]
+	if len(rest) < 4 {
+		return nil, errors.New("model: truncated")
+	}
+	n = int(binary.LittleEndian.Uint32(rest))
 	rest = rest[4:]
 	if n > len(rest)/4 {
 		return nil, fmt.Errorf("model: %d users in %d bytes", n, len(rest))
@@ -169,6 +239,14 @@ func loadModel(b []byte) (*Model, error) {
 		m.itemIDs = append(m.itemIDs, id)
 		rest = r
 	}
+	if len(rest) < 4*n {
+		return nil, errors.New("model: truncated item counts")
+	}
+	m.counts = make([]uint32, n)
+	for i := range m.counts {
+		m.counts[i] = binary.LittleEndian.Uint32(rest[4*i:])
+	}
+	rest = rest[4*n:]
 	ials, err := recommend.LoadIALS(rest)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
@@ -178,4 +256,25 @@ func loadModel(b []byte) (*Model, error) {
 	}
 	m.ials = ials
 	return m, nil
+}
+
+// withoutUser returns a copy of m without the user, or m itself when the
+// model does not know the user.
+func (m *Model) withoutUser(user userid.ID) (*Model, error) {
+	u, ok := m.users[user]
+	if !ok {
+		return m, nil
+	}
+	ials, err := m.ials.WithoutUser(int(u))
+	if err != nil {
+		return nil, err
+	}
+	out := *m
+	out.ials = ials
+	out.userIDs = append(append(make([]userid.ID, 0, len(m.userIDs)-1), m.userIDs[:u]...), m.userIDs[u+1:]...)
+	out.users = make(map[userid.ID]int32, len(out.userIDs))
+	for i, id := range out.userIDs {
+		out.users[id] = int32(i)
+	}
+	return &out, nil
 }

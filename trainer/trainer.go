@@ -1,6 +1,7 @@
 package trainer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,51 +23,6 @@ var (
 	// ErrNoData marks a collection without interactions to learn from.
 	ErrNoData = errors.New("trainer: no interactions")
 )
-
-// Options are a training's settings; zero fields take recommend's
-// defaults, except where stated.
-type Options struct {
-	// Factors is the vectors' dimension. Default 64, at most 512.
-	Factors int `json:"factors"`
-	// Iterations is the number of alternating passes. Default 15, at
-	// most 100.
-	Iterations int `json:"iterations"`
-	// Alpha scales confidence with |weight|; Alpha0 weighs unobserved
-	// pairs; Lambda regularises, scaled by (count + Alpha0·items)^Nu.
-	Alpha  float32 `json:"alpha"`
-	Alpha0 float32 `json:"alpha0"`
-	Lambda float32 `json:"lambda"`
-	Nu     float32 `json:"nu"`
-	// Seed fixes the initial factors.
-	Seed uint64 `json:"seed"`
-}
-
-// Validate reports every problem with the options.
-func (o Options) Validate() error {
-	var errs []error
-	if o.Factors < 0 || o.Factors > 512 {
-		errs = append(errs, fmt.Errorf("factors %d: want 1..512", o.Factors))
-	}
-	if o.Iterations < 0 || o.Iterations > 100 {
-		errs = append(errs, fmt.Errorf("iterations %d: want 1..100", o.Iterations))
-	}
-	if o.Alpha < 0 || o.Alpha0 < 0 || o.Lambda < 0 || o.Nu < 0 || o.Nu > 2 {
-		errs = append(errs, errors.New("alpha, alpha0 and lambda must not be negative, nu within 0..2"))
-	}
-	return errors.Join(errs...)
-}
-
-// withDefaults fills zero fields with recommend's defaults, so a job
-// reports the settings it ran with.
-func (o Options) withDefaults() Options {
-	r := o.ials()
-	r.EnsureDefaults()
-	return Options{Factors: r.Factors, Iterations: r.Iterations, Alpha: r.Alpha, Alpha0: r.Alpha0, Lambda: r.Lambda, Nu: r.Nu, Seed: r.Seed}
-}
-
-func (o Options) ials() recommend.IALSOptions {
-	return recommend.IALSOptions{Factors: o.Factors, Iterations: o.Iterations, Alpha: o.Alpha, Alpha0: o.Alpha0, Lambda: o.Lambda, Nu: o.Nu, Seed: o.Seed}
-}
 
 // State is where a job is.
 type State string
@@ -95,6 +51,9 @@ type Job struct {
 	Users        int       `json:"users"`
 	Items        int       `json:"items"`
 	Interactions int       `json:"interactions"`
+	// ColdItems counts the points without interactions that got item
+	// vectors mapped from their content.
+	ColdItems int       `json:"cold_items"`
 	Epochs       []Epoch   `json:"epochs"`
 	Started      time.Time `json:"started"`
 	Finished     time.Time `json:"finished,omitzero"`
@@ -106,6 +65,8 @@ type Job struct {
 type Trainer struct {
 	log     *slog.Logger
 	running atomic.Bool // invariant 2
+	// forgetMu serialises ForgetUser's model rewrites.
+	forgetMu sync.Mutex
 	nextID  atomic.Uint64
 	mu      struct {
 		sync.Mutex
@@ -130,12 +91,16 @@ func New(log *slog.Logger) *Trainer {
 
 // Start begins training an iALS model on c's interactions in the
 // background and returns the job. It answers ErrBusy while another
-// training runs.
+// training runs, and an index.ErrBadRequest error for options that do not
+// fit the collection.
 func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 	if err := opts.Validate(); err != nil {
 		return Job{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
 	}
-	opts = opts.withDefaults()
+	opts, err := fitOptions(c, opts)
+	if err != nil {
+		return Job{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
+	}
 	if !t.running.CompareAndSwap(false, true) {
 		return Job{}, ErrBusy
 	}
@@ -154,6 +119,48 @@ func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 		t.finish(job, t.train(c, job))
 	}()
 	return snapshot, nil
+}
+
+// fitOptions fills opts' defaults from the collection: the vector that
+// receives the item factors (which must be a Dot vector of the factors'
+// size; an unnamed default that does not exist means none) and the
+// content vector cold items are mapped from.
+func fitOptions(c *index.Collection, opts Options) (Options, error) {
+	target := cmp.Or(opts.Vector, defaultVector)
+	size := 0
+	cfg := c.Config()
+	vc, err := c.VectorConfig(target)
+	switch {
+	case err == nil && cfg.Named():
+		if vc.Distance != index.Dot {
+			return opts, fmt.Errorf("vector %q has distance %s; item factors need Dot", target, vc.Distance)
+		}
+		size = vc.Size
+	case opts.Vector != "":
+		return opts, fmt.Errorf("vector: %w", err)
+	}
+	opts = opts.withDefaults(size)
+	if size == 0 {
+		opts.Vector = ""
+	} else if opts.Factors != size {
+		return opts, fmt.Errorf("factors %d, but vector %q has size %d", opts.Factors, target, size)
+	}
+	if opts.Content != "" {
+		if _, err := c.VectorConfig(opts.Content); err != nil || opts.Content == opts.Vector {
+			return opts, fmt.Errorf("content %q: want another vector of the collection", opts.Content)
+		}
+	} else if opts.Vector != "" {
+		var others []string
+		for _, name := range cfg.VectorNames() {
+			if name != opts.Vector {
+				others = append(others, name)
+			}
+		}
+		if len(others) == 1 {
+			opts.Content = others[0]
+		}
+	}
+	return opts, nil
 }
 
 func (t *Trainer) finish(job *Job, err error) {
@@ -216,10 +223,17 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	t.mu.Lock()
 	job.Users, job.Items, job.Interactions = len(userIDs), len(itemIDs), len(events)
 	t.mu.Unlock()
+	rec := job.Options.recipe()
+	if rec.binary {
+		for k := range events {
+			events[k].Weight = sign(events[k].Weight)
+		}
+	}
 	m, err := recommend.Build(len(userIDs), len(itemIDs), events, recommend.LastWins)
 	if err != nil {
 		return err
 	}
+	m = recommend.RecencyWeighted(m, rec.beta, rec.halfLife)
 	ro := job.Options.ials()
 	ro.Progress = func(e recommend.Epoch) {
 		t.mu.Lock()
@@ -230,13 +244,32 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err != nil {
 		return err
 	}
-	model := &Model{users: users, userIDs: userIDs, items: items, itemIDs: itemIDs, ials: ials}
+	counts := make([]uint32, len(itemIDs))
+	for i := range counts {
+		counts[i] = uint32(m.ItemCount(i))
+	}
+	model := &Model{users: users, userIDs: userIDs, items: items, itemIDs: itemIDs, counts: counts,
+		recipe: rec, vector: job.Options.Vector, ials: ials}
 	data, err := model.MarshalBinary()
 	if err != nil {
 		return err
 	}
+	// Saved before the vectors are written: a crash between the two
+	// leaves a model whose vectors Model repairs at the next load.
 	if err := c.SaveModel(data); err != nil {
 		return err
+	}
+	if model.vector != "" {
+		vecs, cold, err := itemVectors(ctx, c, model, job.Options.Content)
+		if err != nil {
+			return err
+		}
+		if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		job.ColdItems = cold
+		t.mu.Unlock()
 	}
 	t.slot(c).Store(model) // invariant 1: saved, then swapped
 	return nil
@@ -268,6 +301,9 @@ func (t *Trainer) Model(ctx context.Context, c *index.Collection) (*Model, error
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.Name(), err)
 	}
+	if err := repairVectors(ctx, c, m); err != nil {
+		return nil, fmt.Errorf("collection %q: repair item vectors: %w", c.Name(), err)
+	}
 	p.CompareAndSwap(nil, m)
 	return p.Load(), nil
 }
@@ -280,4 +316,36 @@ func (t *Trainer) Forget(c *index.Collection) {
 		delete(t.mu.jobs, c.Name())
 	}
 	delete(t.mu.models, c)
+}
+
+// ForgetUser removes every trace of a user from c: the interactions, and
+// the user's row of the saved model (saved again, then swapped in). A
+// training running meanwhile may still learn from the interactions it has
+// read; forget again after it ends to be sure.
+func (t *Trainer) ForgetUser(ctx context.Context, c *index.Collection, user userid.ID) error {
+	if err := c.ForgetUser(ctx, user); err != nil {
+		return err
+	}
+	t.forgetMu.Lock() // two forgets must not each drop one user from the same model
+	defer t.forgetMu.Unlock()
+	m, err := t.Model(ctx, c)
+	if errors.Is(err, index.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	out, err := m.withoutUser(user)
+	if err != nil || out == m {
+		return err
+	}
+	data, err := out.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	if err := c.SaveModel(data); err != nil {
+		return fmt.Errorf("collection %q: forget user %s: %w", c.Name(), user, err)
+	}
+	t.slot(c).CompareAndSwap(m, out) // a retrain that landed meanwhile wins
+	return nil
 }

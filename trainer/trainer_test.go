@@ -15,7 +15,7 @@ import (
 	"github.com/quiver-db/quiver/userid"
 )
 
-func dot(a, b []float32) float32 {
+func dotTest(a, b []float32) float32 {
 	var s float32
 	for i := range a {
 		s += a[i] * b[i]
@@ -82,9 +82,9 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 				continue
 			}
 			if i%2 == u%2 {
-				own += dot(uv, iv)
+				own += dotTest(uv, iv)
 			} else {
-				other += dot(uv, iv)
+				other += dotTest(uv, iv)
 			}
 		}
 		if own > other {
@@ -94,9 +94,10 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 	require.Equal(t, 60, wins, "every user prefers their group's items")
 
 	// The saved model comes back after a restart, folding in the same.
-	items0, w0 := []pointid.ID{pointid.FromNum(0), pointid.FromNum(2)}, []float32{1, 1}
-	before, err := model.FoldIn(items0, w0)
+	items0, w0, t0 := []pointid.ID{pointid.FromNum(0), pointid.FromNum(2)}, []float32{1, 1}, []int64{5, 6}
+	before, known, err := model.FoldIn(items0, w0, t0)
 	require.NoError(t, err)
+	require.True(t, known)
 	require.NoError(t, db.Close())
 	db, err = index.Open(ctx, "data", opts)
 	require.NoError(t, err)
@@ -105,13 +106,14 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 	loaded, err := New(nil).Model(ctx, c)
 	require.NoError(t, err)
-	after, err := loaded.FoldIn(items0, w0)
+	after, _, err := loaded.FoldIn(items0, w0, t0)
 	require.NoError(t, err)
 	require.InDeltaSlice(t, before, after, 1e-6)
-	contrib, score, err := loaded.Explain(items0, w0, pointid.FromNum(4), 2)
+	contrib, err := loaded.Explain(items0, w0, t0, []pointid.ID{pointid.FromNum(4), pointid.FromNum(999)}, 2)
 	require.NoError(t, err)
-	require.InDelta(t, score, contrib[0].Contribution+contrib[1].Contribution, 1e-4)
-	require.InDelta(t, dot(after, must(loaded.ItemVector(pointid.FromNum(4)))), score, 1e-4)
+	require.Len(t, contrib[0], 2)
+	require.Empty(t, contrib[1], "a point the model has not seen has no explanation")
+	require.InDelta(t, dotTest(after, must(loaded.ItemVector(pointid.FromNum(4)))), contrib[0][0].Contribution+contrib[0][1].Contribution, 1e-4)
 }
 
 func must(v []float32, ok bool) []float32 {

@@ -1,0 +1,79 @@
+package trainer
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/internal/testseed"
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/userid"
+)
+
+// plantedCollection makes a collection with content and cf vectors, items
+// 0..items-1 (content pointing at their parity's axis) and users who each
+// interact with four items of their own parity.
+func plantedCollection(t *testing.T, fs vfs.FS, items, users int) (*index.DB, *index.Collection) {
+	ctx := context.Background()
+	db, err := index.Open(ctx, "data", index.Options{Storage: storage.Options{FS: fs}})
+	require.NoError(t, err)
+	c, err := db.Create(ctx, "m", index.Config{Vectors: map[string]index.VectorConfig{
+		"content": {Size: 4, Distance: index.Cosine}, "cf": {Size: 8, Distance: index.Dot}}})
+	require.NoError(t, err)
+	var pts []index.Point
+	for i := range items {
+		g := float32(i % 2)
+		pts = append(pts, index.Point{ID: pointid.FromNum(uint64(i)), Vectors: map[string][]float32{"content": {1 - g, g, 0.1, float32(i%5) / 10}}})
+	}
+	require.NoError(t, c.Upsert(ctx, pts))
+	var its []index.Interaction
+	r := testseed.New(t)
+	for u := range users {
+		for k, j := range r.Perm(items / 2)[:4] {
+			item := 2*j + u%2
+			its = append(its, index.Interaction{User: userid.FromNum(uint64(u)), Item: pointid.FromNum(uint64(item)), Time: time.Unix(int64(1000+k), 0)})
+		}
+	}
+	require.NoError(t, c.Interact(ctx, its))
+	return db, c
+}
+
+func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
+	ctx := context.Background()
+	db, c := plantedCollection(t, vfs.NewMem(), 40, 60)
+	defer db.Close()
+	tr := New(nil)
+	_, err := tr.Start(c, Options{Iterations: 10, Lambda: 0.1, Seed: 1})
+	require.NoError(t, err)
+	job := wait(t, tr, "m")
+	require.Equal(t, Done, job.State, job.Error)
+	m, err := tr.Model(ctx, c)
+	require.NoError(t, err)
+	for _, id := range m.ItemIDs() {
+		got, err := c.Vectors(ctx, "cf", []pointid.ID{id})
+		require.NoError(t, err)
+		want, _ := m.ItemVector(id)
+		require.Equal(t, want, got[0])
+	}
+	for u := range 6 {
+		p, err := tr.Profile(ctx, c, userid.FromNum(uint64(u)), "")
+		require.NoError(t, err)
+		require.Equal(t, FromModel, p.Source)
+		var own, other float32
+		for i := range 40 {
+			iv, _ := m.ItemVector(pointid.FromNum(uint64(i)))
+			if i%2 == u%2 {
+				own += dotTest(p.Vector, iv)
+			} else {
+				other += dotTest(p.Vector, iv)
+			}
+		}
+		require.Greater(t, own, other, fmt.Sprintf("user %d", u))
+	}
+}
