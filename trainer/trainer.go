@@ -43,21 +43,21 @@ type Epoch struct {
 
 // Job is a training's state as Status reports it (a copy).
 type Job struct {
-	ID           uint64    `json:"id"`
-	Collection   string    `json:"collection"`
-	Model        string    `json:"model"`
-	State        State     `json:"state"`
-	Options      Options   `json:"options"`
-	Users        int       `json:"users"`
-	Items        int       `json:"items"`
-	Interactions int       `json:"interactions"`
+	ID           uint64  `json:"id"`
+	Collection   string  `json:"collection"`
+	Model        string  `json:"model"`
+	State        State   `json:"state"`
+	Options      Options `json:"options"`
+	Users        int     `json:"users"`
+	Items        int     `json:"items"`
+	Interactions int     `json:"interactions"`
 	// ColdItems counts the points without interactions that got item
 	// vectors mapped from their content.
 	ColdItems int       `json:"cold_items"`
-	Epochs       []Epoch   `json:"epochs"`
-	Started      time.Time `json:"started"`
-	Finished     time.Time `json:"finished,omitzero"`
-	Error        string    `json:"error,omitempty"`
+	Epochs    []Epoch   `json:"epochs"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished,omitzero"`
+	Error     string    `json:"error,omitempty"`
 }
 
 // Trainer runs trainings and holds each collection's model. It is safe
@@ -67,8 +67,8 @@ type Trainer struct {
 	running atomic.Bool // invariant 2
 	// forgetMu serialises ForgetUser's model rewrites.
 	forgetMu sync.Mutex
-	nextID  atomic.Uint64
-	mu      struct {
+	nextID   atomic.Uint64
+	mu       struct {
 		sync.Mutex
 		jobs map[string]*Job // latest per collection; protected by mu
 		// models are per collection handle, so a collection dropped and
