@@ -143,12 +143,14 @@ func (c *Client) CreateCollection(ctx context.Context, collection string, vector
 }
 
 // Point is a point to upsert: Vector, or when Vector is nil Text, encoded
-// by the server with Model (empty: the collection's model).
+// by the server with Model (empty: the collection's model). Using names
+// the vector it fills in a collection with named vectors.
 type Point struct {
 	ID      pointid.ID
 	Vector  []float32
 	Text    string
 	Model   string
+	Using   string
 	Payload map[string]any
 }
 
@@ -161,6 +163,9 @@ func (p Point) MarshalJSON() ([]byte, error) {
 			doc["model"] = p.Model
 		}
 		vec = doc
+	}
+	if p.Using != "" {
+		vec = map[string]any{p.Using: vec}
 	}
 	return json.Marshal(map[string]any{"id": p.ID, "vector": vec, "payload": p.Payload})
 }

@@ -58,6 +58,9 @@ type ParseOptions struct {
 	TextFields []string
 	// Model is the text model; empty means the collection's.
 	Model string
+	// Using names the vector the text or vector fills in a collection
+	// with named vectors; empty means the unnamed vector.
+	Using string
 	// PayloadFields are the fields kept as payload. Nil means every field
 	// but the id and the vector.
 	PayloadFields []string
@@ -451,7 +454,7 @@ func splitItems(s string) []any {
 
 // point turns a record into a point.
 func (o *ParseOptions) point(rec map[string]any) (client.Point, error) {
-	p := client.Point{Model: o.Model, Payload: map[string]any{}}
+	p := client.Point{Model: o.Model, Using: o.Using, Payload: map[string]any{}}
 	if o.VectorField != "" {
 		vec, err := parseVector(rec[o.VectorField])
 		if err != nil {

@@ -189,6 +189,9 @@ func ensureCollection(ctx context.Context, cl *client.Client, opts Options, firs
 	} else {
 		vectors["model"] = opts.Model
 	}
+	if opts.Using != "" {
+		vectors = map[string]any{opts.Using: vectors}
+	}
 	return cl.CreateCollection(ctx, opts.Collection, vectors)
 }
 

@@ -117,3 +117,32 @@ func TestRunReportsWhatReachedTheServer(t *testing.T) {
 	require.ErrorContains(t, err, "collection is required")
 	require.ErrorContains(t, err, "exactly one of text fields and a vector field")
 }
+
+// TestRunIntoNamedVector fills one named vector of a collection that also
+// has a cf vector for a model's item factors.
+func TestRunIntoNamedVector(t *testing.T) {
+	srv := apitest.Start(t, nil)
+	ctx := context.Background()
+	cl := &client.Client{URL: srv.URL}
+	require.NoError(t, cl.CreateCollection(ctx, "movies", map[string]any{
+		"text": map[string]any{"model": apitest.ModelName}, "cf": map[string]any{"size": 4, "distance": "Dot"}}))
+	opts := ingest.Options{
+		ParseOptions: ingest.ParseOptions{Format: ingest.CSV, IDField: "movieId", TextFields: []string{"title", "genres"},
+			ListFields: []string{"genres"}, Using: "text"},
+		Collection: "movies",
+	}
+	sum, err := ingest.Run(ctx, cl, strings.NewReader(movies), opts)
+	require.NoError(t, err)
+	require.Equal(t, 4, sum.Written)
+	hits, err := cl.Query(ctx, "movies", map[string]any{"query": map[string]any{"text": "Alien. Horror|Sci-Fi"}, "using": "text", "limit": 1})
+	require.NoError(t, err)
+	require.Equal(t, pointid.FromNum(4), hits[0].ID)
+
+	// --create makes the named vector.
+	opts.Collection, opts.Create, opts.Model = "made", true, apitest.ModelName
+	_, err = ingest.Run(ctx, cl, strings.NewReader(movies), opts)
+	require.NoError(t, err)
+	hits, err = cl.Query(ctx, "made", map[string]any{"query": map[string]any{"text": "Alien. Horror|Sci-Fi"}, "using": "text", "limit": 1})
+	require.NoError(t, err)
+	require.Equal(t, pointid.FromNum(4), hits[0].ID)
+}

@@ -31,6 +31,7 @@ func runIngest(ctx context.Context, args []string) error {
 	text := fs.String("text", "", "comma-separated fields whose values, joined by \". \", are the text to encode (with --model or the collection's model)")
 	fs.StringVar(&opts.VectorField, "vector", "", "field holding the vector (a JSON array; in CSV also space- or comma-separated numbers)")
 	fs.StringVar(&opts.Model, "model", "", "text model for --text (default: the collection's)")
+	fs.StringVar(&opts.Using, "using", "", "the named vector that --text or --vector fills (default: the unnamed vector)")
 	payload := fs.String("payload", "", "comma-separated fields to keep as payload (default: every field but the id and vector)")
 	lists := fs.String("lists", "", "comma-separated fields whose string values are '|'-separated lists (as MovieLens genres)")
 	fs.IntVar(&opts.Batch, "batch", 256, "points per request")
