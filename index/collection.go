@@ -83,6 +83,10 @@ type Collection struct {
 	// changed where the store's terms are, with the write's publication.
 	post *postings
 
+	// userVersions count interaction writes per stripe of users (see
+	// UserVersion).
+	userVersions [userVersionStripes]atomic.Uint64
+
 	stats struct {
 		graph  atomic.Int64 // nanoseconds upserts spent inserting into the graph
 		commit atomic.Int64 // nanoseconds upserts spent committing (and syncing) to the store

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"time"
 
@@ -83,7 +84,32 @@ func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
 	if err := c.store.Write(ctx, ops); err != nil {
 		return fmt.Errorf("collection %q: record %d interactions: %w", c.name, len(ops), err)
 	}
+	for _, op := range ops {
+		c.touchUser(op.User)
+	}
 	return nil
+}
+
+// userVersionStripes is the number of counters UserVersion spreads users
+// over: memory stays fixed however many users write, and users sharing a
+// counter only see each other's writes as changes of their own.
+const userVersionStripes = 4096
+
+// UserVersion returns a number that changes whenever the user's
+// interactions change (and, rarely, when another user's do), for caches
+// of what is derived from them. Read it before the interactions: then
+// what is cached under a version is never older than that version.
+func (c *Collection) UserVersion(user userid.ID) uint64 {
+	return c.userVersions[c.userStripe(user)].Load()
+}
+
+func (c *Collection) touchUser(user userid.ID) {
+	c.userVersions[c.userStripe(user)].Add(1)
+}
+
+func (c *Collection) userStripe(user userid.ID) int {
+	var buf [userid.MaxNameLen + 8]byte
+	return int(maphash.Bytes(c.seed, user.AppendKey(buf[:0])) % userVersionStripes)
 }
 
 // UserPage is one page of a user's interactions, in item order, and the
@@ -146,6 +172,7 @@ func (c *Collection) ForgetUser(ctx context.Context, user userid.ID) error {
 	if err := c.store.Write(ctx, []storage.Op{{Kind: storage.OpForgetUser, User: user}}); err != nil {
 		return fmt.Errorf("collection %q: forget user %s: %w", c.name, user, err)
 	}
+	c.touchUser(user)
 	return nil
 }
 

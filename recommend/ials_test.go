@@ -109,8 +109,7 @@ func TestFoldInFastAndAllocFree(t *testing.T) {
 		dst, _ = model.FoldIn(dst, items, ws)
 	}
 	per := time.Since(start) / n
-	t.Logf("fold-in, f=64, 100 items: %v", per)
-	require.Less(t, per, 5*time.Millisecond, "generous bound for a loaded machine; BenchmarkFoldIn measures")
+	t.Logf("fold-in, f=64, 100 items: %v (BenchmarkFoldIn measures)", per)
 	_, err = model.FoldIn(dst, []int32{int32(m.Items())}, []float32{1})
 	require.ErrorIs(t, err, ErrIndex)
 }

@@ -30,7 +30,7 @@ var centroidWeighting = recommend.CentroidOptions{RecencyHalfLife: 20}
 
 // Profile is what a user's recommendations are ranked by, computed from
 // the user's interactions as they are now: a new interaction changes the
-// next profile, with no retraining.
+// next profile, with no retraining. It is shared (cached): do not modify.
 type Profile struct {
 	User userid.ID
 	// Seen are the points the user has interacted with, in id order (at
@@ -56,6 +56,21 @@ type Profile struct {
 // factors to ("" picks it when there is a model), else the centroid of the
 // user's items in using.
 func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.ID, using string) (*Profile, error) {
+	model, err := t.Model(ctx, c)
+	if err != nil && !errors.Is(err, index.ErrNotFound) {
+		return nil, err
+	}
+	if using == "" {
+		using = defaultUsing(c, model)
+	}
+	fromModel := model != nil && model.vector != "" && using == model.vector
+	key := profileKey{c, user, using}
+	version := c.UserVersion(user) // before the interactions: see UserVersion
+	if fromModel {
+		if p := t.profiles.get(key, version, model); p != nil {
+			return p, nil
+		}
+	}
 	page, err := c.UserInteractions(ctx, user, nil, index.MaxLimit)
 	if err != nil {
 		return nil, err
@@ -66,27 +81,22 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 		p.weights = append(p.weights, it.Weight)
 		p.times = append(p.times, it.Time.Unix())
 	}
-	model, err := t.Model(ctx, c)
-	if err != nil && !errors.Is(err, index.ErrNotFound) {
-		return nil, err
-	}
-	if using == "" {
-		p.Using = defaultUsing(c, model)
-	}
-	if model != nil && p.Using == model.vector && model.vector != "" {
-		p.model = model
-		v, known, err := model.FoldIn(p.Seen, p.weights, p.times)
-		if err != nil {
-			return nil, fmt.Errorf("user %s: fold in: %w", user, err)
-		}
-		if known {
-			p.Vector, p.Source = v, FromModel
+	if !fromModel {
+		// Not cached: it reads the items' current content vectors.
+		if err := p.centroid(ctx, c); err != nil {
+			return nil, err
 		}
 		return p, nil
 	}
-	if err := p.centroid(ctx, c); err != nil {
-		return nil, err
+	p.model = model
+	v, known, err := model.FoldIn(p.Seen, p.weights, p.times)
+	if err != nil {
+		return nil, fmt.Errorf("user %s: fold in: %w", user, err)
 	}
+	if known {
+		p.Vector, p.Source = v, FromModel
+	}
+	t.profiles.put(key, version, model, p)
 	return p, nil
 }
 

@@ -77,3 +77,40 @@ func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
 		require.Greater(t, own, other, fmt.Sprintf("user %d", u))
 	}
 }
+
+// TestProfileFollowsEveryInteraction checks the profile cache: the same
+// profile while nothing changes, a new one after each interaction, and
+// the new user's first interaction giving them a vector.
+func TestProfileFollowsEveryInteraction(t *testing.T) {
+	ctx := context.Background()
+	db, c := plantedCollection(t, vfs.NewMem(), 40, 60)
+	defer db.Close()
+	tr := New(nil)
+	_, err := tr.Start(c, Options{Iterations: 5, Lambda: 5, Seed: 1})
+	require.NoError(t, err)
+	require.Equal(t, Done, wait(t, tr, "m").State)
+
+	newcomer := userid.FromNum(1000)
+	p0, err := tr.Profile(ctx, c, newcomer, "")
+	require.NoError(t, err)
+	require.Nil(t, p0.Vector, "no history, no vector")
+	var last []float32
+	for k := range 3 {
+		require.NoError(t, c.Interact(ctx, []index.Interaction{{User: newcomer, Item: pointid.FromNum(uint64(2 * k))}}))
+		p, err := tr.Profile(ctx, c, newcomer, "")
+		require.NoError(t, err)
+		require.Equal(t, FromModel, p.Source)
+		require.Len(t, p.Seen, k+1)
+		require.NotEqual(t, last, p.Vector)
+		again, err := tr.Profile(ctx, c, newcomer, "")
+		require.NoError(t, err)
+		require.Same(t, p, again, "unchanged history: the cached profile")
+		require.Len(t, p.Vector, 8)
+		last = p.Vector
+	}
+	require.NoError(t, tr.ForgetUser(ctx, c, newcomer))
+	p, err := tr.Profile(ctx, c, newcomer, "")
+	require.NoError(t, err)
+	require.Nil(t, p.Vector)
+	require.Empty(t, p.Seen)
+}

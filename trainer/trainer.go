@@ -67,6 +67,7 @@ type Trainer struct {
 	running atomic.Bool // invariant 2
 	// forgetMu serialises ForgetUser's model rewrites.
 	forgetMu sync.Mutex
+	profiles profileCache
 	nextID   atomic.Uint64
 	mu       struct {
 		sync.Mutex
@@ -316,6 +317,7 @@ func (t *Trainer) Forget(c *index.Collection) {
 		delete(t.mu.jobs, c.Name())
 	}
 	delete(t.mu.models, c)
+	t.profiles.forget(c)
 }
 
 // ForgetUser removes every trace of a user from c: the interactions, and
