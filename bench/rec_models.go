@@ -45,9 +45,9 @@ var BestIALS = IALSSettings{Factors: 64, Iterations: 15, Alpha: 1, Alpha0: 1, La
 func DefaultIALSGrid() []IALSSettings {
 	var grid []IALSSettings
 	for _, f := range []int{64, 128} {
-		for _, rec := range [][2]float64{{0, 0}, {3, 20}} {
+		for _, rec := range [][2]float64{{0, 0}, {3, 20}, {5, 20}} {
 			for _, a0 := range []float32{1, 0.5} {
-				for _, l := range []float32{10, 30, 60} {
+				for _, l := range []float32{20, 30, 45} {
 					grid = append(grid, IALSSettings{Factors: f, Iterations: 15, Alpha: 1, Alpha0: a0, Lambda: l,
 						RecencyBeta: rec[0], RecencyHalfLife: rec[1]})
 				}
@@ -131,7 +131,11 @@ func (r *recRun) runTopN(ctx context.Context) error {
 	if err := r.runHybrid(ctx); err != nil {
 		return err
 	}
-	return r.runHNSW(ctx, ials.(*recommend.IALS))
+	m := ials.(*recommend.IALS)
+	if r.res.HNSW, err = r.serveHNSW(ctx, "iALS "+r.ialsSet.String(), m, m.Factors()); err != nil {
+		return err
+	}
+	return r.runDotHybrid(ctx)
 }
 
 // centroidWeightings are the weightings of the content centroid tried on
@@ -220,23 +224,24 @@ func (s dotScorer) Score(u int, dst []float32) {
 	}
 }
 
+// settingsOf returns the chosen settings of a model tuned so far.
+func (r *recRun) settingsOf(name string) string {
+	for _, m := range r.res.Models {
+		if m.Model == name {
+			return m.Settings
+		}
+	}
+	return ""
+}
+
 // runHybrid tunes the weights of iALS + item-kNN + content.
 func (r *recRun) runHybrid(ctx context.Context) error {
-	best := r.res.Models
-	settingsOf := func(name string) string {
-		for _, m := range best {
-			if m.Model == name {
-				return m.Settings
-			}
-		}
-		return ""
-	}
 	knnK := 200
-	fmt.Sscanf(settingsOf("item-kNN"), "k=%d", &knnK)
+	fmt.Sscanf(r.settingsOf("item-kNN"), "k=%d", &knnK)
 	ialsSet := r.ialsSet
 	var centroidOpt recommend.CentroidOptions
 	for _, o := range centroidWeightings {
-		if centroidName(o) == settingsOf("content") {
+		if centroidName(o) == r.settingsOf("content") {
 			centroidOpt = o
 		}
 	}
