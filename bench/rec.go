@@ -82,23 +82,28 @@ type RecTiming struct {
 
 // RecResult is what RunRec measured.
 type RecResult struct {
-	Users         int            `json:"users"`
-	Items         int            `json:"items"`
-	Train         int            `json:"train"`
-	Test          int            `json:"test"`
-	Catalogue     int            `json:"catalogue"`
-	ValTrain      int            `json:"validation_train"`
-	Validation    int            `json:"validation"`
-	ValCatalogue  int            `json:"validation_catalogue"`
-	Models        []RecModel     `json:"models"`
-	Ratings       []RecRating    `json:"ratings"`
-	Grid          []RecGridPoint `json:"ials_grid"`
-	HNSW          RecHNSW        `json:"hnsw"`
-	IALSTiming    RecTiming      `json:"ials_timing"`
-	ContentDim    int            `json:"content_dim"`
-	ContentSource string         `json:"content_source"`
-	WallSeconds   float64        `json:"wall_seconds"`
-	GOMAXPROCS    int            `json:"gomaxprocs"`
+	Users        int            `json:"users"`
+	Items        int            `json:"items"`
+	Train        int            `json:"train"`
+	Test         int            `json:"test"`
+	Catalogue    int            `json:"catalogue"`
+	ValTrain     int            `json:"validation_train"`
+	Validation   int            `json:"validation"`
+	ValCatalogue int            `json:"validation_catalogue"`
+	Models       []RecModel     `json:"models"`
+	Ratings      []RecRating    `json:"ratings"`
+	Grid         []RecGridPoint `json:"ials_grid"`
+	HNSW         RecHNSW        `json:"hnsw"`
+	DotGrid      []RecDotPoint  `json:"dot_hybrid_grid"`
+	DotHNSW      RecHNSW        `json:"dot_hybrid_hnsw"`
+	// DotFoldInMicros is the mean time to fold one test-split user into
+	// the chosen DotHybrid, as the server does at query time.
+	DotFoldInMicros float64   `json:"dot_hybrid_fold_in_us"`
+	IALSTiming      RecTiming `json:"ials_timing"`
+	ContentDim      int       `json:"content_dim"`
+	ContentSource   string    `json:"content_source"`
+	WallSeconds     float64   `json:"wall_seconds"`
+	GOMAXPROCS      int       `json:"gomaxprocs"`
 }
 
 // splitData is one split with everything the models read.

@@ -10,28 +10,35 @@ import (
 	"github.com/quiver-db/quiver/recommend/eval"
 )
 
-// runHNSW serves the iALS model through an HNSW graph with the Dot metric
-// over the catalogue's item factors: each user's vector is the query, the
-// user's own train items are filtered out, and the graph's top list is
-// scored exactly like the brute-force ranking.
-func (r *recRun) runHNSW(ctx context.Context, m *recommend.IALS) error {
+// dotModel is a model that scores by <UserVector(u), ItemVector(i)>.
+type dotModel interface {
+	recommend.Scorer
+	UserVector(u int) []float32
+	ItemVector(i int) []float32
+}
+
+// serveHNSW serves a dot-product model through an HNSW graph with the Dot
+// metric over the catalogue's item vectors (of length dim): each user's
+// vector is the query, the user's own train items are filtered out, and
+// the graph's top list is scored exactly like the brute-force ranking.
+func (r *recRun) serveHNSW(ctx context.Context, name string, m dotModel, dim int) (RecHNSW, error) {
 	d := r.tst
-	g, err := hnsw.New(m.Factors(), hnsw.Options{Metric: hnsw.Dot, Seed: int64(r.cfg.Seed)})
+	g, err := hnsw.New(dim, hnsw.Options{Metric: hnsw.Dot, Seed: int64(r.cfg.Seed)})
 	if err != nil {
-		return fmt.Errorf("hnsw: %w", err)
+		return RecHNSW{}, fmt.Errorf("hnsw: %w", err)
 	}
 	start := time.Now()
 	for i, ok := range d.catalogue {
 		if ok {
 			if err := g.InsertAt(uint32(i), m.ItemVector(i)); err != nil {
-				return fmt.Errorf("hnsw: insert item %d: %w", i, err)
+				return RecHNSW{}, fmt.Errorf("hnsw: insert item %d: %w", i, err)
 			}
 		}
 	}
 	build := time.Since(start)
 	exact, err := d.evaluate(ctx, m, r.cfg.Workers)
 	if err != nil {
-		return err
+		return RecHNSW{}, err
 	}
 	scratch := make([][]hnsw.Result, r.cfg.Workers)
 	rank := func(w, u int, dst []int32) []int32 {
@@ -56,11 +63,10 @@ func (r *recRun) runHNSW(ctx context.Context, m *recommend.IALS) error {
 	qstart := time.Now()
 	graph, err := eval.Evaluate(ctx, rank, d.test, d.catSize, r.cfg.Workers)
 	if err != nil {
-		return err
+		return RecHNSW{}, err
 	}
 	qps := float64(len(d.test)) / time.Since(qstart).Seconds()
-	r.res.HNSW = RecHNSW{Model: "iALS " + r.ialsSet.String(), Ef: r.cfg.Ef, Exact: exact, Graph: graph, BuildSeconds: build.Seconds(), QueriesPerSecond: qps}
-	r.logf("HNSW (Dot, ef=%d) over %d item factors: NDCG@10 %.4f vs exact %.4f (Δ %.4f), build %.2fs, %.0f users/s",
-		r.cfg.Ef, g.Len(), graph.NDCGAt10, exact.NDCGAt10, graph.NDCGAt10-exact.NDCGAt10, build.Seconds(), qps)
-	return nil
+	r.logf("HNSW (Dot, ef=%d) over %d item vectors of %s: NDCG@10 %.4f vs exact %.4f (Δ %.4f), build %.2fs, %.0f users/s",
+		r.cfg.Ef, g.Len(), name, graph.NDCGAt10, exact.NDCGAt10, graph.NDCGAt10-exact.NDCGAt10, build.Seconds(), qps)
+	return RecHNSW{Model: name, Ef: r.cfg.Ef, Exact: exact, Graph: graph, BuildSeconds: build.Seconds(), QueriesPerSecond: qps}, nil
 }

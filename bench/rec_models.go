@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/quiver-db/quiver/recommend"
-	"github.com/quiver-db/quiver/recommend/eval"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -46,9 +45,9 @@ var BestIALS = IALSSettings{Factors: 64, Iterations: 15, Alpha: 1, Alpha0: 1, La
 func DefaultIALSGrid() []IALSSettings {
 	var grid []IALSSettings
 	for _, f := range []int{64, 128} {
-		for _, rec := range [][2]float64{{0, 0}, {3, 20}} {
+		for _, rec := range [][2]float64{{0, 0}, {3, 20}, {5, 20}} {
 			for _, a0 := range []float32{1, 0.5} {
-				for _, l := range []float32{10, 30, 60} {
+				for _, l := range []float32{20, 30, 45} {
 					grid = append(grid, IALSSettings{Factors: f, Iterations: 15, Alpha: 1, Alpha0: a0, Lambda: l,
 						RecencyBeta: rec[0], RecencyHalfLife: rec[1]})
 				}
@@ -132,7 +131,11 @@ func (r *recRun) runTopN(ctx context.Context) error {
 	if err := r.runHybrid(ctx); err != nil {
 		return err
 	}
-	return r.runHNSW(ctx, ials.(*recommend.IALS))
+	m := ials.(*recommend.IALS)
+	if r.res.HNSW, err = r.serveHNSW(ctx, "iALS "+r.ialsSet.String(), m, m.Factors()); err != nil {
+		return err
+	}
+	return r.runDotHybrid(ctx)
 }
 
 // centroidWeightings are the weightings of the content centroid tried on
@@ -221,23 +224,24 @@ func (s dotScorer) Score(u int, dst []float32) {
 	}
 }
 
+// settingsOf returns the chosen settings of a model tuned so far.
+func (r *recRun) settingsOf(name string) string {
+	for _, m := range r.res.Models {
+		if m.Model == name {
+			return m.Settings
+		}
+	}
+	return ""
+}
+
 // runHybrid tunes the weights of iALS + item-kNN + content.
 func (r *recRun) runHybrid(ctx context.Context) error {
-	best := r.res.Models
-	settingsOf := func(name string) string {
-		for _, m := range best {
-			if m.Model == name {
-				return m.Settings
-			}
-		}
-		return ""
-	}
 	knnK := 200
-	fmt.Sscanf(settingsOf("item-kNN"), "k=%d", &knnK)
+	fmt.Sscanf(r.settingsOf("item-kNN"), "k=%d", &knnK)
 	ialsSet := r.ialsSet
 	var centroidOpt recommend.CentroidOptions
 	for _, o := range centroidWeightings {
-		if centroidName(o) == settingsOf("content") {
+		if centroidName(o) == r.settingsOf("content") {
 			centroidOpt = o
 		}
 	}
@@ -263,66 +267,4 @@ func (r *recRun) runHybrid(ctx context.Context) error {
 	}
 	_, err := r.tune(ctx, "hybrid", cands)
 	return err
-}
-
-func (r *recRun) runRatings(ctx context.Context) error {
-	type ratingCand struct {
-		settings string
-		fit      func(ctx context.Context, d *splitData) (func(u, i int) float32, error)
-	}
-	tuneRating := func(name string, cands []ratingCand) error {
-		best, bestRMSE := -1, 0.0
-		var bestVal eval.Errors
-		for k, c := range cands {
-			p, err := c.fit(ctx, r.val)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", name, c.settings, err)
-			}
-			e := eval.RatingErrors(p, r.val.split.Test, 0.5, 5)
-			r.logf("  validation %-12s %-44s RMSE %.4f  MAE %.4f", name, c.settings, e.RMSE, e.MAE)
-			if best < 0 || e.RMSE < bestRMSE {
-				best, bestRMSE, bestVal = k, e.RMSE, e
-			}
-		}
-		c := cands[best]
-		p, secs, _, err := timed(func() (func(u, i int) float32, error) { return c.fit(ctx, r.tst) })
-		if err != nil {
-			return err
-		}
-		e := eval.RatingErrors(p, r.tst.split.Test, 0.5, 5)
-		r.logf("test %-12s %-44s RMSE %.4f  MAE %.4f  (%.1fs)", name, c.settings, e.RMSE, e.MAE, secs)
-		r.res.Ratings = append(r.res.Ratings, RecRating{Model: name, Settings: c.settings, Validation: bestVal, Test: e, TrainSeconds: secs})
-		return nil
-	}
-	var biasCands []ratingCand
-	for _, l := range [][2]float32{{2, 2}, {5, 2}, {5, 5}, {10, 5}, {10, 10}, {15, 25}} {
-		biasCands = append(biasCands, ratingCand{fmt.Sprintf("λu=%g λi=%g", l[0], l[1]), func(_ context.Context, d *splitData) (func(u, i int) float32, error) {
-			b, err := recommend.TrainBiases(d.ratings, l[0], l[1])
-			if err != nil {
-				return nil, err
-			}
-			return b.Predict, nil
-		}})
-	}
-	if err := tuneRating("biases", biasCands); err != nil {
-		return err
-	}
-	var mfCands []ratingCand
-	for _, o := range []recommend.MFOptions{
-		{Factors: 100, Epochs: 20, LearningRate: 0.005, Lambda: 0.02},
-		{Factors: 100, Epochs: 30, LearningRate: 0.005, Lambda: 0.05},
-		{Factors: 100, Epochs: 40, LearningRate: 0.005, Lambda: 0.1},
-		{Factors: 50, Epochs: 30, LearningRate: 0.01, Lambda: 0.05},
-	} {
-		o.Seed = r.cfg.Seed
-		mfCands = append(mfCands, ratingCand{fmt.Sprintf("f=%d epochs=%d lr=%g λ=%g", o.Factors, o.Epochs, o.LearningRate, o.Lambda),
-			func(ctx context.Context, d *splitData) (func(u, i int) float32, error) {
-				mf, err := recommend.TrainBiasedMF(ctx, d.ratings, o)
-				if err != nil {
-					return nil, err
-				}
-				return mf.Predict, nil
-			}})
-	}
-	return tuneRating("biased MF", mfCands)
 }

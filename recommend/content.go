@@ -57,27 +57,36 @@ func NewCentroid(m *Matrix, content Content, opts CentroidOptions) (*Centroid, e
 	}
 	for u := range m.Users() {
 		items, ws := m.UserItems(u)
-		base := int(m.byUser.ptr[u])
-		dst := c.users[u*content.Dim : (u+1)*content.Dim]
-		var total float32
-		for k, i := range items {
-			w := float32(1)
-			if opts.RatingWeight {
-				w = ws[k] - opts.RatingShift
-			}
-			if opts.RecencyHalfLife > 0 {
-				w *= decay[base+k]
-			}
-			axpy(dst, w, content.Row(int(i)))
-			total += float32(math.Abs(float64(w)))
+		lo, hi := m.byUser.ptr[u], m.byUser.ptr[u+1]
+		var d []float32
+		if decay != nil {
+			d = decay[lo:hi]
 		}
-		if total > 0 {
-			for d := range dst {
-				dst[d] /= total
-			}
-		}
+		centroidInto(c.users[u*content.Dim:(u+1)*content.Dim], content, items, ws, d, opts)
 	}
 	return c, nil
+}
+
+// centroidInto writes one user's centroid into dst (zeroed, len Dim):
+// decay, when not nil, holds the recency factor of each item.
+func centroidInto(dst []float32, content Content, items []int32, ws, decay []float32, opts CentroidOptions) {
+	var total float32
+	for k, i := range items {
+		w := float32(1)
+		if opts.RatingWeight {
+			w = ws[k] - opts.RatingShift
+		}
+		if decay != nil {
+			w *= decay[k]
+		}
+		axpy(dst, w, content.Row(int(i)))
+		total += float32(math.Abs(float64(w)))
+	}
+	if total > 0 {
+		for d := range dst {
+			dst[d] /= total
+		}
+	}
 }
 
 // UserVector returns user u's centroid, aliased.

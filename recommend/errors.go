@@ -10,6 +10,8 @@ var (
 	ErrDimension = errors.New("recommend: wrong dimension")
 	// ErrOptions reports options that fail Validate.
 	ErrOptions = errors.New("recommend: invalid options")
+	// ErrValue reports a NaN or infinite input value.
+	ErrValue = errors.New("recommend: invalid value")
 	// ErrSingular reports a system that is not positive definite.
 	ErrSingular = errors.New("recommend: matrix not positive definite")
 )

@@ -89,9 +89,22 @@ func printRec(res *bench.RecResult) {
 	for _, m := range res.Ratings {
 		fmt.Printf("%-16s %-48s %8.4f %8.4f %8.2f\n", m.Model, m.Settings, m.Test.RMSE, m.Test.MAE, m.TrainSeconds)
 	}
-	h := res.HNSW
-	fmt.Printf("\nHNSW Dot ef=%d (%s): NDCG@10 %.4f vs exact %.4f (Δ %+.4f), Recall@10 %.4f vs %.4f; build %.2fs, %.0f users/s\n",
-		h.Ef, h.Model, h.Graph.NDCGAt10, h.Exact.NDCGAt10, h.Graph.NDCGAt10-h.Exact.NDCGAt10, h.Graph.RecallAt10, h.Exact.RecallAt10, h.BuildSeconds, h.QueriesPerSecond)
+	if len(res.Grid) > 1 {
+		fmt.Printf("\niALS validation grid (NDCG@10, Recall@10, train s):\n")
+		for _, g := range res.Grid {
+			fmt.Printf("  %-48s %.4f %.4f %6.2f\n", g.Settings, g.Validation.NDCGAt10, g.Validation.RecallAt10, g.TrainSeconds)
+		}
+	}
+	fmt.Printf("\ndot hybrid validation grid (NDCG@10, Recall@10):\n")
+	for _, g := range res.DotGrid {
+		fmt.Printf("  %-48s %.4f %.4f\n", g.Settings, g.Validation.NDCGAt10, g.Validation.RecallAt10)
+	}
+	fmt.Println()
+	for _, h := range []bench.RecHNSW{res.HNSW, res.DotHNSW} {
+		fmt.Printf("HNSW Dot ef=%d (%s): NDCG@10 %.4f vs exact %.4f (Δ %+.4f), Recall@10 %.4f vs %.4f; build %.2fs, %.0f users/s\n",
+			h.Ef, h.Model, h.Graph.NDCGAt10, h.Exact.NDCGAt10, h.Graph.NDCGAt10-h.Exact.NDCGAt10, h.Graph.RecallAt10, h.Exact.RecallAt10, h.BuildSeconds, h.QueriesPerSecond)
+	}
+	fmt.Printf("dot hybrid fold-in: %.0f µs per user\n", res.DotFoldInMicros)
 	t := res.IALSTiming
 	fmt.Printf("iALS %d factors %d iterations on train: %.2fs wall, %.2f CPU s, %d threads, NDCG@10 %.4f\n",
 		t.Factors, t.Iterations, t.Seconds, t.CPUSeconds, t.Workers, t.NDCGAt10)

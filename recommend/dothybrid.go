@@ -1,0 +1,224 @@
+package recommend
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// DotHybridOptions configure a DotHybrid. A zero weight leaves its part
+// out; there are no other defaults.
+type DotHybridOptions struct {
+	// ContentWeight weighs the standardised content-centroid score against
+	// the standardised iALS score (weight 1).
+	ContentWeight float32
+	// PopularityWeight weighs the standardised log(1 + item count).
+	PopularityWeight float32
+	// RecencyBeta and RecencyHalfLife weigh the user's interactions when
+	// their iALS vector is folded in, as RecencyScale does; they may differ
+	// from the weighting the item factors were trained with (sharper is
+	// better on a chronological split: the user side only has to describe
+	// the next items). Zero beta means no recency weighting.
+	RecencyBeta, RecencyHalfLife float64
+	// Centroid weighs the user's items in the content centroid.
+	Centroid CentroidOptions
+}
+
+// Validate reports every problem.
+func (o DotHybridOptions) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("dot hybrid: "+format+": %w", append(args, ErrOptions)...))
+		}
+	}
+	check(o.ContentWeight >= 0 && finite(o.ContentWeight), "ContentWeight = %g, want ≥ 0", o.ContentWeight)
+	check(o.PopularityWeight >= 0 && finite(o.PopularityWeight), "PopularityWeight = %g, want ≥ 0", o.PopularityWeight)
+	check(o.RecencyBeta >= 0 && !math.IsInf(o.RecencyBeta, 0), "RecencyBeta = %g, want ≥ 0", o.RecencyBeta)
+	check(o.RecencyHalfLife >= 0 && !math.IsInf(o.RecencyHalfLife, 0), "RecencyHalfLife = %g, want ≥ 0", o.RecencyHalfLife)
+	check(!(o.RecencyBeta > 0 && o.RecencyHalfLife == 0), "RecencyBeta %g needs a RecencyHalfLife", o.RecencyBeta)
+	check(o.Centroid.RecencyHalfLife >= 0, "Centroid.RecencyHalfLife = %g, want ≥ 0", o.Centroid.RecencyHalfLife)
+	return errors.Join(errs...)
+}
+
+// DotHybrid blends iALS, a content centroid and popularity as Hybrid does
+// (a weighted sum of per-user standardised scores) but as one dot product,
+// so that it can be served by maximum-inner-product search (HNSW, Dot
+// metric) and a user can be folded in at query time:
+//
+//	item_i = [φ_i, content_i, z_i]     z_i the standardised log(1 + n_i)
+//	user_u = [θ_u/σ_θ(u), w_c·c_u/σ_c(u), w_p]
+//
+// θ_u is the iALS fold-in of the user's interactions (each weight 1 before
+// recency scaling: the bench trains iALS on binary data), c_u their
+// content centroid, and σ(u) the standard deviation over all items of
+// that part's scores, computed from the parts' item covariances in
+// O(f² + d²) rather than by scoring every item. Subtracting the parts'
+// means would add a per-user constant, which no ranking sees, so the user
+// vector leaves it out.
+//
+// A DotHybrid is immutable and safe for concurrent use.
+type DotHybrid struct {
+	opts    DotHybridOptions
+	ials    *IALS
+	content Content
+	f, dim  int
+	items   []float32 // I×dim
+	covF    []float32 // f×f covariance of the iALS item factors
+	covC    []float32 // d×d covariance of the content vectors
+	users   []float32 // U×dim
+}
+
+// NewDotHybrid builds the item vectors from a trained iALS model, content
+// and the interaction counts of m, and folds in every user of m from their
+// row (weights are ratings for the centroid; times feed recency).
+func NewDotHybrid(ials *IALS, m *Matrix, content Content, opts DotHybridOptions) (*DotHybrid, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if ials.Items() != m.Items() {
+		return nil, fmt.Errorf("dot hybrid: iALS has %d items, matrix %d: %w", ials.Items(), m.Items(), ErrDimension)
+	}
+	if err := content.check(m.Items()); err != nil {
+		return nil, fmt.Errorf("dot hybrid: %w", err)
+	}
+	f, d, n := ials.Factors(), content.Dim, m.Items()
+	h := &DotHybrid{opts: opts, ials: ials, content: content, f: f, dim: f + d + 1}
+	h.covF = covariance(ials.ItemFactors(), f)
+	h.covC = covariance(content.Vectors, d)
+	pop := make([]float64, n)
+	var sum, sq float64
+	for i := range pop {
+		pop[i] = math.Log1p(float64(m.ItemCount(i)))
+		sum += pop[i]
+		sq += pop[i] * pop[i]
+	}
+	mean := sum / float64(max(n, 1))
+	std := math.Sqrt(max(sq/float64(max(n, 1))-mean*mean, 1e-24))
+	h.items = make([]float32, n*h.dim)
+	for i := range n {
+		row := h.items[i*h.dim : (i+1)*h.dim]
+		copy(row, ials.ItemVector(i))
+		copy(row[f:], content.Row(i))
+		row[h.dim-1] = float32((pop[i] - mean) / std)
+	}
+	h.users = make([]float32, m.Users()*h.dim)
+	for u := range m.Users() {
+		items, ws := m.UserItems(u)
+		if _, err := h.FoldIn(h.users[u*h.dim:u*h.dim:(u+1)*h.dim], items, ws, m.UserTimes(u)); err != nil {
+			return nil, fmt.Errorf("dot hybrid: user %d: %w", u, err)
+		}
+	}
+	return h, nil
+}
+
+// covariance returns the d×d covariance over the rows of x (row-major).
+func covariance(x []float32, d int) []float32 {
+	n := len(x) / d
+	mean := make([]float64, d)
+	for i := range n {
+		for k, v := range x[i*d : i*d+d] {
+			mean[k] += float64(v)
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(max(n, 1))
+	}
+	acc := make([]float64, d*d)
+	for i := range n {
+		row := x[i*d : i*d+d]
+		for a, va := range row {
+			ca := float64(va) - mean[a]
+			for b := a; b < d; b++ {
+				acc[a*d+b] += ca * (float64(row[b]) - mean[b])
+			}
+		}
+	}
+	out := make([]float32, d*d)
+	for a := range d {
+		for b := a; b < d; b++ {
+			v := float32(acc[a*d+b] / float64(max(n, 1)))
+			out[a*d+b], out[b*d+a] = v, v
+		}
+	}
+	return out
+}
+
+// Dim is the length of the user and item vectors.
+func (h *DotHybrid) Dim() int { return h.dim }
+
+// Options returns the options used.
+func (h *DotHybrid) Options() DotHybridOptions { return h.opts }
+
+// ItemVector returns item i's vector, aliased: do not modify.
+func (h *DotHybrid) ItemVector(i int) []float32 {
+	return h.items[i*h.dim : (i+1)*h.dim : (i+1)*h.dim]
+}
+
+// UserVector returns the vector of user u of the matrix given to
+// NewDotHybrid, aliased: do not modify.
+func (h *DotHybrid) UserVector(u int) []float32 {
+	return h.users[u*h.dim : (u+1)*h.dim : (u+1)*h.dim]
+}
+
+// Score writes <user_u, item_i> for every item.
+func (h *DotHybrid) Score(u int, dst []float32) { scoreDot(dst, h.UserVector(u), h.items) }
+
+// FoldIn computes the vector of a user from their current history: items
+// (not repeating), ratings (the weights the centroid reads) and times,
+// aligned. The result is appended to dst[:0]. It costs one iALS fold-in
+// plus O(n·d + f² + d²) for n items.
+func (h *DotHybrid) FoldIn(dst []float32, items []int32, ratings []float32, times []int64) ([]float32, error) {
+	if len(items) != len(ratings) || len(items) != len(times) {
+		return dst, fmt.Errorf("dot hybrid fold in: %d items, %d ratings, %d times: %w", len(items), len(ratings), len(times), ErrDimension)
+	}
+	for k, v := range ratings {
+		if !finite(v) {
+			return dst, fmt.Errorf("dot hybrid fold in: rating %g of item %d: %w", v, items[k], ErrValue)
+		}
+	}
+	dst = slices.Grow(dst[:0], h.dim)[:h.dim]
+	w := make([]float32, len(items))
+	for k := range w {
+		w[k] = 1
+	}
+	RecencyScale(w, times, h.opts.RecencyBeta, h.opts.RecencyHalfLife)
+	if _, err := h.ials.FoldIn(dst[:0:h.f], items, w); err != nil {
+		return dst, fmt.Errorf("dot hybrid: %w", err)
+	}
+	scaleToUnit(dst[:h.f], h.covF, 1)
+	c := dst[h.f : h.dim-1]
+	clear(c)
+	if h.opts.ContentWeight > 0 {
+		var decay []float32
+		if h.opts.Centroid.RecencyHalfLife > 0 {
+			decay = make([]float32, len(times))
+			decayInto(decay, times, h.opts.Centroid.RecencyHalfLife, nil)
+		}
+		centroidInto(c, h.content, items, ratings, decay, h.opts.Centroid)
+		scaleToUnit(c, h.covC, h.opts.ContentWeight)
+	}
+	dst[h.dim-1] = h.opts.PopularityWeight
+	return dst, nil
+}
+
+// scaleToUnit multiplies q by w/σ, σ² = qᵀ·cov·q the variance of q's scores
+// over the items; a q with no variance is left as it is (zero, in practice).
+func scaleToUnit(q, cov []float32, w float32) {
+	d := len(q)
+	var v float64
+	for a, qa := range q {
+		if qa == 0 {
+			continue
+		}
+		v += float64(qa) * float64(dot(cov[a*d:a*d+d], q))
+	}
+	if !(v > 1e-24) {
+		return
+	}
+	s := w / float32(math.Sqrt(v))
+	for k := range q {
+		q[k] *= s
+	}
+}
