@@ -49,6 +49,7 @@ func (h *Handler) routes() []route {
 		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
 		{method: "POST", path: c + "/train", access: write, api: h.startTraining},
 		{method: "GET", path: c + "/train", access: read, api: h.trainingStatus},
+		{method: "POST", path: c + "/predict", access: read, api: h.predict},
 	}
 }
 

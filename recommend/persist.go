@@ -97,24 +97,3 @@ func (m *IALS) Users() int { return len(m.users) / m.opts.Factors }
 
 // Items is the number of items.
 func (m *IALS) Items() int { return len(m.items) / m.opts.Factors }
-
-// WithoutUser returns a copy of the model without user u's row: users
-// after u move down one. The copy keeps no training matrix, as a loaded
-// model does not. It is how a forgotten user leaves the saved model.
-func (m *IALS) WithoutUser(u int) (*IALS, error) {
-	f, n := m.opts.Factors, m.Users()
-	if u < 0 || u >= n {
-		return nil, fmt.Errorf("ials: user %d of %d: %w", u, n, ErrIndex)
-	}
-	train, err := Build(n-1, m.Items(), nil, LastWins)
-	if err != nil {
-		return nil, err
-	}
-	out := *m
-	out.train = train
-	out.users = append(append(make([]float32, 0, (n-1)*f), m.users[:u*f]...), m.users[(u+1)*f:]...)
-	if len(m.userL2) == n {
-		out.userL2 = append(append(make([]float32, 0, n-1), m.userL2[:u]...), m.userL2[u+1:]...)
-	}
-	return &out, nil
-}

@@ -45,22 +45,3 @@ func TestIALSSaveLoad(t *testing.T) {
 	_, err = LoadIALS(huge)
 	require.Error(t, err)
 }
-
-func TestWithoutUser(t *testing.T) {
-	m, _ := planted(t, testseed.New(t), 30, 40, 2, 6)
-	model, err := TrainIALS(context.Background(), m, IALSOptions{Factors: 4, Iterations: 2})
-	require.NoError(t, err)
-	out, err := model.WithoutUser(3)
-	require.NoError(t, err)
-	require.Equal(t, 29, out.Users())
-	require.Equal(t, model.UserVector(2), out.UserVector(2))
-	require.Equal(t, model.UserVector(4), out.UserVector(3))
-	require.Equal(t, model.ItemFactors(), out.ItemFactors())
-	b, err := out.MarshalBinary()
-	require.NoError(t, err)
-	loaded, err := LoadIALS(b)
-	require.NoError(t, err)
-	require.Equal(t, 29, loaded.Users())
-	_, err = model.WithoutUser(30)
-	require.ErrorIs(t, err, ErrIndex)
-}

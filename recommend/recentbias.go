@@ -172,6 +172,12 @@ func (r *Ratings) PredictWithBias(userBias float32, i int) float32 {
 	return min(max(r.mean+userBias+r.item[i], r.lo), r.hi)
 }
 
+// PredictMean returns the clipped estimate for an item the model has no
+// bias for: the global mean plus the user's bias.
+func (r *Ratings) PredictMean(userBias float32) float32 {
+	return min(max(r.mean+userBias, r.lo), r.hi)
+}
+
 // FoldIn computes the bias of a user from their current history (items,
 // ratings and times, aligned; items should not repeat) with the item
 // biases fixed: exactly the second stage of training, so a trained user's

@@ -29,6 +29,9 @@ type Model struct {
 	// factors, "" when the collection has none to hold them.
 	vector string
 	ials   *recommend.IALS
+	// ratings predicts explicit ratings from the raw weights (nil in a
+	// model saved without one).
+	ratings *recommend.Ratings
 }
 
 // Vector names the collection's vector that holds the item factors, ""
@@ -144,8 +147,9 @@ func (m *Model) dense(items []pointid.ID, weights []float32, times []int64) ([]i
 
 // The saved form: "QTRM" version(4), the recipe (binary(1) beta(8)
 // halfLife(8)), the vector's name (length(2) bytes), users(4) user keys,
-// items(4) item keys, the items' counts (4 each), then the iALS model's
-// own saved form.
+// items(4) item keys, the items' counts (4 each), the rating model's saved
+// form (length(4) bytes; length 0 for none), then the iALS model's own
+// saved form.
 const (
 	modelMagic   = "QTRM"
 	modelVersion = 2
@@ -175,6 +179,15 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	for _, n := range m.counts {
 		out = binary.LittleEndian.AppendUint32(out, n)
 	}
+	var ratings []byte
+	if m.ratings != nil {
+		var err error
+		if ratings, err = m.ratings.MarshalBinary(); err != nil {
+			return nil, err
+		}
+	}
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(ratings)))
+	out = append(out, ratings...)
 	ials, err := m.ials.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -247,6 +260,20 @@ func loadModel(b []byte) (*Model, error) {
 		m.counts[i] = binary.LittleEndian.Uint32(rest[4*i:])
 	}
 	rest = rest[4*n:]
+	if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) > len(rest)-4 {
+		return nil, errors.New("model: truncated rating model")
+	}
+	if n = int(binary.LittleEndian.Uint32(rest)); n > 0 {
+		r, err := recommend.LoadRatings(rest[4 : 4+n])
+		if err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+		if r.Items() != len(m.itemIDs) {
+			return nil, fmt.Errorf("model: rating model of %d items, want %d", r.Items(), len(m.itemIDs))
+		}
+		m.ratings = r
+	}
+	rest = rest[4+n:]
 	ials, err := recommend.LoadIALS(rest)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
@@ -271,10 +298,50 @@ func (m *Model) withoutUser(user userid.ID) (*Model, error) {
 	}
 	out := *m
 	out.ials = ials
+	if m.ratings != nil && m.ratings.Users() == len(m.userIDs) {
+		if out.ratings, err = m.ratings.WithoutUser(int(u)); err != nil {
+			return nil, err
+		}
+	}
 	out.userIDs = append(append(make([]userid.ID, 0, len(m.userIDs)-1), m.userIDs[:u]...), m.userIDs[u+1:]...)
 	out.users = make(map[userid.ID]int32, len(out.userIDs))
 	for i, id := range out.userIDs {
 		out.users[id] = int32(i)
 	}
 	return &out, nil
+}
+
+// ErrNoRatings marks a model trained without a rating model.
+var ErrNoRatings = fmt.Errorf("%w: the model has no rating model; train again", index.ErrNotFound)
+
+// Predict returns the rating a user with this history (raw weights and
+// their times) would give each target, clipped to the range seen in
+// training; the user's bias is folded in from the history. A target the
+// model has not seen gets the global mean plus the user's bias (known
+// false).
+func (m *Model) Predict(items []pointid.ID, weights []float32, times []int64, targets []pointid.ID) (ratings []float32, known []bool, err error) {
+	if m.ratings == nil {
+		return nil, nil, ErrNoRatings
+	}
+	var idx []int32
+	var ws []float32
+	var ts []int64
+	for k, id := range items {
+		if i, ok := m.items[id]; ok {
+			idx, ws, ts = append(idx, i), append(ws, weights[k]), append(ts, times[k])
+		}
+	}
+	bias, err := m.ratings.FoldIn(idx, ws, ts)
+	if err != nil {
+		return nil, nil, err
+	}
+	ratings, known = make([]float32, len(targets)), make([]bool, len(targets))
+	for t, id := range targets {
+		if i, ok := m.items[id]; ok {
+			ratings[t], known[t] = m.ratings.PredictWithBias(bias, int(i)), true
+			continue
+		}
+		ratings[t] = m.ratings.PredictMean(bias)
+	}
+	return ratings, known, nil
 }

@@ -224,6 +224,15 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	t.mu.Lock()
 	job.Users, job.Items, job.Interactions = len(userIDs), len(itemIDs), len(events)
 	t.mu.Unlock()
+	// The rating model learns from the raw weights, iALS from the recipe's.
+	raw, err := recommend.Build(len(userIDs), len(itemIDs), events, recommend.LastWins)
+	if err != nil {
+		return err
+	}
+	ratings, err := recommend.TrainRatings(raw, recommend.RatingsOptions{})
+	if err != nil {
+		return fmt.Errorf("rating model: %w", err)
+	}
 	rec := job.Options.recipe()
 	if rec.binary {
 		for k := range events {
@@ -250,7 +259,7 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 		counts[i] = uint32(m.ItemCount(i))
 	}
 	model := &Model{users: users, userIDs: userIDs, items: items, itemIDs: itemIDs, counts: counts,
-		recipe: rec, vector: job.Options.Vector, ials: ials}
+		recipe: rec, vector: job.Options.Vector, ials: ials, ratings: ratings}
 	data, err := model.MarshalBinary()
 	if err != nil {
 		return err
