@@ -282,6 +282,13 @@ type TrainOptions struct {
 	Lambda     float32 `json:"lambda,omitempty"`
 	Nu         float32 `json:"nu,omitempty"`
 	Seed       uint64  `json:"seed,omitempty"`
+	// Vector receives the item factors; Content is what cold items'
+	// factors are mapped from (the server's defaults: "cf", and the only
+	// other named vector).
+	Vector  string `json:"vector,omitempty"`
+	Content string `json:"content,omitempty"`
+	// Weights is "binary" or "raw"; empty means the server's default.
+	Weights string `json:"weights,omitempty"`
 }
 
 // TrainingJob is a training's state as the server reports it.

@@ -22,7 +22,10 @@ func runTrain(ctx context.Context, args []string) error {
 	collection := fs.String("collection", "", "collection to train (required)")
 	var o client.TrainOptions
 	fs.StringVar(&o.Model, "model", "ials", "model: ials")
-	fs.IntVar(&o.Factors, "factors", 0, "vector dimension (0: the server's default, 64)")
+	fs.IntVar(&o.Factors, "factors", 0, "vector dimension (0: the size of --vector, else 64)")
+	fs.StringVar(&o.Vector, "vector", "", "named vector that receives the item factors (default cf)")
+	fs.StringVar(&o.Content, "content", "", "vector cold items' factors are mapped from (default: the only other named vector)")
+	fs.StringVar(&o.Weights, "weights", "", "binary (default) or raw interaction weights")
 	fs.IntVar(&o.Iterations, "iterations", 0, "alternating passes (0: the server's default, 15)")
 	alpha := fs.Float64("alpha", 0, "confidence scale of a weight (0: default)")
 	lambda := fs.Float64("lambda", 0, "regularisation (0: default)")
