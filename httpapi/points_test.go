@@ -218,3 +218,19 @@ func TestPayloadNumbersStayExact(t *testing.T) {
 	ts.ok("POST", "/collections/c/points/count", `{"filter":{"must":[{"key":"big","range":{"gt":1e19}}]}}`, &count)
 	require.Equal(t, 1, count.Count, "and the payload index reads them")
 }
+
+// TestHugeVectorRefused: a vector whose scores would overflow float32 is
+// refused with a 400 naming the point, and the collection keeps answering.
+func TestHugeVectorRefused(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	require.Equal(t, 200, ts.do("PUT", "/collections/c", `{"vectors": {"size": 4, "distance": "Dot"}}`).Code)
+	require.Equal(t, 200, ts.do("PUT", "/collections/c/points", `{"points": [{"id": 1, "vector": [1, 2, 3, 4]}]}`).Code)
+	r := ts.do("PUT", "/collections/c/points", `{"points": [{"id": 7, "vector": [3e38, 3e38, 3e38, 3e38]}]}`)
+	require.Equal(t, 400, r.Code)
+	require.Contains(t, r.Error, "point 7")
+	require.Contains(t, r.Error, "overflow")
+	r = ts.do("POST", "/collections/c/points/query", `{"query": [3e38, 3e38, 3e38, 3e38]}`)
+	require.Equal(t, 400, r.Code)
+	require.Contains(t, r.Error, "overflow")
+	require.Equal(t, 200, ts.do("POST", "/collections/c/points/query", `{"query": [1, 1, 1, 1]}`).Code)
+}

@@ -152,6 +152,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		"NaN":          {ID: pointid.FromNum(2), Vector: []float32{1, nan, 3}},
 		"Inf":          {ID: pointid.FromNum(2), Vector: []float32{1, 2, inf}},
 		"zero cosine":  {ID: pointid.FromNum(2), Vector: []float32{0, 0, 0}},
+		"huge":         {ID: pointid.FromNum(2), Vector: []float32{3e38, 3e38, 3e38}},
 		"big payload":  {ID: pointid.FromNum(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"s": string(big)}},
 		"bad payload":  {ID: pointid.FromNum(2), Vector: []float32{1, 2, 3}, Payload: map[string]any{"f": math.Inf(1)}},
 	} {

@@ -295,8 +295,16 @@ func (c *Collection) checkVector(sp *vectorSpace, v []float32) error {
 	if sp.cfg.Distance == Cosine && norm == 0 {
 		return errors.New("zero vector has no cosine direction")
 	}
+	if norm > maxNormSquared {
+		return fmt.Errorf("vector of length %.3g: scores against it would overflow (limit %.3g)", math.Sqrt(norm), math.Sqrt(maxNormSquared))
+	}
 	return nil
 }
+
+// maxNormSquared bounds a vector's squared length so that every score,
+// computed in float32, stays finite: a dot product is at most |a|·|b| and a
+// squared distance at most (|a|+|b|)² = 4e37, below float32's 3.4e38.
+const maxNormSquared = 1e37
 
 // termsOf returns the payload-index terms of a payload: one per distinct
 // value of each indexed key (strings for keyword indexes, numbers for

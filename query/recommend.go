@@ -87,7 +87,15 @@ type scorer struct {
 	sum      bool
 }
 
+// score is the strategy's score of v, clamped to float32's range: a sum
+// or a square of large similarities could overflow to ±Inf, and an answer
+// must never hold a non-finite score.
 func (s *scorer) score(v []float32) float32 {
+	x := s.raw(v)
+	return min(max(x, -math.MaxFloat32), math.MaxFloat32)
+}
+
+func (s *scorer) raw(v []float32) float32 {
 	if s.sum {
 		var total float32
 		for _, e := range s.pos {
