@@ -23,6 +23,8 @@ type DB struct {
 		cols   map[string]*Collection // protected by mu
 		closed bool                   // protected by mu
 	}
+	// drops counts drops in progress, which Close waits for.
+	drops sync.WaitGroup
 }
 
 // Open opens the data directory dir, loading every collection's graph from
@@ -71,6 +73,7 @@ func (db *DB) Close() error {
 	}
 	db.mu.closed = true
 	db.mu.Unlock()
+	db.drops.Wait()
 	err := db.closeCollections()
 	return errors.Join(err, db.store.Close())
 }
@@ -174,23 +177,31 @@ func (db *DB) Describe(name string) (Info, error) {
 }
 
 // Drop deletes a collection and all its points.
+//
+// The collection leaves the catalogue at once, so new requests for it find
+// nothing; the drop then waits for its writes in flight without holding the
+// database's lock, which other collections' requests need.
 func (db *DB) Drop(ctx context.Context, name string) error {
 	db.mu.Lock()
-	defer db.mu.Unlock()
 	if db.mu.closed {
+		db.mu.Unlock()
 		return ErrClosed
 	}
 	c, ok := db.mu.cols[name]
 	if !ok {
+		db.mu.Unlock()
 		return fmt.Errorf("collection %q: %w", name, ErrNotFound)
 	}
+	delete(db.mu.cols, name)
+	db.drops.Add(1)
+	db.mu.Unlock()
+	defer db.drops.Done()
 	if err := c.close(false); err != nil {
 		return err
 	}
 	if err := db.store.DropCollection(c.store); err != nil {
-		return err
+		return fmt.Errorf("drop collection %q (it is closed, and comes back at the next restart): %w", name, err)
 	}
-	delete(db.mu.cols, name)
 	db.opts.Logger.Info("collection dropped", "collection", name)
 	return nil
 }
