@@ -142,6 +142,11 @@ type RecHTTPResult struct {
 	RecommendExplained       LatencyStats `json:"recommend_explained"`
 	RecommendExplainedServer LatencyStats `json:"recommend_explained_server"`
 
+	// ByHistory splits the plain recommendations by the length of the
+	// user's history: the server folds in and excludes the whole history,
+	// so long ones make the slow tail.
+	ByHistory []HistoryLatency `json:"by_history"`
+
 	// The new users: their cold (popular) list, then one interaction
 	// (answered once fsync'd) and the next recommendation; Updated is the
 	// sum of the two. Changed counts the lists that differ from the cold
@@ -166,6 +171,35 @@ type RecHTTPResult struct {
 	LoadAvg     []string `json:"loadavg"`
 	GOMAXPROCS  int      `json:"gomaxprocs"`
 	WallSeconds float64  `json:"wall_seconds"`
+}
+
+// HistoryLatency is the plain recommendations for users whose history
+// has Min..Max interactions.
+type HistoryLatency struct {
+	Min     int          `json:"min"`
+	Max     int          `json:"max"`
+	Latency LatencyStats `json:"latency"`
+}
+
+// historyBounds are the upper bounds of ByHistory's groups.
+var historyBounds = []int{50, 200, 1000, index.MaxLimit}
+
+// byHistory groups latencies by the history length of their request.
+func byHistory(lat []time.Duration, hist []int) []HistoryLatency {
+	groups := make([][]time.Duration, len(historyBounds))
+	for i, d := range lat {
+		g, _ := slices.BinarySearch(historyBounds, hist[i])
+		groups[min(g, len(groups)-1)] = append(groups[min(g, len(groups)-1)], d)
+	}
+	var out []HistoryLatency
+	lo := 0
+	for g, ds := range groups {
+		if len(ds) > 0 {
+			out = append(out, HistoryLatency{Min: lo, Max: historyBounds[g], Latency: latencyStats(ds)})
+		}
+		lo = historyBounds[g] + 1
+	}
+	return out
 }
 
 const recHTTPCollection = "movies"
@@ -293,7 +327,7 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := recommendPass(ctx, s.addr, cfg, data.ml.UserIDs, res); err != nil {
+	if err := recommendPass(ctx, s.addr, cfg, data, res); err != nil {
 		return nil, err
 	}
 	if err := newUsersPass(ctx, s, col, cfg, data, res); err != nil {
@@ -403,7 +437,12 @@ const recommendWarmup = 200
 // explained), users taken round-robin, the kinds alternating request by
 // request (so drift in the machine's speed falls on both) and half the
 // users apart (so neither finds the other's user's keys just read).
-func recommendPass(ctx context.Context, addr string, cfg RecHTTPConfig, users []int64, res *RecHTTPResult) error {
+func recommendPass(ctx context.Context, addr string, cfg RecHTTPConfig, d *recHTTPData, res *RecHTTPResult) error {
+	users := d.ml.UserIDs
+	history := make([]int, len(users))
+	for _, r := range d.ratings {
+		history[r.User]++
+	}
 	conn, err := dialKeepAlive(addr)
 	if err != nil {
 		return err
@@ -429,6 +468,7 @@ func recommendPass(ctx context.Context, addr string, cfg RecHTTPConfig, users []
 	bar := progress.Start(cfg.Progress, "recommend over http", "requests", int64(2*cfg.Requests))
 	defer bar.Finish()
 	var lat, srv [2][]time.Duration
+	var hist []int // of lat[0]
 	for i := range cfg.Requests {
 		for kind, offset := range []int{0, len(users) / 2} {
 			a, err := ask(i+offset, kind == 1)
@@ -436,6 +476,9 @@ func recommendPass(ctx context.Context, addr string, cfg RecHTTPConfig, users []
 				return fmt.Errorf("recommend: %w", err)
 			}
 			lat[kind] = append(lat[kind], a.latency)
+			if kind == 0 {
+				hist = append(hist, history[(i+offset)%len(users)])
+			}
 			srv[kind] = append(srv[kind], a.server)
 		}
 		bar.Add(2)
@@ -443,6 +486,7 @@ func recommendPass(ctx context.Context, addr string, cfg RecHTTPConfig, users []
 			return ctx.Err()
 		}
 	}
+	res.ByHistory = byHistory(lat[0], hist) // before latencyStats sorts lat[0]
 	res.Recommend, res.RecommendServer = latencyStats(lat[0]), latencyStats(srv[0])
 	res.RecommendExplained, res.RecommendExplainedServer = latencyStats(lat[1]), latencyStats(srv[1])
 	return nil

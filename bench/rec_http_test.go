@@ -33,6 +33,19 @@ func TestLatencyStats(t *testing.T) {
 	require.Equal(t, LatencyStats{N: 1, MeanMicros: 3000, P50Micros: 3000, P90Micros: 3000, P99Micros: 3000, MaxMicros: 3000}, one)
 }
 
+func TestByHistory(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	got := byHistory([]time.Duration{ms(1), ms(2), ms(3), ms(4), ms(5)}, []int{50, 51, 10, 5000, 20})
+	require.Len(t, got, 3, "no history in 201..1000: that group is left out")
+	require.Equal(t, [2]int{0, 50}, [2]int{got[0].Min, got[0].Max})
+	require.Equal(t, 3, got[0].Latency.N)
+	require.Equal(t, 5000.0, got[0].Latency.MaxMicros)
+	require.Equal(t, [2]int{51, 200}, [2]int{got[1].Min, got[1].Max})
+	require.Equal(t, 2000.0, got[1].Latency.P50Micros)
+	require.Equal(t, 1001, got[2].Min)
+	require.Equal(t, 4000.0, got[2].Latency.P50Micros)
+}
+
 func TestMovieText(t *testing.T) {
 	require.Equal(t, "Toy Story (1995). Adventure, Animation",
 		movieText(eval.Movie{ID: 1, Title: "Toy Story (1995)", Genres: "Adventure|Animation"}))
@@ -88,6 +101,8 @@ func TestRunRecHTTP(t *testing.T) {
 			require.LessOrEqual(t, s.P90Micros, s.P99Micros)
 		}
 		require.Positive(t, res.RecommendServer.P50Micros)
+		require.Len(t, res.ByHistory, 1, "every user has under 50 interactions")
+		require.Equal(t, 50, res.ByHistory[0].Latency.N)
 		for _, s := range []LatencyStats{res.NewUserCold, res.NewUserInteract, res.NewUserRecommend, res.NewUserUpdated, res.ProfileNewUser, res.FoldInSolve} {
 			require.Equal(t, 10, s.N)
 		}

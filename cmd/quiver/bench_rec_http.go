@@ -52,6 +52,9 @@ func printRecHTTP(r *bench.RecHTTPResult) {
 	}
 	row(fmt.Sprintf("recommend, limit %d", r.Limit), r.Recommend)
 	row("  server's own time", r.RecommendServer)
+	for _, h := range r.ByHistory {
+		row(fmt.Sprintf("  users with %d..%d interactions", h.Min, h.Max), h.Latency)
+	}
 	row("recommend with_explanation", r.RecommendExplained)
 	row("  server's own time", r.RecommendExplainedServer)
 	row("new user: cold (popular) list", r.NewUserCold)
