@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec bench-rec-http model clean
 
 all: build
 
@@ -73,6 +73,12 @@ bench-rec: build
 	$(BENCHDATA)/.venv-rec/bin/python -c 'import implicit' 2>/dev/null || $(BENCHDATA)/.venv-rec/bin/pip install -q implicit numpy scipy
 	./$(BIN) bench rec --data ../shared/data/ml-latest-small --json $(BENCHDATA)/quiver-rec.json \
 		--peer scripts/peers/implicit_ials.py --python $(BENCHDATA)/.venv-rec/bin/python
+
+# bench-rec-http: the MovieLens movies as text, the train ratings and an iALS
+# training through the API, then recommendations and a new user's first
+# interaction → updated list over loopback HTTP.
+bench-rec-http: build model
+	./$(BIN) bench rec --http --data ../shared/data/ml-latest-small --model $(QUIVER_MODEL_DIR) --json $(BENCHDATA)/quiver-rec-http.json
 
 bench-encoder: build model
 	./$(BIN) bench encoder --model $(QUIVER_MODEL_DIR)

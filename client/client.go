@@ -143,13 +143,14 @@ func (c *Client) CreateCollection(ctx context.Context, collection string, vector
 }
 
 // Point is a point to upsert: Vector, or when Vector is nil Text, encoded
-// by the server with Model (empty: the collection's model). Using names
-// the vector it fills in a collection with named vectors.
+// by the server with Model (empty: the collection's model).
 type Point struct {
-	ID      pointid.ID
-	Vector  []float32
-	Text    string
-	Model   string
+	ID     pointid.ID
+	Vector []float32
+	Text   string
+	Model  string
+	// Using names the vector of a collection with named vectors that
+	// Vector or Text fills; empty means the unnamed vector.
 	Using   string
 	Payload map[string]any
 }
@@ -204,6 +205,15 @@ type Hit struct {
 	ID      pointid.ID     `json:"id"`
 	Score   float32        `json:"score"`
 	Payload map[string]any `json:"payload"`
+	// Explanation is set on a recommendation for a user asked with
+	// Explain: the past items that contributed most to the score.
+	Explanation []Contribution `json:"explanation"`
+}
+
+// Contribution is one past item's share of a recommendation's score.
+type Contribution struct {
+	ID           pointid.ID `json:"id"`
+	Contribution float32    `json:"contribution"`
 }
 
 // Query runs POST /collections/{collection}/points/query with body (a
@@ -214,6 +224,47 @@ func (c *Client) Query(ctx context.Context, collection string, body any) ([]Hit,
 	}
 	err := c.Do(ctx, http.MethodPost, collectionPath(collection)+"/points/query", body, &res)
 	return res.Points, err
+}
+
+// RecommendOptions shape a recommendation for a user; zero fields take
+// the server's defaults.
+type RecommendOptions struct {
+	// Limit is the number of items. Zero means the server's default (10).
+	Limit int
+	// KeepSeen keeps the items the user interacted with; by default the
+	// server leaves them out.
+	KeepSeen bool
+	// Explain asks for each item's contributing past items.
+	Explain bool
+	// WithPayload returns the items' payloads.
+	WithPayload bool
+}
+
+// RecommendBody is the query body RecommendUser sends, for callers that
+// encode it once and send it themselves (load generators).
+func RecommendBody(user userid.ID, opts RecommendOptions) map[string]any {
+	rec := map[string]any{"user": user}
+	if opts.KeepSeen {
+		rec["exclude_seen"] = false
+	}
+	body := map[string]any{"query": map[string]any{"recommend": rec}}
+	if opts.Limit > 0 {
+		body["limit"] = opts.Limit
+	}
+	if opts.Explain {
+		body["with_explanation"] = true
+	}
+	if opts.WithPayload {
+		body["with_payload"] = true
+	}
+	return body
+}
+
+// RecommendUser returns items for a user, ranked by the user's history as
+// it is now (the trained model's fold-in, or without a model the centroid
+// of the user's items; the most popular items for a user without history).
+func (c *Client) RecommendUser(ctx context.Context, collection string, user userid.ID, opts RecommendOptions) ([]Hit, error) {
+	return c.Query(ctx, collection, RecommendBody(user, opts))
 }
 
 // MetricSum scrapes /metrics and returns the sum of the samples of one

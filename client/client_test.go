@@ -12,6 +12,7 @@ import (
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/internal/apitest"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
 )
 
 const uuidA = "5c56c793-69f3-4fbf-87e6-c4bf54c28c26"
@@ -74,4 +75,37 @@ func TestClient(t *testing.T) {
 	err = bad.Do(ctx, http.MethodGet, "/collections", nil, nil)
 	require.True(t, errors.As(err, &apiErr))
 	require.Equal(t, http.StatusUnauthorized, apiErr.Status)
+}
+
+func TestRecommendUser(t *testing.T) {
+	srv := apitest.Start(t, nil)
+	ctx := context.Background()
+	cl := &client.Client{URL: srv.URL}
+	require.NoError(t, cl.CreateCollection(ctx, "m", map[string]any{
+		"text": map[string]any{"model": apitest.ModelName}, "cf": map[string]any{"size": 4, "distance": "Dot"},
+	}))
+	texts := []string{"red apple pie", "red apple tart", "green apple tree", "blue ocean wave"}
+	pts := make([]client.Point, len(texts))
+	for i, text := range texts {
+		pts[i] = client.Point{ID: pointid.FromNum(uint64(i)), Text: text, Using: "text", Payload: map[string]any{"n": i}}
+	}
+	require.NoError(t, cl.Upsert(ctx, "m", pts))
+	u := userid.FromNum(7)
+	cold, err := cl.RecommendUser(ctx, "m", u, client.RecommendOptions{Limit: 2})
+	require.NoError(t, err)
+	require.Empty(t, cold, "no interactions yet: nothing is popular")
+
+	require.NoError(t, cl.Interact(ctx, "m", []client.Interaction{{User: u, Item: pointid.FromNum(0)}}))
+	hits, err := cl.RecommendUser(ctx, "m", u, client.RecommendOptions{Limit: 1, Explain: true, WithPayload: true})
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	require.Equal(t, pointid.FromNum(1), hits[0].ID, "the centroid of red apple pie is nearest red apple tart; the pie is seen")
+	require.Equal(t, 1.0, hits[0].Payload["n"])
+	require.Len(t, hits[0].Explanation, 1)
+	require.Equal(t, pointid.FromNum(0), hits[0].Explanation[0].ID)
+
+	hits, err = cl.RecommendUser(ctx, "m", u, client.RecommendOptions{Limit: 1, KeepSeen: true})
+	require.NoError(t, err)
+	require.Equal(t, pointid.FromNum(0), hits[0].ID, "kept: the seen item is its own nearest")
+	require.Nil(t, hits[0].Explanation)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -22,15 +23,28 @@ func runBenchRec(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Dir, "data", "../shared/data/ml-latest-small", "MovieLens directory with ratings.csv and movies.csv")
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of every model")
 	fs.IntVar(&cfg.Workers, "threads", 0, "training and evaluation threads (default all cores)")
-	fs.BoolVar(&cfg.Quick, "quick", false, "skip the iALS validation grid, use its recorded best point")
+	fs.BoolVar(&cfg.Quick, "quick", false, "skip the iALS validation grid, use its recorded best point (with --http: fewer requests and new users)")
 	fs.IntVar(&cfg.Ef, "ef", 400, "ef of the HNSW search over item factors")
 	content := fs.String("content", "", "item vectors as .fvecs, one row per line of movies.csv (default: hashed genres and title words)")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	peer := fs.String("peer", "", "also run this peer script (scripts/peers/implicit_ials.py) with --python's interpreter on the same data")
 	python := fs.String("python", "python3", "interpreter for --peer")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with --http: of the request passes) to this file")
+	overHTTP := fs.Bool("http", false, "run the HTTP benchmark instead of the offline protocol: movies as text, ratings and training through the API, then recommendation latency over HTTP")
+	hcfg := bench.RecHTTPConfig{Progress: os.Stderr}
+	fs.StringVar(&hcfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "with --http: text model directory (env QUIVER_MODEL_DIR)")
+	fs.IntVar(&hcfg.Requests, "requests", 0, "with --http: recommendation requests of each kind, plain and explained (default 2000, --quick 300)")
+	fs.IntVar(&hcfg.NewUsers, "new-users", 0, "with --http: new users timed from their first interaction to their updated list (default 200, --quick 30)")
+	fs.BoolVar(&hcfg.AllRatings, "all-ratings", false, "with --http: send every rating, not only the train part of the §2 split")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *overHTTP {
+		hcfg.Dir, hcfg.Seed = cfg.Dir, cfg.Seed
+		if cfg.Quick {
+			hcfg.Requests, hcfg.NewUsers = cmp.Or(hcfg.Requests, 300), cmp.Or(hcfg.NewUsers, 30)
+		}
+		return runBenchRecHTTP(ctx, hcfg, *cpuProfile, *jsonPath)
 	}
 	if *content != "" {
 		path := *content

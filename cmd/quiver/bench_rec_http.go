@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/quiver-db/quiver/bench"
+)
+
+// runBenchRecHTTP runs bench rec --http: it replaces the offline protocol,
+// whose models it does not train, by the served path (see
+// bench.RunRecHTTP).
+func runBenchRecHTTP(ctx context.Context, cfg bench.RecHTTPConfig, cpuProfile, jsonPath string) error {
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench rec: %w", err)
+		}
+		defer f.Close()
+		cfg.Profile = f
+	}
+	res, err := bench.RunRecHTTP(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("bench rec --http: %w", err)
+	}
+	printRecHTTP(res)
+	if jsonPath == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("bench rec: write %s: %w", jsonPath, err)
+	}
+	return nil
+}
+
+func printRecHTTP(r *bench.RecHTTPResult) {
+	fmt.Printf("MovieLens over HTTP: %d movies as text (%s), %d users, %d interactions (%s ratings); %d cores\n",
+		r.Movies, r.Model, r.Users, r.Interactions, r.Ratings, r.GOMAXPROCS)
+	fmt.Printf("loadavg before, after training, at the end: %s\n", strings.Join(r.LoadAvg, " | "))
+	fmt.Printf("upsert %.1fs (%.0f movies/s), interactions %.1fs (%.0f/s), train %.1fs (iALS %d factors, %d iterations)\n\n",
+		r.UpsertSecs, r.UpsertPerSec, r.InteractSecs, r.InteractRate, r.TrainSecs, r.Factors, r.TrainIterations)
+	fmt.Printf("%-44s %6s %9s %9s %9s %9s %9s\n", "latency (µs), one keep-alive connection", "n", "mean", "p50", "p90", "p99", "max")
+	row := func(name string, s bench.LatencyStats) {
+		fmt.Printf("%-44s %6d %9.0f %9.0f %9.0f %9.0f %9.0f\n", name, s.N, s.MeanMicros, s.P50Micros, s.P90Micros, s.P99Micros, s.MaxMicros)
+	}
+	row(fmt.Sprintf("recommend, limit %d", r.Limit), r.Recommend)
+	row("  server's own time", r.RecommendServer)
+	for _, h := range r.ByHistory {
+		row(fmt.Sprintf("  users with %d..%d interactions", h.Min, h.Max), h.Latency)
+	}
+	row("recommend with_explanation", r.RecommendExplained)
+	row("  server's own time", r.RecommendExplainedServer)
+	row("new user: cold (popular) list", r.NewUserCold)
+	row("new user: PUT interaction (fsync'd)", r.NewUserInteract)
+	row("new user: next recommend", r.NewUserRecommend)
+	row("new user: interaction → updated list", r.NewUserUpdated)
+	row("in process: profile, new user (1 item)", r.ProfileNewUser)
+	row("in process: fold-in solve, 1 item", r.FoldInSolve)
+	row(fmt.Sprintf("in process: profile, MovieLens user (%.0f)", r.HistoryMean), r.ProfileUsers)
+	fmt.Printf("\nnew users whose list changed after one interaction: %d of %d (folded in from the model: %d); total %.1fs\n",
+		r.Changed, r.NewUserUpdated.N, r.FromModel, r.WallSeconds)
+}
