@@ -104,7 +104,7 @@ func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, erro
 	if opts.WithPayload {
 		raw, err := c.store.Payload(node)
 		if err != nil {
-			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+			return Record{}, false, c.readErr(id, err)
 		}
 		if r.Payload, err = decodePayload(raw); err != nil {
 			return Record{}, false, err
@@ -114,17 +114,28 @@ func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, erro
 	if c.graph != nil && (opts.WithVector || slices.Contains(opts.VectorNames, "")) {
 		v, err := c.store.Vector(0, node)
 		if err != nil {
-			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+			return Record{}, false, c.readErr(id, err)
 		}
 		r.Vector = v
 	}
 	if c.graph == nil && (opts.WithVector || opts.VectorNames != nil) {
 		var err error
 		if r.Vectors, err = c.namedVectors(node, opts); err != nil {
-			return Record{}, false, fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
+			return Record{}, false, c.readErr(id, err)
 		}
 	}
 	return r, true, nil
+}
+
+// readErr wraps an error reading point id's keys under its id's lock. A
+// key missing there means the collection was dropped meanwhile (a drop
+// closes the collection before deleting its keys): a not-found, not an
+// internal error.
+func (c *Collection) readErr(id pointid.ID, err error) error {
+	if errors.Is(err, storage.ErrNotFound) && c.checkOpen() != nil {
+		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	return fmt.Errorf("collection %q: point %s: %w", c.name, id, err)
 }
 
 // namedVectors reads the named vectors opts asks for that node carries.
