@@ -209,6 +209,9 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 	if req.Offset != nil {
 		from = *req.Offset
 	}
+	if req.Filter != nil && c.sparseMatch(set) {
+		return c.scrollSet(ctx, set, from, limit, req.ReadOptions)
+	}
 	var page ScrollPage
 	var ids []pointid.ID
 	err := c.store.ScanIDs(ctx, from, func(id pointid.ID, node uint32) (bool, error) {
@@ -226,6 +229,33 @@ func (c *Collection) Scroll(ctx context.Context, req ScrollRequest) (ScrollPage,
 		return ScrollPage{}, fmt.Errorf("collection %q: scroll: %w", c.name, err)
 	}
 	page.Points, err = c.Get(ctx, ids, req.ReadOptions)
+	return page, err
+}
+
+// sparseMatch reports whether a filter's matches are few enough, against
+// the collection's points, that sorting their ids beats walking every id
+// key in the store.
+func (c *Collection) sparseMatch(set bitset.Set) bool {
+	c.mu.RLock()
+	points := len(c.mu.ids)
+	c.mu.RUnlock()
+	return set.Count()*8 < points
+}
+
+// scrollSet is Scroll over a small matching set: its ids sorted in memory
+// instead of a walk over the store's id keys.
+func (c *Collection) scrollSet(ctx context.Context, set bitset.Set, from pointid.ID, limit int, opts ReadOptions) (ScrollPage, error) {
+	ids := c.idsOf(set)
+	slices.SortFunc(ids, pointid.ID.Compare)
+	start, _ := slices.BinarySearchFunc(ids, from, pointid.ID.Compare)
+	ids = ids[start:]
+	var page ScrollPage
+	if len(ids) > limit {
+		next := ids[limit]
+		page.Next, ids = &next, ids[:limit]
+	}
+	var err error
+	page.Points, err = c.Get(ctx, ids, opts)
 	return page, err
 }
 

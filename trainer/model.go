@@ -22,8 +22,10 @@ type Model struct {
 	items   map[pointid.ID]int32
 	itemIDs []pointid.ID
 	// counts are the interactions of each item in training: popularity,
-	// for users with no history.
-	counts []uint32
+	// for users with no history; byCount orders the items by it, most
+	// first (ties to the earlier in training order).
+	counts  []uint32
+	byCount []int32
 	recipe recipe
 	// vector is the collection's named vector that holds the item
 	// factors, "" when the collection has none to hold them.
@@ -114,16 +116,20 @@ func (m *Model) Explain(items []pointid.ID, weights []float32, times []int64, ta
 // Popular returns up to n of the model's items, most interacted with
 // first (ties to the earlier in training order).
 func (m *Model) Popular(n int) []Item {
-	order := make([]int, len(m.itemIDs))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(m.counts[b], m.counts[a]) })
-	out := make([]Item, 0, min(n, len(order)))
-	for _, i := range order[:min(n, len(order))] {
+	out := make([]Item, 0, min(n, len(m.byCount)))
+	for _, i := range m.byCount[:min(n, len(m.byCount))] {
 		out = append(out, Item{m.itemIDs[i], int(m.counts[i])})
 	}
 	return out
+}
+
+// rankByCount sets byCount from counts.
+func (m *Model) rankByCount() {
+	m.byCount = make([]int32, len(m.counts))
+	for i := range m.byCount {
+		m.byCount[i] = int32(i)
+	}
+	slices.SortStableFunc(m.byCount, func(a, b int32) int { return cmp.Compare(m.counts[b], m.counts[a]) })
 }
 
 // dense maps a user's items to the model's indices and weighs them as
@@ -260,6 +266,7 @@ func loadModel(b []byte) (*Model, error) {
 		m.counts[i] = binary.LittleEndian.Uint32(rest[4*i:])
 	}
 	rest = rest[4*n:]
+	m.rankByCount()
 	if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) > len(rest)-4 {
 		return nil, errors.New("model: truncated rating model")
 	}

@@ -260,6 +260,7 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	}
 	model := &Model{users: users, userIDs: userIDs, items: items, itemIDs: itemIDs, counts: counts,
 		recipe: rec, vector: job.Options.Vector, ials: ials, ratings: ratings}
+	model.rankByCount()
 	data, err := model.MarshalBinary()
 	if err != nil {
 		return err
