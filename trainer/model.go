@@ -26,7 +26,7 @@ type Model struct {
 	// first (ties to the earlier in training order).
 	counts  []uint32
 	byCount []int32
-	recipe recipe
+	recipe  recipe
 	// vector is the collection's named vector that holds the item
 	// factors, "" when the collection has none to hold them.
 	vector string
