@@ -98,12 +98,14 @@ type RecResult struct {
 	DotHNSW      RecHNSW        `json:"dot_hybrid_hnsw"`
 	// DotFoldInMicros is the mean time to fold one test-split user into
 	// the chosen DotHybrid, as the server does at query time.
-	DotFoldInMicros float64   `json:"dot_hybrid_fold_in_us"`
-	IALSTiming      RecTiming `json:"ials_timing"`
-	ContentDim      int       `json:"content_dim"`
-	ContentSource   string    `json:"content_source"`
-	WallSeconds     float64   `json:"wall_seconds"`
-	GOMAXPROCS      int       `json:"gomaxprocs"`
+	DotFoldInMicros    float64      `json:"dot_hybrid_fold_in_us"`
+	DotFoldInMaxMicros float64      `json:"dot_hybrid_fold_in_max_us"`
+	DotIALS            IALSSettings `json:"dot_hybrid_ials"`
+	IALSTiming         RecTiming    `json:"ials_timing"`
+	ContentDim         int          `json:"content_dim"`
+	ContentSource      string       `json:"content_source"`
+	WallSeconds        float64      `json:"wall_seconds"`
+	GOMAXPROCS         int          `json:"gomaxprocs"`
 }
 
 // splitData is one split with everything the models read.

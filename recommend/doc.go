@@ -6,7 +6,9 @@
 // external ids, storage and HTTP live elsewhere. Every model is a Scorer: it
 // writes a score for every item of a user, higher is better, and the factor
 // models (IALS, BPR) score by <theta_u, phi_i> so their item vectors can be put
-// in an HNSW graph with the Dot metric.
+// in an HNSW graph with the Dot metric; so does DotHybrid, which blends
+// iALS, content and popularity into one user and one item vector. Ratings
+// predicts explicit ratings (recency-weighted biases).
 //
 // Invariants:
 //

@@ -96,7 +96,10 @@ func TestDotHybridFoldIn(t *testing.T) {
 	v, err := h.FoldIn(nil, nil, nil, nil)
 	require.NoError(t, err)
 	require.Len(t, v, h.Dim())
-	require.Equal(t, float32(0.2), v[h.Dim()-1], "a new user gets popularity alone")
+	require.Equal(t, float32(1), v[h.Dim()-1], "a new user gets popularity alone")
+	for k, x := range v[:h.Dim()-1] {
+		require.Zero(t, x, "coordinate %d", k)
+	}
 
 	_, err = h.FoldIn(nil, []int32{int32(m.Items())}, []float32{4}, []int64{1})
 	require.ErrorIs(t, err, ErrIndex)

@@ -82,7 +82,9 @@ func (o RatingsOptions) Validate() error {
 // second is exactly what FoldIn computes.
 //
 // On BENCHMARKS.md §2 (chronological split) this beats biased MF: test
-// RMSE 0.8752 against 0.8888 (see bench.RunRec).
+// RMSE 0.8762, MAE 0.6738 with the defaults (chosen on validation, 0.8640),
+// against 0.8947 for plain biases and 0.8888 for the reference biased MF.
+// Factors on the residuals added nothing on validation (0.8634).
 //
 // A Ratings is immutable and safe for concurrent use.
 type Ratings struct {

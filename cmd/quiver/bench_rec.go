@@ -118,7 +118,8 @@ func printRec(res *bench.RecResult) {
 		fmt.Printf("HNSW Dot ef=%d (%s): NDCG@10 %.4f vs exact %.4f (Δ %+.4f), Recall@10 %.4f vs %.4f; build %.2fs, %.0f users/s\n",
 			h.Ef, h.Model, h.Graph.NDCGAt10, h.Exact.NDCGAt10, h.Graph.NDCGAt10-h.Exact.NDCGAt10, h.Graph.RecallAt10, h.Exact.RecallAt10, h.BuildSeconds, h.QueriesPerSecond)
 	}
-	fmt.Printf("dot hybrid fold-in: %.0f µs per user\n", res.DotFoldInMicros)
+	fmt.Printf("dot hybrid over iALS %s: fold-in %.0f µs per user on average, %.0f µs at most\n",
+		res.DotIALS, res.DotFoldInMicros, res.DotFoldInMaxMicros)
 	t := res.IALSTiming
 	fmt.Printf("iALS %d factors %d iterations on train: %.2fs wall, %.2f CPU s, %d threads, NDCG@10 %.4f\n",
 		t.Factors, t.Iterations, t.Seconds, t.CPUSeconds, t.Workers, t.NDCGAt10)
