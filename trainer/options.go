@@ -28,7 +28,7 @@ type Options struct {
 	// tuning found best) or "raw".
 	Weights string `json:"weights"`
 	// RecencyBeta and RecencyHalfLife weigh a user's latest interactions
-	// up to 1+beta times more (recommend.RecencyWeighted). Defaults 3 and
+	// up to 1+beta times more (recommend.RecencyWeighted). Defaults 5 and
 	// 20; a negative beta turns the weighting off.
 	RecencyBeta     float64 `json:"recency_beta"`
 	RecencyHalfLife float64 `json:"recency_half_life"`
@@ -47,7 +47,7 @@ type Options struct {
 // Default settings (BestIALS in bench, chosen on the validation split).
 const (
 	defaultLambda   = 30
-	defaultBeta     = 3
+	defaultBeta     = 5
 	defaultHalfLife = 20
 	defaultVector   = "cf"
 	// ridgeLambda regularises the content → factors map (bench's ridge row).
