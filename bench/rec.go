@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ type RecConfig struct {
 	// Content returns item vectors aligned to movieIDs (ascending). Nil
 	// means GenreTitleContent.
 	Content func(movieIDs []int64) (recommend.Content, error)
+	// ContentName says what Content is, for the report; empty means
+	// "supplied".
+	ContentName string
 	// Ef of the HNSW search over item factors. Default 400.
 	Ef int
 	// Progress receives one line per fit; nil means none.
@@ -186,7 +190,7 @@ func RunRec(ctx context.Context, cfg RecConfig) (*RecResult, error) {
 	r.logf("split: train %d, test %d, catalogue %d; validation-train %d, validation %d, catalogue %d",
 		r.res.Train, r.res.Test, r.res.Catalogue, r.res.ValTrain, r.res.Validation, r.res.ValCatalogue)
 	content := cfg.Content
-	r.res.ContentSource = "supplied"
+	r.res.ContentSource = cmp.Or(cfg.ContentName, "supplied")
 	if content == nil {
 		content = func(ids []int64) (recommend.Content, error) { return GenreTitleContent(cfg.Dir, ids) }
 		r.res.ContentSource = "hashed genres and title words (no encoder)"

@@ -1,13 +1,16 @@
 package bench
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
 	"unicode"
 
+	"github.com/quiver-db/quiver/internal/progress"
 	"github.com/quiver-db/quiver/recommend"
 	"github.com/quiver-db/quiver/recommend/eval"
 )
@@ -18,7 +21,7 @@ const contentDim = 256
 // GenreTitleContent builds one vector per item from movies.csv: a hashed,
 // IDF-weighted bag of the genres and title words, L2-normalised. It is the
 // content that needs no model; an encoder's embeddings plug in through
-// RecConfig.Content instead. Tags are left out: users wrote them at times
+// RecConfig.Content instead (EncoderContent). Tags are left out: users wrote them at times
 // that overlap the held-out part, so they would leak.
 func GenreTitleContent(dir string, movieIDs []int64) (recommend.Content, error) {
 	movies, err := eval.LoadMovies(dir)
@@ -92,5 +95,44 @@ func FvecsContent(path, dir string, movieIDs []int64) (recommend.Content, error)
 			copy(c.Row(i), vecs[k*dim:(k+1)*dim])
 		}
 	}
+	return c, nil
+}
+
+// Embedder is a text model: *encoder.Encoder, or a fake in tests.
+type Embedder interface {
+	Encode(ctx context.Context, texts []string) ([][]float32, error)
+	Dim() int
+}
+
+// EncoderContent encodes each movie's text as the server indexes it in
+// bench rec --http (movieText: the title and genres) with enc, so the
+// content rows are what a collection's text vector would hold. Progress
+// lines go to log when it is not nil.
+func EncoderContent(ctx context.Context, enc Embedder, dir string, movieIDs []int64, log io.Writer) (recommend.Content, error) {
+	movies, err := eval.LoadMovies(dir)
+	if err != nil {
+		return recommend.Content{}, fmt.Errorf("content: %w", err)
+	}
+	c := recommend.Content{Dim: enc.Dim(), Vectors: make([]float32, len(movieIDs)*enc.Dim())}
+	bar := progress.Start(log, "encode movies", "movies", int64(len(movies)))
+	const batch = 256
+	for lo := 0; lo < len(movies); lo += batch {
+		part := movies[lo:min(lo+batch, len(movies))]
+		texts := make([]string, len(part))
+		for k, m := range part {
+			texts[k] = movieText(m)
+		}
+		vecs, err := enc.Encode(ctx, texts)
+		if err != nil {
+			return recommend.Content{}, fmt.Errorf("content: encode: %w", err)
+		}
+		for k, m := range part {
+			if i, ok := slices.BinarySearch(movieIDs, m.ID); ok {
+				copy(c.Row(i), vecs[k])
+			}
+		}
+		bar.Add(int64(len(part)))
+	}
+	bar.Finish()
 	return c, nil
 }

@@ -113,3 +113,19 @@ func TestRunRecHTTP(t *testing.T) {
 		require.Len(t, res.LoadAvg, 3)
 	}
 }
+
+// TestEncoderContent: one row per movie, in movieIDs' order, each the
+// model's vector of the movie's text.
+func TestEncoderContent(t *testing.T) {
+	dir := writeMovieLens(t, 2, 20)
+	m := apitest.Model{D: 16}
+	c, err := EncoderContent(context.Background(), m, dir, []int64{2, 5}, nil)
+	require.NoError(t, err)
+	require.Equal(t, 16, c.Dim)
+	movies, err := eval.LoadMovies(dir)
+	require.NoError(t, err)
+	want, err := m.Encode(context.Background(), []string{movieText(movies[1]), movieText(movies[4])})
+	require.NoError(t, err)
+	require.Equal(t, want[0], c.Row(0))
+	require.Equal(t, want[1], c.Row(1))
+}

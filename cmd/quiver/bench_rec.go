@@ -10,6 +10,7 @@ import (
 	"os/exec"
 
 	"github.com/quiver-db/quiver/bench"
+	"github.com/quiver-db/quiver/encoder"
 	"github.com/quiver-db/quiver/recommend"
 )
 
@@ -25,7 +26,7 @@ func runBenchRec(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.Workers, "threads", 0, "training and evaluation threads (default all cores)")
 	fs.BoolVar(&cfg.Quick, "quick", false, "skip the iALS validation grid, use its recorded best point (with --http: fewer requests and new users)")
 	fs.IntVar(&cfg.Ef, "ef", 400, "ef of the HNSW search over item factors")
-	content := fs.String("content", "", "item vectors as .fvecs, one row per line of movies.csv (default: hashed genres and title words)")
+	content := fs.String("content", "", "item vectors: \"encoder\" (the --model text model on title and genres, as the server indexes them) or a .fvecs file, one row per line of movies.csv (default: hashed genres and title words)")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	peer := fs.String("peer", "", "also run this peer script (scripts/peers/implicit_ials.py) with --python's interpreter on the same data")
 	python := fs.String("python", "python3", "interpreter for --peer")
@@ -46,7 +47,18 @@ func runBenchRec(ctx context.Context, args []string) error {
 		}
 		return runBenchRecHTTP(ctx, hcfg, *cpuProfile, *jsonPath)
 	}
-	if *content != "" {
+	switch *content {
+	case "":
+	case "encoder":
+		enc, err := encoder.Load(hcfg.ModelDir, encoder.Options{})
+		if err != nil {
+			return fmt.Errorf("bench rec: --content encoder: %w", err)
+		}
+		cfg.Content = func(ids []int64) (recommend.Content, error) {
+			return bench.EncoderContent(ctx, enc, cfg.Dir, ids, os.Stderr)
+		}
+		cfg.ContentName = "all-MiniLM-L6-v2 on title and genres"
+	default:
 		path := *content
 		cfg.Content = func(ids []int64) (recommend.Content, error) { return bench.FvecsContent(path, cfg.Dir, ids) }
 	}
