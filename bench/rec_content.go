@@ -3,8 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"hash/fnv"
+	"io"
 	"math"
 	"slices"
 	"strings"
