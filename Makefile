@@ -66,12 +66,13 @@ bench-durability: bench-data
 	QUIVER_MOVIELENS_DIR=$(abspath ../shared/data/ml-latest-small) $(GO) test ./index -run MovieLens -count=1 -v
 
 # bench-rec: every recommender of BENCHMARKS.md §2 on MovieLens (tuned on
-# validation, scored on test once), then plain iALS beside implicit's (PyPI,
+# validation, scored on test once; content is our encoder's vectors of the
+# movies' titles and genres), then plain iALS beside implicit's (PyPI,
 # in a venv under $(BENCHDATA)) on the same split in the same job.
-bench-rec: build
+bench-rec: build model
 	[ -x $(BENCHDATA)/.venv-rec/bin/python ] || python3 -m venv $(BENCHDATA)/.venv-rec
 	$(BENCHDATA)/.venv-rec/bin/python -c 'import implicit' 2>/dev/null || $(BENCHDATA)/.venv-rec/bin/pip install -q implicit numpy scipy
-	./$(BIN) bench rec --data ../shared/data/ml-latest-small --json $(BENCHDATA)/quiver-rec.json \
+	./$(BIN) bench rec --data ../shared/data/ml-latest-small --content encoder --model $(QUIVER_MODEL_DIR) --json $(BENCHDATA)/quiver-rec.json \
 		--peer scripts/peers/implicit_ials.py --python $(BENCHDATA)/.venv-rec/bin/python
 
 # bench-rec-http: the MovieLens movies as text, the train ratings and an iALS

@@ -33,7 +33,7 @@ func runBenchRec(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (with --http: of the request passes) to this file")
 	overHTTP := fs.Bool("http", false, "run the HTTP benchmark instead of the offline protocol: movies as text, ratings and training through the API, then recommendation latency over HTTP")
 	hcfg := bench.RecHTTPConfig{Progress: os.Stderr}
-	fs.StringVar(&hcfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "with --http: text model directory (env QUIVER_MODEL_DIR)")
+	fs.StringVar(&hcfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory for --http and --content encoder (env QUIVER_MODEL_DIR)")
 	fs.IntVar(&hcfg.Requests, "requests", 0, "with --http: recommendation requests of each kind, plain and explained (default 2000, --quick 300)")
 	fs.IntVar(&hcfg.NewUsers, "new-users", 0, "with --http: new users timed from their first interaction to their updated list (default 200, --quick 30)")
 	fs.BoolVar(&hcfg.AllRatings, "all-ratings", false, "with --http: send every rating, not only the train part of the §2 split")
