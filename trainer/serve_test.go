@@ -114,3 +114,52 @@ func TestProfileFollowsEveryInteraction(t *testing.T) {
 	require.Nil(t, p.Vector)
 	require.Empty(t, p.Seen)
 }
+
+// TestForgottenUserLeavesNoTraceAfterRestart: after ForgetUser and a
+// restart, the user has no interactions, no row in the saved model (iALS
+// and rating biases) and no vector.
+func TestForgottenUserLeavesNoTraceAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	db, c := plantedCollection(t, fs, 40, 30)
+	tr := New(nil)
+	_, err := tr.Start(c, Options{Iterations: 3, Lambda: 5, Seed: 1})
+	require.NoError(t, err)
+	require.Equal(t, Done, wait(t, tr, "m").State)
+	gone, kept := userid.FromNum(7), userid.FromNum(8)
+	m, err := tr.Model(ctx, c)
+	require.NoError(t, err)
+	keptVec, ok := m.UserVector(kept)
+	require.True(t, ok)
+	require.NoError(t, tr.ForgetUser(ctx, c, gone))
+	require.NoError(t, db.Close())
+
+	db, err = index.Open(ctx, "data", index.Options{Storage: storage.Options{FS: fs}})
+	require.NoError(t, err)
+	defer db.Close()
+	c, err = db.Collection("m")
+	require.NoError(t, err)
+	tr = New(nil)
+	m, err = tr.Model(ctx, c)
+	require.NoError(t, err)
+	_, ok = m.UserVector(gone)
+	require.False(t, ok, "the saved model lost the user's row")
+	require.Equal(t, 29, m.Users())
+	require.Equal(t, 29, m.ratings.Users())
+	v, ok := m.UserVector(kept)
+	require.True(t, ok)
+	require.Equal(t, keptVec, v, "the other users keep theirs")
+	page, err := c.UserInteractions(ctx, gone, nil, 0)
+	require.NoError(t, err)
+	require.Empty(t, page.Interactions)
+	p, err := tr.Profile(ctx, c, gone, "")
+	require.NoError(t, err)
+	require.Nil(t, p.Vector)
+	n := 0
+	require.NoError(t, c.ScanInteractions(ctx, func(it index.Interaction) error {
+		require.NotEqual(t, gone, it.User)
+		n++
+		return nil
+	}))
+	require.Equal(t, 29*4, n)
+}
