@@ -106,6 +106,7 @@ type RecResult struct {
 	DotFoldInMaxMicros float64      `json:"dot_hybrid_fold_in_max_us"`
 	DotIALS            IALSSettings `json:"dot_hybrid_ials"`
 	IALSTiming         RecTiming    `json:"ials_timing"`
+	Cold               RecCold      `json:"cold_items"`
 	ContentDim         int          `json:"content_dim"`
 	ContentSource      string       `json:"content_source"`
 	WallSeconds        float64      `json:"wall_seconds"`
@@ -204,6 +205,9 @@ func RunRec(ctx context.Context, cfg RecConfig) (*RecResult, error) {
 	}
 	if err := r.runRatings(ctx); err != nil {
 		return nil, fmt.Errorf("rec bench: %w", err)
+	}
+	if err := r.runCold(ctx); err != nil {
+		return nil, fmt.Errorf("rec bench: cold items: %w", err)
 	}
 	r.res.WallSeconds = time.Since(start).Seconds()
 	return r.res, nil

@@ -136,4 +136,7 @@ func printRec(res *bench.RecResult) {
 	fmt.Printf("iALS %d factors %d iterations on train: %.2fs wall, %.2f CPU s, %d threads, NDCG@10 %.4f\n",
 		t.Factors, t.Iterations, t.Seconds, t.CPUSeconds, t.Workers, t.NDCGAt10)
 	fmt.Printf("total %.1fs\n", res.WallSeconds)
+	c := res.Cold
+	fmt.Printf("\ncold items (movies absent from train; %d users with such test items, %d candidates), Recall@10: random %.4f, content %.4f, content→cf (ridge λ=%g) %.4f\n",
+		c.Users, c.Items, c.Random, c.Content, c.RidgeLambda, c.ContentToCF)
 }
