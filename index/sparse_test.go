@@ -196,8 +196,8 @@ func TestSparseOnlyCollection(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res, 2)
 	assert.Equal(t, pointid.FromNum(1), res[0].ID)
-	// idf(1) with N 2, n 1 plus idf(2) with n 2.
-	assert.InDelta(t, math.Log(1.5/1.5+1)+math.Log(0.5/2.5+1), res[0].Score, 1e-6)
+	// idf of term 1 (N 2, n 1: ln(1.5/1.5 + 1)) plus that of term 2 (n 2).
+	assert.InDelta(t, math.Log(2)+math.Log(0.5/2.5+1), res[0].Score, 1e-6)
 	require.NoError(t, db.Close())
 	db = openTest(t, fs)
 	defer db.Close()
