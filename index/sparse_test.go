@@ -237,3 +237,16 @@ func TestSparseBadInput(t *testing.T) {
 	_, err = db.Create(ctx, "clash", Config{Vectors: map[string]VectorConfig{"x": {Size: 2, Distance: Dot}}, SparseVectors: map[string]SparseVectorConfig{"x": {}}})
 	assert.ErrorContains(t, err, "same name")
 }
+
+func TestSparseNamesInErrors(t *testing.T) {
+	db := openTest(t, vfs.NewMem())
+	defer db.Close()
+	c, err := db.Create(context.Background(), "s", sparseConfig)
+	require.NoError(t, err)
+	_, err = c.VectorConfig("nope")
+	assert.ErrorContains(t, err, "(it has: dense; sparse: plain, text)")
+	only, err := db.Create(context.Background(), "only", Config{SparseVectors: map[string]SparseVectorConfig{"bm25": {}}})
+	require.NoError(t, err)
+	_, err = only.VectorConfig("")
+	assert.ErrorContains(t, err, "(it has: sparse: bm25)")
+}
