@@ -54,9 +54,11 @@ func lookup(lang string) (language, error) {
 	return l, nil
 }
 
-// isWordRune is Python's \w, the characters FastEmbed keeps in words.
+// isWordRune is Python's \w, the characters FastEmbed keeps in words:
+// letters, numbers and '_'. Like \w it leaves out combining marks, so a
+// decomposed accent splits a word there as it does in FastEmbed.
 func isWordRune(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
+	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
 // Tokens returns the stemmed tokens of text in order, repeats kept.
