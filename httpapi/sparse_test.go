@@ -91,6 +91,12 @@ func TestSparseQuery(t *testing.T) {
 	assert.JSONEq(t, `{"raw": {"indices": [3, 7], "values": [2, 0.5]}}`, mustJSON(t, res.Points[0].Vector))
 	assert.InDelta(t, 2, res.Points[0].Score, 1e-6)
 
+	// A point id stands for its sparse vector; the point is left out.
+	ts.ok("POST", "/collections/s/points/query", map[string]any{"query": 2, "using": "text-sparse"}, &res)
+	require.Len(t, res.Points, 1)
+	assert.Equal(t, float64(1), res.Points[0].ID)
+	ts.fails(http.StatusNotFound, "POST", "/collections/s/points/query", map[string]any{"query": 4, "using": "text-sparse"}, `no sparse vector "text-sparse"`)
+
 	thr := float32(100)
 	ts.ok("POST", "/collections/s/points/query", map[string]any{
 		"query": map[string]any{"indices": []int{3}, "values": []float32{1}}, "using": "raw", "score_threshold": thr,

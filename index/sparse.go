@@ -8,6 +8,7 @@ import (
 
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/sparse"
 	"github.com/quiver-db/quiver/storage"
 )
@@ -176,4 +177,36 @@ func (c *Collection) sparseVectors(node uint32, opts ReadOptions) map[string]spa
 		}
 	}
 	return out
+}
+
+// SparseVectors returns the vectors called using of the points with these
+// ids, from memory, in the order asked; a point that does not exist or
+// lacks the vector is an ErrNotFound error. The slices are shared with the
+// index: read them, never modify them.
+func (c *Collection) SparseVectors(ctx context.Context, using string, ids []pointid.ID) ([]sparse.Vector, error) {
+	sp, err := c.sparseSpaceNamed(using)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sparse.Vector, len(ids))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.mu.closed {
+		return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	for i, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		node, ok := c.mu.ids[id]
+		if !ok {
+			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
+		}
+		v, ok := sp.idx.Vector(node) // idx changes under c.mu for writing: it agrees with ids
+		if !ok {
+			return nil, fmt.Errorf("%w: point %s in collection %q has no sparse vector %q", ErrNotFound, id, c.name, using)
+		}
+		out[i] = v
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // Collection is one collection as the engine reads it. *index.Collection
@@ -23,6 +24,8 @@ type Collection interface {
 	SparseVectorConfig(name string) (index.SparseVectorConfig, error)
 	Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error)
 	SearchSparse(ctx context.Context, req index.SparseSearchRequest) ([]index.ScoredPoint, error)
+	// SparseVectors is Vectors for sparse vectors.
+	SparseVectors(ctx context.Context, using string, ids []pointid.ID) ([]sparse.Vector, error)
 	Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error)
 	Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error)
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
@@ -189,7 +192,7 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 		}
 		if isSparse(c, reqs[i].Using) {
 			sparseUse[i] = true
-			if err := resolveSparse(&reqs[i]); err != nil {
+			if err := resolveSparse(ctx, c, &reqs[i]); err != nil {
 				if len(reqs) > 1 {
 					return nil, fmt.Errorf("query %d: %w", i, err)
 				}
@@ -228,7 +231,7 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 		var res []index.ScoredPoint
 		var err error
 		if q, ok := reqs[i].Query.(*Nearest); ok && sparseUse[i] {
-			res, err = e.sparseNearest(ctx, c, &reqs[i], *q.To.Sparse, nil)
+			res, err = e.sparseNearest(ctx, c, &reqs[i], *q.To.Sparse, excluded(&reqs[i]))
 		} else {
 			res, err = e.run(ctx, c, &reqs[i])
 		}

@@ -13,7 +13,8 @@ import (
 )
 
 // Queries on sparse vectors: Using names a sparse vector, the query is a
-// Nearest whose input is a sparse vector or a BM25 document (Model
+// Nearest whose input is a sparse vector, a point id (its vector of that
+// name; the point is left out of the results) or a BM25 document (Model
 // bm25.Model), which becomes a query vector of weight 1 per distinct term;
 // the vector's modifier (idf) applies in the index. A fusion step gets a
 // sparse candidate list from sparseNearest as it gets a dense one from
@@ -30,8 +31,8 @@ func isSparse(c Collection, using string) bool {
 }
 
 // resolveSparse checks a query on sparse vector req.Using and turns its
-// document, if any, into a query vector.
-func resolveSparse(req *Request) error {
+// document or point id, if any, into a query vector.
+func resolveSparse(ctx context.Context, c Collection, req *Request) error {
 	switch q := req.Query.(type) {
 	case nil:
 		return nil
@@ -48,7 +49,15 @@ func resolveSparse(req *Request) error {
 			in.Sparse, in.Doc = &v, nil
 			return nil
 		case in.ID != nil:
-			return badRequest("query: a point id, but sparse vector %q is searched by a sparse vector or a document only", req.Using)
+			if req.LookupFrom != "" {
+				return badRequest("lookup_from: not supported on sparse vector %q", req.Using)
+			}
+			vs, err := c.SparseVectors(ctx, req.Using, []pointid.ID{*in.ID})
+			if err != nil {
+				return fmt.Errorf("query: %w", err)
+			}
+			in.Sparse = &vs[0] // in.ID stays: excluded leaves the point out
+			return nil
 		}
 		return badRequest("query: a dense vector, but %q is a sparse vector: want {\"indices\": [...], \"values\": [...]}", req.Using)
 	}

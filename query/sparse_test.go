@@ -70,6 +70,16 @@ func TestSparseBM25(t *testing.T) {
 	res = run(Request{Using: "bm25", Query: &Nearest{To: Input{Sparse: &q}}})
 	assert.Len(t, res, 2)
 
+	// A point id stands for its sparse vector and is left out.
+	res = run(Request{Using: "bm25", Query: &Nearest{To: Input{ID: ptr(pointid.FromNum(1))}}})
+	require.NotEmpty(t, res)
+	assert.Equal(t, pointid.FromNum(0), res[0].ID, "the other fox")
+	for _, r := range res {
+		assert.NotEqual(t, pointid.FromNum(1), r.ID)
+	}
+	_, err = e.Run(ctx, c, []Request{{Using: "bm25", Query: &Nearest{To: Input{ID: ptr(pointid.FromNum(9))}}}})
+	require.ErrorIs(t, err, index.ErrNotFound, "point 9 has no bm25 vector")
+
 	for _, bad := range []Request{
 		{Using: "bm25", Query: &Nearest{To: Input{Vector: []float32{1, 0}}}},
 		{Using: "bm25", Query: &Nearest{To: Input{Doc: &Document{Text: "x", Model: "fake"}}}},
@@ -81,3 +91,5 @@ func TestSparseBM25(t *testing.T) {
 		require.ErrorIs(t, err, index.ErrBadRequest)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

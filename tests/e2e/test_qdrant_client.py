@@ -394,6 +394,8 @@ def test_sparse_vectors_and_bm25(qc):
     drama = models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="drama"))])
     res = qc.query_points(name, query=models.Document(text="lazy", model="Qdrant/bm25"), using="text-sparse", query_filter=drama)
     assert [p.id for p in res.points] == [1]
+    res = qc.query_points(name, query=2, using="text-sparse")
+    assert [p.id for p in res.points] == [1], "a point id stands for its sparse vector and is left out"
     res = qc.query_points(name, query=bm25, using="text-sparse", limit=1, offset=1)
     assert [p.id for p in res.points] == [1]
 
