@@ -9,8 +9,8 @@ GLOVE     := $(BENCHDATA)/glove-100
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 # Packages with concurrent readers and writers run under the race detector;
 # the rest run without it.
-RACE_PKGS  := ./hnsw/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
-RACE_MATCH := -e /hnsw -e /index -e /storage -e /query -e /trainer -e /httpapi
+RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
+RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
 .PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec bench-rec-http model clean
 

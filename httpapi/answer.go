@@ -7,6 +7,7 @@ import (
 	gojson "github.com/goccy/go-json"
 
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 )
 
@@ -52,11 +53,13 @@ func marshal(v any) ([]byte, error) {
 // a map of names; the unnamed answer types above stay as they are.
 type (
 	namedScoredPoint struct {
-		ID      pointid.ID           `json:"id"`
-		Version int                  `json:"version"`
-		Score   float32              `json:"score"`
-		Payload filter.Payload       `json:"payload"`
-		Vector  map[string][]float32 `json:"vector"`
+		ID      pointid.ID     `json:"id"`
+		Version int            `json:"version"`
+		Score   float32        `json:"score"`
+		Payload filter.Payload `json:"payload"`
+		// Vector is a map[string][]float32, or, when the point carries
+		// sparse vectors, a map of names to dense and sparse ones.
+		Vector any `json:"vector"`
 		// Explanation: see scoredPoint.
 		Explanation []contribution `json:"explanation,omitempty"`
 	}
@@ -108,6 +111,9 @@ func toNamed(ps scoredPoints) namedScoredPoints {
 	out := make(namedScoredPoints, len(ps))
 	for i, p := range ps {
 		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors, Explanation: p.Explanation}
+		if p.Sparse != nil {
+			out[i].Vector = vectorsWithSparse(index.Record{Vectors: p.Vectors, Sparse: p.Sparse})
+		}
 	}
 	return out
 }

@@ -38,21 +38,21 @@ type hnswConfig struct {
 // about shards, replicas, the WAL and optimizers are accepted and ignored:
 // Quiver is one node with its own storage.
 type createCollectionRequest struct {
-	Vectors                *collectionVectors         `json:"vectors"`
-	HNSW                   *hnswConfig                `json:"hnsw_config"`
-	PayloadSchema          map[string]index.FieldType `json:"payload_schema"`
-	ShardNumber            *int                       `json:"shard_number"`
-	ShardingMethod         json.RawMessage            `json:"sharding_method"`
-	ReplicationFactor      *int                       `json:"replication_factor"`
-	WriteConsistencyFactor *int                       `json:"write_consistency_factor"`
-	OnDiskPayload          *bool                      `json:"on_disk_payload"`
-	WalConfig              json.RawMessage            `json:"wal_config"`
-	OptimizersConfig       json.RawMessage            `json:"optimizers_config"`
-	QuantizationConfig     json.RawMessage            `json:"quantization_config"`
-	SparseVectors          json.RawMessage            `json:"sparse_vectors"`
-	InitFrom               json.RawMessage            `json:"init_from"`
-	StrictModeConfig       json.RawMessage            `json:"strict_mode_config"`
-	Metadata               json.RawMessage            `json:"metadata"`
+	Vectors                *collectionVectors             `json:"vectors"`
+	HNSW                   *hnswConfig                    `json:"hnsw_config"`
+	PayloadSchema          map[string]index.FieldType     `json:"payload_schema"`
+	ShardNumber            *int                           `json:"shard_number"`
+	ShardingMethod         json.RawMessage                `json:"sharding_method"`
+	ReplicationFactor      *int                           `json:"replication_factor"`
+	WriteConsistencyFactor *int                           `json:"write_consistency_factor"`
+	OnDiskPayload          *bool                          `json:"on_disk_payload"`
+	WalConfig              json.RawMessage                `json:"wal_config"`
+	OptimizersConfig       json.RawMessage                `json:"optimizers_config"`
+	QuantizationConfig     json.RawMessage                `json:"quantization_config"`
+	SparseVectors          map[string]*sparseVectorParams `json:"sparse_vectors"`
+	InitFrom               json.RawMessage                `json:"init_from"`
+	StrictModeConfig       json.RawMessage                `json:"strict_mode_config"`
+	Metadata               json.RawMessage                `json:"metadata"`
 }
 
 func (h *Handler) collection(r *http.Request) (*index.Collection, error) {
@@ -103,8 +103,8 @@ func (h *Handler) createCollection(r *http.Request) (any, error) {
 // collectionConfig turns a create request into an index.Config.
 func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, error) {
 	for name, raw := range map[string]json.RawMessage{
-		"quantization_config": req.QuantizationConfig, "sparse_vectors": req.SparseVectors,
-		"init_from": req.InitFrom, "sharding_method": req.ShardingMethod,
+		"quantization_config": req.QuantizationConfig,
+		"init_from":           req.InitFrom, "sharding_method": req.ShardingMethod,
 	} {
 		if !isNull(raw) {
 			return index.Config{}, badRequest("%s: not supported", name)
@@ -113,10 +113,16 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if req.ShardNumber != nil && *req.ShardNumber != 1 || req.ReplicationFactor != nil && *req.ReplicationFactor != 1 {
 		return index.Config{}, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
 	}
-	if req.Vectors == nil {
-		return index.Config{}, badRequest("vectors: required (size and distance, or model)")
-	}
 	cfg := index.Config{PayloadIndexes: req.PayloadSchema}
+	if err := sparseConfig(&cfg, req.SparseVectors); err != nil {
+		return index.Config{}, err
+	}
+	if req.Vectors == nil && cfg.SparseVectors != nil {
+		return cfg, nil
+	}
+	if req.Vectors == nil {
+		return index.Config{}, badRequest("vectors: required (size and distance, or model), or sparse_vectors")
+	}
 	if req.HNSW != nil {
 		cfg.HNSW = index.HNSWConfig{M: req.HNSW.M, EfConstruction: req.HNSW.EfConstruct, Ef: req.HNSW.Ef}
 	}
@@ -171,11 +177,12 @@ type collectionInfo struct {
 
 type collectionConfigOut struct {
 	Params struct {
-		Vectors                vectorsOut `json:"vectors"`
-		ShardNumber            int        `json:"shard_number"`
-		ReplicationFactor      int        `json:"replication_factor"`
-		WriteConsistencyFactor int        `json:"write_consistency_factor"`
-		OnDiskPayload          bool       `json:"on_disk_payload"`
+		Vectors                vectorsOut                 `json:"vectors"`
+		SparseVectors          map[string]sparseParamsOut `json:"sparse_vectors,omitempty"`
+		ShardNumber            int                        `json:"shard_number"`
+		ReplicationFactor      int                        `json:"replication_factor"`
+		WriteConsistencyFactor int                        `json:"write_consistency_factor"`
+		OnDiskPayload          bool                       `json:"on_disk_payload"`
 	} `json:"params"`
 	HNSW struct {
 		M                 int `json:"m"`
@@ -214,6 +221,7 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 	}
 	p := &out.Config.Params
 	p.Vectors = vectorsOutOf(info.Config)
+	p.SparseVectors = sparseOutOf(info.Config)
 	for _, n := range info.VectorNodes {
 		out.IndexedVectorsCount += n
 	}

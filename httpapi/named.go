@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/quiver-db/quiver/bm25"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
 )
@@ -94,7 +95,7 @@ func (h *Handler) vectorConfig(v *vectorsConfig, where string) (index.VectorConf
 
 // namedVectorsConfig fills cfg's named vectors from a create request.
 func (h *Handler) namedVectorsConfig(cfg *index.Config, named map[string]*vectorsConfig) error {
-	if len(named) == 0 {
+	if len(named) == 0 && len(cfg.SparseVectors) == 0 {
 		return badRequest("vectors: required (size and distance, or model; or a map of names to them)")
 	}
 	cfg.Vectors = map[string]index.VectorConfig{}
@@ -159,7 +160,7 @@ func (p *pointVectors) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &keys); err != nil {
 		return badRequest("vector: %v", err)
 	}
-	if text, ok := keys["text"]; ok && bytes.HasPrefix(bytes.TrimSpace(text), []byte(`"`)) {
+	if text, ok := keys["text"]; ok && bytes.HasPrefix(bytes.TrimSpace(text), []byte(`"`)) || isSparseObject(keys) {
 		p.Single = &vectorInput{}
 		return p.Single.UnmarshalJSON(data)
 	}
@@ -260,6 +261,9 @@ func (s *searchVector) UnmarshalJSON(data []byte) error {
 // vectorOf is a record's vectors as answers show them: the unnamed
 // vector (null when not asked for), or the map of named ones.
 func vectorOf(r index.Record) any {
+	if r.Sparse != nil {
+		return vectorsWithSparse(r)
+	}
 	if r.Vectors != nil {
 		return r.Vectors
 	}
@@ -280,8 +284,8 @@ type docPlace struct {
 	name  string
 }
 
-func (d *namedDocuments) add(point int, name string, doc *document) {
-	d.docs = append(d.docs, query.NamedDocument{Using: name, Document: query.Document{Text: doc.Text, Model: doc.Model}})
+func (d *namedDocuments) add(point int, name string, doc *document, opts bm25.Options) {
+	d.docs = append(d.docs, query.NamedDocument{Using: name, Document: query.Document{Text: doc.Text, Model: doc.Model, Options: opts}})
 	d.at = append(d.at, docPlace{point, name})
 }
 

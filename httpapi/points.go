@@ -9,9 +9,12 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/quiver-db/quiver/bm25"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // pointIn is one point of an upsert's list form.
@@ -60,7 +63,7 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		return nil, badRequest("%d points in one request, limit %d", len(points), h.cfg.MaxBatch)
 	}
 	out := make([]index.Point, len(points))
-	var docs namedDocuments
+	var docs, sparseDocs namedDocuments
 	for i, p := range points {
 		where := fmt.Sprintf("points[%d]", i)
 		switch {
@@ -78,6 +81,12 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		}
 		out[i].Vectors = make(map[string][]float32, len(p.Vector.Named))
 		for _, name := range slices.Sorted(maps.Keys(p.Vector.Named)) {
+			if ok, err := pointSparse(c, &out[i], p.Vector.Named[name], i, name, where+".vector."+name, &sparseDocs); ok || err != nil {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			var v []float32
 			if err := pointVector(&v, p.Vector.Named[name], i, name, where+".vector."+name, &docs); err != nil {
 				return nil, err
@@ -97,6 +106,20 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 			} else {
 				out[at.point].Vectors[at.name] = v
 			}
+		}
+	}
+	if len(sparseDocs.docs) > 0 {
+		docs := make([]query.Document, len(sparseDocs.docs))
+		for i, d := range sparseDocs.docs {
+			docs[i] = d.Document
+		}
+		vecs, err := h.engine.EncodeSparse(docs, sparseDocs.where)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vecs {
+			at := sparseDocs.at[i]
+			out[at.point].Sparse[at.name] = v
 		}
 	}
 	if err := c.Upsert(r.Context(), out); err != nil {
@@ -131,14 +154,40 @@ func (req *upsertRequest) points() ([]pointIn, error) {
 	return out, nil
 }
 
+// pointSparse takes in, point i's vector called name, when name is a
+// sparse vector of c or in a sparse vector: it sets it in p.Sparse or
+// queues its BM25 document in docs, and reports true.
+func pointSparse(c *index.Collection, p *index.Point, in *vectorInput, i int, name, where string, docs *namedDocuments) (bool, error) {
+	_, err := c.SparseVectorConfig(name)
+	isSparse := err == nil
+	if !isSparse && in.Sparse == nil {
+		return false, nil
+	}
+	if p.Sparse == nil {
+		p.Sparse = map[string]sparse.Vector{}
+	}
+	switch {
+	case in.Sparse != nil:
+		p.Sparse[name] = *in.Sparse // a name the collection lacks fails in Upsert
+	case in.Doc != nil:
+		docs.add(i, name, in.Doc, in.opts)
+		p.Sparse[name] = sparse.Vector{}
+	default:
+		return true, badRequest("%s: %q is a sparse vector: want {\"indices\": [...], \"values\": [...]} or a document {\"text\": ..., \"model\": %q}", where, name, bm25.Model)
+	}
+	return true, nil
+}
+
 // pointVector sets *dst from in, one vector of point i (name "" for the
 // unnamed one), or queues its document in docs; where names it in errors.
 func pointVector(dst *[]float32, in *vectorInput, i int, name, where string, docs *namedDocuments) error {
 	switch {
 	case in.ID != nil:
 		return badRequest("%s: want a list of numbers or a text document, not a point id", where)
+	case in.Sparse != nil:
+		return badRequest("%s: a sparse vector needs a name: {\"vector\": {\"name\": {\"indices\": [...], \"values\": [...]}}}", where)
 	case in.Doc != nil:
-		docs.add(i, name, in.Doc)
+		docs.add(i, name, in.Doc, in.opts)
 	default:
 		*dst = in.Vector
 	}

@@ -64,7 +64,7 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 		return badRequest("query: %v", err)
 	}
 	switch {
-	case keys["text"] != nil:
+	case keys["text"] != nil || isSparseObject(keys):
 		q.Nearest = &vectorInput{}
 		return q.Nearest.UnmarshalJSON(data)
 	case keys["nearest"] != nil:
@@ -236,7 +236,7 @@ func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []qu
 	for i, list := range res {
 		out[i] = make(scoredPoints, len(list))
 		for j, r := range list {
-			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors, Explanation: contributions(r.Explanation)}
+			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Explanation: contributions(r.Explanation)}
 		}
 	}
 	return out, nil

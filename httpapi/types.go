@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/quiver-db/quiver/bm25"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // strictUnmarshal decodes data into v rejecting unknown fields; custom
@@ -44,12 +46,15 @@ type document struct {
 // text document, or (in queries) the id of a stored point.
 type vectorInput struct {
 	Vector []float32
+	Sparse *sparse.Vector
 	Doc    *document
 	ID     *pointid.ID
+	// opts are Doc's options, decoded.
+	opts bm25.Options
 }
 
-// UnmarshalJSON accepts [numbers], {"text","model"}, an unsigned integer
-// or a UUID string.
+// UnmarshalJSON accepts [numbers], {"indices","values"},
+// {"text","model","options"}, an unsigned integer or a UUID string.
 func (v *vectorInput) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
@@ -68,16 +73,23 @@ func (v *vectorInput) UnmarshalJSON(data []byte) error {
 		if err := json.Unmarshal(data, &keys); err != nil {
 			return badRequest("vector: %v", err)
 		}
+		if isSparseObject(keys) {
+			s, err := parseSparse(data)
+			v.Sparse = s
+			return err
+		}
 		if _, ok := keys["text"]; !ok {
-			return badRequest("vector: an object must be a text document {\"text\": ..., \"model\": ...} (or, in an upsert, a map of vector names); sparse and multi-vectors are not supported")
+			return badRequest("vector: an object must be a sparse vector {\"indices\": ..., \"values\": ...} or a text document {\"text\": ..., \"model\": ...} (or, in an upsert, a map of vector names); multi-vectors are not supported")
 		}
 		v.Doc = &document{}
 		if err := strictUnmarshal(data, v.Doc); err != nil {
 			return fmt.Errorf("document: %w", err)
 		}
-		if !isNull(v.Doc.Options) && string(bytes.TrimSpace(v.Doc.Options)) != "{}" {
-			return badRequest("document: options are not supported")
+		opts, err := documentOptions(v.Doc)
+		if err != nil {
+			return err
 		}
+		v.opts = opts
 		return nil
 	case 'n':
 		return badRequest("vector is null")
@@ -92,9 +104,9 @@ func (v *vectorInput) UnmarshalJSON(data []byte) error {
 
 // input returns v as the query engine takes it.
 func (v *vectorInput) input() query.Input {
-	in := query.Input{Vector: v.Vector, ID: v.ID}
+	in := query.Input{Vector: v.Vector, Sparse: v.Sparse, ID: v.ID}
 	if v.Doc != nil {
-		in.Doc = &query.Document{Text: v.Doc.Text, Model: v.Doc.Model}
+		in.Doc = &query.Document{Text: v.Doc.Text, Model: v.Doc.Model, Options: v.opts}
 	}
 	return in
 }
@@ -229,6 +241,9 @@ func (s readSelection) options(defPayload bool) index.ReadOptions {
 func checkVectorNames(c *index.Collection, opts index.ReadOptions) error {
 	for _, name := range opts.VectorNames {
 		if _, err := c.VectorConfig(name); err != nil {
+			if _, serr := c.SparseVectorConfig(name); serr == nil {
+				continue
+			}
 			return fmt.Errorf("with_vector: %w", err)
 		}
 	}
@@ -254,6 +269,8 @@ type scoredPoint struct {
 	Payload filter.Payload       `json:"payload"`
 	Vector  []float32            `json:"vector"`
 	Vectors map[string][]float32 `json:"-"`
+	// Sparse are the point's sparse vectors asked for; shown with Vectors.
+	Sparse map[string]sparse.Vector `json:"-"`
 	// Explanation is a recommendation's for a user, when asked for.
 	Explanation []contribution `json:"explanation,omitempty"`
 }

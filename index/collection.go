@@ -39,6 +39,10 @@ type Collection struct {
 	// spaceIDs are the storage spaces of the named vectors (storage.Op.Spaces);
 	// nil without named vectors.
 	spaceIDs []uint8
+	// sparse are the sparse vectors in name order, and sparseIDs their
+	// storage spaces (storage.Op.SparseSpaces). Fixed after open.
+	sparse    []*sparseSpace
+	sparseIDs []uint8
 
 	// alloc hands out the nodes of new points in a collection with named
 	// vectors (without, the graph picks them; invariant 3).
@@ -144,6 +148,9 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if err := c.openSpaces(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	if err := c.openSparse(ctx); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	if err := c.loadGraphs(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
@@ -190,6 +197,9 @@ func (c *Collection) unpublishLocked(id pointid.ID, node uint32) {
 		if sp.has != nil {
 			sp.has.Remove(node)
 		}
+	}
+	for _, sp := range c.sparse {
+		sp.idx.Delete(node)
 	}
 	c.mu.nodes[node] = pointid.ID{}
 	if c.mu.ids[id] == node {
@@ -238,6 +248,12 @@ func (c *Collection) Info() (Info, error) {
 		info.VectorNodes = map[string]int{}
 		for _, sp := range c.spaces {
 			info.VectorNodes[sp.name] = sp.g().Len()
+		}
+	}
+	if len(c.sparse) > 0 {
+		info.SparseNodes = map[string]int{}
+		for _, sp := range c.sparse {
+			info.SparseNodes[sp.name] = sp.idx.Len()
 		}
 	}
 	return info, nil

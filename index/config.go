@@ -78,7 +78,8 @@ type HNSWConfig struct {
 // Config describes a collection. It is stored as JSON in the catalog.
 //
 // A collection has either one unnamed vector (VectorSize, Distance, Model)
-// or named vectors (Vectors), never both.
+// or named vectors (Vectors) and sparse vectors (SparseVectors), never
+// both; a collection of sparse vectors alone counts as named.
 type Config struct {
 	// VectorSize is the dimension of the unnamed vector; required without
 	// Vectors, zero with them.
@@ -94,6 +95,10 @@ type Config struct {
 	// Vectors are the named vectors, by name. DB.Create assigns each a
 	// storage space; a name keeps its space for the collection's life.
 	Vectors map[string]VectorConfig `json:"vectors,omitempty"`
+	// SparseVectors are the sparse vectors, by name; a collection with
+	// them has named dense vectors or none. DB.Create assigns each a
+	// storage sparse space.
+	SparseVectors map[string]SparseVectorConfig `json:"sparse_vectors,omitempty"`
 	// PayloadIndexes maps payload keys to index types.
 	PayloadIndexes map[string]FieldType `json:"payload_indexes,omitempty"`
 }
@@ -113,8 +118,8 @@ type VectorConfig struct {
 	Space uint8 `json:"space"`
 }
 
-// Named reports whether the collection has named vectors.
-func (c *Config) Named() bool { return len(c.Vectors) > 0 }
+// Named reports whether the collection has named vectors, dense or sparse.
+func (c *Config) Named() bool { return len(c.Vectors) > 0 || len(c.SparseVectors) > 0 }
 
 // VectorNames returns the names of the named vectors, sorted; nil for a
 // collection with the unnamed vector.
@@ -201,7 +206,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,255}$`)
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Named() {
-		errs = c.validateNamed()
+		errs = append(c.validateNamed(), c.validateSparse()...)
 	} else {
 		v, _ := c.Vector("")
 		errs = v.validate()

@@ -93,6 +93,8 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	}
 	cfg.Vectors = maps.Clone(cfg.Vectors)
 	cfg.assignSpaces()
+	cfg.SparseVectors = maps.Clone(cfg.SparseVectors)
+	cfg.assignSparseSpaces()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: collection %q: %w", ErrBadRequest, name, err)
 	}
@@ -163,6 +165,8 @@ type Info struct {
 	// VectorNodes is, in a collection with named vectors, the number of
 	// live nodes in each vector's graph: the points that carry it.
 	VectorNodes map[string]int
+	// SparseNodes is the number of points that carry each sparse vector.
+	SparseNodes map[string]int
 	// DiskBytes estimates the collection's size in Pebble's files.
 	DiskBytes uint64
 }

@@ -2,8 +2,9 @@
 // points (an id, a vector, a JSON payload) with nearest-neighbour search,
 // filters, scroll and count, durable in a storage.Store.
 //
-// A Collection keeps its vectors in an HNSW graph (package hnsw) and
-// everything else in Pebble (package storage).
+// A Collection keeps its dense vectors in an HNSW graph (package hnsw),
+// its sparse vectors in an inverted index (package sparse), and
+// everything in Pebble (package storage).
 //
 // A collection has one unnamed vector or up to 255 named ones
 // (Config.Vectors), each with its own size, distance, model and graph.
@@ -55,4 +56,9 @@
 //     whose point carries that vector: set where the write publishes the
 //     node, cleared where it unpublishes it. Filtered and exact reads
 //     intersect their node sets with it (restrict).
+//  8. Each sparse vector's inverted index (package sparse) holds exactly
+//     the live nodes whose point carries it, with the vector the store
+//     holds: built from the store at open (no snapshot, no log replay) and
+//     changed under c.mu where a write publishes or unpublishes a node, so
+//     its node count is the N of the idf modifier.
 package index

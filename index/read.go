@@ -9,6 +9,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/internal/bitset"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -59,6 +60,10 @@ type Record struct {
 	// Vectors are the named vectors asked for that the point carries, in
 	// a collection with named vectors (an empty map when it carries none).
 	Vectors map[string][]float32
+	// Sparse are the sparse vectors asked for that the point carries
+	// (nil when it carries none of them). Their slices are shared with
+	// the index: read them, never modify them.
+	Sparse map[string]sparse.Vector
 }
 
 // MaxLimit bounds the page size of Scroll and the k of Search.
@@ -123,6 +128,7 @@ func (c *Collection) record(id pointid.ID, opts ReadOptions) (Record, bool, erro
 		if r.Vectors, err = c.namedVectors(node, opts); err != nil {
 			return Record{}, false, c.readErr(id, err)
 		}
+		r.Sparse = c.sparseVectors(node, opts)
 	}
 	return r, true, nil
 }
@@ -161,6 +167,9 @@ func (c *Collection) namedVectors(node uint32, opts ReadOptions) (map[string][]f
 func (c *Collection) checkReadOptions(opts ReadOptions) error {
 	for _, name := range opts.VectorNames {
 		if _, err := c.space(name); err != nil {
+			if _, serr := c.sparseSpaceNamed(name); serr == nil {
+				continue
+			}
 			return err
 		}
 	}

@@ -48,7 +48,11 @@ func (c *Collection) space(name string) (*vectorSpace, error) {
 	if name == "" {
 		what = "no unnamed vector"
 	}
-	return nil, fmt.Errorf("%w: collection %q has %s (it has: %s)", ErrBadRequest, c.name, what, strings.Join(c.cfg.VectorNames(), ", "))
+	has := strings.Join(c.cfg.VectorNames(), ", ")
+	if len(c.sparse) > 0 {
+		has = strings.TrimPrefix(has+"; sparse: "+strings.Join(c.cfg.SparseNames(), ", "), "; ")
+	}
+	return nil, fmt.Errorf("%w: collection %q has %s (it has: %s)", ErrBadRequest, c.name, what, has)
 }
 
 // VectorConfig returns the config of the vector called name ("" is the

@@ -15,6 +15,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/internal/parallel"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 	"github.com/quiver-db/quiver/storage"
 )
 
@@ -27,6 +28,9 @@ type Point struct {
 	// vectors; a point may lack any of them. (Without named vectors, a
 	// map holding only "" stands for Vector.)
 	Vectors map[string][]float32
+	// Sparse are the point's sparse vectors by name; a point may lack any
+	// of them, and may carry only these.
+	Sparse map[string]sparse.Vector
 	// Payload is a JSON object; nil means {}.
 	Payload map[string]any
 }
@@ -36,6 +40,7 @@ type prepared struct {
 	id      pointid.ID
 	vector  []float32
 	named   []storage.SpaceVector
+	sparse  []storage.SpaceSparse
 	payload []byte
 	decoded map[string]any
 }
@@ -63,7 +68,8 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	closed := c.mu.closed
 	indexes := c.mu.indexes // fixed while snapMu is held for reading
 	for i, p := range batch {
-		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Named: p.named, Spaces: c.spaceIDs, Payload: p.payload}
+		ops[i] = storage.Op{Kind: storage.OpUpsert, ID: p.id, Vector: p.vector, Named: p.named, Spaces: c.spaceIDs,
+			Sparse: p.sparse, SparseSpaces: c.sparseIDs, Payload: p.payload}
 		ops[i].Prev, ops[i].Replaced = c.mu.ids[p.id]
 	}
 	c.mu.RUnlock()
@@ -108,6 +114,9 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 		c.publishLocked(op.ID, op.Node)
 		for _, sv := range op.Named {
 			c.spaceOf(sv.Space).has.Add(op.Node)
+		}
+		for _, sv := range op.Sparse {
+			c.sparseOf(sv.Space).idx.Set(op.Node, sv.Vector)
 		}
 		c.post.set(op.Node, op.Terms)
 	}
@@ -221,6 +230,10 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: point %s: %w", ErrBadRequest, p.ID, err)
 		}
+		sparseVecs, err := c.pointSparse(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: point %s: %w", ErrBadRequest, p.ID, err)
+		}
 		payload := p.Payload
 		if payload == nil {
 			payload = map[string]any{}
@@ -238,7 +251,7 @@ func (c *Collection) prepare(points []Point) ([]prepared, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: point %s: payload: %w", ErrBadRequest, p.ID, err)
 		}
-		out = append(out, prepared{id: p.ID, vector: vector, named: named, payload: raw, decoded: decoded})
+		out = append(out, prepared{id: p.ID, vector: vector, named: named, sparse: sparseVecs, payload: raw, decoded: decoded})
 	}
 	return out, nil
 }
@@ -357,7 +370,7 @@ func (c *Collection) Delete(ctx context.Context, ids []pointid.ID) (int, error) 
 		}
 		seen[id] = true
 		c.mu.seq++
-		ops = append(ops, storage.Op{Seq: c.mu.seq, Kind: storage.OpDelete, ID: id, Node: node, Spaces: c.spaceIDs})
+		ops = append(ops, storage.Op{Seq: c.mu.seq, Kind: storage.OpDelete, ID: id, Node: node, Spaces: c.spaceIDs, SparseSpaces: c.sparseIDs})
 	}
 	c.mu.Unlock()
 	if len(ops) == 0 {

@@ -18,12 +18,15 @@
 //	              │                                      ▲
 //	query      Check → resolve documents (Embedder) and ids (Collection.Vectors), for Using
 //	              → run: nearest → Collection.Search
+//	                     nearest on a sparse vector (a BM25 document becomes
+//	                     a query vector here) → Collection.SearchSparse
 //	                     recommend average_vector → Search on the combined vector
 //	                     recommend best_score / sum_scores → Collection.Rank
 //	                     no query → Collection.Scroll
 //	              │
 //	index      filters (payload indexes), id map, records
 //	hnsw       graph walk, exact scoring of node sets (SearchNodes, RankNodes)
+//	sparse     inverted index, exact top k by dot product (MaxScore)
 //	storage    payloads and vectors in Pebble
 //
 // Imports only point down: query imports index, hnsw, filter and pointid,

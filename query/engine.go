@@ -9,6 +9,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // Collection is one collection as the engine reads it. *index.Collection
@@ -19,7 +20,12 @@ type Collection interface {
 	// VectorConfig returns the config of the vector called name, or an
 	// index.ErrBadRequest error naming the vectors the collection has.
 	VectorConfig(name string) (index.VectorConfig, error)
+	// SparseVectorConfig is VectorConfig for sparse vectors.
+	SparseVectorConfig(name string) (index.SparseVectorConfig, error)
 	Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error)
+	SearchSparse(ctx context.Context, req index.SparseSearchRequest) ([]index.ScoredPoint, error)
+	// SparseVectors is Vectors for sparse vectors.
+	SparseVectors(ctx context.Context, using string, ids []pointid.ID) ([]sparse.Vector, error)
 	Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error)
 	Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error)
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
@@ -153,13 +159,13 @@ func (e *Engine) Check(req *Request) error {
 
 func checkInput(in *Input, where string) error {
 	n := 0
-	for _, set := range []bool{in.Vector != nil, in.Doc != nil, in.ID != nil} {
+	for _, set := range []bool{in.Vector != nil, in.Sparse != nil, in.Doc != nil, in.ID != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return badRequest("%s: want exactly one of a vector, a document and a point id", where)
+		return badRequest("%s: want exactly one of a vector, a sparse vector, a document and a point id", where)
 	}
 	return nil
 }
@@ -179,9 +185,23 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 		own[i] = reqs[i].withOwnInputs()
 	}
 	reqs = own
+	sparseUse := make([]bool, len(reqs))
 	for i := range reqs {
 		if _, ok := reqs[i].Query.(*ForUser); ok && reqs[i].Using == "" {
 			continue // the user's profile picks the vector
+		}
+		if isSparse(c, reqs[i].Using) {
+			sparseUse[i] = true
+			if err := resolveSparse(ctx, c, &reqs[i]); err != nil {
+				if len(reqs) > 1 {
+					return nil, fmt.Errorf("query %d: %w", i, err)
+				}
+				return nil, err
+			}
+			continue
+		}
+		if err := checkDense(&reqs[i]); err != nil {
+			return nil, err
 		}
 		if _, err := c.VectorConfig(reqs[i].Using); err != nil {
 			if len(reqs) > 1 {
@@ -192,6 +212,9 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 	}
 	enc := e.newEncoding(c)
 	for i := range reqs {
+		if sparseUse[i] {
+			continue // resolved above
+		}
 		for j, in := range reqs[i].inputs() {
 			if in.Doc != nil {
 				if err := enc.add(in, reqs[i].Using, fmt.Sprintf("query %d, input %d", i, j)); err != nil {
@@ -205,7 +228,13 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 	}
 	out := make([][]index.ScoredPoint, len(reqs))
 	for i := range reqs {
-		res, err := e.run(ctx, c, &reqs[i])
+		var res []index.ScoredPoint
+		var err error
+		if q, ok := reqs[i].Query.(*Nearest); ok && sparseUse[i] {
+			res, err = e.sparseNearest(ctx, c, &reqs[i], *q.To.Sparse, excluded(&reqs[i]))
+		} else {
+			res, err = e.run(ctx, c, &reqs[i])
+		}
 		if err != nil {
 			return nil, err
 		}

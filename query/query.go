@@ -3,27 +3,34 @@ package query
 import (
 	"errors"
 
+	"github.com/quiver-db/quiver/bm25"
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // ErrNoModel marks a text document naming a model the engine does not have.
 var ErrNoModel = errors.New("model not available")
 
-// Input is what stands where a vector goes: a vector, a text document or
-// the id of a stored point. Exactly one of the three is set; resolving an
-// input fills Vector.
+// Input is what stands where a vector goes: a vector, a sparse vector, a
+// text document or the id of a stored point. Exactly one is set;
+// resolving an input fills Vector (Sparse for a sparse vector's query).
 type Input struct {
 	Vector []float32
+	Sparse *sparse.Vector
 	Doc    *Document
 	ID     *pointid.ID
 }
 
 // Document is a text to encode. An empty Model means the model of the
-// vector it fills (the collection's, or the named vector's).
+// vector it fills (the collection's, or the named vector's); a sparse
+// vector's documents name bm25.Model.
 type Document struct {
 	Text, Model string
+	// Options are a BM25 document's options (language, k, b, avg_len);
+	// other models take none.
+	Options bm25.Options
 }
 
 // NamedDocument is a document that fills the vector called Using ("" is

@@ -63,6 +63,12 @@ type Op struct {
 	// (a delete, or the replaced node of an upsert) deletes the node's
 	// vector key in space 0 and in each of these, blind (invariant 2).
 	Spaces []uint8
+	// Sparse are the upsert's sparse vectors, at most one per sparse
+	// space; a point may lack any of them.
+	Sparse []SpaceSparse
+	// SparseSpaces lists every sparse space of the collection; removing a
+	// node deletes its sparse vector key in each, blind.
+	SparseSpaces []uint8
 	// Payload is the JSON object of an upsert; nil means {}.
 	Payload []byte
 	// Terms are the payload-index terms derived from Payload, stored as
@@ -105,7 +111,7 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 	switch op.Kind {
 	case OpUpsert:
 		if op.Replaced {
-			c.removeNode(b, op.Prev, op.Spaces)
+			c.removeNode(b, op.Prev, op)
 			entry = binary.BigEndian.AppendUint32(entry, op.Prev)
 		}
 		_ = b.Set(c.idKey(op.ID), nodeBytes, nil)
@@ -119,11 +125,17 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 			}
 			_ = b.Set(c.vectorKey(sv.Space, op.Node), encodeVector(sv.Vector), nil)
 		}
+		for _, sv := range op.Sparse {
+			if sv.Space == 0 {
+				return fmt.Errorf("sparse vector in space 0")
+			}
+			_ = b.Set(c.sparseKey(sv.Space, op.Node), encodeSparse(sv.Vector), nil)
+		}
 		_ = b.Set(c.nodeKey(secPayload, op.Node), encodePayload(op.Payload), nil)
 		_ = b.Set(c.nodeKey(secTerms, op.Node), encodeTerms(op.Terms), nil)
 	case OpDelete:
 		_ = b.Delete(c.idKey(op.ID), nil)
-		c.removeNode(b, op.Node, op.Spaces)
+		c.removeNode(b, op.Node, op)
 	case OpInteract, OpForgetUser:
 		c.addInteractionOp(b, op)
 		return nil
@@ -141,14 +153,18 @@ type SpaceVector struct {
 }
 
 // removeNode adds to b the deletion of every key of node except the id
-// mapping: node → id, its vectors in space 0 and in spaces, payload and
-// terms (invariant 2). It reads nothing: no other key is derived from a
-// node's terms (invariant 3), and a vector the node lacks costs a tombstone.
-func (c *Collection) removeNode(b *pebble.Batch, node uint32, spaces []uint8) {
+// mapping: node → id, its vectors in space 0 and in op's Spaces, its
+// sparse vectors in op's SparseSpaces, payload and terms (invariant 2). It
+// reads nothing: no other key is derived from a node's terms (invariant
+// 3), and a vector the node lacks costs a tombstone.
+func (c *Collection) removeNode(b *pebble.Batch, node uint32, op *Op) {
 	_ = b.Delete(c.nodeKey(secNodeToID, node), nil)
 	_ = b.Delete(c.vectorKey(0, node), nil)
-	for _, s := range spaces {
+	for _, s := range op.Spaces {
 		_ = b.Delete(c.vectorKey(s, node), nil)
+	}
+	for _, s := range op.SparseSpaces {
+		_ = b.Delete(c.sparseKey(s, node), nil)
 	}
 	_ = b.Delete(c.nodeKey(secPayload, node), nil)
 	_ = b.Delete(c.nodeKey(secTerms, node), nil)

@@ -17,7 +17,8 @@
 //
 // Named vectors needed no format change: format 2 already keys vectors and
 // graph snapshots by space, and a database without named vectors uses only
-// space 0, so FormatVersion stays 2.
+// space 0, so FormatVersion stays 2. Sparse vectors did not either: their
+// section 's' is new, and a database from before them has no such key.
 //
 // ExportCollection and ImportCollection copy one collection's keys through
 // a zstd-compressed snapshot file (format in snapshot.go), read from one
@@ -38,6 +39,10 @@
 //	0x03 C 'i' ID                 → N            (id → node)
 //	0x03 C 'n' N                  → ID           (node → id)
 //	0x03 C 'v' S N                → vector, float32 little-endian
+//	0x03 C 's' S N                → sparse vector in sparse space S (1..255,
+//	                                numbered apart from dense spaces): count
+//	                                uint32, the indices uint32, then the
+//	                                values float32, all little-endian
 //	0x03 C 'p' N                  → payload: codec byte (0 raw JSON, 1 zstd) + body
 //	0x03 C 't' N                  → the point's payload-index terms (encodeTerms)
 //	0x03 C 'l' seq(8)             → log entry: op kind byte, N, ID, and for an
@@ -66,9 +71,11 @@
 //     vectors it carries: in a collection without named vectors exactly
 //     'v' 0 N; in one with named vectors 'v' S N for each name it carries
 //     (the caller maps names to spaces 1..255 and never reuses a space), and
-//     none in space 0. A deleted point has none of these keys. One Pebble
+//     none in space 0. Its 's' keys are those of the sparse vectors it
+//     carries, likewise. A deleted point has none of these keys. One Pebble
 //     batch writes or removes them all; removal deletes 'v' S N for every
-//     space of the collection (Op.Spaces) without reading. A replaced point
+//     space of the collection (Op.Spaces) and 's' S N for every sparse
+//     space (Op.SparseSpaces) without reading. A replaced point
 //     moves to a new node: the batch removes the old node's keys and writes
 //     the new node's, so a node never changes its vectors while live.
 //  3. 't'(N) is the only durable form of the payload index: the caller

@@ -24,6 +24,7 @@ const (
 	secTerms    = 't'
 	secLog      = 'l'
 	secGraph    = 'g'
+	secSparse   = 's'
 
 	// secRetiredIndex held format 1's inverted payload index ('x' term N);
 	// upgradeFrom1 deletes it and no format after uses the tag.

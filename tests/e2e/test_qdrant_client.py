@@ -345,3 +345,83 @@ def test_named_vectors(qc):
     assert e.value.status_code == 400
     assert "nope" in str(e.value) and "cf, text" in str(e.value)
     qc.delete_collection(name)
+
+
+def test_sparse_vectors_and_bm25(qc):
+    """Sparse vectors beside a dense one: raw sparse vectors, and BM25 sent as
+    models.Document(model="Qdrant/bm25"), which the server tokenizes and
+    weighs (idf applied at query time by the collection's modifier)."""
+    name = "sparse"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(
+        name,
+        vectors_config={"dense": models.VectorParams(size=4, distance=models.Distance.DOT)},
+        sparse_vectors_config={
+            "text-sparse": models.SparseVectorParams(modifier=models.Modifier.IDF),
+            "raw": models.SparseVectorParams(),
+        },
+    )
+    info = qc.get_collection(name)
+    assert info.config.params.sparse_vectors["text-sparse"].modifier == models.Modifier.IDF
+    assert set(info.config.params.sparse_vectors) == {"text-sparse", "raw"}
+    texts = {
+        1: "The quick brown fox jumps over the lazy dog",
+        2: "Quick foxes are clever animals",
+        3: "Interest rates rose again this quarter",
+        4: "A lazy afternoon in the sun",
+    }
+    qc.upsert(
+        name,
+        points=[
+            models.PointStruct(
+                id=i,
+                vector={"text-sparse": models.Document(text=t, model="Qdrant/bm25"), "dense": VECTORS[i]},
+                payload={"genre": GENRE[i]},
+            )
+            for i, t in texts.items()
+        ]
+        + [models.PointStruct(id=5, vector={"raw": models.SparseVector(indices=[7, 3], values=[0.5, 2.0])})],
+        wait=True,
+    )
+    assert qc.count(name).count == 5
+
+    bm25 = models.Document(text="quick fox", model="Qdrant/bm25")
+    res = qc.query_points(name, query=bm25, using="text-sparse", limit=10)
+    assert [p.id for p in res.points] == [2, 1], "only documents sharing a term; the shorter first"
+    assert res.points[0].score > res.points[1].score > 0
+
+    drama = models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value="drama"))])
+    res = qc.query_points(name, query=models.Document(text="lazy", model="Qdrant/bm25"), using="text-sparse", query_filter=drama)
+    assert [p.id for p in res.points] == [1]
+    res = qc.query_points(name, query=2, using="text-sparse")
+    assert [p.id for p in res.points] == [1], "a point id stands for its sparse vector and is left out"
+    res = qc.query_points(name, query=bm25, using="text-sparse", limit=1, offset=1)
+    assert [p.id for p in res.points] == [1]
+
+    res = qc.query_points(name, query=models.SparseVector(indices=[3, 9], values=[1.0, 1.0]), using="raw", with_vectors=True)
+    assert [p.id for p in res.points] == [5]
+    assert res.points[0].score == pytest.approx(2.0)
+    raw = res.points[0].vector["raw"]
+    assert list(raw.indices) == [3, 7] and list(raw.values) == pytest.approx([2.0, 0.5])
+    res = qc.query_points(name, query=models.SparseVector(indices=[3], values=[1.0]), using="raw", score_threshold=5.0)
+    assert res.points == []
+
+    recs = qc.retrieve(name, ids=[1], with_vectors=["text-sparse"])
+    v = recs[0].vector["text-sparse"]
+    assert len(v.indices) == len(v.values) == 6, "quick brown fox jump lazi dog"
+    recs = qc.retrieve(name, ids=[1], with_vectors=True)
+    assert set(recs[0].vector) == {"dense", "text-sparse"}
+
+    # A replace drops the old sparse vector; a delete drops the point.
+    qc.upsert(name, points=[models.PointStruct(id=2, vector={"dense": VECTORS[2]})], wait=True)
+    qc.delete(name, points_selector=models.PointIdsList(points=[1]), wait=True)
+    assert qc.query_points(name, query=bm25, using="text-sparse").points == []
+
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.query_points(name, query=models.SparseVector(indices=[1, 1], values=[1.0, 2.0]), using="raw")
+    assert e.value.status_code == 400 and "indices[1]" in str(e.value)
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.upsert(name, points=[models.PointStruct(id=9, vector={"raw": models.SparseVector(indices=[1, 2], values=[1.0])})])
+    assert e.value.status_code == 400 and "raw" in str(e.value)
+    qc.delete_collection(name)

@@ -1,0 +1,50 @@
+package bm25
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMurmur3(t *testing.T) {
+	// Reference values of Python's mmh3.hash (signed) for these strings.
+	for s, want := range map[string]int32{"": 0, "foo": -156908512, "hello": 613153351} {
+		assert.Equal(t, want, int32(murmur3([]byte(s))), s)
+	}
+	assert.Equal(t, uint32(156908512), TokenID("foo"))
+}
+
+func TestTokens(t *testing.T) {
+	got, err := Tokens("The runners were RUNNING quickly, aren't they? Über-fast_cars!", "english")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"runner", "run", "quick", "über", "fast_car"}, got)
+	_, err = Tokens("x", "klingon")
+	assert.ErrorContains(t, err, `language "klingon"`)
+}
+
+func TestDocumentWeights(t *testing.T) {
+	v, err := Document("cat cat dog", Options{})
+	require.NoError(t, err)
+	require.Equal(t, 2, v.Len())
+	// tf·(k+1)/(tf + k·(1 − b + b·3/256)) with k 1.2, b 0.75.
+	norm := 1.2 * (0.25 + 0.75*3.0/256)
+	want := map[uint32]float32{TokenID("cat"): float32(2 * 2.2 / (2 + norm)), TokenID("dog"): float32(2.2 / (1 + norm))}
+	for i, id := range v.Indices {
+		assert.InDelta(t, want[id], v.Values[i], 1e-6)
+	}
+	q, err := Query("dogs and cats and dogs", Options{})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []uint32{TokenID("cat"), TokenID("dog")}, q.Indices)
+	assert.Equal(t, []float32{1, 1}, q.Values)
+}
+
+func TestOptions(t *testing.T) {
+	b := 2.0
+	_, err := Document("x", Options{Language: "elvish", K: -1, B: &b})
+	require.Error(t, err)
+	for _, field := range []string{"language", "k -1", "b 2"} {
+		assert.ErrorContains(t, err, field)
+	}
+	assert.True(t, IsModel("qdrant/BM25"))
+}
