@@ -68,6 +68,9 @@ func (g *Graph) Export(w io.Writer) error {
 	return nil
 }
 
+// importChunk is the most slots Import allocates before reading them.
+const importChunk = 1 << 16
+
 // Import reads a graph written by Export.
 func Import(r io.Reader) (*Graph, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
@@ -93,11 +96,16 @@ func Import(r io.Reader) (*Graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import graph: %w: %w", ErrFormat, err)
 	}
-	if slots > 0 {
-		g.growLocked(int(slots))
-	}
+	// The arenas grow as slots are read rather than to the header's
+	// count at once: a header claiming billions of slots in a short file
+	// then fails at its end having allocated no more than what it held
+	// asks for.
+	g.growLocked(min(int(slots), importChunk))
 	g.alloc.next = slots
 	for n := uint32(0); n < slots; n++ {
+		if int(n) == g.capacity {
+			g.growLocked(min(int(slots), 2*g.capacity))
+		}
 		if err := g.importSlot(rd, n, slots); err != nil {
 			return nil, fmt.Errorf("import graph node %d: %w", n, err)
 		}

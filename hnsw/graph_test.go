@@ -3,7 +3,9 @@ package hnsw
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -381,4 +383,26 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestImportCraftedSlotCount: a header claiming 4 billion slots of 1024
+// dimensions in a file that ends after it fails without allocating for
+// them (16 TB if trusted).
+func TestImportCraftedSlotCount(t *testing.T) {
+	g := mustGraph(t, 1024, Options{Metric: Cosine, M: 8})
+	var buf bytes.Buffer
+	require.NoError(t, g.Export(&buf))
+	head := buf.Bytes()
+	// The slot count follows magic, version, 4 u32s, the metric and the seed.
+	at := len(exportMagic) + 2 + 16 + 1 + 8
+	crafted := append([]byte(nil), head[:at]...)
+	crafted = binary.LittleEndian.AppendUint32(crafted, 1<<32-1)
+	crafted = binary.LittleEndian.AppendUint64(crafted, 0)
+	crafted = append(crafted, byte(nodeFree), byte(nodeFree)) // two slots, then the end
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Import(bytes.NewReader(crafted))
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "allocation bounded by what the file holds")
 }

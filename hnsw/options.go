@@ -91,17 +91,22 @@ func (o *Options) EnsureDefaults() {
 	}
 }
 
+// MaxEf bounds EfConstruction and Ef: each insert or search keeps that many
+// candidates, so an unbounded value would let one collection's config make
+// every write cost what it likes.
+const MaxEf = 10000
+
 // Validate reports every problem with the options, after defaults.
 func (o Options) Validate() error {
 	var errs []error
 	if o.M < 2 || o.M > maxM {
 		errs = append(errs, fmt.Errorf("hnsw: M = %d, want 2..%d", o.M, maxM))
 	}
-	if o.EfConstruction < 1 {
-		errs = append(errs, fmt.Errorf("hnsw: EfConstruction = %d, want ≥ 1", o.EfConstruction))
+	if o.EfConstruction < 1 || o.EfConstruction > MaxEf {
+		errs = append(errs, fmt.Errorf("hnsw: EfConstruction = %d, want 1..%d", o.EfConstruction, MaxEf))
 	}
-	if o.Ef < 1 {
-		errs = append(errs, fmt.Errorf("hnsw: Ef = %d, want ≥ 1", o.Ef))
+	if o.Ef < 1 || o.Ef > MaxEf {
+		errs = append(errs, fmt.Errorf("hnsw: Ef = %d, want 1..%d", o.Ef, MaxEf))
 	}
 	if o.Metric > L2 {
 		errs = append(errs, fmt.Errorf("hnsw: unknown metric %d", o.Metric))

@@ -234,3 +234,13 @@ func TestHugeVectorRefused(t *testing.T) {
 	require.Contains(t, r.Error, "overflow")
 	require.Equal(t, 200, ts.do("POST", "/collections/c/points/query", `{"query": [1, 1, 1, 1]}`).Code)
 }
+
+// TestHNSWConfigBounded: an ef_construct past hnsw.MaxEf is refused with
+// a 400 naming it.
+func TestHNSWConfigBounded(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	r := ts.do("PUT", "/collections/c", `{"vectors": {"size": 4, "distance": "Dot"}, "hnsw_config": {"ef_construct": 100000000}}`)
+	require.Equal(t, 400, r.Code)
+	require.Contains(t, r.Error, "hnsw_config.ef_construct 100000000")
+	require.Equal(t, 404, ts.do("GET", "/collections/c", nil).Code, "nothing created")
+}

@@ -259,6 +259,16 @@ func (v *VectorConfig) validate() []error {
 	if _, err := v.Distance.Graph(); err != nil {
 		errs = append(errs, err)
 	}
+	h := v.HNSW
+	if h.EfConstruction < 0 || h.EfConstruction > hnsw.MaxEf {
+		errs = append(errs, fmt.Errorf("hnsw_config.ef_construct %d: want 1..%d", h.EfConstruction, hnsw.MaxEf))
+	}
+	if h.Ef < 0 || h.Ef > hnsw.MaxEf {
+		errs = append(errs, fmt.Errorf("hnsw_config.ef %d: want 1..%d", h.Ef, hnsw.MaxEf))
+	}
+	if len(errs) > 0 {
+		return errs
+	}
 	opts, err := v.hnswOptions()
 	if err == nil {
 		opts.EnsureDefaults()

@@ -13,6 +13,10 @@ import (
 // graphChunk is the size of one stored piece of a graph snapshot.
 const graphChunk = 1 << 20
 
+// maxPrealloc bounds what a stored length may reserve before the bytes
+// are read.
+const maxPrealloc = 64 << 20
+
 // LogEntry is what the log keeps of a committed Op: enough to know which
 // node changed and how; the point's current state is in its keys.
 type LogEntry struct {
@@ -180,7 +184,9 @@ func (c *Collection) LoadGraph(ctx context.Context, space uint8) (uint64, []byte
 	if err != nil {
 		return 0, nil, err
 	}
-	data := make([]byte, 0, h.length)
+	// The header's length sizes the buffer only up to a bound: a corrupt
+	// header must not reserve memory the chunks do not hold.
+	data := make([]byte, 0, min(h.length, maxPrealloc))
 	var chunks uint32
 	lo := c.graphChunkKey(space, 0)
 	err = c.iterate(ctx, lo, prefixEnd(lo[:len(lo)-4]), func(k, v []byte) (bool, error) {

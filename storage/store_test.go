@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/binary"
 	"context"
 	"errors"
 	"math"
@@ -205,4 +206,20 @@ func countKeys(t *testing.T, s *Store, c *Collection, section byte) int {
 	}
 	require.NoError(t, iter.Close())
 	return n
+}
+
+// TestLoadGraphCorruptLength: a header claiming an exabyte fails as
+// corrupt without reserving it.
+func TestLoadGraphCorruptLength(t *testing.T) {
+	s := openMem(t, vfs.NewMem())
+	defer s.Close()
+	c, err := s.CreateCollection("c", []byte(`{}`))
+	require.NoError(t, err)
+	require.NoError(t, c.SaveGraphs(1, []SpaceGraph{{Space: 0, Data: []byte("tiny")}}))
+	h := binary.BigEndian.AppendUint64(nil, 1)
+	h = binary.BigEndian.AppendUint64(h, 1<<60)
+	h = binary.BigEndian.AppendUint32(h, 1)
+	require.NoError(t, s.db.Set(c.graphHeaderKey(0), h, pebble.Sync))
+	_, _, err = c.LoadGraph(context.Background(), 0)
+	require.ErrorIs(t, err, ErrCorrupt)
 }
