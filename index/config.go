@@ -202,6 +202,12 @@ const MaxVectorSize = 65536
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,255}$`)
 
+// validName reports whether name may name a collection: the pattern's
+// alphabet, and not "." or "..", which no URL path can reach.
+func validName(name string) bool {
+	return namePattern.MatchString(name) && name != "." && name != ".."
+}
+
 // Validate reports every problem with the config.
 func (c *Config) Validate() error {
 	var errs []error

@@ -88,8 +88,8 @@ func (db *DB) closeCollections() error {
 
 // Create makes a new, empty collection.
 func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection, error) {
-	if !namePattern.MatchString(name) {
-		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.'", ErrBadRequest, name)
+	if !validName(name) {
+		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', and not . or ..", ErrBadRequest, name)
 	}
 	cfg.Vectors = maps.Clone(cfg.Vectors)
 	cfg.assignSpaces()

@@ -31,8 +31,8 @@ func (db *DB) Snapshot(ctx context.Context, name string, w io.Writer) error {
 // Restore reads a snapshot written by Snapshot into a new collection
 // called name; ErrExists if the name is taken.
 func (db *DB) Restore(ctx context.Context, r io.Reader, name string) (*Collection, error) {
-	if !namePattern.MatchString(name) {
-		return nil, fmt.Errorf("%w: collection name %q", ErrBadRequest, name)
+	if !validName(name) {
+		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', and not . or ..", ErrBadRequest, name)
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()

@@ -48,6 +48,14 @@ func TestSnapshotRestore(t *testing.T) {
 	if _, err := db.Restore(ctx, bytes.NewReader(snap.Bytes()), "src"); !errors.Is(err, ErrExists) {
 		t.Fatalf("restore over an existing name: %v", err)
 	}
+	for _, bad := range []string{"..", ".", "a/b", ""} {
+		if _, err := db.Restore(ctx, bytes.NewReader(snap.Bytes()), bad); !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("restore as %q: %v, want ErrBadRequest", bad, err)
+		}
+		if _, err := db.Create(ctx, bad, Config{VectorSize: 2, Distance: Dot}); !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("create %q: %v, want ErrBadRequest", bad, err)
+		}
+	}
 	if _, err := db.Restore(ctx, bytes.NewReader(snap.Bytes()[:snap.Len()/2]), "half"); err == nil {
 		t.Fatal("restore of a truncated snapshot succeeded")
 	}
