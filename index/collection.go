@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -267,11 +268,23 @@ func (c *Collection) saveLoop() {
 		case <-c.stop:
 			return
 		case <-c.saveReq:
-			if err := c.saveGraph(); err != nil {
+			if err := c.saveGraphRecovered(); err != nil {
 				c.log.Error("graph snapshot failed", "err", err)
 			}
 		}
 	}
+}
+
+// saveGraphRecovered is saveGraph for the background loop: a panic there
+// would end the process, so it becomes an error (the snapshot is retried
+// at the next request, and the log replay covers what it missed).
+func (c *Collection) saveGraphRecovered() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("graph snapshot panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return c.saveGraph()
 }
 
 // saveGraph exports the graph while no write is in flight and stores it

@@ -12,6 +12,8 @@ package parallel
 
 import (
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -19,13 +21,35 @@ import (
 // Run calls fn(0), …, fn(workers-1) concurrently and returns when all have
 // returned. fn(0) runs on the calling goroutine, so it starts at once and
 // workers ≤ 1 costs no goroutine.
+//
+// A panic in another goroutine is recovered there and raised again on the
+// caller's once all have returned: a request's goroutine recovers its own
+// panics, but nothing would recover a worker's, and it would end the
+// process.
 func Run(workers int, fn func(worker int)) {
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[workerPanic]
 	for w := 1; w < workers; w++ {
-		wg.Go(func() { fn(w) })
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					panicked.CompareAndSwap(nil, &workerPanic{value: p, stack: debug.Stack()})
+				}
+			}()
+			fn(w)
+		})
 	}
 	fn(0)
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(fmt.Sprintf("parallel worker: %v\n%s", p.value, p.stack))
+	}
+}
+
+// workerPanic is a recovered panic of a worker goroutine.
+type workerPanic struct {
+	value any
+	stack []byte
 }
 
 // For calls fn(worker, i) once for every i in [0, n), on up to workers

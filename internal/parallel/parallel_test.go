@@ -87,3 +87,19 @@ func TestForErrStops(t *testing.T) {
 	require.NoError(t, ForErr(50, 3, func(w, i int) error { return nil }))
 	require.NoError(t, ForErr(0, 3, func(w, i int) error { return errBoom }))
 }
+
+// TestWorkerPanicReachesTheCaller: a panic on a worker goroutine is raised
+// on the caller's, where it can be recovered, instead of ending the process.
+func TestWorkerPanicReachesTheCaller(t *testing.T) {
+	got := func() (p any) {
+		defer func() { p = recover() }()
+		For(100, 4, func(worker, i int) {
+			if i == 57 {
+				panic("boom")
+			}
+		})
+		return nil
+	}()
+	require.NotNil(t, got)
+	require.Contains(t, got, "boom")
+}
