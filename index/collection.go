@@ -293,33 +293,10 @@ func (c *Collection) saveGraph() error {
 	c.saveMu.Lock()
 	defer c.saveMu.Unlock()
 	start := time.Now()
-	c.snapMu.Lock()
-	c.mu.Lock()
-	seq := c.mu.seq
-	c.mu.unsaved = 0
-	c.mu.Unlock()
-	if seq == c.savedSeq {
-		c.snapMu.Unlock()
-		return nil
+	seq, graphs, size, err := c.exportGraphs()
+	if graphs == nil && err == nil {
+		return nil // nothing written since the last snapshot
 	}
-	// Cleanup first: the snapshot then holds no tombstones, and every live
-	// node is reachable from the entry point.
-	graphs := make([]storage.SpaceGraph, len(c.spaces))
-	size := 0
-	var err error
-	for i, sp := range c.spaces {
-		sp.g().Cleanup()
-		var buf bytes.Buffer
-		if err = sp.g().Export(&buf); err != nil {
-			break
-		}
-		graphs[i] = storage.SpaceGraph{Space: sp.space, Data: buf.Bytes()}
-		size += buf.Len()
-	}
-	if err == nil && c.graph == nil {
-		c.reuseRetired() // every graph was cleaned up just now
-	}
-	c.snapMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("export graph: %w", err)
 	}
@@ -329,6 +306,37 @@ func (c *Collection) saveGraph() error {
 	c.savedSeq = seq
 	c.log.Debug("graph saved", "seq", seq, "bytes", size, "elapsed", time.Since(start))
 	return nil
+}
+
+// exportGraphs cleans up and exports every graph while no write is in
+// flight (snapMu held, and released even if an export panics). It returns
+// nil graphs when nothing was written since the stored snapshot.
+func (c *Collection) exportGraphs() (seq uint64, graphs []storage.SpaceGraph, size int, err error) {
+	c.snapMu.Lock()
+	defer c.snapMu.Unlock()
+	c.mu.Lock()
+	seq = c.mu.seq
+	c.mu.unsaved = 0
+	c.mu.Unlock()
+	if seq == c.savedSeq {
+		return seq, nil, 0, nil
+	}
+	// Cleanup first: the snapshot then holds no tombstones, and every live
+	// node is reachable from the entry point.
+	graphs = make([]storage.SpaceGraph, len(c.spaces))
+	for i, sp := range c.spaces {
+		sp.g().Cleanup()
+		var buf bytes.Buffer
+		if err = sp.g().Export(&buf); err != nil {
+			return seq, graphs, size, err
+		}
+		graphs[i] = storage.SpaceGraph{Space: sp.space, Data: buf.Bytes()}
+		size += buf.Len()
+	}
+	if c.graph == nil {
+		c.reuseRetired() // every graph was cleaned up just now
+	}
+	return seq, graphs, size, nil
 }
 
 // close stops the collection: later calls fail with ErrNotFound. It waits
