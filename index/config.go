@@ -173,24 +173,31 @@ func (h HNSWConfig) or(d HNSWConfig) HNSWConfig {
 // assignSpaces gives each named vector without a space the lowest free
 // one, in name order.
 func (c *Config) assignSpaces() {
+	assignFree(c.Vectors, c.VectorNames(), func(v *VectorConfig) *uint8 { return &v.Space })
+}
+
+// assignFree gives each entry of m whose space (as space finds it) is 0
+// the lowest space in 1..255 no other entry uses, in the order of names.
+// With more names than spaces the rest stay 0, for Validate to report.
+func assignFree[V any](m map[string]V, names []string, space func(*V) *uint8) {
 	used := map[uint8]bool{}
-	for _, v := range c.Vectors {
-		used[v.Space] = true
+	for _, v := range m {
+		used[*space(&v)] = true
 	}
 	next := uint8(1)
-	for _, name := range c.VectorNames() {
-		v := c.Vectors[name]
-		if v.Space != 0 {
+	for _, name := range names {
+		v := m[name]
+		if *space(&v) != 0 {
 			continue
 		}
 		for used[next] && next < 255 {
 			next++
 		}
 		if used[next] {
-			return // more names than spaces: Validate reports it
+			return
 		}
-		v.Space, used[next] = next, true
-		c.Vectors[name] = v
+		*space(&v), used[next] = next, true
+		m[name] = v
 	}
 }
 

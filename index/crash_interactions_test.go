@@ -5,12 +5,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/stretchr/testify/require"
@@ -105,46 +102,22 @@ func TestCrashInteractKill(t *testing.T) {
 	begun := map[pair]float32{}
 	total := 0
 	for cycle := range 3 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashInteractChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envInteractDir+"="+dir, envCrashBase+"="+strconv.Itoa((cycle+1)*1_000_000))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		done := make(chan int, 1)
-		first := make(chan struct{})
-		go func() {
-			n := 0
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
+		n := killChild(t, r, "TestCrashInteractChild", []string{envInteractDir + "=" + dir, envCrashBase + "=" + strconv.Itoa((cycle+1)*1_000_000)},
+			func(line string) bool {
 				var tag, item string
 				var user uint64
 				var w float32
-				if _, err := fmt.Sscanf(sc.Text(), "%s %d %s %g", &tag, &user, &item, &w); err != nil {
-					continue // a line cut by the kill
+				if _, err := fmt.Sscanf(line, "%s %d %s %g", &tag, &user, &item, &w); err != nil {
+					return false // a line cut by the kill
 				}
 				p := pair{user, item}
 				if tag == "B" {
 					begun[p] = max(begun[p], w)
-					continue
+					return false
 				}
 				acked[p] = max(acked[p], w)
-				if n++; n == 1 {
-					close(first)
-				}
-			}
-			done <- n
-		}()
-		select {
-		case <-first:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("child acknowledged nothing in 30s")
-		}
-		time.Sleep(time.Duration(100+r.IntN(500)) * time.Millisecond)
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		n := <-done
-		cmd.Wait()
+				return true
+			})
 		total += n
 
 		db, c := openCrashCollection(t, context.Background(), dir, vfs.Default)

@@ -290,51 +290,21 @@ func TestCrashKill(t *testing.T) {
 	m := newCrashModel()
 	totalAcks := 0
 	for cycle := range cycles {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), envCrashDir+"="+dir, envCrashBase+"="+strconv.Itoa((cycle+1)*1_000_000))
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		acks := make(chan int, 1)
-		firstAck := make(chan struct{})
-		go func() {
-			n := 0
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
+		n := killChild(t, r, "TestCrashChild", []string{envCrashDir + "=" + dir, envCrashBase + "=" + strconv.Itoa((cycle+1)*1_000_000)},
+			func(line string) bool {
 				var tag string
 				var id uint64
 				var ver int64
-				if _, err := fmt.Sscanf(sc.Text(), "%s %d %d", &tag, &id, &ver); err != nil {
-					continue // a line cut by the kill
+				if _, err := fmt.Sscanf(line, "%s %d %d", &tag, &id, &ver); err != nil {
+					return false // a line cut by the kill
 				}
 				if tag == "B" {
 					m.begin(id, ver)
-				} else {
-					m.ack(id, ver)
-					if n++; n == 1 {
-						close(firstAck)
-					}
+					return false
 				}
-			}
-			acks <- n
-		}()
-		select {
-		case <-firstAck:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			t.Fatal("child acknowledged nothing in 30s")
-		}
-		time.Sleep(time.Duration(100+r.IntN(700)) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		n := <-acks
-		cmd.Wait()
+				m.ack(id, ver)
+				return true
+			})
 		totalAcks += n
 		start := time.Now()
 		db, c := openCrashCollection(t, context.Background(), dir, vfs.Default)
@@ -347,4 +317,49 @@ func TestCrashKill(t *testing.T) {
 		t.Logf("cycle %d: killed after %d acknowledged writes; reopened in %v with %d points; all acknowledged writes present", cycle, n, reopen, points)
 	}
 	t.Logf("%d cycles, %d acknowledged writes, 0 lost", cycles, totalAcks)
+}
+
+// killChild runs the test named child in a child process with env added,
+// feeds each line it prints to onLine (which reports whether the line
+// acknowledged a write), SIGKILLs the child 100–800 ms after its first
+// acknowledgement, and returns the acknowledgements it saw.
+func killChild(t *testing.T, r *rand.Rand, child string, env []string, onLine func(string) bool) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+child+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acks := make(chan int, 1)
+	firstAck := make(chan struct{})
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if onLine(sc.Text()) {
+				if n++; n == 1 {
+					close(firstAck)
+				}
+			}
+		}
+		acks <- n
+	}()
+	select {
+	case <-firstAck:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("child acknowledged nothing in 30s")
+	}
+	time.Sleep(time.Duration(100+r.IntN(700)) * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	n := <-acks
+	cmd.Wait()
+	return n
 }

@@ -41,25 +41,7 @@ func (c *Config) SparseNames() []string {
 // assignSparseSpaces gives each sparse vector without a space the lowest
 // free one, in name order.
 func (c *Config) assignSparseSpaces() {
-	used := map[uint8]bool{}
-	for _, v := range c.SparseVectors {
-		used[v.Space] = true
-	}
-	next := uint8(1)
-	for _, name := range c.SparseNames() {
-		v := c.SparseVectors[name]
-		if v.Space != 0 {
-			continue
-		}
-		for used[next] && next < 255 {
-			next++
-		}
-		if used[next] {
-			return // more names than spaces: Validate reports it
-		}
-		v.Space, used[next] = next, true
-		c.SparseVectors[name] = v
-	}
+	assignFree(c.SparseVectors, c.SparseNames(), func(v *SparseVectorConfig) *uint8 { return &v.Space })
 }
 
 func (c *Config) validateSparse() []error {
