@@ -57,6 +57,9 @@ type RecHTTPConfig struct {
 	Batch int
 	// Factors is the cf vector's size, the model's factors. Zero means 64.
 	Factors int
+	// Hybrid adds a hybrid vector (factors + text size + 1, Dot) that the
+	// training fills with its DotHybrid, and a quality pass over it.
+	Hybrid bool
 	// Seed fixes the model's initial factors and the new users' items.
 	// Zero means 1.
 	Seed uint64
@@ -167,6 +170,10 @@ type RecHTTPResult struct {
 	HistoryMean    float64      `json:"history_mean"`
 	FoldInSolve    LatencyStats `json:"fold_in_solve"`
 
+	// Quality is the test metrics of the served lists by cf, and by the
+	// hybrid with Hybrid; none with AllRatings (no test part).
+	Quality []ServedQuality `json:"quality,omitempty"`
+
 	// LoadAvg is /proc/loadavg before the run, after training and at the end.
 	LoadAvg     []string `json:"loadavg"`
 	GOMAXPROCS  int      `json:"gomaxprocs"`
@@ -209,6 +216,7 @@ type recHTTPData struct {
 	movies  []eval.Movie
 	ml      *eval.MovieLens
 	ratings []eval.Rating // the part sent, on ml's dense indices
+	test    []eval.Rating // the held-out part; nil when all are sent
 }
 
 func loadRecHTTPData(dir string, all bool) (*recHTTPData, error) {
@@ -222,7 +230,8 @@ func loadRecHTTPData(dir string, all bool) (*recHTTPData, error) {
 	}
 	d := &recHTTPData{movies: movies, ml: ml, ratings: ml.Ratings}
 	if !all {
-		d.ratings = eval.ChronoSplit(len(ml.UserIDs), len(ml.MovieIDs), ml.Ratings).Train
+		split := eval.ChronoSplit(len(ml.UserIDs), len(ml.MovieIDs), ml.Ratings)
+		d.ratings, d.test = split.Train, split.Test
 	}
 	return d, nil
 }
@@ -298,10 +307,14 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	}
 	defer s.stop()
 
-	if err := s.cl.CreateCollection(ctx, recHTTPCollection, map[string]any{
+	vectors := map[string]any{
 		"text": map[string]any{"model": name},
 		"cf":   map[string]any{"size": cfg.Factors, "distance": "Dot"},
-	}); err != nil {
+	}
+	if cfg.Hybrid {
+		vectors["hybrid"] = map[string]any{"size": cfg.Factors + model.Dim() + 1, "distance": "Dot"}
+	}
+	if err := s.cl.CreateCollection(ctx, recHTTPCollection, vectors); err != nil {
 		return nil, err
 	}
 	if err := upsertMovies(ctx, s.cl, cfg, data.movies, name, res); err != nil {
@@ -335,6 +348,19 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	}
 	if err := profileUsersPass(ctx, s.tr, col, data.ml.UserIDs, res); err != nil {
 		return nil, err
+	}
+	if data.test != nil {
+		usings := []string{"cf"}
+		if cfg.Hybrid {
+			usings = append(usings, "hybrid")
+		}
+		for _, using := range usings {
+			q, err := qualityPass(ctx, s.addr, data, using)
+			if err != nil {
+				return nil, fmt.Errorf("quality: %w", err)
+			}
+			res.Quality = append(res.Quality, q)
+		}
 	}
 	res.LoadAvg = append(res.LoadAvg, loadAvg())
 	res.WallSeconds = time.Since(start).Seconds()

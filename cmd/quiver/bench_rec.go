@@ -35,6 +35,7 @@ func runBenchRec(ctx context.Context, args []string) error {
 	fs.StringVar(&hcfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "with --http: text model directory (env QUIVER_MODEL_DIR)")
 	fs.IntVar(&hcfg.Requests, "requests", 0, "with --http: recommendation requests of each kind, plain and explained (default 2000, --quick 300)")
 	fs.IntVar(&hcfg.NewUsers, "new-users", 0, "with --http: new users timed from their first interaction to their updated list (default 200, --quick 30)")
+	fs.BoolVar(&hcfg.Hybrid, "hybrid", false, "with --http: also a hybrid vector (iALS + text centroid + popularity) trained and scored beside cf")
 	fs.BoolVar(&hcfg.AllRatings, "all-ratings", false, "with --http: send every rating, not only the train part of the §2 split")
 	if err := fs.Parse(args); err != nil {
 		return err

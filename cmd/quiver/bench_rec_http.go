@@ -66,4 +66,13 @@ func printRecHTTP(r *bench.RecHTTPResult) {
 	row(fmt.Sprintf("in process: profile, MovieLens user (%.0f)", r.HistoryMean), r.ProfileUsers)
 	fmt.Printf("\nnew users whose list changed after one interaction: %d of %d (folded in from the model: %d); total %.1fs\n",
 		r.Changed, r.NewUserUpdated.N, r.FromModel, r.WallSeconds)
+	if len(r.Quality) == 0 {
+		return
+	}
+	fmt.Printf("\nserved lists on the test part, every user, movies outside train dropped (HNSW ef 400):\n")
+	fmt.Printf("%-8s %9s %9s %9s %9s %6s %9s %9s %9s\n", "using", "Recall@10", "NDCG@10", "HR@10", "Cov@10", "short", "mean µs", "p50 µs", "p99 µs")
+	for _, q := range r.Quality {
+		fmt.Printf("%-8s %9.4f %9.4f %9.4f %9.4f %6d %9.0f %9.0f %9.0f\n", q.Using, q.RecallAt10, q.NDCGAt10, q.HRAt10, q.CoverageAt10,
+			q.Short, q.Latency.MeanMicros, q.Latency.P50Micros, q.Latency.P99Micros)
+	}
 }
