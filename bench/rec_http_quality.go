@@ -23,9 +23,16 @@ type ServedQuality struct {
 	eval.TopN
 	// Short counts the users whose list had fewer than eval.Depth movies
 	// from train left.
-	Short   int          `json:"short"`
-	Latency LatencyStats `json:"latency"`
-	Server  LatencyStats `json:"server"`
+	Short int `json:"short"`
+	// First is each user's first request by this vector (the profile
+	// folded in, unless an earlier pass left it cached: the cf profiles
+	// are, by the passes before), Latency the same request again (cached
+	// profile: the search), Server the handler's time of the latter, and
+	// Explained the request again with_explanation and limit 10.
+	First     LatencyStats `json:"first"`
+	Latency   LatencyStats `json:"latency"`
+	Server    LatencyStats `json:"server"`
+	Explained LatencyStats `json:"explained"`
 }
 
 // qualityPad is the extra items a quality request asks for, to make up
@@ -49,20 +56,36 @@ func qualityPass(ctx context.Context, addr string, d *recHTTPData, using string)
 	catalogue := split.Catalogue()
 	path := "/collections/" + recHTTPCollection + "/points/query"
 	lists := make([][]int32, len(d.ml.UserIDs))
-	var lat, srv []time.Duration
-	for u, id := range d.ml.UserIDs {
-		body := client.RecommendBody(userid.FromNum(uint64(id)), client.RecommendOptions{Limit: eval.Depth + qualityPad})
+	var first, lat, srv, explained []time.Duration
+	ask := func(id int64, opts client.RecommendOptions) (queryAnswer, error) {
+		body := client.RecommendBody(userid.FromNum(uint64(id)), opts)
 		body["using"] = using
 		body["params"] = map[string]any{"hnsw_ef": qualityEf}
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return out, err
+			return queryAnswer{}, err
 		}
 		a, err := conn.query(http.MethodPost, path, raw)
 		if err != nil {
-			return out, fmt.Errorf("user %d using %s: %w", id, using, err)
+			return a, fmt.Errorf("user %d using %s: %w", id, using, err)
+		}
+		return a, nil
+	}
+	for u, id := range d.ml.UserIDs {
+		a, err := ask(id, client.RecommendOptions{Limit: eval.Depth + qualityPad})
+		if err != nil {
+			return out, err
+		}
+		first = append(first, a.latency)
+		if a, err = ask(id, client.RecommendOptions{Limit: eval.Depth + qualityPad}); err != nil {
+			return out, err
 		}
 		lat, srv = append(lat, a.latency), append(srv, a.server)
+		e, err := ask(id, client.RecommendOptions{Limit: 10, Explain: true})
+		if err != nil {
+			return out, err
+		}
+		explained = append(explained, e.latency)
 		for _, movie := range a.ids {
 			i, ok := slices.BinarySearch(d.ml.MovieIDs, int64(movie))
 			if ok && catalogue[i] && len(lists[u]) < eval.Depth {
@@ -77,6 +100,6 @@ func qualityPass(ctx context.Context, addr string, d *recHTTPData, using string)
 		}
 	}
 	out.TopN = eval.Summarize(lists, split.TestItems(), split.CatalogueSize())
-	out.Latency, out.Server = latencyStats(lat), latencyStats(srv)
+	out.First, out.Latency, out.Server, out.Explained = latencyStats(first), latencyStats(lat), latencyStats(srv), latencyStats(explained)
 	return out, nil
 }
