@@ -72,7 +72,10 @@ const (
 	// The hybrid's defaults: bench rec's tuning over iALS 64/λ30/recency
 	// 5/20 on MovieLens, where the content was hashed genres and title
 	// words; the server's content is the collection's text vector, on
-	// which these weights were not tuned.
+	// which these weights were not tuned. Served with all-MiniLM-L6-v2
+	// text vectors (bench rec --http --hybrid), test NDCG@10 0.1308
+	// against cf's 0.1285; offline with hashed content, 0.1327 against
+	// 0.1271.
 	defaultHybridContent    = 0.5
 	defaultHybridPopularity = 0.2
 	hybridBeta              = 20
