@@ -108,9 +108,9 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 }
 
 // defaultUsing is the vector a user's recommendations rank by when the
-// request names none: the model's, else its hybrid's, else the first (in name order) with a
-// text model, else the first that is not "cf" (which waits for a model),
-// else "cf"; "" in a collection without named vectors.
+// request names none: the model's, else its hybrid's, else the first (in
+// name order) with a text model, else the first that is not "cf" (which
+// waits for a model), else "cf"; "" in a collection without named vectors.
 func defaultUsing(c *index.Collection, model *Model) string {
 	if model != nil && model.vector != "" {
 		return model.vector
