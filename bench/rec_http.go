@@ -60,6 +60,10 @@ type RecHTTPConfig struct {
 	// Hybrid adds a hybrid vector (factors + text size + 1, Dot) that the
 	// training fills with its DotHybrid, and a quality pass over it.
 	Hybrid bool
+	// HybridContentWeight and HybridCentroidHalfLife are sent as the
+	// training's hybrid options; zero means the server's defaults.
+	HybridContentWeight    float32
+	HybridCentroidHalfLife float64
 	// Seed fixes the model's initial factors and the new users' items.
 	// Zero means 1.
 	Seed uint64
@@ -423,7 +427,8 @@ func sendRatings(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, d *r
 // trainOverHTTP starts a training and polls it until it is done.
 func trainOverHTTP(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, res *RecHTTPResult) error {
 	t := time.Now()
-	job, err := cl.Train(ctx, recHTTPCollection, client.TrainOptions{Seed: cfg.Seed})
+	job, err := cl.Train(ctx, recHTTPCollection, client.TrainOptions{Seed: cfg.Seed,
+		HybridContentWeight: cfg.HybridContentWeight, HybridCentroidHalfLife: cfg.HybridCentroidHalfLife})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}

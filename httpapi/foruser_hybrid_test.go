@@ -48,11 +48,13 @@ func TestRecommendForUserByHybrid(t *testing.T) {
 		require.Contains(t, res.Error, want, body)
 	}
 	require.Equal(t, 200, ts.do("POST", "/collections/m/train", `{"iterations": 10, "lambda": 20, "seed": 1, "content": "content",
-		"hybrid": "blend", "hybrid_content_weight": 0.4, "hybrid_popularity_weight": 0.1}`).Code)
+		"hybrid": "blend", "hybrid_content_weight": 0.4, "hybrid_popularity_weight": 0.1, "hybrid_centroid_half_life": 20}`).Code)
 	job := waitJob(t, ts)
 	require.Equal(t, trainer.Done, job.State, job.Error)
 	require.Equal(t, "blend", job.Options.Hybrid)
 	require.Equal(t, "rating", job.Options.HybridCentroid, "weights 3..5 read as ratings")
+	require.Equal(t, float32(0.4), job.Options.HybridContentWeight)
+	require.Equal(t, 20.0, job.Options.HybridCentroidHalfLife)
 
 	res := queryUser(t, ts, `{"query": {"recommend": {"user": 0}}, "using": "blend", "limit": 5, "with_explanation": true, "with_vector": ["blend"]}`)
 	require.Len(t, res, 5)
