@@ -141,8 +141,11 @@ type RecHTTPResult struct {
 	// the job done (polled every 50 ms).
 	TrainSecs       float64 `json:"train_seconds"`
 	TrainIterations int     `json:"train_iterations"`
-	Factors         int     `json:"factors"`
-	Limit           int     `json:"limit"`
+	// HybridSettings is the training's hybrid options as it resolved
+	// them, "" without a hybrid.
+	HybridSettings string `json:"hybrid_settings,omitempty"`
+	Factors        int    `json:"factors"`
+	Limit          int    `json:"limit"`
 
 	Recommend                LatencyStats `json:"recommend"`
 	RecommendServer          LatencyStats `json:"recommend_server"`
@@ -452,6 +455,10 @@ func trainOverHTTP(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, re
 	}
 	res.TrainSecs = time.Since(t).Seconds()
 	res.TrainIterations = job.Options.Iterations
+	if o := job.Options; o.Hybrid != "" {
+		res.HybridSettings = fmt.Sprintf("%s: content %g, popularity %g, centroid %s, centroid half-life %g",
+			o.Hybrid, o.HybridContentWeight, o.HybridPopularityWeight, o.HybridCentroid, o.HybridCentroidHalfLife)
+	}
 	return nil
 }
 

@@ -359,6 +359,12 @@ type TrainingJob struct {
 	Interactions int    `json:"interactions"`
 	Options      struct {
 		Iterations int `json:"iterations"`
+		// The hybrid's settings as the training resolved them.
+		Hybrid                 string  `json:"hybrid"`
+		HybridContentWeight    float32 `json:"hybrid_content_weight"`
+		HybridPopularityWeight float32 `json:"hybrid_popularity_weight"`
+		HybridCentroid         string  `json:"hybrid_centroid"`
+		HybridCentroidHalfLife float64 `json:"hybrid_centroid_half_life"`
 	} `json:"options"`
 	Epochs []struct {
 		Epoch   int     `json:"epoch"`

@@ -188,3 +188,18 @@ func TestLoadModelChecksTheHybridSection(t *testing.T) {
 	require.Nil(t, old.hybrid)
 	require.Equal(t, m.Items(), old.Items())
 }
+
+func TestLooksLikeRatings(t *testing.T) {
+	events := func(ws ...float32) []recommend.Interaction {
+		out := make([]recommend.Interaction, len(ws))
+		for k, w := range ws {
+			out[k].Weight = w
+		}
+		return out
+	}
+	require.True(t, looksLikeRatings(events(0.5, 4, 5)), "half stars")
+	require.False(t, looksLikeRatings(events(1, 1, 1)), "implicit")
+	require.False(t, looksLikeRatings(events(1, 7)), "counts")
+	require.False(t, looksLikeRatings(events(-1, 1)), "dislikes")
+	require.False(t, looksLikeRatings(nil))
+}

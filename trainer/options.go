@@ -52,9 +52,9 @@ type Options struct {
 	HybridContentWeight    float32 `json:"hybrid_content_weight"`
 	HybridPopularityWeight float32 `json:"hybrid_popularity_weight"`
 	// HybridCentroid weighs a user's items in the hybrid's content
-	// centroid: "rating" (weight − 2.5, for 1–5 star ratings: a 2 pulls
+	// centroid: "rating" (weight − 2.5, for 0.5–5 star ratings: a 2 pulls
 	// the centroid away) or "uniform" (every item 1). Default "rating" when
-	// the training weights all lie in 1..5 and are not all equal, else
+	// the training weights all lie in 0.5..5 and are not all equal, else
 	// "uniform" (implicit weights, all 1 by default, would all count as
 	// dislikes).
 	HybridCentroid string `json:"hybrid_centroid"`
@@ -171,8 +171,8 @@ func (o Options) dotHybrid(ratingWeights bool) recommend.DotHybridOptions {
 	return h
 }
 
-// looksLikeRatings reports whether raw weights are explicit ratings: all
-// within 1..5 and not all equal.
+// looksLikeRatings reports whether raw weights are explicit star ratings:
+// all within 0.5..5 (MovieLens has half stars) and not all equal.
 func looksLikeRatings(events []recommend.Interaction) bool {
 	if len(events) == 0 {
 		return false
@@ -180,7 +180,7 @@ func looksLikeRatings(events []recommend.Interaction) bool {
 	first := events[0].Weight
 	varied := false
 	for _, e := range events {
-		if e.Weight < 1 || e.Weight > 5 {
+		if e.Weight < 0.5 || e.Weight > 5 {
 			return false
 		}
 		varied = varied || e.Weight != first

@@ -69,7 +69,7 @@ func printRecHTTP(r *bench.RecHTTPResult) {
 	if len(r.Quality) == 0 {
 		return
 	}
-	fmt.Printf("\nserved lists on the test part, every user, movies outside train dropped (HNSW ef 400):\n")
+	fmt.Printf("\nserved lists on the test part, every user, movies outside train dropped (HNSW ef 400); %s\n", r.HybridSettings)
 	fmt.Printf("%-8s %9s %9s %9s %9s %6s\n", "using", "Recall@10", "NDCG@10", "HR@10", "Cov@10", "short")
 	for _, q := range r.Quality {
 		fmt.Printf("%-8s %9.4f %9.4f %9.4f %9.4f %6d\n", q.Using, q.RecallAt10, q.NDCGAt10, q.HRAt10, q.CoverageAt10, q.Short)
