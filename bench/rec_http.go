@@ -57,6 +57,13 @@ type RecHTTPConfig struct {
 	Batch int
 	// Factors is the cf vector's size, the model's factors. Zero means 64.
 	Factors int
+	// Hybrid adds a hybrid vector (factors + text size + 1, Dot) that the
+	// training fills with its DotHybrid, and a quality pass over it.
+	Hybrid bool
+	// HybridContentWeight and HybridCentroidHalfLife are sent as the
+	// training's hybrid options; zero means the server's defaults.
+	HybridContentWeight    float32
+	HybridCentroidHalfLife float64
 	// Seed fixes the model's initial factors and the new users' items.
 	// Zero means 1.
 	Seed uint64
@@ -134,8 +141,11 @@ type RecHTTPResult struct {
 	// the job done (polled every 50 ms).
 	TrainSecs       float64 `json:"train_seconds"`
 	TrainIterations int     `json:"train_iterations"`
-	Factors         int     `json:"factors"`
-	Limit           int     `json:"limit"`
+	// HybridSettings is the training's hybrid options as it resolved
+	// them, "" without a hybrid.
+	HybridSettings string `json:"hybrid_settings,omitempty"`
+	Factors        int    `json:"factors"`
+	Limit          int    `json:"limit"`
 
 	Recommend                LatencyStats `json:"recommend"`
 	RecommendServer          LatencyStats `json:"recommend_server"`
@@ -166,6 +176,10 @@ type RecHTTPResult struct {
 	ProfileUsers   LatencyStats `json:"profile_users"`
 	HistoryMean    float64      `json:"history_mean"`
 	FoldInSolve    LatencyStats `json:"fold_in_solve"`
+
+	// Quality is the test metrics of the served lists by cf, and by the
+	// hybrid with Hybrid; none with AllRatings (no test part).
+	Quality []ServedQuality `json:"quality,omitempty"`
 
 	// LoadAvg is /proc/loadavg before the run, after training and at the end.
 	LoadAvg     []string `json:"loadavg"`
@@ -209,6 +223,7 @@ type recHTTPData struct {
 	movies  []eval.Movie
 	ml      *eval.MovieLens
 	ratings []eval.Rating // the part sent, on ml's dense indices
+	test    []eval.Rating // the held-out part; nil when all are sent
 }
 
 func loadRecHTTPData(dir string, all bool) (*recHTTPData, error) {
@@ -222,7 +237,8 @@ func loadRecHTTPData(dir string, all bool) (*recHTTPData, error) {
 	}
 	d := &recHTTPData{movies: movies, ml: ml, ratings: ml.Ratings}
 	if !all {
-		d.ratings = eval.ChronoSplit(len(ml.UserIDs), len(ml.MovieIDs), ml.Ratings).Train
+		split := eval.ChronoSplit(len(ml.UserIDs), len(ml.MovieIDs), ml.Ratings)
+		d.ratings, d.test = split.Train, split.Test
 	}
 	return d, nil
 }
@@ -298,10 +314,14 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	}
 	defer s.stop()
 
-	if err := s.cl.CreateCollection(ctx, recHTTPCollection, map[string]any{
+	vectors := map[string]any{
 		"text": map[string]any{"model": name},
 		"cf":   map[string]any{"size": cfg.Factors, "distance": "Dot"},
-	}); err != nil {
+	}
+	if cfg.Hybrid {
+		vectors["hybrid"] = map[string]any{"size": cfg.Factors + model.Dim() + 1, "distance": "Dot"}
+	}
+	if err := s.cl.CreateCollection(ctx, recHTTPCollection, vectors); err != nil {
 		return nil, err
 	}
 	if err := upsertMovies(ctx, s.cl, cfg, data.movies, name, res); err != nil {
@@ -335,6 +355,19 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	}
 	if err := profileUsersPass(ctx, s.tr, col, data.ml.UserIDs, res); err != nil {
 		return nil, err
+	}
+	if data.test != nil {
+		usings := []string{"cf"}
+		if cfg.Hybrid {
+			usings = append(usings, "hybrid")
+		}
+		for _, using := range usings {
+			q, err := qualityPass(ctx, s.addr, data, using)
+			if err != nil {
+				return nil, fmt.Errorf("quality: %w", err)
+			}
+			res.Quality = append(res.Quality, q)
+		}
 	}
 	res.LoadAvg = append(res.LoadAvg, loadAvg())
 	res.WallSeconds = time.Since(start).Seconds()
@@ -397,7 +430,8 @@ func sendRatings(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, d *r
 // trainOverHTTP starts a training and polls it until it is done.
 func trainOverHTTP(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, res *RecHTTPResult) error {
 	t := time.Now()
-	job, err := cl.Train(ctx, recHTTPCollection, client.TrainOptions{Seed: cfg.Seed})
+	job, err := cl.Train(ctx, recHTTPCollection, client.TrainOptions{Seed: cfg.Seed,
+		HybridContentWeight: cfg.HybridContentWeight, HybridCentroidHalfLife: cfg.HybridCentroidHalfLife})
 	if err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -421,6 +455,10 @@ func trainOverHTTP(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, re
 	}
 	res.TrainSecs = time.Since(t).Seconds()
 	res.TrainIterations = job.Options.Iterations
+	if o := job.Options; o.Hybrid != "" {
+		res.HybridSettings = fmt.Sprintf("%s: content %g, popularity %g, centroid %s, centroid half-life %g",
+			o.Hybrid, o.HybridContentWeight, o.HybridPopularityWeight, o.HybridCentroid, o.HybridCentroidHalfLife)
+	}
 	return nil
 }
 

@@ -81,7 +81,7 @@ func TestRunRecHTTP(t *testing.T) {
 	dir := writeMovieLens(t, 40, 60)
 	for _, all := range []bool{false, true} {
 		cfg := RecHTTPConfig{Dir: dir, Model: apitest.Model{D: 16}, ModelName: apitest.ModelName, AllRatings: all,
-			Requests: 50, NewUsers: 10, Limit: 5, Batch: 25, Factors: 8}
+			Requests: 50, NewUsers: 10, Limit: 5, Batch: 25, Factors: 8, Hybrid: !all}
 		res, err := RunRecHTTP(context.Background(), cfg)
 		require.NoError(t, err)
 		require.Equal(t, 60, res.Movies)
@@ -111,6 +111,19 @@ func TestRunRecHTTP(t *testing.T) {
 		require.Equal(t, 40, res.ProfileUsers.N)
 		require.InDelta(t, float64(res.Interactions)/40, res.HistoryMean, 1e-9)
 		require.Len(t, res.LoadAvg, 3)
+		if all {
+			require.Empty(t, res.Quality, "no test part to score")
+			continue
+		}
+		require.Len(t, res.Quality, 2)
+		require.Equal(t, "hybrid: content 0.5, popularity 0.2, centroid rating, centroid half-life 0", res.HybridSettings, "half stars read as ratings")
+		for k, using := range []string{"cf", "hybrid"} {
+			q := res.Quality[k]
+			require.Equal(t, using, q.Using)
+			require.Equal(t, 40, q.Latency.N)
+			require.Positive(t, q.NDCGAt10, "%s: the planted groups are found", using)
+			require.LessOrEqual(t, q.NDCGAt10, 1.0)
+		}
 	}
 }
 

@@ -340,6 +340,14 @@ type TrainOptions struct {
 	Content string `json:"content,omitempty"`
 	// Weights is "binary" or "raw"; empty means the server's default.
 	Weights string `json:"weights,omitempty"`
+	// Hybrid names the vector that receives the hybrid's item vectors
+	// (the server's default: "hybrid", if the collection has it); the
+	// other Hybrid fields tune it, zero meaning the server's defaults.
+	Hybrid                 string  `json:"hybrid,omitempty"`
+	HybridContentWeight    float32 `json:"hybrid_content_weight,omitempty"`
+	HybridPopularityWeight float32 `json:"hybrid_popularity_weight,omitempty"`
+	HybridCentroid         string  `json:"hybrid_centroid,omitempty"`
+	HybridCentroidHalfLife float64 `json:"hybrid_centroid_half_life,omitempty"`
 }
 
 // TrainingJob is a training's state as the server reports it.
@@ -351,6 +359,12 @@ type TrainingJob struct {
 	Interactions int    `json:"interactions"`
 	Options      struct {
 		Iterations int `json:"iterations"`
+		// The hybrid's settings as the training resolved them.
+		Hybrid                 string  `json:"hybrid"`
+		HybridContentWeight    float32 `json:"hybrid_content_weight"`
+		HybridPopularityWeight float32 `json:"hybrid_popularity_weight"`
+		HybridCentroid         string  `json:"hybrid_centroid"`
+		HybridCentroidHalfLife float64 `json:"hybrid_centroid_half_life"`
 	} `json:"options"`
 	Epochs []struct {
 		Epoch   int     `json:"epoch"`

@@ -113,7 +113,8 @@ type userAnswer struct {
 	NextPageOffset *pointid.ID      `json:"next_page_offset"`
 	// HasVector says whether the user's history gives a vector to rank
 	// by, and VectorSource where it comes from ("ials": the trained
-	// model's fold-in; "centroid": the user's items' content vectors).
+	// model's fold-in; "hybrid": its DotHybrid's, in a collection without
+	// cf; "centroid": the user's items' content vectors).
 	HasVector    bool    `json:"has_vector"`
 	VectorSource *string `json:"vector_source"`
 }

@@ -82,47 +82,23 @@ type DotHybrid struct {
 	covF    []float32 // f×f covariance of the iALS item factors
 	covC    []float32 // d×d covariance of the content vectors
 	sF, sC  float32   // part scales of the item vectors
-	users   []float32 // U×dim
+	counts  []int     // each item's interactions
+	// popMean and popStd standardise log(1 + count).
+	popMean, popStd float64
+	users           []float32 // U×dim; nil from NewDotHybridItems or a load
 }
 
 // NewDotHybrid builds the item vectors from a trained iALS model, content
 // and the interaction counts of m, and folds in every user of m from their
 // row (weights are ratings for the centroid; times feed recency).
 func NewDotHybrid(ials *IALS, m *Matrix, content Content, opts DotHybridOptions) (*DotHybrid, error) {
-	if err := opts.Validate(); err != nil {
+	counts := make([]int, m.Items())
+	for i := range counts {
+		counts[i] = m.ItemCount(i)
+	}
+	h, err := NewDotHybridItems(ials, counts, content, opts)
+	if err != nil {
 		return nil, err
-	}
-	if ials.Items() != m.Items() {
-		return nil, fmt.Errorf("dot hybrid: iALS has %d items, matrix %d: %w", ials.Items(), m.Items(), ErrDimension)
-	}
-	if err := content.check(m.Items()); err != nil {
-		return nil, fmt.Errorf("dot hybrid: %w", err)
-	}
-	f, d, n := ials.Factors(), content.Dim, m.Items()
-	h := &DotHybrid{opts: opts, ials: ials, content: content, f: f, dim: f + d + 1}
-	h.covF = covariance(ials.ItemFactors(), f)
-	h.covC = covariance(content.Vectors, d)
-	h.sF = 1 / float32(math.Sqrt(max(trace(h.covF, f), 1e-24)))
-	h.sC = opts.ContentWeight / float32(math.Sqrt(max(trace(h.covC, d), 1e-24)))
-	pop := make([]float64, n)
-	var sum, sq float64
-	for i := range pop {
-		pop[i] = math.Log1p(float64(m.ItemCount(i)))
-		sum += pop[i]
-		sq += pop[i] * pop[i]
-	}
-	mean := sum / float64(max(n, 1))
-	std := math.Sqrt(max(sq/float64(max(n, 1))-mean*mean, 1e-24))
-	h.items = make([]float32, n*h.dim)
-	for i := range n {
-		row := h.items[i*h.dim : (i+1)*h.dim]
-		for k, v := range ials.ItemVector(i) {
-			row[k] = h.sF * v
-		}
-		for k, v := range content.Row(i) {
-			row[f+k] = h.sC * v
-		}
-		row[h.dim-1] = opts.PopularityWeight * float32((pop[i]-mean)/std)
 	}
 	h.users = make([]float32, m.Users()*h.dim)
 	for u := range m.Users() {
@@ -132,6 +108,64 @@ func NewDotHybrid(ials *IALS, m *Matrix, content Content, opts DotHybridOptions)
 		}
 	}
 	return h, nil
+}
+
+// NewDotHybridItems builds the item side only, from each item's count of
+// interactions: what a server keeps, folding its users in at query time.
+// It has no users (Users is 0; UserVector and Score must not be called).
+func NewDotHybridItems(ials *IALS, counts []int, content Content, opts DotHybridOptions) (*DotHybrid, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if ials.Items() != len(counts) {
+		return nil, fmt.Errorf("dot hybrid: iALS has %d items, counts %d: %w", ials.Items(), len(counts), ErrDimension)
+	}
+	if err := content.check(len(counts)); err != nil {
+		return nil, fmt.Errorf("dot hybrid: %w", err)
+	}
+	f, d, n := ials.Factors(), content.Dim, len(counts)
+	h := &DotHybrid{opts: opts, ials: ials, content: content, counts: counts, f: f, dim: f + d + 1}
+	h.covF = covariance(ials.ItemFactors(), f)
+	h.covC = covariance(content.Vectors, d)
+	h.sF = 1 / float32(math.Sqrt(max(trace(h.covF, f), 1e-24)))
+	h.sC = opts.ContentWeight / float32(math.Sqrt(max(trace(h.covC, d), 1e-24)))
+	var sum, sq float64
+	for _, c := range counts {
+		p := math.Log1p(float64(c))
+		sum += p
+		sq += p * p
+	}
+	h.popMean = sum / float64(max(n, 1))
+	h.popStd = math.Sqrt(max(sq/float64(max(n, 1))-h.popMean*h.popMean, 1e-24))
+	h.items = make([]float32, n*h.dim)
+	for i := range n {
+		h.itemInto(h.items[i*h.dim:(i+1)*h.dim], ials.ItemVector(i), content.Row(i), counts[i])
+	}
+	return h, nil
+}
+
+// itemInto writes the vector of an item with these factors, content and
+// count into row (len dim).
+func (h *DotHybrid) itemInto(row, factors, content []float32, count int) {
+	for k, v := range factors {
+		row[k] = h.sF * v
+	}
+	for k, v := range content {
+		row[h.f+k] = h.sC * v
+	}
+	z := (math.Log1p(float64(max(count, 0))) - h.popMean) / h.popStd
+	row[h.dim-1] = h.opts.PopularityWeight * float32(z)
+}
+
+// ColdItemVector returns the vector of an item outside the model, with
+// these factors (for example mapped from its content by a RidgeMap) and
+// content, and no interactions; a nil content is zero. The result is
+// appended to dst[:0].
+func (h *DotHybrid) ColdItemVector(dst, factors, content []float32) []float32 {
+	dst = slices.Grow(dst[:0], h.dim)[:h.dim]
+	clear(dst)
+	h.itemInto(dst, factors[:h.f], content[:min(len(content), h.dim-1-h.f)], 0)
+	return dst
 }
 
 // trace is the sum of the diagonal of the d×d matrix a.
@@ -178,6 +212,12 @@ func covariance(x []float32, d int) []float32 {
 // Dim is the length of the user and item vectors.
 func (h *DotHybrid) Dim() int { return h.dim }
 
+// Users counts the users with a trained vector.
+func (h *DotHybrid) Users() int { return len(h.users) / h.dim }
+
+// Items counts the items.
+func (h *DotHybrid) Items() int { return len(h.counts) }
+
 // Options returns the options used.
 func (h *DotHybrid) Options() DotHybridOptions { return h.opts }
 
@@ -197,45 +237,78 @@ func (h *DotHybrid) Score(u int, dst []float32) { scoreDot(dst, h.UserVector(u),
 
 // FoldIn computes the vector of a user from their current history: items
 // (not repeating), ratings (the weights the centroid reads) and times,
-// aligned. The result is appended to dst[:0]. It costs one iALS fold-in
-// plus O(n·d + f² + d²) for n items.
+// aligned. Every item weighs 1 in the iALS part before recency scaling, as
+// in training on binary data. The result is appended to dst[:0]. It costs
+// one iALS fold-in plus O(n·d + f² + d²) for n items.
 func (h *DotHybrid) FoldIn(dst []float32, items []int32, ratings []float32, times []int64) ([]float32, error) {
-	if len(items) != len(ratings) || len(items) != len(times) {
-		return dst, fmt.Errorf("dot hybrid fold in: %d items, %d ratings, %d times: %w", len(items), len(ratings), len(times), ErrDimension)
+	return h.FoldInWeighted(dst, items, nil, ratings, times)
+}
+
+// FoldInWeighted is FoldIn with the iALS weights of the items before
+// recency scaling (the weights the iALS model was trained on, for example
+// −1 for a dislike); nil weights are all 1.
+func (h *DotHybrid) FoldInWeighted(dst []float32, items []int32, weights, ratings []float32, times []int64) ([]float32, error) {
+	dst = slices.Grow(dst[:0], h.dim)[:h.dim]
+	_, err := h.foldIn(dst, items, weights, ratings, times)
+	return dst, err
+}
+
+// userScales are how a user vector was made from its parts: the iALS part
+// is theta·factors, the content part Σ_k cw_k·content_k scaled by content.
+type userScales struct {
+	w               []float32 // recency-scaled iALS weights
+	cw              []float32 // centroid weights
+	factor, content float32
+}
+
+// foldIn writes the user vector into dst (len dim) and returns its scales.
+func (h *DotHybrid) foldIn(dst []float32, items []int32, weights, ratings []float32, times []int64) (userScales, error) {
+	var us userScales
+	if len(items) != len(ratings) || len(items) != len(times) || (weights != nil && len(weights) != len(items)) {
+		return us, fmt.Errorf("dot hybrid fold in: %d items, %d weights, %d ratings, %d times: %w", len(items), len(weights), len(ratings), len(times), ErrDimension)
 	}
 	for k, v := range ratings {
 		if !finite(v) {
-			return dst, fmt.Errorf("dot hybrid fold in: rating %g of item %d: %w", v, items[k], ErrValue)
+			return us, fmt.Errorf("dot hybrid fold in: rating %g of item %d: %w", v, items[k], ErrValue)
 		}
 	}
-	dst = slices.Grow(dst[:0], h.dim)[:h.dim]
-	w := make([]float32, len(items))
-	for k := range w {
-		w[k] = 1
+	us.w = make([]float32, len(items))
+	for k := range us.w {
+		us.w[k] = 1
+		if weights != nil {
+			us.w[k] = weights[k]
+		}
 	}
-	RecencyScale(w, times, h.opts.RecencyBeta, h.opts.RecencyHalfLife)
-	if _, err := h.ials.FoldIn(dst[:0:h.f], items, w); err != nil {
-		return dst, fmt.Errorf("dot hybrid: %w", err)
+	RecencyScale(us.w, times, h.opts.RecencyBeta, h.opts.RecencyHalfLife)
+	if _, err := h.ials.FoldIn(dst[:0:h.f], items, us.w); err != nil {
+		return us, fmt.Errorf("dot hybrid: %w", err)
 	}
-	scaleToUnit(dst[:h.f], h.covF, 1/h.sF)
+	us.factor = scaleToUnit(dst[:h.f], h.covF, 1/h.sF)
 	c := dst[h.f : h.dim-1]
 	clear(c)
 	if h.opts.ContentWeight > 0 {
-		var decay []float32
-		if h.opts.Centroid.RecencyHalfLife > 0 {
-			decay = make([]float32, len(times))
-			decayInto(decay, times, h.opts.Centroid.RecencyHalfLife, nil)
+		us.cw = CentroidWeights(ratings, times, h.opts.Centroid)
+		var total float32
+		for k, i := range items {
+			axpy(c, us.cw[k], h.content.Row(int(i)))
+			total += float32(math.Abs(float64(us.cw[k])))
 		}
-		centroidInto(c, h.content, items, ratings, decay, h.opts.Centroid)
-		scaleToUnit(c, h.covC, h.opts.ContentWeight/h.sC)
+		if total > 0 {
+			us.content = 1 / total
+			for k := range c {
+				c[k] *= us.content
+			}
+		}
+		us.content *= scaleToUnit(c, h.covC, h.opts.ContentWeight/h.sC)
 	}
 	dst[h.dim-1] = 1
-	return dst, nil
+	return us, nil
 }
 
 // scaleToUnit multiplies q by w/σ, σ² = qᵀ·cov·q the variance of q's scores
-// over the items; a q with no variance is left as it is (zero, in practice).
-func scaleToUnit(q, cov []float32, w float32) {
+// over the items, and returns the factor; a q with no variance is left as
+// it is (zero, in practice), factor 1.
+func scaleToUnit(q, cov []float32, w float32) float32 {
 	d := len(q)
 	var v float64
 	for a, qa := range q {
@@ -245,10 +318,11 @@ func scaleToUnit(q, cov []float32, w float32) {
 		v += float64(qa) * float64(dot(cov[a*d:a*d+d], q))
 	}
 	if !(v > 1e-24) {
-		return
+		return 1
 	}
 	s := w / float32(math.Sqrt(v))
 	for k := range q {
 		q[k] *= s
 	}
+	return s
 }

@@ -34,6 +34,10 @@ type Model struct {
 	// ratings predicts explicit ratings from the raw weights (nil in a
 	// model saved without one).
 	ratings *recommend.Ratings
+	// hybridVector is the collection's named vector that holds the
+	// hybrid's item vectors, "" (and hybrid nil) without a hybrid.
+	hybridVector string
+	hybrid       *recommend.DotHybrid
 }
 
 // Vector names the collection's vector that holds the item factors, ""
@@ -135,6 +139,14 @@ func (m *Model) rankByCount() {
 // dense maps a user's items to the model's indices and weighs them as
 // training did, dropping unknown items and repeats (the first counts).
 func (m *Model) dense(items []pointid.ID, weights []float32, times []int64) ([]int32, []float32) {
+	idx, ws, ts := m.known(items, weights, times)
+	m.recipe.weigh(ws, ts)
+	return idx, ws
+}
+
+// known maps a user's items to the model's indices with their raw weights
+// and times, dropping unknown items and repeats (the first counts).
+func (m *Model) known(items []pointid.ID, weights []float32, times []int64) ([]int32, []float32, []int64) {
 	idx := make([]int32, 0, len(items))
 	ws := make([]float32, 0, len(items))
 	ts := make([]int64, 0, len(items))
@@ -147,18 +159,19 @@ func (m *Model) dense(items []pointid.ID, weights []float32, times []int64) ([]i
 			ts = append(ts, times[k])
 		}
 	}
-	m.recipe.weigh(ws, ts)
-	return idx, ws
+	return idx, ws, ts
 }
 
 // The saved form: "QTRM" version(4), the recipe (binary(1) beta(8)
 // halfLife(8)), the vector's name (length(2) bytes), users(4) user keys,
 // items(4) item keys, the items' counts (4 each), the rating model's saved
-// form (length(4) bytes; length 0 for none), then the iALS model's own
-// saved form.
+// form (length(4) bytes; length 0 for none), the hybrid's vector name
+// (length(2) bytes) and saved item side (length(4) bytes, see
+// recommend.LoadDotHybrid; length 0 for none), then the iALS model's own
+// saved form. Version 2, without the hybrid section, still loads.
 const (
 	modelMagic   = "QTRM"
-	modelVersion = 2
+	modelVersion = 3
 )
 
 // MarshalBinary returns the model's saved form.
@@ -194,6 +207,17 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	}
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(ratings)))
 	out = append(out, ratings...)
+	var hybrid []byte
+	if m.hybrid != nil {
+		var err error
+		if hybrid, err = m.hybrid.MarshalBinary(); err != nil {
+			return nil, err
+		}
+	}
+	out = binary.LittleEndian.AppendUint16(out, uint16(len(m.hybridVector)))
+	out = append(out, m.hybridVector...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(hybrid)))
+	out = append(out, hybrid...)
 	ials, err := m.ials.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -207,8 +231,9 @@ func loadModel(b []byte) (*Model, error) {
 	if len(b) < 12 || string(b[:4]) != modelMagic {
 		return nil, errors.New("model: not a saved model")
 	}
-	if v := binary.LittleEndian.Uint32(b[4:]); v != modelVersion {
-		return nil, fmt.Errorf("model: version %d, want %d", v, modelVersion)
+	version := binary.LittleEndian.Uint32(b[4:])
+	if version != modelVersion && version != 2 {
+		return nil, fmt.Errorf("model: version %d, want 2 or %d", version, modelVersion)
 	}
 	rest := b[8:]
 	m := &Model{users: map[userid.ID]int32{}, items: map[pointid.ID]int32{}}
@@ -281,6 +306,22 @@ func loadModel(b []byte) (*Model, error) {
 		m.ratings = r
 	}
 	rest = rest[4+n:]
+	var hybrid []byte
+	if version >= 3 {
+		if len(rest) < 2 || int(binary.LittleEndian.Uint16(rest)) > len(rest)-2 {
+			return nil, errors.New("model: truncated hybrid vector name")
+		}
+		n = int(binary.LittleEndian.Uint16(rest))
+		m.hybridVector, rest = string(rest[2:2+n]), rest[2+n:]
+		if len(rest) < 4 || int(binary.LittleEndian.Uint32(rest)) > len(rest)-4 {
+			return nil, errors.New("model: truncated hybrid")
+		}
+		n = int(binary.LittleEndian.Uint32(rest))
+		hybrid, rest = rest[4:4+n], rest[4+n:]
+		if (m.hybridVector == "") != (n == 0) {
+			return nil, fmt.Errorf("model: hybrid vector %q with %d bytes of hybrid", m.hybridVector, n)
+		}
+	}
 	ials, err := recommend.LoadIALS(rest)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
@@ -289,6 +330,11 @@ func loadModel(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("model: %d users and %d items, factors for %d and %d", len(m.userIDs), len(m.itemIDs), ials.Users(), ials.Items())
 	}
 	m.ials = ials
+	if len(hybrid) > 0 {
+		if m.hybrid, err = recommend.LoadDotHybrid(hybrid, ials); err != nil {
+			return nil, fmt.Errorf("model: %w", err)
+		}
+	}
 	return m, nil
 }
 

@@ -40,7 +40,8 @@ type Profile struct {
 	// the user has no history that vector can use.
 	Vector []float32
 	Using  string
-	// Source is FromModel or FromContent, "" without a vector.
+	// Source is FromModel, FromHybrid or FromContent, "" without a
+	// vector.
 	Source string
 
 	weights []float32
@@ -53,8 +54,9 @@ type Profile struct {
 
 // Profile returns the user's profile for ranking by the vector using: the
 // model's fold-in when using is the vector the model writes its item
-// factors to ("" picks it when there is a model), else the centroid of the
-// user's items in using.
+// factors to ("" picks it when there is a model), the fold-in into the
+// model's DotHybrid when using is the hybrid's vector, else the centroid
+// of the user's items in using.
 func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.ID, using string) (*Profile, error) {
 	model, err := t.Model(ctx, c)
 	if err != nil && !errors.Is(err, index.ErrNotFound) {
@@ -64,9 +66,10 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 		using = defaultUsing(c, model)
 	}
 	fromModel := model != nil && model.vector != "" && using == model.vector
+	fromHybrid := model != nil && model.hybrid != nil && using == model.hybridVector
 	key := profileKey{c, user, using}
 	version := c.UserVersion(user) // before the interactions: see UserVersion
-	if fromModel {
+	if fromModel || fromHybrid {
 		if p := t.profiles.get(key, version, model); p != nil {
 			return p, nil
 		}
@@ -81,7 +84,7 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 		p.weights = append(p.weights, it.Weight)
 		p.times = append(p.times, it.Time.Unix())
 	}
-	if !fromModel {
+	if !fromModel && !fromHybrid {
 		// Not cached: it reads the items' current content vectors.
 		if err := p.centroid(ctx, c); err != nil {
 			return nil, err
@@ -89,24 +92,31 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 		return p, nil
 	}
 	p.model = model
-	v, known, err := model.FoldIn(p.Seen, p.weights, p.times)
+	fold, source := model.FoldIn, FromModel
+	if fromHybrid {
+		fold, source = model.FoldInHybrid, FromHybrid
+	}
+	v, known, err := fold(p.Seen, p.weights, p.times)
 	if err != nil {
 		return nil, fmt.Errorf("user %s: fold in: %w", user, err)
 	}
 	if known {
-		p.Vector, p.Source = v, FromModel
+		p.Vector, p.Source = v, source
 	}
 	t.profiles.put(key, version, model, p)
 	return p, nil
 }
 
 // defaultUsing is the vector a user's recommendations rank by when the
-// request names none: the model's, else the first (in name order) with a
-// text model, else the first that is not "cf" (which waits for a model),
-// else "cf"; "" in a collection without named vectors.
+// request names none: the model's, else its hybrid's, else the first (in
+// name order) with a text model, else the first that is not "cf" (which
+// waits for a model), else "cf"; "" in a collection without named vectors.
 func defaultUsing(c *index.Collection, model *Model) string {
 	if model != nil && model.vector != "" {
 		return model.vector
+	}
+	if model != nil && model.hybrid != nil {
+		return model.hybridVector
 	}
 	cfg := c.Config()
 	names := cfg.VectorNames()
@@ -167,12 +177,16 @@ func (p *Profile) centroid(ctx context.Context, c *index.Collection) error {
 }
 
 // Explain returns for each target the user's past items that contributed
-// most to its score, at most n each: exact for the model (Hu et al. §5)
-// and for the centroid (each item's weighted dot product with the target).
+// most to its score, at most n each: exact for the model (Hu et al. §5),
+// for the hybrid (Model.ExplainHybrid: the shares leave out the target's
+// popularity term) and for the centroid (each item's weighted dot product
+// with the target).
 func (p *Profile) Explain(ctx context.Context, c *index.Collection, targets []pointid.ID, n int) ([][]index.Contribution, error) {
 	switch p.Source {
 	case FromModel:
 		return p.model.Explain(p.Seen, p.weights, p.times, targets, n)
+	case FromHybrid:
+		return p.model.ExplainHybrid(p.Seen, p.weights, p.times, targets, n)
 	case FromContent:
 		var total float32
 		for k, v := range p.content {

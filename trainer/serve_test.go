@@ -3,6 +3,7 @@ package trainer
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -20,11 +21,17 @@ import (
 // 0..items-1 (content pointing at their parity's axis) and users who each
 // interact with four items of their own parity.
 func plantedCollection(t *testing.T, fs vfs.FS, items, users int) (*index.DB, *index.Collection) {
+	return plantedCollectionWith(t, fs, items, users, nil)
+}
+
+// plantedCollectionWith is plantedCollection with more named vectors.
+func plantedCollectionWith(t *testing.T, fs vfs.FS, items, users int, more map[string]index.VectorConfig) (*index.DB, *index.Collection) {
 	ctx := context.Background()
 	db, err := index.Open(ctx, "data", index.Options{Storage: storage.Options{FS: fs}})
 	require.NoError(t, err)
-	c, err := db.Create(ctx, "m", index.Config{Vectors: map[string]index.VectorConfig{
-		"content": {Size: 4, Distance: index.Cosine}, "cf": {Size: 8, Distance: index.Dot}}})
+	vecs := map[string]index.VectorConfig{"content": {Size: 4, Distance: index.Cosine}, "cf": {Size: 8, Distance: index.Dot}}
+	maps.Copy(vecs, more)
+	c, err := db.Create(ctx, "m", index.Config{Vectors: vecs})
 	require.NoError(t, err)
 	var pts []index.Point
 	for i := range items {
@@ -67,7 +74,10 @@ func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
 		require.Equal(t, FromModel, p.Source)
 		var own, other float32
 		for i := range 40 {
-			iv, _ := m.ItemVector(pointid.FromNum(uint64(i)))
+			iv, ok := m.ItemVector(pointid.FromNum(uint64(i)))
+			if !ok {
+				continue // nobody drew it
+			}
 			if i%2 == u%2 {
 				own += dotTest(p.Vector, iv)
 			} else {

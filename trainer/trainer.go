@@ -124,8 +124,9 @@ func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 
 // fitOptions fills opts' defaults from the collection: the vector that
 // receives the item factors (which must be a Dot vector of the factors'
-// size; an unnamed default that does not exist means none) and the
-// content vector cold items are mapped from.
+// size; an unnamed default that does not exist means none), the content
+// vector cold items are mapped from, and the hybrid's vector (see
+// fitHybrid).
 func fitOptions(c *index.Collection, opts Options) (Options, error) {
 	target := cmp.Or(opts.Vector, defaultVector)
 	size := 0
@@ -146,14 +147,20 @@ func fitOptions(c *index.Collection, opts Options) (Options, error) {
 	} else if opts.Factors != size {
 		return opts, fmt.Errorf("factors %d, but vector %q has size %d", opts.Factors, target, size)
 	}
+	hybrid, explicit := cmp.Or(opts.Hybrid, defaultHybrid), opts.Hybrid != ""
+	_, err = c.VectorConfig(hybrid)
+	hasHybrid := err == nil && cfg.Named() && hybrid != opts.Vector
+	if explicit && !hasHybrid {
+		return opts, fmt.Errorf("hybrid %q: want another vector of the collection", opts.Hybrid)
+	}
 	if opts.Content != "" {
-		if _, err := c.VectorConfig(opts.Content); err != nil || opts.Content == opts.Vector {
+		if _, err := c.VectorConfig(opts.Content); err != nil || opts.Content == opts.Vector || (hasHybrid && opts.Content == hybrid) {
 			return opts, fmt.Errorf("content %q: want another vector of the collection", opts.Content)
 		}
-	} else if opts.Vector != "" {
+	} else if opts.Vector != "" || hasHybrid {
 		var others []string
 		for _, name := range cfg.VectorNames() {
-			if name != opts.Vector {
+			if name != opts.Vector && (!hasHybrid || name != hybrid) {
 				others = append(others, name)
 			}
 		}
@@ -161,7 +168,42 @@ func fitOptions(c *index.Collection, opts Options) (Options, error) {
 			opts.Content = others[0]
 		}
 	}
+	opts.Hybrid = ""
+	if hasHybrid {
+		err := fitHybrid(c, opts, hybrid)
+		switch {
+		case err == nil:
+			opts.Hybrid = hybrid
+		case explicit:
+			return opts, err
+		}
+	}
 	return opts, nil
+}
+
+// fitHybrid checks that the vector named hybrid can hold the hybrid's item
+// vectors: Dot, of size factors + content size + 1. An option naming a
+// vector that does not fit is refused; the default name that does not fit
+// means no hybrid.
+func fitHybrid(c *index.Collection, opts Options, hybrid string) error {
+	if opts.Content == "" {
+		return fmt.Errorf("hybrid %q: needs a content vector (option content)", hybrid)
+	}
+	hc, err := c.VectorConfig(hybrid)
+	if err != nil {
+		return fmt.Errorf("hybrid: %w", err)
+	}
+	cc, err := c.VectorConfig(opts.Content)
+	if err != nil {
+		return fmt.Errorf("hybrid content: %w", err)
+	}
+	if hc.Distance != index.Dot {
+		return fmt.Errorf("hybrid %q has distance %s; want Dot", hybrid, hc.Distance)
+	}
+	if want := opts.Factors + cc.Size + 1; hc.Size != want {
+		return fmt.Errorf("hybrid %q has size %d; want factors %d + content %d + 1 = %d", hybrid, hc.Size, opts.Factors, cc.Size, want)
+	}
+	return nil
 }
 
 func (t *Trainer) finish(job *Job, err error) {
@@ -233,6 +275,7 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err != nil {
 		return fmt.Errorf("rating model: %w", err)
 	}
+	ratingLike := looksLikeRatings(events)
 	rec := job.Options.recipe()
 	if rec.binary {
 		for k := range events {
@@ -261,6 +304,19 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	model := &Model{users: users, userIDs: userIDs, items: items, itemIDs: itemIDs, counts: counts,
 		recipe: rec, vector: job.Options.Vector, ials: ials, ratings: ratings}
 	model.rankByCount()
+	if job.Options.Hybrid != "" {
+		ho := job.Options.dotHybrid(ratingLike)
+		if model.hybrid, err = buildHybrid(ctx, c, model, ho, job.Options.Content); err != nil {
+			return err
+		}
+		model.hybridVector = job.Options.Hybrid
+		t.mu.Lock()
+		job.Options.HybridCentroid = "uniform"
+		if ho.Centroid.RatingWeight {
+			job.Options.HybridCentroid = "rating"
+		}
+		t.mu.Unlock()
+	}
 	data, err := model.MarshalBinary()
 	if err != nil {
 		return err
@@ -270,16 +326,23 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err := c.SaveModel(data); err != nil {
 		return err
 	}
-	if model.vector != "" {
+	if model.vector != "" || model.hybrid != nil {
 		vecs, cold, err := itemVectors(ctx, c, model, job.Options.Content)
 		if err != nil {
 			return err
 		}
-		if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
-			return err
+		if model.vector != "" {
+			if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
+				return err
+			}
+		}
+		if model.hybrid != nil {
+			if _, err := c.ReplaceVectors(ctx, model.hybridVector, hybridVectors(model, cold)); err != nil {
+				return err
+			}
 		}
 		t.mu.Lock()
-		job.ColdItems = cold
+		job.ColdItems = len(cold)
 		t.mu.Unlock()
 	}
 	t.slot(c).Store(model) // invariant 1: saved, then swapped

@@ -36,12 +36,15 @@ func runBenchRec(ctx context.Context, args []string) error {
 	fs.StringVar(&hcfg.ModelDir, "model", envOr("QUIVER_MODEL_DIR", "models/all-MiniLM-L6-v2"), "text model directory for --http and --content encoder (env QUIVER_MODEL_DIR)")
 	fs.IntVar(&hcfg.Requests, "requests", 0, "with --http: recommendation requests of each kind, plain and explained (default 2000, --quick 300)")
 	fs.IntVar(&hcfg.NewUsers, "new-users", 0, "with --http: new users timed from their first interaction to their updated list (default 200, --quick 30)")
+	fs.BoolVar(&hcfg.Hybrid, "hybrid", false, "with --http: also a hybrid vector (iALS + text centroid + popularity) trained and scored beside cf")
+	hybridContent := fs.Float64("hybrid-content", 0, "with --http --hybrid: the training's hybrid_content_weight (default the server's)")
+	fs.Float64Var(&hcfg.HybridCentroidHalfLife, "hybrid-centroid-half-life", 0, "with --http --hybrid: the training's hybrid_centroid_half_life (default the server's)")
 	fs.BoolVar(&hcfg.AllRatings, "all-ratings", false, "with --http: send every rating, not only the train part of the §2 split")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *overHTTP {
-		hcfg.Dir, hcfg.Seed = cfg.Dir, cfg.Seed
+		hcfg.Dir, hcfg.Seed, hcfg.HybridContentWeight = cfg.Dir, cfg.Seed, float32(*hybridContent)
 		if cfg.Quick {
 			hcfg.Requests, hcfg.NewUsers = cmp.Or(hcfg.Requests, 300), cmp.Or(hcfg.NewUsers, 30)
 		}

@@ -66,4 +66,19 @@ func printRecHTTP(r *bench.RecHTTPResult) {
 	row(fmt.Sprintf("in process: profile, MovieLens user (%.0f)", r.HistoryMean), r.ProfileUsers)
 	fmt.Printf("\nnew users whose list changed after one interaction: %d of %d (folded in from the model: %d); total %.1fs\n",
 		r.Changed, r.NewUserUpdated.N, r.FromModel, r.WallSeconds)
+	if len(r.Quality) == 0 {
+		return
+	}
+	fmt.Printf("\nserved lists on the test part, every user, movies outside train dropped (HNSW ef 400); %s\n", r.HybridSettings)
+	fmt.Printf("%-8s %9s %9s %9s %9s %6s\n", "using", "Recall@10", "NDCG@10", "HR@10", "Cov@10", "short")
+	for _, q := range r.Quality {
+		fmt.Printf("%-8s %9.4f %9.4f %9.4f %9.4f %6d\n", q.Using, q.RecallAt10, q.NDCGAt10, q.HRAt10, q.CoverageAt10, q.Short)
+	}
+	fmt.Printf("\n%-44s %6s %9s %9s %9s %9s %9s\n", "latency (µs) of the scored requests", "n", "mean", "p50", "p90", "p99", "max")
+	for _, q := range r.Quality {
+		row(q.Using+": first request (profile folded in)", q.First)
+		row(q.Using+": again (cached profile)", q.Latency)
+		row(q.Using+":   server's own time", q.Server)
+		row(q.Using+": with_explanation, limit 10", q.Explained)
+	}
 }
