@@ -116,7 +116,7 @@ func TestRunRecHTTP(t *testing.T) {
 			continue
 		}
 		require.Len(t, res.Quality, 2)
-		require.Equal(t, "hybrid: content 0.5, popularity 0.2, centroid rating, centroid half-life 0", res.HybridSettings, "half stars read as ratings")
+		require.Equal(t, "hybrid: content 0.25, popularity 0.2, centroid rating, centroid half-life 20", res.HybridSettings, "half stars read as ratings")
 		for k, using := range []string{"cf", "hybrid"} {
 			q := res.Quality[k]
 			require.Equal(t, using, q.Using)

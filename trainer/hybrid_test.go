@@ -38,7 +38,8 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 	m, err := tr.Model(ctx, c)
 	require.NoError(t, err)
 	require.Equal(t, "hybrid", m.Hybrid())
-	require.Equal(t, recommend.DotHybridOptions{ContentWeight: 0.5, PopularityWeight: 0.2, RecencyBeta: 20, RecencyHalfLife: 10},
+	require.Equal(t, recommend.DotHybridOptions{ContentWeight: 0.25, PopularityWeight: 0.2, RecencyBeta: 20, RecencyHalfLife: 10,
+		Centroid: recommend.CentroidOptions{RecencyHalfLife: 20}},
 		m.hybrid.Options(), "the defaults, a uniform centroid for implicit weights")
 	for i, id := range m.ItemIDs() {
 		got, err := c.Vectors(ctx, "hybrid", []pointid.ID{id})
@@ -135,7 +136,7 @@ func TestHybridOptionsFitTheCollection(t *testing.T) {
 		{"named cf", nil, Options{Hybrid: "cf"}, "error"},
 		{"content is the hybrid", map[string]index.VectorConfig{"hybrid": {Size: hybridSize, Distance: index.Dot}}, Options{Content: "hybrid"}, "error"},
 		{"bad centroid", nil, Options{HybridCentroid: "mean"}, "error"},
-		{"bad centroid half-life", nil, Options{HybridCentroidHalfLife: -1}, "error"},
+		{"bad centroid half-life", nil, Options{HybridCentroidHalfLife: 2e6}, "error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db, c := plantedCollectionWith(t, vfs.NewMem(), 10, 4, tc.vectors)

@@ -48,7 +48,7 @@ type Options struct {
 	Hybrid string `json:"hybrid"`
 	// HybridContentWeight and HybridPopularityWeight weigh the hybrid's
 	// standardised content and popularity scores against iALS's (weight
-	// 1). Defaults 0.5 and 0.2; a negative weight leaves the part out.
+	// 1). Defaults 0.25 and 0.2; a negative weight leaves the part out.
 	HybridContentWeight    float32 `json:"hybrid_content_weight"`
 	HybridPopularityWeight float32 `json:"hybrid_popularity_weight"`
 	// HybridCentroid weighs a user's items in the hybrid's content
@@ -60,8 +60,7 @@ type Options struct {
 	HybridCentroid string `json:"hybrid_centroid"`
 	// HybridCentroidHalfLife, when positive, also weighs each item in the
 	// hybrid's centroid by 2^(−later/half-life), later counting the user's
-	// later items. Default 0, none (the tuning with hashed content; with
-	// text vectors bench rec's validation chose 20).
+	// later items. Default 20; negative for none.
 	HybridCentroidHalfLife float64 `json:"hybrid_centroid_half_life"`
 	// Seed fixes the initial factors.
 	Seed uint64 `json:"seed"`
@@ -74,16 +73,16 @@ const (
 	defaultHalfLife = 20
 	defaultVector   = "cf"
 	defaultHybrid   = "hybrid"
-	// The hybrid's defaults: bench rec's tuning over iALS 64/λ30/recency
-	// 5/20 on MovieLens, where the content was hashed genres and title
-	// words; the server's content is the collection's text vector, on
-	// which these weights were not tuned. Served with all-MiniLM-L6-v2
-	// text vectors (bench rec --http --hybrid), test NDCG@10 0.1308
-	// against cf's 0.1285; offline with hashed content, 0.1327 against
-	// 0.1271. With those text vectors bench rec's validation chose content
-	// 0.25 and a centroid half-life of 20 (offline test 0.1335, served
-	// 0.1334).
-	defaultHybridContent    = 0.5
+	// The hybrid's defaults: what bench rec --content encoder chose on
+	// MovieLens's validation split over iALS 64/λ30/recency 5/20, with
+	// all-MiniLM-L6-v2 vectors of title and genres as the content, as a
+	// collection's text vector holds them: content 0.25, popularity 0.2,
+	// a centroid half-life of 20. Test NDCG@10 0.1335 offline and 0.1334
+	// served (bench rec --http --hybrid), against cf's 0.1285 served. (The
+	// earlier choice, content 0.5 without centroid recency, was tuned on
+	// hashed genre and title words and served 0.1308.)
+	defaultHybridContent    = 0.25
+	defaultHybridHalfLife   = 20
 	defaultHybridPopularity = 0.2
 	hybridBeta              = 20
 	hybridHalfLife          = 10
@@ -113,8 +112,8 @@ func (o Options) Validate() error {
 	if o.HybridContentWeight > 100 || o.HybridPopularityWeight > 100 {
 		errs = append(errs, errors.New("hybrid_content_weight and hybrid_popularity_weight at most 100"))
 	}
-	if o.HybridCentroidHalfLife < 0 || o.HybridCentroidHalfLife > 1e6 {
-		errs = append(errs, errors.New("hybrid_centroid_half_life within 0..1e6"))
+	if o.HybridCentroidHalfLife > 1e6 {
+		errs = append(errs, errors.New("hybrid_centroid_half_life at most 1e6 (negative: no recency)"))
 	}
 	if o.HybridCentroid != "" && o.HybridCentroid != "rating" && o.HybridCentroid != "uniform" {
 		errs = append(errs, fmt.Errorf("hybrid_centroid %q: want rating or uniform", o.HybridCentroid))
@@ -149,6 +148,9 @@ func (o Options) withDefaults(size int) Options {
 	if o.HybridPopularityWeight == 0 {
 		o.HybridPopularityWeight = defaultHybridPopularity
 	}
+	if o.HybridCentroidHalfLife == 0 {
+		o.HybridCentroidHalfLife = defaultHybridHalfLife
+	}
 	r := o.ials()
 	r.EnsureDefaults()
 	o.Factors, o.Iterations, o.Alpha, o.Alpha0, o.Lambda, o.Nu, o.Seed = r.Factors, r.Iterations, r.Alpha, r.Alpha0, r.Lambda, r.Nu, r.Seed
@@ -167,7 +169,7 @@ func (o Options) dotHybrid(ratingWeights bool) recommend.DotHybridOptions {
 	if o.HybridCentroid == "rating" || (o.HybridCentroid == "" && ratingWeights) {
 		h.Centroid = recommend.CentroidOptions{RatingWeight: true, RatingShift: hybridRatingShift}
 	}
-	h.Centroid.RecencyHalfLife = o.HybridCentroidHalfLife
+	h.Centroid.RecencyHalfLife = max(o.HybridCentroidHalfLife, 0)
 	return h
 }
 
