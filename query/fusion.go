@@ -11,6 +11,8 @@ import (
 
 // Fusion combines the result lists of a request's prefetches into one,
 // as Qdrant's {"fusion": "rrf"}, {"rrf": {...}} and {"fusion": "dbsf"}.
+// Scores of a list where lower is better (Euclidean distances) are
+// negated first, so that DBSF adds similarities.
 type Fusion struct {
 	// Method is RRF or DBSF.
 	Method FusionMethod

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,8 +103,17 @@ func TestMMROrderByHand(t *testing.T) {
 	sim := func(i, j int) float32 { return pair[[2]int{min(i, j), max(i, j)}] }
 	// λ = 0.5: after 0, candidate 1 scores 0.45 − 0.475 and 2 scores
 	// 0.25 − 0.05, so 2 comes before its near-duplicate 1.
-	assert.Equal(t, []int{0, 2, 1}, mmrOrder(rel, sim, 0.5, 3))
-	assert.Equal(t, []int{0, 1, 2}, mmrOrder(rel, sim, 1, 3), "λ = 1 is relevance order")
-	assert.Equal(t, []int{0, 2}, mmrOrder(rel, sim, 0, 2), "λ = 0: least similar to the first")
-	assert.Empty(t, mmrOrder(rel, sim, 0.5, 0))
+	order := func(lambda float32, n int) []int {
+		out, err := mmrOrder(context.Background(), rel, sim, lambda, n)
+		require.NoError(t, err)
+		return out
+	}
+	assert.Equal(t, []int{0, 2, 1}, order(0.5, 3))
+	assert.Equal(t, []int{0, 1, 2}, order(1, 3), "λ = 1 is relevance order")
+	assert.Equal(t, []int{0, 2}, order(0, 2), "λ = 0: least similar to the first")
+	assert.Empty(t, order(0.5, 0))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := mmrOrder(ctx, rel, sim, 0.5, 3)
+	require.ErrorIs(t, err, context.Canceled)
 }

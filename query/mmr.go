@@ -65,7 +65,10 @@ func (e *Engine) mmrNearest(ctx context.Context, c Collection, req *Request, q *
 			rel[i] = -p.Score
 		}
 	}
-	order := mmrOrder(rel, func(i, j int) float32 { return m.Similarity(vecs[i], vecs[j]) }, 1-q.MMR.Diversity, want)
+	order, err := mmrOrder(ctx, rel, func(i, j int) float32 { return m.Similarity(vecs[i], vecs[j]) }, 1-q.MMR.Diversity, want)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]index.ScoredPoint, 0, len(order))
 	for _, i := range order[min(req.Offset, len(order)):] {
 		out = append(out, cands[i])
@@ -76,8 +79,9 @@ func (e *Engine) mmrNearest(ctx context.Context, c Collection, req *Request, q *
 // mmrOrder returns up to n candidate indices in MMR's order, given each
 // candidate's relevance and the similarity between two candidates. Each
 // step updates every remaining candidate's greatest similarity to the
-// chosen ones, so it computes n·len(rel) similarities, not a matrix.
-func mmrOrder(rel []float32, sim func(i, j int) float32, lambda float32, n int) []int {
+// chosen ones, so it computes n·len(rel) similarities, not a matrix; it
+// stops when ctx is done, since that can be 10⁸ of them.
+func mmrOrder(ctx context.Context, rel []float32, sim func(i, j int) float32, lambda float32, n int) ([]int, error) {
 	n = min(n, len(rel))
 	order := make([]int, 0, n)
 	chosen := make([]bool, len(rel))
@@ -86,6 +90,9 @@ func mmrOrder(rel []float32, sim func(i, j int) float32, lambda float32, n int) 
 		maxSim[i] = float32(math.Inf(-1))
 	}
 	for len(order) < n {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		best, bestScore := -1, float32(math.Inf(-1))
 		for i := range rel {
 			if chosen[i] {
@@ -107,5 +114,5 @@ func mmrOrder(rel []float32, sim func(i, j int) float32, lambda float32, n int) 
 			}
 		}
 	}
-	return order
+	return order, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quiver-db/quiver/bm25"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/internal/testseed"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/sparse"
 	"github.com/quiver-db/quiver/userid"
@@ -207,4 +208,62 @@ func mustUser(t *testing.T, s string) userid.ID {
 	u, err := userid.Parse(s)
 	require.NoError(t, err)
 	return u
+}
+
+// TestPrefetchEuclid checks that lists of distances fuse and re-score with
+// lower as better.
+func TestPrefetchEuclid(t *testing.T) {
+	r := testseed.New(t)
+	f := newFixture(t, r, "e", 200, 8, index.Euclid)
+	e, err := New(Config{})
+	require.NoError(t, err)
+	q := make([]float32, 8)
+	for i := range q {
+		q[i] = float32(r.NormFloat64())
+	}
+	run := func(req Request) []index.ScoredPoint {
+		t.Helper()
+		res, err := e.Run(context.Background(), f.c, []Request{req})
+		require.NoError(t, err)
+		return res[0]
+	}
+	plain := run(Request{Query: denseTo(q...), Limit: 20, Exact: true})
+	fused := run(Request{Query: &Fusion{Method: DBSF}, Limit: 20, Prefetch: []Request{{Query: denseTo(q...), Limit: 20, Exact: true}}})
+	assert.Equal(t, idsOf(plain), idsOf(fused), "the nearest scores highest")
+	for i := 1; i < len(plain); i++ {
+		assert.LessOrEqual(t, plain[i-1].Score, plain[i].Score)
+	}
+
+	// Re-scoring the 50 nearest to the negated query by q: the union's
+	// nearest to q, distances ascending.
+	neg := make([]float32, len(q))
+	for i := range q {
+		neg[i] = -q[i]
+	}
+	far := run(Request{Query: denseTo(neg...), Limit: 50, Exact: true})
+	res := run(Request{Query: denseTo(q...), Limit: 5, Prefetch: []Request{{Query: denseTo(neg...), Limit: 50, Exact: true}}})
+	require.Len(t, res, 5)
+	inFar := map[pointid.ID]bool{}
+	for _, p := range far {
+		inFar[p.ID] = true
+	}
+	for i, p := range res {
+		assert.True(t, inFar[p.ID])
+		assert.InDelta(t, math.Sqrt(sqDist(q, f.vecs[p.ID])), p.Score, 1e-4)
+		if i > 0 {
+			assert.LessOrEqual(t, res[i-1].Score, p.Score)
+		}
+	}
+
+	mmr := run(Request{Query: &Nearest{To: Input{Vector: q}, MMR: &MMR{CandidatesLimit: 20}}, Limit: 20, Exact: true})
+	assert.Equal(t, idsOf(plain), idsOf(mmr), "no diversity is the nearest order")
+}
+
+func sqDist(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		d := float64(a[i]) - float64(b[i])
+		s += d * d
+	}
+	return s
 }
