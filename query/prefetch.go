@@ -160,9 +160,10 @@ func (e *Engine) higher(c Collection, req *Request) bool {
 
 // withRecords gives res, from prefetches that read ids alone, what req's
 // read options ask for, keeping order and scores; points deleted since are
-// left out.
+// left out. A nested fusion reads nothing more.
 func (e *Engine) withRecords(ctx context.Context, c Collection, req *Request, res []index.ScoredPoint) ([]index.ScoredPoint, error) {
-	if len(res) == 0 {
+	o := req.ReadOptions
+	if len(res) == 0 || !o.WithPayload && !o.WithVector && o.VectorNames == nil {
 		return res, nil
 	}
 	ids := make([]pointid.ID, len(res))
