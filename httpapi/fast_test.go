@@ -34,7 +34,9 @@ var slowOnly = []string{
 	`{"with_payload": ["a"]}`, `{"with_payload": {"include": ["a"]}}`, `{"with_payload": null}`, `{"with_vector": tru}`,
 	`{"filter": null}`, `{"filter": {"must": [{"key": "a", "match": {"value": 1}}], "bogus": 1}}`,
 	`{"filter": {"must": [}}`, `{"filter": {"must": "x\"}"}}`, `{"score_threshold": true}`,
-	`{"prefetch": []}`, `{"using": ""}`, `{"lookup_from": {"collection": "c"}}`, `{"vector": {"text": "x"}}`,
+	`{"prefetch": []}`, `{"query": [1, 2], "prefetch": {"query": [1, 2]}}`, `{"query": [1, 2], "prefetch": [{"query": [1, 2], "limit": 5}]}`,
+	`{"query": {"fusion": "rrf"}, "prefetch": [{"query": [1]}]}`, `{"query": {"nearest": [1, 2], "mmr": {"diversity": 0.5}}}`,
+	`{"using": ""}`, `{"lookup_from": {"collection": "c"}}`, `{"vector": {"text": "x"}}`,
 }
 
 // checkFastDecode holds decodeFast to decodeJSONBytes on one body.

@@ -47,10 +47,13 @@ type recommendInput struct {
 }
 
 // queryInput is the query of POST .../points/query: a vector, point id or
-// document (nearest), {"nearest": ...} or {"recommend": {...}}.
+// document (nearest), {"nearest": ..., "mmr": {...}}, {"recommend":
+// {...}}, {"fusion": "rrf" | "dbsf"} or {"rrf": {...}}.
 type queryInput struct {
 	Nearest   *vectorInput
+	MMR       *mmrInput
 	Recommend *recommendInput
+	Fusion    *query.Fusion
 }
 
 func (q *queryInput) UnmarshalJSON(data []byte) error {
@@ -69,16 +72,13 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 		return q.Nearest.UnmarshalJSON(data)
 	case keys["nearest"] != nil:
 		var n struct {
-			Nearest *vectorInput    `json:"nearest"`
-			MMR     json.RawMessage `json:"mmr"`
+			Nearest *vectorInput `json:"nearest"`
+			MMR     *mmrInput    `json:"mmr"`
 		}
 		if err := strictUnmarshal(data, &n); err != nil {
 			return fmt.Errorf("query: %w", err)
 		}
-		if !isNull(n.MMR) {
-			return badRequest("query.mmr: not supported")
-		}
-		q.Nearest = n.Nearest
+		q.Nearest, q.MMR = n.Nearest, n.MMR
 		return nil
 	case keys["recommend"] != nil:
 		var rec struct {
@@ -89,11 +89,34 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 		}
 		q.Recommend = rec.Recommend
 		return nil
+	case keys["fusion"] != nil:
+		var f fusionInput
+		if err := strictUnmarshal(data, &f); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		q.Fusion = &query.Fusion{Method: query.FusionMethod(f.Fusion)}
+		return nil
+	case keys["rrf"] != nil:
+		var r rrfInput
+		if err := strictUnmarshal(data, &r); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		if r.RRF == nil {
+			return badRequest("query.rrf: want an object")
+		}
+		q.Fusion = &query.Fusion{Method: query.RRF, Weights: r.RRF.Weights}
+		if r.RRF.K != nil {
+			if *r.RRF.K < 1 {
+				return badRequest("query.rrf.k %d: want k ≥ 1", *r.RRF.K)
+			}
+			q.Fusion.K = *r.RRF.K
+		}
+		return nil
 	}
 	if len(keys) > 0 {
 		// Name the first key in order, so the message does not depend on
 		// map order.
-		return badRequest("query: %q queries are not supported (want nearest or recommend)", slices.Sorted(maps.Keys(keys))[0])
+		return badRequest("query: %q queries are not supported (want nearest, recommend, fusion or rrf)", slices.Sorted(maps.Keys(keys))[0])
 	}
 	return badRequest("query: empty object")
 }
@@ -116,29 +139,41 @@ type queryRequest struct {
 }
 
 func (h *Handler) planQuery(req *queryRequest) (*query.Request, error) {
-	if !isNull(req.Prefetch) {
-		return nil, badRequest("prefetch: not supported")
-	}
 	p, err := h.planCommon(req.Using, req.Filter, req.Params, req.ScoreThreshold, req.Limit, req.Offset, req.LookupFrom, req.ShardKey, req.readSelection)
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case req.Query == nil:
-	case req.Query.Recommend != nil && req.Query.Recommend.User != nil:
-		if p.Query, err = forUserOf(req.Query.Recommend, req.WithExplanation); err != nil {
-			return nil, err
-		}
-	case req.Query.Recommend != nil:
-		if p.Query, err = recommendOf(req.Query.Recommend); err != nil {
-			return nil, err
-		}
-	case req.Query.Nearest == nil:
-		return nil, badRequest("query.nearest: required")
-	default:
-		p.Query = &query.Nearest{To: req.Query.Nearest.input()}
+	if p.Query, err = queryOf(req.Query, req.WithExplanation); err != nil {
+		return nil, err
+	}
+	if p.Prefetch, err = h.planPrefetch(req.Prefetch, 1); err != nil {
+		return nil, err
 	}
 	return p, h.engine.Check(p)
+}
+
+// queryOf translates a query member; nil means none.
+func queryOf(q *queryInput, explain bool) (query.Query, error) {
+	switch {
+	case q == nil:
+		return nil, nil
+	case q.Recommend != nil && q.Recommend.User != nil:
+		return forUserOf(q.Recommend, explain)
+	case q.Recommend != nil:
+		return recommendOf(q.Recommend)
+	case q.Fusion != nil:
+		return q.Fusion, nil
+	case q.Nearest == nil:
+		return nil, badRequest("query.nearest: required")
+	}
+	n := &query.Nearest{To: q.Nearest.input()}
+	if q.MMR != nil {
+		var err error
+		if n.MMR, err = q.MMR.mmr(); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
 }
 
 // forUserOf translates a recommend object that names a user.

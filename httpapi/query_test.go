@@ -272,7 +272,7 @@ func TestQueryBadInput(t *testing.T) {
 		{"unknown param field", map[string]any{"query": q, "params": map[string]any{"eff": 3}}, 400, `"eff"`},
 		{"unknown field", map[string]any{"query": q, "top": 3}, 400, `"top"`},
 		{"fusion", map[string]any{"query": map[string]any{"fusion": "rrf"}}, 400, "fusion"},
-		{"prefetch", map[string]any{"query": q, "prefetch": []any{map[string]any{"query": q}}}, 400, "prefetch"},
+		{"prefetch", map[string]any{"query": q, "prefetch": []any{map[string]any{"query": []float32{1}}}}, 400, "size 1"},
 		{"using", map[string]any{"query": q, "using": "image"}, 400, "image"},
 		{"missing id", map[string]any{"query": 99}, 404, "point 99"},
 		{"bad strategy", map[string]any{"query": map[string]any{"recommend": map[string]any{"positive": []int{1}, "strategy": "vibes"}}}, 400, "vibes"},

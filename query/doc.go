@@ -8,16 +8,25 @@
 // a recommendation strategy scores candidate sets, and results are cut by
 // offset, limit and score threshold. Keeping this here and not in httpapi
 // means a Go program using the index can recommend and search by text, the
-// API only translates JSON, and later nodes of the tree (prefetch, fusion,
-// MMR, groups, recommendations for users) and a cluster router (standing
-// where Collection stands) have one place to go.
+// API only translates JSON, and the nodes of the tree (prefetch, fusion,
+// MMR, recommendations for users, later groups) and a cluster router
+// (standing where Collection stands) have one place to go.
 //
 // A query's path:
 //
 //	httpapi    JSON body → Request                  Result → JSON answer
 //	              │                                      ▲
-//	query      Check → resolve documents (Embedder) and ids (Collection.Vectors), for Using
+//	query      Check (the whole prefetch tree: depth ≤ 8, Σ limits ≤ MaxLimit)
+//	              → resolve every node's documents (one Embedder batch per
+//	                model for the call) and ids (Collection.Vectors), for its Using
+//	              → exec, prefetches first (each with its parent's filter too):
+//	                  fusion rrf / dbsf → fuse the lists → Scroll for the records
+//	                  a query over prefetches → the same query restricted
+//	                      to the union of their points, scored exactly
+//	                  no query, one prefetch → its list
 //	              → run: nearest → Collection.Search
+//	                     nearest with mmr → Search for the candidates,
+//	                         Collection.Vectors, then MMR's order in memory
 //	                     nearest on a sparse vector (a BM25 document becomes
 //	                     a query vector here) → Collection.SearchSparse
 //	                     recommend average_vector → Search on the combined vector

@@ -131,8 +131,14 @@ func New(cfg Config) (*Engine, error) {
 // Models returns the engine's text models.
 func (e *Engine) Models() map[string]Embedder { return e.cfg.Models }
 
-// Check reports the first problem with req that needs no data to see.
+// Check reports the first problem with req, and with its prefetches, that
+// needs no data to see.
 func (e *Engine) Check(req *Request) error {
+	total := 0
+	return e.check(req, 0, &total)
+}
+
+func (e *Engine) check(req *Request, depth int, total *int) error {
 	// Each bound first, so a huge limit and offset cannot overflow the sum.
 	if req.Limit < 0 || req.Offset < 0 || req.Limit > e.cfg.MaxLimit || req.Offset > e.cfg.MaxLimit || req.Limit+req.Offset > e.cfg.MaxLimit {
 		return badRequest("limit %d, offset %d: want limit ≥ 1, offset ≥ 0 and limit+offset ≤ %d", req.Limit, req.Offset, e.cfg.MaxLimit)
@@ -146,15 +152,30 @@ func (e *Engine) Check(req *Request) error {
 	switch q := req.Query.(type) {
 	case nil:
 	case *Nearest:
-		return checkInput(&q.To, "query")
+		if err := checkInput(&q.To, "query"); err != nil {
+			return err
+		}
+		if q.MMR != nil {
+			if err := q.MMR.check(e.cfg.MaxLimit); err != nil {
+				return err
+			}
+		}
 	case *Recommend:
-		return q.check()
+		if err := q.check(); err != nil {
+			return err
+		}
 	case *ForUser:
-		return q.check()
+		if err := q.check(); err != nil {
+			return err
+		}
+	case *Fusion:
+		if err := q.check(len(req.Prefetch)); err != nil {
+			return err
+		}
 	default:
 		return badRequest("query: unknown kind %T", q)
 	}
-	return nil
+	return e.checkPrefetch(req, depth, total)
 }
 
 func checkInput(in *Input, where string) error {
@@ -185,42 +206,32 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 		own[i] = reqs[i].withOwnInputs()
 	}
 	reqs = own
-	sparseUse := make([]bool, len(reqs))
 	for i := range reqs {
-		if _, ok := reqs[i].Query.(*ForUser); ok && reqs[i].Using == "" {
-			continue // the user's profile picks the vector
+		err := walk(&reqs[i], "", func(r *Request, _ string) error { return resolve(ctx, c, r) })
+		if err != nil && len(reqs) > 1 {
+			return nil, fmt.Errorf("query %d: %w", i, err)
 		}
-		if isSparse(c, reqs[i].Using) {
-			sparseUse[i] = true
-			if err := resolveSparse(ctx, c, &reqs[i]); err != nil {
-				if len(reqs) > 1 {
-					return nil, fmt.Errorf("query %d: %w", i, err)
-				}
-				return nil, err
-			}
-			continue
-		}
-		if err := checkDense(&reqs[i]); err != nil {
+		if err != nil {
 			return nil, err
-		}
-		if _, err := c.VectorConfig(reqs[i].Using); err != nil {
-			if len(reqs) > 1 {
-				return nil, fmt.Errorf("query %d: using %q: %w", i, reqs[i].Using, err)
-			}
-			return nil, fmt.Errorf("using %q: %w", reqs[i].Using, err)
 		}
 	}
 	enc := e.newEncoding(c)
 	for i := range reqs {
-		if sparseUse[i] {
-			continue // resolved above
-		}
-		for j, in := range reqs[i].inputs() {
-			if in.Doc != nil {
-				if err := enc.add(in, reqs[i].Using, fmt.Sprintf("query %d, input %d", i, j)); err != nil {
-					return nil, err
+		err := walk(&reqs[i], "", func(r *Request, path string) error {
+			if r.sparseUse {
+				return nil // resolved above
+			}
+			for j, in := range r.inputs() {
+				if in.Doc != nil {
+					if err := enc.add(in, r.Using, fmt.Sprintf("query %d%s, input %d", i, path, j)); err != nil {
+						return err
+					}
 				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	if err := enc.run(ctx); err != nil {
@@ -228,19 +239,41 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 	}
 	out := make([][]index.ScoredPoint, len(reqs))
 	for i := range reqs {
-		var res []index.ScoredPoint
-		var err error
-		if q, ok := reqs[i].Query.(*Nearest); ok && sparseUse[i] {
-			res, err = e.sparseNearest(ctx, c, &reqs[i], *q.To.Sparse, excluded(&reqs[i]))
-		} else {
-			res, err = e.run(ctx, c, &reqs[i])
-		}
+		res, _, err := e.exec(ctx, c, &reqs[i])
 		if err != nil {
 			return nil, err
 		}
 		out[i] = res
 	}
 	return out, nil
+}
+
+// resolve checks r's vector and turns the inputs of a query on a sparse
+// vector into a query vector, marking r sparseUse.
+func resolve(ctx context.Context, c Collection, r *Request) error {
+	switch r.Query.(type) {
+	case *ForUser:
+		if r.Using == "" {
+			return nil // the user's profile picks the vector
+		}
+	case *Fusion:
+		return nil // ranks by its prefetches, whatever their vectors
+	case nil:
+		if len(r.Prefetch) > 0 {
+			return nil // passes its prefetch's list on
+		}
+	}
+	if isSparse(c, r.Using) {
+		r.sparseUse = true
+		return resolveSparse(ctx, c, r)
+	}
+	if err := checkDense(r); err != nil {
+		return err
+	}
+	if _, err := c.VectorConfig(r.Using); err != nil {
+		return fmt.Errorf("using %q: %w", r.Using, err)
+	}
+	return nil
 }
 
 // run answers one request whose documents are encoded.
@@ -262,6 +295,9 @@ func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.S
 	ex := excluded(req)
 	switch q := req.Query.(type) {
 	case *Nearest:
+		if q.MMR != nil {
+			return e.mmrNearest(ctx, c, req, q, q.To.Vector, ex)
+		}
 		return e.nearest(ctx, c, req, q.To.Vector, ex)
 	case *Recommend:
 		if q.strategy() == AverageVector {

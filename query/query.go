@@ -40,12 +40,16 @@ type NamedDocument struct {
 	Document
 }
 
-// Query is a node of the query tree: *Nearest, *Recommend or *ForUser.
+// Query is a node of the query tree: *Nearest, *Recommend, *ForUser or
+// *Fusion.
 type Query interface{ isQuery() }
 
 // Nearest ranks points by their score against one input.
 type Nearest struct {
 	To Input
+	// MMR, when set, picks diverse results among the nearest (dense
+	// vectors only).
+	MMR *MMR
 }
 
 // Recommend ranks points by their similarity to positive examples and
@@ -105,8 +109,18 @@ type Request struct {
 	// for; "" is its unnamed vector (as Qdrant's lookup_from.vector). Ids
 	// in the queried collection stand for its Using vector.
 	LookupVector string
+	// Prefetch are requests whose results the query fuses or re-scores
+	// (see prefetch.go); their Offset must be 0 and their ReadOptions are
+	// not used.
+	Prefetch []Request
 	// ReadOptions select what results carry besides ids and scores.
 	index.ReadOptions
+
+	// sparseUse marks a resolved request on a sparse vector.
+	sparseUse bool
+	// among, when set, are the only points a score-based recommendation
+	// ranks: the union of its prefetches' results.
+	among []pointid.ID
 }
 
 // withOwnInputs returns r with a copy of its query, so resolving inputs
@@ -114,7 +128,7 @@ type Request struct {
 func (r Request) withOwnInputs() Request {
 	switch q := r.Query.(type) {
 	case *Nearest:
-		r.Query = &Nearest{To: q.To}
+		r.Query = &Nearest{To: q.To, MMR: q.MMR}
 	case *Recommend:
 		r.Query = &Recommend{Positive: append([]Input(nil), q.Positive...), Negative: append([]Input(nil), q.Negative...), Strategy: q.Strategy}
 	case *ForUser:
@@ -124,6 +138,13 @@ func (r Request) withOwnInputs() Request {
 			own.Text = &doc
 		}
 		r.Query = &own
+	}
+	if r.Prefetch != nil {
+		pre := make([]Request, len(r.Prefetch))
+		for i := range r.Prefetch {
+			pre[i] = r.Prefetch[i].withOwnInputs()
+		}
+		r.Prefetch = pre
 	}
 	return r
 }

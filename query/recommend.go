@@ -168,11 +168,15 @@ func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Reques
 	return cut(res, req, true, ex), nil
 }
 
-// candidates returns the points a score-based recommendation ranks: nil,
+// candidates returns the points a score-based recommendation ranks: its
+// prefetches' points when it has some, else nil,
 // meaning every matching point, for a collection of up to
 // RecommendScanMax points (or with Exact, or without positive examples, up
 // to five times that), else the nearest neighbours of each positive.
 func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *Recommend) ([]pointid.ID, error) {
+	if req.among != nil {
+		return req.among, nil
+	}
 	n, err := c.Count(ctx, nil)
 	if err != nil {
 		return nil, err

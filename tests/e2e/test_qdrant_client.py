@@ -425,3 +425,98 @@ def test_sparse_vectors_and_bm25(qc):
         qc.upsert(name, points=[models.PointStruct(id=9, vector={"raw": models.SparseVector(indices=[1, 2], values=[1.0])})])
     assert e.value.status_code == 400 and "raw" in str(e.value)
     qc.delete_collection(name)
+
+
+def rrf(lists, k=2):
+    """Reciprocal rank fusion as Qdrant defines it: the sum of 1/(rank + k),
+    rank from 0."""
+    scores = {}
+    for ids in lists:
+        for rank, i in enumerate(ids):
+            scores[i] = scores.get(i, 0.0) + 1.0 / (rank + k)
+    return scores
+
+
+def test_hybrid_prefetch_fusion_mmr(qc):
+    """Hybrid search: a BM25 prefetch on a sparse vector and a dense one by
+    the server's model, fused by RRF, re-ranked densely, and diversified by
+    MMR on nearest."""
+    name = "hybrid"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(
+        name,
+        vectors_config={"dense": models.VectorParams(size=384, distance=models.Distance.COSINE)},
+        sparse_vectors_config={"bm25": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+    )
+    texts = {
+        1: "The quick brown fox jumps over the lazy dog",
+        2: "Quick foxes are clever animals",
+        3: "A red fox hunts in the snowy forest",
+        4: "Dogs and cats sleep all afternoon",
+        5: "Interest rates rose again this quarter",
+        6: "The stock market fell sharply today",
+    }
+    qc.upsert(
+        name,
+        points=[
+            models.PointStruct(
+                id=i,
+                vector={"dense": models.Document(text=t, model=MODEL), "bm25": models.Document(text=t, model="Qdrant/bm25")},
+                payload={"text": t, "finance": i >= 5},
+            )
+            for i, t in texts.items()
+        ],
+        wait=True,
+    )
+    query = "fox in the woods"
+    sparse = models.Prefetch(query=models.Document(text=query, model="Qdrant/bm25"), using="bm25", limit=4)
+    dense = models.Prefetch(query=models.Document(text=query, model=MODEL), using="dense", limit=4)
+    sparse_ids = [p.id for p in qc.query_points(name, query=sparse.query, using="bm25", limit=4).points]
+    dense_hits = qc.query_points(name, query=dense.query, using="dense", limit=6).points
+    dense_ids = [p.id for p in dense_hits][:4]
+    assert set(sparse_ids) == {1, 2, 3}, "BM25: only the documents sharing a term (fox, foxes stem alike)"
+
+    res = qc.query_points(name, prefetch=[sparse, dense], query=models.FusionQuery(fusion=models.Fusion.RRF), limit=10, with_payload=True)
+    want = rrf([sparse_ids, dense_ids])
+    assert {p.id: p.score for p in res.points} == pytest.approx(want)
+    assert [p.score for p in res.points] == sorted((p.score for p in res.points), reverse=True)
+    assert res.points[0].payload["text"] == texts[res.points[0].id]
+
+    res = qc.query_points(name, prefetch=[sparse, dense], query=models.RrfQuery(rrf=models.Rrf(k=60)), limit=3)
+    assert len(res.points) == 3
+    assert res.points[0].score == pytest.approx(max(rrf([sparse_ids, dense_ids], k=60).values()))
+
+    res = qc.query_points(name, prefetch=[sparse, dense], query=models.FusionQuery(fusion=models.Fusion.DBSF), limit=10)
+    assert {p.id for p in res.points} == set(sparse_ids) | set(dense_ids)
+
+    # The outer filter reaches the prefetches.
+    finance = models.Filter(must=[models.FieldCondition(key="finance", match=models.MatchValue(value=True))])
+    res = qc.query_points(name, prefetch=[sparse, dense], query=models.FusionQuery(fusion=models.Fusion.RRF), query_filter=finance)
+    assert {p.id for p in res.points} <= {5, 6}
+
+    # A dense re-rank of the BM25 candidates scores them exactly.
+    dense_score = {p.id: p.score for p in dense_hits}
+    res = qc.query_points(name, prefetch=sparse, query=dense.query, using="dense", limit=10)
+    assert [p.id for p in res.points] == sorted(sparse_ids, key=lambda i: -dense_score[i])
+    assert [p.score for p in res.points] == pytest.approx([dense_score[p.id] for p in res.points], abs=1e-5)
+
+    # MMR: no diversity is the nearest order; results keep their query scores.
+    nearest = models.Document(text="foxes and dogs", model=MODEL)
+    plain = qc.query_points(name, query=nearest, using="dense", limit=6).points
+    res = qc.query_points(
+        name, query=models.NearestQuery(nearest=nearest, mmr=models.Mmr(diversity=0.0, candidates_limit=6)), using="dense", limit=6
+    )
+    assert [p.id for p in res.points] == [p.id for p in plain]
+    res = qc.query_points(
+        name, query=models.NearestQuery(nearest=nearest, mmr=models.Mmr(diversity=0.9, candidates_limit=6)), using="dense", limit=3
+    )
+    plain_score = {p.id: p.score for p in plain}
+    assert res.points[0].id == plain[0].id
+    assert [p.score for p in res.points] == pytest.approx([plain_score[p.id] for p in res.points], abs=1e-5)
+    assert [p.id for p in res.points] != [p.id for p in plain[:3]], "diversity changes the picks"
+
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.query_points(name, prefetch=[sparse, models.Prefetch(query=[1.0, 2.0], using="dense")], query=models.FusionQuery(fusion=models.Fusion.RRF))
+    assert e.value.status_code == 400 and "prefetch[1]" in str(e.value)
+    qc.delete_collection(name)
