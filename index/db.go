@@ -89,7 +89,7 @@ func (db *DB) closeCollections() error {
 // Create makes a new, empty collection.
 func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection, error) {
 	if !validName(name) {
-		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', and not . or ..", ErrBadRequest, name)
+		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", ErrBadRequest, name)
 	}
 	cfg.Vectors = maps.Clone(cfg.Vectors)
 	cfg.assignSpaces()

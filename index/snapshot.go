@@ -32,7 +32,7 @@ func (db *DB) Snapshot(ctx context.Context, name string, w io.Writer) error {
 // called name; ErrExists if the name is taken.
 func (db *DB) Restore(ctx context.Context, r io.Reader, name string) (*Collection, error) {
 	if !validName(name) {
-		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', and not . or ..", ErrBadRequest, name)
+		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", ErrBadRequest, name)
 	}
 	db.mu.Lock()
 	defer db.mu.Unlock()
