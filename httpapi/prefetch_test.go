@@ -88,6 +88,11 @@ func TestQueryMMR(t *testing.T) {
 	require.Equal(t, []any{float64(1), float64(4)}, hitIDs(res.Points))
 	assert.InDelta(t, 1, res.Points[0].Score, 1e-6, "the query score, not the MMR score")
 	assert.InDelta(t, 0.1, res.Points[1].Score, 1e-6)
+
+	ts.ok("POST", "/collections/s/points/query", map[string]any{
+		"query": map[string]any{"nearest": bm25Query("quick fox"), "mmr": map[string]any{}}, "using": "text-sparse",
+	}, &res)
+	assert.Equal(t, []any{float64(2), float64(1)}, hitIDs(res.Points), "MMR on a sparse vector")
 }
 
 func TestQueryPrefetchBadInput(t *testing.T) {
@@ -122,7 +127,6 @@ func TestQueryPrefetchBadInput(t *testing.T) {
 		{"rrf unknown", map[string]any{"prefetch": dense, "query": map[string]any{"rrf": map[string]any{"kk": 1}}}, `"kk"`},
 		{"mmr diversity", map[string]any{"query": map[string]any{"nearest": []float32{1, 0}, "mmr": map[string]any{"diversity": 2}}, "using": "dense"}, "query.mmr.diversity 2"},
 		{"mmr candidates", map[string]any{"query": map[string]any{"nearest": []float32{1, 0}, "mmr": map[string]any{"candidates_limit": 0}}, "using": "dense"}, "query.mmr.candidates_limit 0"},
-		{"mmr sparse", map[string]any{"query": map[string]any{"nearest": bm25Query("fox"), "mmr": map[string]any{}}, "using": "text-sparse"}, "query.mmr: not supported on sparse"},
 		{"two prefetches, no query", map[string]any{"prefetch": hybridPrefetch}, "query: required"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -25,8 +25,9 @@
 //	                      to the union of their points, scored exactly
 //	                  no query, one prefetch → its list
 //	              → run: nearest → Collection.Search
-//	                     nearest with mmr → Search for the candidates,
-//	                         Collection.Vectors, then MMR's order in memory
+//	                     nearest with mmr → Search (SearchSparse) for the
+//	                         candidates, Collection.Vectors (SparseVectors),
+//	                         then MMR's order in memory
 //	                     nearest on a sparse vector (a BM25 document becomes
 //	                     a query vector here) → Collection.SearchSparse
 //	                     recommend average_vector → Search on the combined vector

@@ -6,6 +6,7 @@ import (
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // MMR asks a Nearest for diverse results by maximal marginal relevance, as
@@ -16,7 +17,7 @@ import (
 //	λ·sim(query, c) − (1−λ)·max over chosen s of sim(c, s),  λ = 1 − Diversity
 //
 // with the vector's own similarity (cosine, dot, or minus the Euclidean
-// distance) between stored vectors. Results keep their query scores, as
+// distance; the dot product for sparse vectors) between stored vectors. Results keep their query scores, as
 // Qdrant's do (lib/collection/src/collection/mmr/mod.rs): MMR picks and
 // orders them, it does not score them.
 type MMR struct {
@@ -39,33 +40,63 @@ func (m *MMR) check(maxLimit int) error {
 
 // mmrNearest answers a dense Nearest with MMR for vector v, leaving out ex.
 func (e *Engine) mmrNearest(ctx context.Context, c Collection, req *Request, q *Nearest, v []float32, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
+	m := metricOf(c, req.Using)
+	return e.mmr(ctx, req, q, m.HigherIsBetter(),
+		func(r *Request) ([]index.ScoredPoint, error) { return e.nearest(ctx, c, r, v, ex) },
+		func(ids []pointid.ID) (func(i, j int) float32, error) {
+			vecs, err := c.Vectors(ctx, req.Using, ids)
+			if err != nil {
+				return nil, err
+			}
+			return func(i, j int) float32 { return m.Similarity(vecs[i], vecs[j]) }, nil
+		})
+}
+
+// mmrSparse answers a Nearest on a sparse vector with MMR: candidates
+// are similar by the dot product of their stored sparse vectors.
+func (e *Engine) mmrSparse(ctx context.Context, c Collection, req *Request, q *Nearest, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
+	return e.mmr(ctx, req, q, true,
+		func(r *Request) ([]index.ScoredPoint, error) { return e.sparseNearest(ctx, c, r, *q.To.Sparse, ex) },
+		func(ids []pointid.ID) (func(i, j int) float32, error) {
+			vecs, err := c.SparseVectors(ctx, req.Using, ids)
+			if err != nil {
+				return nil, err
+			}
+			return func(i, j int) float32 { return sparse.Dot(vecs[i], vecs[j]) }, nil
+		})
+}
+
+// mmr runs MMR over the candidates search finds for a copy of req, with
+// the similarity between candidates that sims makes from their ids;
+// higher says whether higher scores are better.
+func (e *Engine) mmr(ctx context.Context, req *Request, q *Nearest, higher bool,
+	search func(r *Request) ([]index.ScoredPoint, error), sims func([]pointid.ID) (func(i, j int) float32, error)) ([]index.ScoredPoint, error) {
 	want := req.Offset + limitOf(req)
 	r := *req
 	r.Offset, r.Limit = 0, q.MMR.CandidatesLimit
 	if r.Limit == 0 {
 		r.Limit = want
 	}
-	cands, err := e.nearest(ctx, c, &r, v, ex)
-	if err != nil || len(cands) < 2 {
-		return cut(cands, req, higherIsBetter(c, req.Using), nil), err
-	}
-	ids := make([]pointid.ID, len(cands))
-	for i := range cands {
-		ids[i] = cands[i].ID
-	}
-	vecs, err := c.Vectors(ctx, req.Using, ids)
+	cands, err := search(&r)
 	if err != nil {
 		return nil, err
 	}
-	m := metricOf(c, req.Using)
+	if len(cands) < 2 {
+		return cut(cands, req, higher, nil), nil
+	}
+	ids := make([]pointid.ID, len(cands))
 	rel := make([]float32, len(cands))
 	for i, p := range cands {
-		rel[i] = p.Score
-		if !m.HigherIsBetter() {
+		ids[i], rel[i] = p.ID, p.Score
+		if !higher {
 			rel[i] = -p.Score
 		}
 	}
-	order, err := mmrOrder(ctx, rel, func(i, j int) float32 { return m.Similarity(vecs[i], vecs[j]) }, 1-q.MMR.Diversity, want)
+	sim, err := sims(ids)
+	if err != nil {
+		return nil, err
+	}
+	order, err := mmrOrder(ctx, rel, sim, 1-q.MMR.Diversity, want)
 	if err != nil {
 		return nil, err
 	}

@@ -140,6 +140,10 @@ func (e *Engine) exec(ctx context.Context, c Collection, req *Request) (res []in
 // leaf answers a resolved request without prefetches.
 func (e *Engine) leaf(ctx context.Context, c Collection, req *Request) ([]index.ScoredPoint, bool, error) {
 	if q, ok := req.Query.(*Nearest); ok && req.sparseUse {
+		if q.MMR != nil {
+			res, err := e.mmrSparse(ctx, c, req, q, excluded(req))
+			return res, true, err
+		}
 		res, err := e.sparseNearest(ctx, c, req, *q.To.Sparse, excluded(req))
 		return res, true, err
 	}

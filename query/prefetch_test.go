@@ -171,7 +171,6 @@ func TestPrefetchBadRequests(t *testing.T) {
 		{"offset", Request{Query: &Fusion{Method: RRF}, Prefetch: []Request{{Using: "dense", Query: denseTo(1, 0), Offset: 1}}}, "prefetch[0].offset"},
 		{"no query, two prefetches", Request{Prefetch: pre}, "query: required"},
 		{"for a user", Request{Query: &ForUser{User: mustUser(t, "u")}, Prefetch: pre}, "user"},
-		{"mmr on sparse", Request{Using: "bm25", Query: &Nearest{To: Input{Doc: &Document{Text: "fox", Model: bm25.Model}}, MMR: &MMR{Diversity: 0.5}}}, "mmr"},
 		{"mmr diversity", Request{Using: "dense", Query: &Nearest{To: Input{Vector: []float32{1, 0}}, MMR: &MMR{Diversity: 2}}}, "diversity 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -196,6 +195,17 @@ func TestMMR(t *testing.T) {
 	assert.InDelta(t, 0, res[1].Score, 1e-6, "results keep their query scores")
 	assert.Equal(t, []uint64{2}, idsOf(h.run(t, Request{Using: "dense", Offset: 1, Limit: 1,
 		Query: &Nearest{To: Input{Vector: []float32{1, 0}}, MMR: &MMR{Diversity: 0.9, CandidatesLimit: 5}}})))
+
+	// On a sparse vector, candidates are similar by their terms: after the
+	// best match the most diverse is one of the other kind.
+	sparseMMR := func(d float32) []uint64 {
+		return idsOf(h.run(t, Request{Using: "bm25", Query: &Nearest{To: Input{Doc: &Document{Text: "fox dog", Model: bm25.Model}}, MMR: &MMR{Diversity: d}}}))
+	}
+	assert.Equal(t, idsOf(h.run(t, Request{Using: "bm25", Query: bm25Doc("fox dog")})), sparseMMR(0))
+	got := sparseMMR(1)
+	require.Len(t, got, 4)
+	dog := func(id uint64) bool { return id == 2 || id == 3 }
+	assert.NotEqual(t, dog(got[0]), dog(got[1]), "%v", got)
 
 	// With prefetch, the candidates are the prefetched points.
 	res = h.run(t, Request{Using: "dense", Query: &Nearest{To: Input{Vector: []float32{1, 0}}, MMR: &MMR{Diversity: 0.9}},

@@ -47,8 +47,7 @@ type Query interface{ isQuery() }
 // Nearest ranks points by their score against one input.
 type Nearest struct {
 	To Input
-	// MMR, when set, picks diverse results among the nearest (dense
-	// vectors only).
+	// MMR, when set, picks diverse results among the nearest.
 	MMR *MMR
 }
 

@@ -37,9 +37,6 @@ func resolveSparse(ctx context.Context, c Collection, req *Request) error {
 	case nil:
 		return nil
 	case *Nearest:
-		if q.MMR != nil {
-			return badRequest("query.mmr: not supported on sparse vector %q", req.Using)
-		}
 		in := &q.To
 		switch {
 		case in.Sparse != nil:
