@@ -78,11 +78,11 @@ const (
 	// 5/20 on MovieLens, where the content was hashed genres and title
 	// words; the server's content is the collection's text vector, on
 	// which these weights were not tuned. Served with all-MiniLM-L6-v2
-	// text vectors (bench rec --http --hybrid), test NDCG@10 0.1308
+	// text vectors (bench rec --http --hybrid), test NDCG@10 0.1329
 	// against cf's 0.1285; offline with hashed content, 0.1327 against
 	// 0.1271. With those text vectors bench rec's validation chose content
 	// 0.25 and a centroid half-life of 20 (offline test 0.1335, served
-	// 0.1334).
+	// 0.1342).
 	defaultHybridContent    = 0.5
 	defaultHybridPopularity = 0.2
 	hybridBeta              = 20
