@@ -42,9 +42,8 @@ type Users interface {
 const explainTop = 5
 
 func (q *ForUser) check() error {
-	if q.User.String() == "" {
-		return badRequest("recommend.user: want a user id")
-	}
+	// Any parsed user id is valid (the zero value is user 0); JSON
+	// decoding has already refused empty and malformed ones.
 	if q.Text != nil && q.Text.Text == "" {
 		return badRequest("recommend.text: empty")
 	}

@@ -66,9 +66,9 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 			iv, err := c.Vectors(ctx, "hybrid", []pointid.ID{pointid.FromNum(uint64(i))})
 			require.NoError(t, err)
 			if i%2 == u%2 {
-				own += dotTest(p.Vector, iv[0])
+				own += dot(p.Vector, iv[0])
 			} else {
-				other += dotTest(p.Vector, iv[0])
+				other += dot(p.Vector, iv[0])
 			}
 		}
 		require.Greater(t, own, other, "user %d", u)
@@ -83,7 +83,7 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 		for _, x := range ex[0] {
 			sum += x.Contribution
 		}
-		require.InDelta(t, dotTest(p.Vector, tv[0])-tv[0][hybridSize-1], sum, 1e-4, "shares sum to the score less popularity")
+		require.InDelta(t, dot(p.Vector, tv[0])-tv[0][hybridSize-1], sum, 1e-4, "shares sum to the score less popularity")
 		vectors[user] = p.Vector
 	}
 	cf, err := tr.Profile(ctx, c, userid.FromNum(0), "")

@@ -79,9 +79,9 @@ func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
 				continue // nobody drew it
 			}
 			if i%2 == u%2 {
-				own += dotTest(p.Vector, iv)
+				own += dot(p.Vector, iv)
 			} else {
-				other += dotTest(p.Vector, iv)
+				other += dot(p.Vector, iv)
 			}
 		}
 		require.Greater(t, own, other, fmt.Sprintf("user %d", u))

@@ -15,13 +15,6 @@ import (
 	"github.com/quiver-db/quiver/userid"
 )
 
-func dotTest(a, b []float32) float32 {
-	var s float32
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
 
 func wait(t *testing.T, tr *Trainer, collection string) Job {
 	t.Helper()
@@ -82,9 +75,9 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 				continue
 			}
 			if i%2 == u%2 {
-				own += dotTest(uv, iv)
+				own += dot(uv, iv)
 			} else {
-				other += dotTest(uv, iv)
+				other += dot(uv, iv)
 			}
 		}
 		if own > other {
@@ -113,7 +106,7 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, contrib[0], 2)
 	require.Empty(t, contrib[1], "a point the model has not seen has no explanation")
-	require.InDelta(t, dotTest(after, must(loaded.ItemVector(pointid.FromNum(4)))), contrib[0][0].Contribution+contrib[0][1].Contribution, 1e-4)
+	require.InDelta(t, dot(after, must(loaded.ItemVector(pointid.FromNum(4)))), contrib[0][0].Contribution+contrib[0][1].Contribution, 1e-4)
 }
 
 func must(v []float32, ok bool) []float32 {
