@@ -15,7 +15,6 @@ import (
 	"github.com/quiver-db/quiver/userid"
 )
 
-
 func wait(t *testing.T, tr *Trainer, collection string) Job {
 	t.Helper()
 	var job Job
