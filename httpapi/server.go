@@ -153,6 +153,7 @@ type Handler struct {
 	metrics  *metrics
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
+	lock     atomic.Pointer[writeLock]
 }
 
 // NewHandler returns the API's root handler.
@@ -266,6 +267,10 @@ func (h *Handler) wrap(rt route) http.Handler {
 		ctx, timing := withTiming(ctx)
 		r = r.WithContext(ctx)
 		if err := h.authorize(r, rt.access); err != nil {
+			writeError(rec, start, err)
+			return
+		}
+		if err := h.locked(rt); err != nil {
 			writeError(rec, start, err)
 			return
 		}
