@@ -115,4 +115,3 @@ func (h *Handler) deleteIndex(r *http.Request) (any, error) {
 	}
 	return h.updated(), nil
 }
-
