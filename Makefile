@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec bench-rec-http model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability bench-rec bench-rec-http model clean
 
 all: build
 
@@ -47,7 +47,7 @@ test: vet staticcheck fmt-check layers
 # the encoder's throughput, the HTTP server under load and ingesting
 # MovieLens as text, and the durability runs (many crash cycles, GloVe-100
 # in a durable collection, MovieLens payload compression).
-bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability
+bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -59,6 +59,11 @@ bench-ann: build bench-data
 
 bench-ann-peers: build bench-data
 	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+
+# bench-reliability: the long crash run over HTTP (200 SIGKILL cycles of
+# the real server under writers, deleters and readers).
+bench-reliability:
+	QUIVER_HTTP_CRASH_CYCLES=200 $(GO) test ./tests/reliability -run TestCrashHTTP -count=1 -timeout 60m -v
 
 bench-durability: bench-data
 	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v
