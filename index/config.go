@@ -211,6 +211,10 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,255}$`)
 
 // validName reports whether name may name a collection: the pattern's
 // alphabet, and not "." or "..", which no URL path can reach.
+// ValidName reports whether name may name a collection or an alias: 1-255
+// letters, digits, '_', '-' or '.', other than "." or ".." alone.
+func ValidName(name string) bool { return validName(name) }
+
 func validName(name string) bool {
 	return namePattern.MatchString(name) && name != "." && name != ".."
 }
