@@ -222,12 +222,12 @@ func (c *Collection) editPayloads(ctx context.Context, ids []pointid.ID, strict 
 	if err := c.store.Write(ctx, ops); err != nil {
 		return err
 	}
-	items := make([]storage.NodeTerms, len(ops))
-	for i, op := range ops {
-		items[i] = storage.NodeTerms{Node: op.Node, Terms: op.Terms}
-	}
+	// Invariant 6: the terms change under c.mu with the store's. set, not
+	// setAll: setAll re-sorts every entry, set costs amortised O(log n).
 	c.mu.Lock()
-	c.post.setAll(items) // invariant 6: the terms change under c.mu with the store's
+	for _, op := range ops {
+		c.post.set(op.Node, op.Terms)
+	}
 	c.mu.Unlock()
 	return nil
 }

@@ -2,12 +2,16 @@ package index
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/internal/testseed"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/sparse"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -299,4 +303,140 @@ func TestApply(t *testing.T) {
 	require.JSONEq(t, `{"k":"z"}`, payloadOf(t, c, 3))
 	require.Equal(t, []uint64{3}, nearest(t, c, "b", []float32{1, 1}))
 	require.Empty(t, c.checkGraph())
+}
+
+// TestPayloadUpdatesKeepIndexes drives random payload updates and checks
+// that filters answered from the payload indexes agree with the payloads
+// read back, before and after a restart.
+func TestPayloadUpdatesKeepIndexes(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	defer func(m int) { minMerge = m }(minMerge)
+	minMerge = 1 + r.IntN(16)
+	fs := vfs.NewMem()
+	db := openTest(t, fs)
+	c, err := db.Create(ctx, "r", Config{VectorSize: 2, Distance: Dot, PayloadIndexes: map[string]FieldType{"city": Keyword, "n": Integer}})
+	require.NoError(t, err)
+	const points = 200
+	cities := []string{"a", "b", "c", "d"}
+	randPayload := func() map[string]any {
+		p := map[string]any{}
+		if r.IntN(4) > 0 {
+			p["city"] = cities[r.IntN(len(cities))]
+		}
+		if r.IntN(4) > 0 {
+			p["n"] = r.IntN(10)
+		}
+		return p
+	}
+	var pts []Point
+	for i := range points {
+		pts = append(pts, Point{ID: pointid.FromNum(uint64(i)), Vector: []float32{1, float32(i)}, Payload: randPayload()})
+	}
+	require.NoError(t, c.Upsert(ctx, pts))
+	check := func() {
+		t.Helper()
+		all, err := c.Scroll(ctx, ScrollRequest{Limit: points, ReadOptions: ReadOptions{WithPayload: true}})
+		require.NoError(t, err)
+		fs := []*filter.Filter{rangeKey("n", float64(r.IntN(10)))}
+		for _, city := range cities {
+			fs = append(fs, matchKey("city", city))
+		}
+		for _, f := range fs {
+			var want []uint64
+			for _, rec := range all.Points {
+				if f.Matches(rec.ID, rec.Payload) {
+					n, _ := rec.ID.Num()
+					want = append(want, n)
+				}
+			}
+			page, err := c.Scroll(ctx, ScrollRequest{Filter: f, Limit: points})
+			require.NoError(t, err)
+			var got []uint64
+			for _, rec := range page.Points {
+				n, _ := rec.ID.Num()
+				got = append(got, n)
+			}
+			require.Equal(t, want, got)
+		}
+	}
+	for i := range 300 {
+		sel := Selector{Filter: matchKey("city", cities[r.IntN(len(cities))])}
+		if r.IntN(2) == 0 {
+			sel = Selector{IDs: ids(uint64(r.IntN(points)), uint64(r.IntN(points)))}
+		}
+		u := PayloadUpdate{Kind: PayloadUpdateKind(1 + r.IntN(4)), Points: sel, Payload: randPayload()}
+		if u.Kind == PayloadDeleteKeys {
+			u.Keys = []string{[]string{"city", "n"}[r.IntN(2)]}
+		}
+		require.NoError(t, c.UpdatePayload(ctx, u))
+		if i%25 == 0 {
+			check()
+		}
+	}
+	check()
+	require.NoError(t, db.Close())
+	db = openTest(t, fs)
+	defer db.Close()
+	c, err = db.Collection("r")
+	require.NoError(t, err)
+	check()
+}
+
+// TestConcurrentUpdates races payload and vector updates, upserts and
+// deletes on a few ids, then checks the graphs and indexes agree with the
+// store.
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, vfs.NewMem())
+	defer db.Close()
+	c, err := db.Create(ctx, "c", updateConfig)
+	require.NoError(t, err)
+	point := func(id uint64) Point {
+		return Point{ID: pointid.FromNum(id), Vectors: map[string][]float32{"a": {1, float32(id), 0}, "b": {1, 1}}, Payload: map[string]any{"k": "u"}}
+	}
+	var pts []Point
+	for i := range 20 {
+		pts = append(pts, point(uint64(i)))
+	}
+	require.NoError(t, c.Upsert(ctx, pts))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				id := uint64((i*7 + w) % 20)
+				var err error
+				switch (i + w) % 5 {
+				case 0:
+					err = c.Upsert(ctx, []Point{point(id)})
+				case 1:
+					_, err = c.Delete(ctx, ids(id))
+				case 2:
+					err = c.UpdatePayload(ctx, PayloadUpdate{Kind: PayloadSet, Points: Selector{Filter: matchKey("k", "u")}, Payload: map[string]any{"k": "v"}})
+				case 3:
+					err = c.UpdateVectors(ctx, []PointVectors{{ID: pointid.FromNum(id), Vectors: map[string][]float32{"b": {2, float32(i)}}}})
+				default:
+					err = c.DeleteVectors(ctx, VectorDeletion{Points: Selector{Filter: matchKey("k", "v")}, Names: []string{"a"}})
+				}
+				if !errors.Is(err, ErrNotFound) {
+					assert.NoError(t, err) // not require: this is not the test's goroutine
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.Empty(t, c.checkGraph())
+	all, err := c.Scroll(ctx, ScrollRequest{Limit: 100, ReadOptions: ReadOptions{WithPayload: true}})
+	require.NoError(t, err)
+	want := map[string]int{}
+	for _, rec := range all.Points {
+		want[rec.Payload["k"].(string)]++
+	}
+	for _, k := range []string{"u", "v"} {
+		n, err := c.Count(ctx, matchKey("k", k))
+		require.NoError(t, err)
+		require.Equal(t, want[k], n, k)
+	}
 }
