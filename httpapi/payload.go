@@ -30,22 +30,22 @@ type deletePayloadRequest struct {
 }
 
 func (h *Handler) setPayload(r *http.Request) (any, error) {
-	return h.payloadRoute(r, func() (index.PayloadUpdate, error) {
-		var req setPayloadRequest
-		if err := decodeJSON(r, &req); err != nil {
-			return index.PayloadUpdate{}, err
-		}
-		return h.setPayloadUpdate(&req, index.PayloadSet)
-	})
+	return h.setPayloadAs(r, index.PayloadSet)
 }
 
 func (h *Handler) overwritePayload(r *http.Request) (any, error) {
+	return h.setPayloadAs(r, index.PayloadOverwrite)
+}
+
+// setPayloadAs answers POST (set) and PUT (overwrite) of /points/payload,
+// which take the same body.
+func (h *Handler) setPayloadAs(r *http.Request, kind index.PayloadUpdateKind) (any, error) {
 	return h.payloadRoute(r, func() (index.PayloadUpdate, error) {
 		var req setPayloadRequest
 		if err := decodeJSON(r, &req); err != nil {
 			return index.PayloadUpdate{}, err
 		}
-		return h.setPayloadUpdate(&req, index.PayloadOverwrite)
+		return h.setPayloadUpdate(&req, kind)
 	})
 }
 

@@ -125,7 +125,7 @@ func (c *Collection) checkNeeds(steps []step) error {
 		for _, id := range s.needs {
 			exists, changed := after[id]
 			if !changed {
-				exists = c.exists(id)
+				exists = c.holds(id)
 			}
 			if !exists {
 				return fmt.Errorf("operations[%d]: %w: no point with id %s in collection %q", i, ErrNotFound, id, c.name)
@@ -142,12 +142,4 @@ func (c *Collection) checkNeeds(steps []step) error {
 		}
 	}
 	return nil
-}
-
-// exists reports whether point id exists now.
-func (c *Collection) exists(id pointid.ID) bool {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	_, ok := c.mu.ids[id]
-	return ok
 }

@@ -159,6 +159,9 @@ func (c *Collection) forSelected(ctx context.Context, sel Selector, fn func(ids 
 	}
 	ids := c.idsOf(set)
 	for len(ids) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		n := min(len(ids), updateBatch)
 		if err := fn(ids[:n], false); err != nil {
 			return err

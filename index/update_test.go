@@ -26,7 +26,7 @@ func rangeKey(key string, gte float64) *filter.Filter {
 // idsMatching scrolls the ids of the points matching f.
 func idsMatching(t *testing.T, c *Collection, f *filter.Filter) []uint64 {
 	t.Helper()
-	page, err := c.Scroll(context.Background(), ScrollRequest{Filter: f, Limit: 100})
+	page, err := c.Scroll(context.Background(), ScrollRequest{Filter: f, Limit: 1000})
 	require.NoError(t, err)
 	var out []uint64
 	for _, r := range page.Points {
@@ -42,6 +42,17 @@ func payloadOf(t *testing.T, c *Collection, id uint64) string {
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	return encode(t, recs[0].Payload)
+}
+
+// reopen closes db and opens it again, as after a restart, with its
+// collection name.
+func reopen(t *testing.T, db *DB, fs vfs.FS, name string) (*DB, *Collection) {
+	t.Helper()
+	require.NoError(t, db.Close())
+	db = openTest(t, fs)
+	c, err := db.Collection(name)
+	require.NoError(t, err)
+	return db, c
 }
 
 func ids(ns ...uint64) []pointid.ID {
@@ -112,11 +123,8 @@ func TestUpdatePayload(t *testing.T) {
 
 	// A restart keeps the payloads and rebuilds the postings from the
 	// stored terms.
-	require.NoError(t, db.Close())
-	db = openTest(t, fs)
+	db, c = reopen(t, db, fs, "p")
 	defer db.Close()
-	c, err = db.Collection("p")
-	require.NoError(t, err)
 	require.JSONEq(t, `{}`, payloadOf(t, c, 1))
 	require.JSONEq(t, `{"n":2,"meta":{}}`, payloadOf(t, c, 2))
 	require.JSONEq(t, `{"n":30}`, payloadOf(t, c, 3))
@@ -215,11 +223,8 @@ func TestUpdateVectors(t *testing.T) {
 	require.ErrorIs(t, err, ErrNotFound)
 	check() // point 1 did not get b
 
-	require.NoError(t, db.Close())
-	db = openTest(t, fs)
+	db, c = reopen(t, db, fs, "v")
 	defer db.Close()
-	c, err = db.Collection("v")
-	require.NoError(t, err)
 	check()
 }
 
@@ -295,11 +300,8 @@ func TestApply(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, n, "nothing of the failed batches was written")
 
-	require.NoError(t, db.Close())
-	db = openTest(t, fs)
+	db, c = reopen(t, db, fs, "b")
 	defer db.Close()
-	c, err = db.Collection("b")
-	require.NoError(t, err)
 	require.JSONEq(t, `{"k":"z"}`, payloadOf(t, c, 3))
 	require.Equal(t, []uint64{3}, nearest(t, c, "b", []float32{1, 1}))
 	require.Empty(t, c.checkGraph())
@@ -350,14 +352,7 @@ func TestPayloadUpdatesKeepIndexes(t *testing.T) {
 					want = append(want, n)
 				}
 			}
-			page, err := c.Scroll(ctx, ScrollRequest{Filter: f, Limit: points})
-			require.NoError(t, err)
-			var got []uint64
-			for _, rec := range page.Points {
-				n, _ := rec.ID.Num()
-				got = append(got, n)
-			}
-			require.Equal(t, want, got)
+			require.Equal(t, want, idsMatching(t, c, f))
 		}
 	}
 	for i := range 300 {
@@ -375,11 +370,8 @@ func TestPayloadUpdatesKeepIndexes(t *testing.T) {
 		}
 	}
 	check()
-	require.NoError(t, db.Close())
-	db = openTest(t, fs)
+	db, c = reopen(t, db, fs, "r")
 	defer db.Close()
-	c, err = db.Collection("r")
-	require.NoError(t, err)
 	check()
 }
 
