@@ -48,6 +48,14 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/scroll", access: read, api: h.scrollPoints},
 		{method: "POST", path: c + "/points/count", access: read, api: h.countPoints},
 
+		{method: "POST", path: c + "/points/payload", access: write, api: h.setPayload},
+		{method: "PUT", path: c + "/points/payload", access: write, api: h.overwritePayload},
+		{method: "POST", path: c + "/points/payload/delete", access: write, api: h.deletePayload},
+		{method: "POST", path: c + "/points/payload/clear", access: write, api: h.clearPayload},
+		{method: "PUT", path: c + "/points/vectors", access: write, api: h.updateVectors},
+		{method: "POST", path: c + "/points/vectors/delete", access: write, api: h.deleteVectors},
+		{method: "POST", path: c + "/points/batch", access: write, api: h.updateBatch},
+
 		{method: "PUT", path: c + "/interactions", access: write, api: h.putInteractions},
 		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
 		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},

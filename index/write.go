@@ -50,16 +50,16 @@ type prepared struct {
 // searchable. Invalid input fails with ErrBadRequest and writes nothing;
 // when an id appears twice, the last point wins.
 func (c *Collection) Upsert(ctx context.Context, points []Point) error {
-	batch, err := c.prepare(points)
+	s, err := c.planUpsert(points)
 	if err != nil {
 		return err
 	}
-	ids := make([]pointid.ID, len(batch))
-	for i := range batch {
-		ids[i] = batch[i].id
-	}
-	unlock := c.lockIDs(ids)
-	defer unlock()
+	return s.run(ctx)
+}
+
+// upsertLocked writes a prepared batch (distinct ids) whose id stripes
+// the caller holds (lockIDs), so it may have read the points first.
+func (c *Collection) upsertLocked(ctx context.Context, batch []prepared) error {
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
 
@@ -82,7 +82,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	// The graph picks each new node; a node not yet published is dropped
 	// from search results until the commit below succeeds.
 	graphStart := time.Now()
-	err = c.insertAll(ops)
+	err := c.insertAll(ops)
 	c.stats.graph.Add(int64(time.Since(graphStart)))
 	if err != nil {
 		return err
