@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/klauspost/compress/zstd"
@@ -70,6 +71,10 @@ func FuzzRestore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, plain []byte) {
 		n++
 		name := fmt.Sprintf("fuzz%d", n)
+		// A restore that hangs is a failure too: panic, so that the
+		// fuzzer keeps the input.
+		hang := time.AfterFunc(20*time.Second, func() { panic(fmt.Sprintf("restore of %d bytes hung", len(plain))) })
+		defer hang.Stop()
 		c, err := db.Restore(ctx, bytes.NewReader(enc.EncodeAll(plain, nil)), name)
 		if err != nil {
 			return
