@@ -101,7 +101,7 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		}
 		for i, v := range vecs {
 			at := docs.at[i]
-			if at.name == "" {
+			if out[at.point].Vectors == nil {
 				out[at.point].Vector = v
 			} else {
 				out[at.point].Vectors[at.name] = v
