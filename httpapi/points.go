@@ -121,7 +121,7 @@ func (h *Handler) indexPoints(ctx context.Context, c *index.Collection, points [
 		}
 		for i, v := range vecs {
 			at := docs.at[i]
-			if at.name == "" {
+			if out[at.point].Vectors == nil {
 				out[at.point].Vector = v
 			} else {
 				out[at.point].Vectors[at.name] = v

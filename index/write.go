@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -271,11 +272,21 @@ func (c *Collection) pointVectors(p Point) ([]float32, []storage.SpaceVector, er
 		}
 		return v, nil, c.checkVector(c.spaces[0], v)
 	}
+	vectors := p.Vectors
 	if p.Vector != nil {
-		return nil, nil, fmt.Errorf("an unnamed vector, but collection %q has named vectors (%s)", c.name, strings.Join(c.cfg.VectorNames(), ", "))
+		// A bare vector fills the vector named "", as in Qdrant, where it
+		// is the default vector's name.
+		if _, ok := c.cfg.Vectors[""]; !ok || vectors[""] != nil {
+			return nil, nil, fmt.Errorf("an unnamed vector, but collection %q has named vectors (%s)", c.name, strings.Join(c.cfg.VectorNames(), ", "))
+		}
+		vectors = maps.Clone(vectors)
+		if vectors == nil {
+			vectors = map[string][]float32{}
+		}
+		vectors[""] = p.Vector
 	}
-	named := make([]storage.SpaceVector, 0, len(p.Vectors))
-	for name, v := range p.Vectors {
+	named := make([]storage.SpaceVector, 0, len(vectors))
+	for name, v := range vectors {
 		sp, err := c.space(name)
 		if err != nil {
 			return nil, nil, err
