@@ -107,10 +107,10 @@ type RetrievalResult struct {
 	Tuned   []TunedFusion     `json:"tuned"`
 	// BM25Empty counts the queries BM25 found no document for; BM25Wins
 	// and DenseWins those where one has the higher NDCG@10.
-	BM25Empty int `json:"bm25_empty"`
-	BM25Wins  int `json:"bm25_wins"`
-	DenseWins int `json:"dense_wins"`
-	Peer    *PeerInfo         `json:"peer,omitempty"`
+	BM25Empty int       `json:"bm25_empty"`
+	BM25Wins  int       `json:"bm25_wins"`
+	DenseWins int       `json:"dense_wins"`
+	Peer      *PeerInfo `json:"peer,omitempty"`
 	// PeerOverlapAt10 is the mean share of Quiver's BM25 top 10 that the
 	// peer's top 10 holds too (over queries where either found anything).
 	PeerOverlapAt10 float64       `json:"peer_overlap_at_10"`
