@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -107,10 +108,14 @@ type RetrievalResult struct {
 	Tuned   []TunedFusion     `json:"tuned"`
 	// BM25Empty counts the queries BM25 found no document for; BM25Wins
 	// and DenseWins those where one has the higher NDCG@10.
-	BM25Empty int       `json:"bm25_empty"`
-	BM25Wins  int       `json:"bm25_wins"`
-	DenseWins int       `json:"dense_wins"`
-	Peer      *PeerInfo `json:"peer,omitempty"`
+	BM25Empty int `json:"bm25_empty"`
+	BM25Wins  int `json:"bm25_wins"`
+	DenseWins int `json:"dense_wins"`
+	// Best is the single retriever with the higher NDCG@10; Deltas compare
+	// each fusion with it query by query.
+	Best   string       `json:"best_single"`
+	Deltas []PairedDiff `json:"deltas"`
+	Peer   *PeerInfo    `json:"peer,omitempty"`
 	// PeerOverlapAt10 is the mean share of Quiver's BM25 top 10 that the
 	// peer's top 10 holds too (over queries where either found anything).
 	PeerOverlapAt10 float64       `json:"peer_overlap_at_10"`
@@ -265,14 +270,51 @@ func runRetrievalMethods(ctx context.Context, cfg RetrievalConfig, set *Retrieva
 		res.Methods = append(res.Methods, RetrievalMethod{Name: "bm25s (peer)", Quality: &q, Speed: speeds[len(methods)]})
 		res.PeerOverlapAt10 = overlapAt10(ranked[0], peerRanked)
 	}
+	best := 0 // bm25
+	if res.Methods[1].Quality.NDCGAt10 > res.Methods[0].Quality.NDCGAt10 {
+		best = 1
+	}
+	res.Best = methods[best].name
+	for _, m := range []int{3, 4} {
+		res.Deltas = append(res.Deltas, pairedNDCG(methods[m].name, ranked[m], ranked[best], set.Queries))
+	}
 	for _, m := range []query.FusionMethod{query.RRF, query.DBSF} {
-		t, err := tuneFusion(ctx, ix, set, texts, vecs, m, d, cfg.Seed, cfg.Progress)
+		t, r, err := tuneFusion(ctx, ix, set, texts, vecs, m, d, cfg.Seed, cfg.Progress)
 		if err != nil {
 			return err
 		}
 		res.Tuned = append(res.Tuned, t)
+		res.Deltas = append(res.Deltas, pairedNDCG(string(m)+", tuned", r, ranked[best], set.Queries))
 	}
 	return nil
+}
+
+// PairedDiff is the mean over queries of one ranking's NDCG@10 minus
+// another's, with its standard error (the sample standard deviation of
+// the differences over √n).
+type PairedDiff struct {
+	Name string  `json:"name"`
+	Mean float64 `json:"mean"`
+	SE   float64 `json:"se"`
+}
+
+func pairedNDCG(name string, a, b [][]int32, qs []RetrievalQuery) PairedDiff {
+	diffs := make([]float64, len(qs))
+	var mean float64
+	for i, q := range qs {
+		diffs[i] = queryMetrics(a[i], q.Relevant).NDCGAt10 - queryMetrics(b[i], q.Relevant).NDCGAt10
+		mean += diffs[i]
+	}
+	n := float64(len(qs))
+	mean /= n
+	if len(qs) < 2 {
+		return PairedDiff{Name: name, Mean: mean}
+	}
+	var ss float64
+	for _, d := range diffs {
+		ss += (d - mean) * (d - mean)
+	}
+	return PairedDiff{Name: name, Mean: mean, SE: math.Sqrt(ss/(n-1)) / math.Sqrt(n)}
 }
 
 // startTextPeer writes the documents and queries for the peer and starts

@@ -71,6 +71,10 @@ func TestQueryMetrics(t *testing.T) {
 	}
 	m = queryMetrics(append(ranked, 3), rel)
 	assert.Equal(t, Metrics{RecallAt100: 0.5}, m)
+	qs := []RetrievalQuery{{Relevant: []int32{3}}, {Relevant: []int32{4}}}
+	d := pairedNDCG("x", [][]int32{{3}, {4}}, [][]int32{{9}, {4}}, qs)
+	assert.Equal(t, 0.5, d.Mean, "differences 1 and 0")
+	assert.InDelta(t, 0.5, d.SE, 1e-9, "sd √0.5 over √2")
 }
 
 func TestRunRetrievalSmall(t *testing.T) {
@@ -97,6 +101,7 @@ func TestRunRetrievalSmall(t *testing.T) {
 	assert.Equal(t, 2, res.BM25Empty)
 	assert.Positive(t, res.Methods[0].Quality.NDCGAt10)
 	require.Len(t, res.Tuned, 2)
+	require.Len(t, res.Deltas, 4, "rrf, dbsf and both tuned against the better single retriever")
 	for _, tf := range res.Tuned {
 		for _, f := range tf.Folds {
 			assert.Contains(t, fusionDenseWeights, f.DenseWeight)

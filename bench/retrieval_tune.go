@@ -42,9 +42,10 @@ func halves(n int, seed uint64) [2][]int {
 }
 
 // tuneFusion picks method's weights on each half of the queries by NDCG@10
-// and scores the other half with them. Dense query vectors come from
-// vecs, so the grid does not re-encode.
-func tuneFusion(ctx context.Context, ix *retrievalIndex, set *RetrievalSet, texts []string, vecs [][]float32, method query.FusionMethod, depth int, seed uint64, log io.Writer) (TunedFusion, error) {
+// and scores the other half with them; it returns the rankings of that
+// scoring too. Dense query vectors come from vecs, so the grid does not
+// re-encode.
+func tuneFusion(ctx context.Context, ix *retrievalIndex, set *RetrievalSet, texts []string, vecs [][]float32, method query.FusionMethod, depth int, seed uint64, log io.Writer) (TunedFusion, [][]int32, error) {
 	type setting struct {
 		w float32
 		k int
@@ -81,14 +82,14 @@ func tuneFusion(ctx context.Context, ix *retrievalIndex, set *RetrievalSet, text
 		var bestTune Metrics
 		for _, s := range grid {
 			if err := rank(s, tune, scratch); err != nil {
-				return TunedFusion{}, err
+				return TunedFusion{}, nil, err
 			}
 			if m := meanMetrics(scratch, set.Queries, tune); m.NDCGAt10 > bestNDCG {
 				best, bestNDCG, bestTune = s, m.NDCGAt10, m
 			}
 		}
 		if err := rank(best, held, final); err != nil {
-			return TunedFusion{}, err
+			return TunedFusion{}, nil, err
 		}
 		t.Folds[f] = TunedFold{DenseWeight: best.w, K: best.k, Tune: bestTune, HeldOut: meanMetrics(final, set.Queries, held)}
 		if log != nil {
@@ -97,5 +98,5 @@ func tuneFusion(ctx context.Context, ix *retrievalIndex, set *RetrievalSet, text
 		}
 	}
 	t.Quality = meanMetrics(final, set.Queries, nil)
-	return t, nil
+	return t, final, nil
 }

@@ -91,6 +91,10 @@ func printRetrieval(r *bench.RetrievalResult) {
 			fmt.Printf(": NDCG@10 %.4f on it, %.4f on the other half\n", f.Tune.NDCGAt10, f.HeldOut.NDCGAt10)
 		}
 	}
+	fmt.Printf("\nNDCG@10 minus %s's, query by query (mean ± standard error):\n", r.Best)
+	for _, d := range r.Deltas {
+		fmt.Printf("  %-12s %+.4f ± %.4f\n", d.Name, d.Mean, d.SE)
+	}
 	for _, s := range r.Sparse {
 		fmt.Printf("\nsparse search, %s\n", s.Corpus)
 		fmt.Printf("  %d docs, %.1f terms each, %d postings; %d queries of %.2f terms; build %.1fs", s.Docs, s.AvgDocTerms, s.Postings, s.Queries, s.AvgQueryTerm, s.BuildSeconds)
