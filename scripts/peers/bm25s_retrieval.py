@@ -29,6 +29,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -36,14 +37,7 @@ import bm25s
 
 # NLTK's English list, as FastEmbed ships it for Qdrant/bm25 (the entries
 # with apostrophes cannot match a token, which splits there).
-NLTK_EN = """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-her hers herself it its itself they them their theirs themselves what which who whom this that these
-those am is are was were be been being have has had having do does did doing a an the and but if or
-because as until while of at by for with about against between into through during before after above
-below to from up down in out on off over under again further then once here there when where why how
-all any both each few more most other some such no nor not only own same so than too very s t can will
-just don should now d ll m o re ve y ain aren couldn didn doesn hadn hasn haven isn ma mightn mustn
-needn shan shouldn wasn weren won wouldn""".split()
+NLTK_EN = (Path(__file__).resolve().parent.parent / "nltk_english_stopwords.txt").read_text().split()
 TOKEN_PATTERN = r"(?u)\b\w+\b"
 
 
