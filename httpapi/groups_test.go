@@ -128,7 +128,8 @@ func TestDiscoverRoutes(t *testing.T) {
 	ts.ok("POST", "/collections/shop/points/query", map[string]any{
 		"query": map[string]any{"discover": map[string]any{"target": []float32{0, 1}, "context": []any{map[string]any{"positive": 1, "negative": 2}}}}, "limit": 2,
 	}, &q)
-	// Nearer 1 than 2 means i < 1.5: only 0 ranks +1.
+	// By Dot, point i's similarity to 1 is 1 + i/100 and to 2 is 1 + 2i/100:
+	// only 0 (a tie, rank 0) does not side with 2 (rank -1).
 	require.Equal(t, []any{float64(0), float64(9)}, ids(q.Points))
 	ts.ok("POST", "/collections/shop/points/query", map[string]any{
 		"query": map[string]any{"context": []any{map[string]any{"positive": 1, "negative": 2}}}, "limit": 1,
