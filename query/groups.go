@@ -16,7 +16,9 @@ import (
 // by their values of a payload key, at most GroupSize per group, the groups
 // ordered by their best point. A point whose value is an array joins the
 // group of each string or integer in it; points without such a value are
-// left out (the candidate search filters them away).
+// left out. They still take candidate places: the candidate search does not
+// filter them away, because an is_empty condition is not answered from the
+// payload indexes and would read every point's payload in every round.
 //
 // The groups are found by widening: the query runs for limit×group_size
 // candidates, then four times as many, and so on, until the first `limit`
@@ -27,7 +29,8 @@ import (
 // was reached. When groups are sparse (a few points per value spread over
 // many) the cap is reached first: the answer holds the groups found among
 // the best GroupCandidatesMax candidates, in order, some with fewer than
-// GroupSize hits, and perhaps fewer than `limit` groups.
+// GroupSize hits, and perhaps fewer than `limit` groups. So it is too when
+// most of the best points lack the key: filter on the key to skip them.
 
 // GroupRequest is a query whose results are grouped by a payload key.
 type GroupRequest struct {
@@ -112,7 +115,6 @@ func (e *Engine) RunGroups(ctx context.Context, c Collection, req GroupRequest) 
 		return nil, err
 	}
 	base := prepared[0]
-	base.Filter = both(base.Filter, &filter.Filter{MustNot: []filter.Condition{{IsEmpty: req.GroupBy}}})
 	base.ReadOptions = index.ReadOptions{WithPayload: true, Include: []string{topKey(req.GroupBy)}}
 	limit, size := limitOf(&req.Request), groupSize(&req)
 	k := limit * size
