@@ -24,15 +24,8 @@ type facetHit struct {
 }
 
 func (h *Handler) facet(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
+	c, req, err := decodeRead[facetRequest](h, r)
 	if err != nil {
-		return nil, err
-	}
-	var req facetRequest
-	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
 	if err := shardKeyUnsupported(req.ShardKey); err != nil {

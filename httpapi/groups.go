@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/query"
 )
 
@@ -72,39 +71,27 @@ func (g *groupFields) groupRequest(p *query.Request) (*query.GroupRequest, error
 	return req, nil
 }
 
-// queryGroupsRequest is the body of POST .../points/query/groups.
+// queryGroupsRequest is the body of POST .../points/query/groups: a
+// query's members (an offset is refused) and the group members.
 type queryGroupsRequest struct {
-	Query          *queryInput     `json:"query"`
-	Prefetch       json.RawMessage `json:"prefetch"`
-	Using          *string         `json:"using"`
-	Filter         *filter.Filter  `json:"filter"`
-	Params         *searchParams   `json:"params"`
-	ScoreThreshold *float32        `json:"score_threshold"`
-	Limit          *int            `json:"limit"`
-	LookupFrom     *lookupLocation `json:"lookup_from"`
-	ShardKey       json.RawMessage `json:"shard_key"`
+	queryRequest
 	groupFields
-	readSelection
 }
 
 // searchGroupsRequest is the body of POST .../points/search/groups.
 type searchGroupsRequest struct {
-	Vector         *searchVector   `json:"vector"`
-	Filter         *filter.Filter  `json:"filter"`
-	Params         *searchParams   `json:"params"`
-	ScoreThreshold *float32        `json:"score_threshold"`
-	Limit          *int            `json:"limit"`
-	ShardKey       json.RawMessage `json:"shard_key"`
+	searchRequest
 	groupFields
-	readSelection
 }
 
+// decodeFast shadows queryRequest's: the fast path knows no group members.
+func (*queryGroupsRequest) decodeFast([]byte) bool { return false }
+
+// decodeFast shadows searchRequest's.
+func (*searchGroupsRequest) decodeFast([]byte) bool { return false }
+
 func (h *Handler) planQueryGroups(req *queryGroupsRequest) (*query.GroupRequest, error) {
-	p, err := h.planQuery(&queryRequest{
-		Query: req.Query, Prefetch: req.Prefetch, Using: req.Using, Filter: req.Filter, Params: req.Params,
-		ScoreThreshold: req.ScoreThreshold, Limit: req.Limit, LookupFrom: req.LookupFrom, ShardKey: req.ShardKey,
-		readSelection: req.readSelection,
-	})
+	p, err := h.planQuery(&req.queryRequest)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +99,7 @@ func (h *Handler) planQueryGroups(req *queryGroupsRequest) (*query.GroupRequest,
 }
 
 func (h *Handler) planSearchGroups(req *searchGroupsRequest) (*query.GroupRequest, error) {
-	p, err := h.planSearch(&searchRequest{
-		Vector: req.Vector, Filter: req.Filter, Params: req.Params, ScoreThreshold: req.ScoreThreshold,
-		Limit: req.Limit, ShardKey: req.ShardKey, readSelection: req.readSelection,
-	})
+	p, err := h.planSearch(&req.searchRequest)
 	if err != nil {
 		return nil, err
 	}
@@ -145,18 +129,11 @@ func (h *Handler) searchGroups(r *http.Request) (any, error) {
 // groupsQuery answers a groups route whose body, of type T, plans one
 // groups query.
 func groupsQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.GroupRequest, error)) (any, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
+	c, body, err := decodeRead[T](h, r)
 	if err != nil {
 		return nil, err
 	}
-	var body T
-	if err := decodeJSON(r, &body); err != nil {
-		return nil, err
-	}
-	req, err := planFn(&body)
+	req, err := planFn(body)
 	if err != nil {
 		return nil, err
 	}

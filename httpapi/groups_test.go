@@ -87,7 +87,7 @@ func TestGroupsRoutes(t *testing.T) {
 		{"query/groups", map[string]any{"query": []float32{0, 1}}, "group_by: required"},
 		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "group_size": 0}, "group_size 0"},
 		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "limit": 5000, "group_size": 5000}, "limit 5000 × group_size 5000"},
-		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "offset": 1}, `unknown field "offset"`},
+		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "offset": 1}, "offset: groups queries take no offset"},
 		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "with_lookup": map[string]any{}}, "with_lookup.collection: required"},
 		{"query/groups", map[string]any{"query": []float32{0, 1}, "group_by": "shop", "with_lookup": map[string]any{"collection": "x", "bogus": 1}}, `with_lookup: unknown field "bogus"`},
 		{"search/groups", map[string]any{"group_by": "shop"}, "vector: required"},

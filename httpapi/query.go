@@ -307,18 +307,11 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 
 // singleQuery answers a route whose body, of type T, plans one query.
 func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Request, error)) (scoredPoints, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
+	c, req, err := decodeRead[T](h, r)
 	if err != nil {
 		return nil, err
 	}
-	var req T
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := planFn(&req)
+	p, err := planFn(req)
 	if err != nil {
 		return nil, err
 	}
@@ -327,6 +320,23 @@ func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Req
 		return nil, err
 	}
 	return res[0], nil
+}
+
+// decodeRead checks a read route's query parameters and returns its
+// collection and its body, of type T.
+func decodeRead[T any](h *Handler, r *http.Request) (*index.Collection, *T, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var body T
+	if err := decodeJSON(r, &body); err != nil {
+		return nil, nil, err
+	}
+	return c, &body, nil
 }
 
 func (h *Handler) queryBatch(r *http.Request) (any, error) {
