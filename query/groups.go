@@ -23,8 +23,9 @@ import (
 // The groups are found by widening: the query runs for limit×group_size
 // candidates, then four times as many, and so on, until the first `limit`
 // groups are full, the query runs out of candidates, or the candidates
-// reach Config.GroupCandidatesMax. Each round reads only the group key of
-// its candidates; the hits' records are read once at the end. With exact
+// reach Config.GroupCandidatesMax. Each round reads ids and scores; each
+// candidate's group key is read once, whatever the rounds that see it, and
+// the hits' records once at the end. With exact
 // scoring the answer is then exactly the brute-force one unless the cap
 // was reached. When groups are sparse (a few points per value spread over
 // many) the cap is reached first: the answer holds the groups found among
@@ -115,11 +116,12 @@ func (e *Engine) RunGroups(ctx context.Context, c Collection, req GroupRequest) 
 		return nil, err
 	}
 	base := prepared[0]
-	base.ReadOptions = index.ReadOptions{WithPayload: true, Include: []string{topKey(req.GroupBy)}}
+	base.ReadOptions = index.ReadOptions{}
 	limit, size := limitOf(&req.Request), groupSize(&req)
 	k := limit * size
 	maxK := max(k, e.cfg.GroupCandidatesMax)
 	var groups []*Group
+	known := map[pointid.ID][]GroupID{}
 	for {
 		r := base.withOwnInputs()
 		r.Limit = k
@@ -127,7 +129,10 @@ func (e *Engine) RunGroups(ctx context.Context, c Collection, req GroupRequest) 
 		if err != nil {
 			return nil, err
 		}
-		groups = grouped(res, req.GroupBy, size)
+		if err := readGroupIDs(ctx, c, res, req.GroupBy, known); err != nil {
+			return nil, err
+		}
+		groups = grouped(res, known, size)
 		if len(res) < k || full(groups, limit, size) || k == maxK {
 			break
 		}
@@ -146,13 +151,40 @@ func (e *Engine) RunGroups(ctx context.Context, c Collection, req GroupRequest) 
 	return out, nil
 }
 
-// grouped groups hits, best first, by their values of key, keeping the
-// first size hits of each group; groups are in order of their best hit.
-func grouped(res []index.ScoredPoint, key string, size int) []*Group {
+// readGroupIDs adds to known the group ids of the points of res it lacks,
+// read from their payloads in one scroll: each point's payload is read
+// once however many rounds see it. A point deleted meanwhile has none.
+func readGroupIDs(ctx context.Context, c Collection, res []index.ScoredPoint, key string, known map[pointid.ID][]GroupID) error {
+	var missing []pointid.ID
+	for _, p := range res {
+		if _, ok := known[p.ID]; !ok {
+			missing = append(missing, p.ID)
+			known[p.ID] = nil
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	page, err := c.Scroll(ctx, index.ScrollRequest{
+		Filter: &filter.Filter{Must: []filter.Condition{{HasID: missing}}}, Limit: len(missing),
+		ReadOptions: index.ReadOptions{WithPayload: true, Include: []string{topKey(key)}},
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range page.Points {
+		known[r.ID] = groupIDs(r.Payload, key)
+	}
+	return nil
+}
+
+// grouped groups hits, best first, by their group ids, keeping the first
+// size hits of each group; groups are in order of their best hit.
+func grouped(res []index.ScoredPoint, known map[pointid.ID][]GroupID, size int) []*Group {
 	var order []*Group
 	byID := map[GroupID]*Group{}
 	for _, hit := range res {
-		for _, id := range groupIDs(hit.Payload, key) {
+		for _, id := range known[hit.ID] {
 			g := byID[id]
 			if g == nil {
 				g = &Group{ID: id}

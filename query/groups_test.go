@@ -16,7 +16,7 @@ import (
 // groupFixture is a collection of n random points whose "g" payload is
 // what payloadOf(i) returns, and an engine that looks collections up in
 // the same DB.
-func groupFixture(t *testing.T, r *rand.Rand, n int, payloadOf func(i int) map[string]any, cfg Config) (*fixture, *Engine) {
+func groupFixture(t testing.TB, r *rand.Rand, n int, payloadOf func(i int) map[string]any, cfg Config) (*fixture, *Engine) {
 	t.Helper()
 	f := newFixture(t, r, "c", 0, 8, index.Cosine)
 	pts := make([]index.Point, n)
