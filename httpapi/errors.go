@@ -59,7 +59,9 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden
-	case errors.Is(err, index.ErrClosed):
+	case errors.Is(err, index.ErrNoSpace):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout

@@ -54,6 +54,10 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	if err != nil {
 		return err
 	}
+	// A full disk refuses the write before the graph work for it.
+	if err := c.store.Writable(); err != nil {
+		return err
+	}
 	ids := make([]pointid.ID, len(batch))
 	for i := range batch {
 		ids[i] = batch[i].id
