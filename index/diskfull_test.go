@@ -145,4 +145,3 @@ func TestDiskFullWrites(t *testing.T) {
 		require.Equal(t, pad, recs[0].Payload["pad"], "point %d", id)
 	}
 }
-
