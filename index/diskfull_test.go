@@ -65,19 +65,20 @@ func TestDiskFullWrites(t *testing.T) {
 		wctx, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		start := time.Now()
-		err := c.Upsert(wctx, pts)
-		if err == nil {
-			for i, id := range ids {
-				acked[id] = pads[i]
-			}
+		if err := c.Upsert(wctx, pts); err != nil {
+			return time.Since(start), err
 		}
-		return time.Since(start), err
+		for i, id := range ids {
+			acked[id] = pads[i]
+		}
+		return time.Since(start), nil
 	}
 	batch := func() []uint64 {
-		ids := make([]uint64, 20)
-		for i := range ids {
-			ids[i] = next
-			next++
+		first := next
+		next += 20
+		ids := make([]uint64, 0, 20)
+		for id := first; id < next; id++ {
+			ids = append(ids, id)
 		}
 		return ids
 	}
