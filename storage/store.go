@@ -199,6 +199,18 @@ type CollectionRecord struct {
 // CreateCollection adds a collection to the catalog and returns its handle.
 // It fails with ErrExists if the name is taken.
 func (s *Store) CreateCollection(name string, config []byte) (*Collection, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	return s.CreateCollectionContext(ctx, name, config)
+}
+
+// CreateCollectionContext is CreateCollection within ctx: a write stall is
+// waited out only until ctx ends, and once ctx has ended nothing is
+// written, so a create its client gave up on is not applied later.
+func (s *Store) CreateCollectionContext(ctx context.Context, name string, config []byte) (*Collection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create collection %q: %w", name, err)
+	}
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
 	key := catalogKey(name)
@@ -211,7 +223,10 @@ func (s *Store) CreateCollection(name string, config []byte) (*Collection, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.set(key, encodeRecord(prefix, config)); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Set(key, encodeRecord(prefix, config), nil)
+	if err := s.commit(ctx, b, true); err != nil {
 		return nil, fmt.Errorf("create collection %q: %w", name, err)
 	}
 	return &Collection{store: s, name: name, prefix: prefix}, nil
