@@ -104,14 +104,14 @@ func newDiskGuard(log *slog.Logger, fs vfs.FS, dir string, opts Options) *diskGu
 	return g
 }
 
-// start takes the first reading, lays the ballast and starts the
-// monitor; outer is the file system Pebble writes through.
+// start takes the first reading and starts the monitor, which lays the
+// ballast (up to 1 GiB, not worth holding Open for); outer is the file
+// system Pebble writes through.
 func (g *diskGuard) start(outer vfs.FS) {
 	g.outer = outer
 	g.mu.Lock()
 	g.statLocked()
 	g.mu.Unlock()
-	g.layBallast()
 	g.stop, g.done = make(chan struct{}), make(chan struct{})
 	go g.monitor()
 }
@@ -259,6 +259,7 @@ func (g *diskGuard) setStalled(stalled bool) {
 // monitor re-checks the disk every interval until close.
 func (g *diskGuard) monitor() {
 	defer close(g.done)
+	g.layBallast()
 	t := time.NewTicker(g.interval)
 	defer t.Stop()
 	for {

@@ -140,9 +140,10 @@ func TestDiskReserveRefusesWrites(t *testing.T) {
 		_, err := d.upsert(id, 1000)
 		require.NoError(t, err)
 	}
-	st, err := mem.Stat("db/" + ballastName)
-	require.NoError(t, err, "ballast laid")
-	assert.EqualValues(t, 1<<20, st.Size())
+	require.Eventually(t, func() bool {
+		st, err := mem.Stat("db/" + ballastName)
+		return err == nil && st.Size() == 1<<20
+	}, 5*time.Second, 10*time.Millisecond, "ballast laid")
 
 	mem.TestingSetDiskUsage(usage(99<<20, 1<<30))
 	time.Sleep(2 * statEvery) // the last reading goes stale
@@ -150,7 +151,7 @@ func TestDiskReserveRefusesWrites(t *testing.T) {
 	d.refused(100) // the same id again: nothing was left locked or half done
 	d.check(d.s)   // reads go on
 
-	_, err = d.s.CreateCollection("other", nil)
+	_, err := d.s.CreateCollection("other", nil)
 	require.ErrorIs(t, err, ErrNoSpace, "catalog writes are held to the reserve too")
 	require.NoError(t, d.s.DropCollection(d.c), "a drop frees space and is not held to the reserve")
 	d.c, err = d.s.CreateCollection("c", nil)
@@ -245,8 +246,10 @@ func TestWALENOSPCReleasesBallast(t *testing.T) {
 	d := newDiskTest(t, mem, errorfs.Wrap(mem, inj), Options{DiskReserveBytes: 10 << 20, BallastBytes: 4 << 20})
 	_, err := d.upsert(1, 1000)
 	require.NoError(t, err)
-	_, err = mem.Stat(ballastPath)
-	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, err := mem.Stat(ballastPath)
+		return err == nil
+	}, 5*time.Second, 10*time.Millisecond, "ballast laid")
 
 	full.Store(true)
 	took, err := d.upsert(2, 1000)
