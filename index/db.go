@@ -110,7 +110,7 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	if _, ok := db.mu.cols[name]; ok {
 		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
 	}
-	h, err := db.store.CreateCollection(name, raw)
+	h, err := db.store.CreateCollectionContext(ctx, name, raw)
 	if errors.Is(err, storage.ErrExists) {
 		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
 	}

@@ -116,7 +116,7 @@ func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte,
 		}
 		_ = b.Set(append(c.key(k[0], len(k)), k[1:]...), v, nil)
 		if b.Len() >= restoreBatch {
-			if err := b.Commit(pebble.NoSync); err != nil {
+			if err := s.commitWait(b); err != nil {
 				b.Close()
 				return nil, nil, fmt.Errorf("restore %q: %w", name, err)
 			}
@@ -126,7 +126,7 @@ func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte,
 	}
 	defer b.Close()
 	_ = b.Set(catalogKey(name), encodeRecord(prefix, config), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commitWait(b); err != nil {
 		return nil, nil, fmt.Errorf("restore %q: %w", name, err)
 	}
 	return c, config, nil
@@ -141,7 +141,7 @@ func (s *Store) takePrefixLocked() (uint32, error) {
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return 0, err
 	}
-	if err := s.db.Set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1), pebble.Sync); err != nil {
+	if err := s.set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1)); err != nil {
 		return 0, err
 	}
 	return prefix, nil
