@@ -48,7 +48,7 @@ func (h *Handler) predict(r *http.Request) (any, error) {
 		}
 		for i, id := range req.Items {
 			if !have[id] {
-				return nil, badRequest("items[%d]: collection %q has no point %s", i, c.Name(), id)
+				return nil, fmt.Errorf("items[%d]: collection %q has no point %s: %w", i, c.Name(), id, index.ErrNotFound)
 			}
 		}
 	}

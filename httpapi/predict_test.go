@@ -61,11 +61,13 @@ func TestPredictRatings(t *testing.T) {
 	for _, tc := range []struct{ body, want string }{
 		{`{"items": [1]}`, "user: required"},
 		{`{"user": 1, "items": []}`, "items: want at least one"},
-		{`{"user": 1, "items": [1, 9]}`, `items[1]: collection "m" has no point 9`},
 		{`{"user": 1, "items": [1], "extra": 1}`, `unknown field "extra"`},
 	} {
 		r := ts.do("POST", "/collections/m/predict", tc.body)
 		require.Equal(t, 400, r.Code, tc.body)
 		require.Contains(t, r.Error, tc.want)
 	}
+	r = ts.do("POST", "/collections/m/predict", `{"user": 1, "items": [1, 9]}`)
+	require.Equal(t, 404, r.Code, "a missing item")
+	require.Contains(t, r.Error, `items[1]: collection "m" has no point 9`)
 }

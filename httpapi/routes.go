@@ -36,7 +36,7 @@ func (h *Handler) routes() []route {
 		{method: "GET", path: "/locks", access: read, api: h.getLocks},
 		{method: "POST", path: "/locks", access: write, api: h.setLocks},
 		{method: "GET", path: "/metrics", access: h.metricsAccess(), probe: true, raw: h.metrics.handler.ServeHTTP},
-		{method: "GET", path: "/openapi.json", access: public, raw: serveSpec},
+		{method: "GET", path: "/openapi.json", access: public, raw: h.serveSpec},
 
 		{method: "GET", path: "/collections", access: read, api: h.listCollections},
 		{method: "GET", path: c, access: read, api: h.getCollection},
@@ -90,10 +90,6 @@ func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func serveSpec(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openAPISpec)
-}
 
 // metricsAccess is who may read /metrics: anyone with either key, or
 // anyone at all with Config.PublicMetrics.

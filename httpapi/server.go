@@ -154,6 +154,7 @@ type Handler struct {
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
+	spec     []byte // /openapi.json, with this server's models
 }
 
 // NewHandler returns the API's root handler.
@@ -178,6 +179,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 		Users:    h.trainer,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if h.spec, err = specFor(cfg.Models); err != nil {
 		return nil, err
 	}
 	r := mux.NewRouter()

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,4 +64,24 @@ func TestDeletePayloadIndexRoute(t *testing.T) {
 	ts.ok("POST", "/collections/c/points/count", map[string]any{"filter": map[string]any{"must": []any{map[string]any{"key": "k", "match": map[string]any{"value": "b"}}}}}, &count)
 	require.Equal(t, 1, count.Count)
 	ts.fails(http.StatusNotFound, "DELETE", "/collections/c/index/k", nil, "k")
+}
+
+// TestSpecListsModels checks that /openapi.json names the server's text
+// models where requests may carry one.
+func TestSpecListsModels(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	resp, err := http.Get(ts.url + "/openapi.json")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var spec map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&spec))
+	enum := dig(spec, "components", "schemas", "Document", "properties", "model", "enum")
+	require.Equal(t, []any{"fake", "Qdrant/bm25"}, enum)
+	enum = dig(spec, "components", "schemas", "VectorParams", "properties", "model", "enum")
+	require.Equal(t, []any{"fake"}, enum)
+	without, err := specFor(nil)
+	require.NoError(t, err)
+	var bare map[string]any
+	require.NoError(t, json.Unmarshal(without, &bare))
+	require.Nil(t, dig(bare, "components", "schemas", "VectorParams", "properties", "model"), "no models, no model field")
 }
