@@ -32,6 +32,8 @@ func runServe(ctx context.Context, args []string) error {
 	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")
 	timeout := fs.Duration("request-timeout", 60*time.Second, "deadline of each request's work")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "deadline for reading a request, headers and body")
+	snapDir := fs.String("snapshot-dir", os.Getenv("QUIVER_SNAPSHOT_DIR"), "directory of the snapshot files; empty means DATA/snapshots (env QUIVER_SNAPSHOT_DIR)")
+	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,13 +52,14 @@ func runServe(ctx context.Context, args []string) error {
 			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
 		}
 	}
-	db, err := index.Open(ctx, *data, index.Options{})
+	db, err := index.Open(ctx, *data, index.Options{SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot})
 	if err != nil {
 		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
 	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
 		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics,
+		MaxSnapshotBytes: *maxSnapshot + 1<<20, // the multipart framing around the file
 	})
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))
