@@ -145,4 +145,3 @@ func label(d *dto.Metric, name string) string {
 	}
 	return d.GetLabel()[i].GetValue()
 }
-

@@ -38,6 +38,20 @@ type HNSWUpdate struct {
 	Ef *int
 }
 
+// check refuses the values that Config would read as "the default".
+func (u HNSWUpdate) check(field string) error {
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"m", u.M}, {"ef_construct", u.EfConstruction}, {"ef", u.Ef}} {
+		if f.v != nil && *f.v < 1 {
+			errs = append(errs, fmt.Errorf("%s.%s %d: want at least 1", field, f.name, *f.v))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // apply returns h with u's fields set.
 func (u HNSWUpdate) apply(h HNSWConfig) HNSWConfig {
 	if u.M != nil {
@@ -93,6 +107,16 @@ func (c *Collection) UpdateConfig(ctx context.Context, u ConfigUpdate) error {
 func (c *Collection) updatedConfig(u ConfigUpdate) (Config, error) {
 	next := c.Config()
 	next.Vectors = maps.Clone(next.Vectors)
+	var errs []error
+	if u.HNSW != nil {
+		errs = append(errs, u.HNSW.check("hnsw_config"))
+	}
+	for name, upd := range u.Vectors {
+		errs = append(errs, upd.check(fmt.Sprintf("vectors.%q.hnsw_config", name)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, err
+	}
 	if u.HNSW != nil {
 		next.HNSW = u.HNSW.apply(next.HNSW)
 	}
@@ -112,7 +136,6 @@ func (c *Collection) updatedConfig(u ConfigUpdate) (Config, error) {
 	if err := next.Validate(); err != nil {
 		return Config{}, err
 	}
-	var errs []error
 	for _, sp := range c.spaces {
 		v, _ := next.Vector(sp.name)
 		if m := orDefault(v.HNSW.M, hnsw.DefaultM); m != sp.g().Options().M {
