@@ -34,7 +34,7 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 	require.Equal(t, "GET, POST", r.Header.Get("Allow"))
 	r = ts.do("POST", "/collections/c", `{}`)
 	require.Equal(t, 405, r.Code)
-	require.Equal(t, "GET, PUT, DELETE", r.Header.Get("Allow"))
+	require.Equal(t, "GET, PUT, DELETE, PATCH", r.Header.Get("Allow"))
 }
 
 func TestTypeErrorsSpeakJSON(t *testing.T) {
