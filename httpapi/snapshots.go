@@ -135,31 +135,28 @@ func (h *Handler) uploadSnapshot(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, badRequest("body: want multipart/form-data with a file field \"snapshot\": %v", err)
 	}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil, badRequest("snapshot: required (a multipart file field)")
-		}
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return nil, fmt.Errorf("snapshot upload: %w", err)
-		}
-		if err != nil {
-			return nil, badRequest("body: multipart: %v", err)
-		}
-		if part.FormName() != "snapshot" {
-			part.Close()
-			return nil, badRequest("multipart field %q: unknown (want \"snapshot\")", part.FormName())
-		}
-		err = h.recover(r, func(ctx context.Context, name string) (*index.Collection, error) {
-			return h.db.RecoverUpload(ctx, name, part, r.URL.Query().Get("checksum"))
-		})
-		part.Close()
-		if err != nil {
-			return nil, err
-		}
-		return true, nil
+	part, err := mr.NextPart()
+	if errors.Is(err, io.EOF) {
+		return nil, badRequest("snapshot: required (a multipart file field)")
 	}
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return nil, fmt.Errorf("snapshot upload: %w", err)
+	}
+	if err != nil {
+		return nil, badRequest("body: multipart: %v", err)
+	}
+	defer part.Close()
+	if part.FormName() != "snapshot" {
+		return nil, badRequest("multipart field %q: unknown (want \"snapshot\")", part.FormName())
+	}
+	err = h.recover(r, func(ctx context.Context, name string) (*index.Collection, error) {
+		return h.db.RecoverUpload(ctx, name, part, r.URL.Query().Get("checksum"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return true, nil
 }
 
 // recoverRequest is the body of PUT /collections/{c}/snapshots/recover,
