@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-rec bench-rec-http model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
 
 all: build
 
@@ -47,7 +47,7 @@ test: vet staticcheck fmt-check layers
 # the encoder's throughput, the HTTP server under load and ingesting
 # MovieLens as text, and the durability runs (many crash cycles, GloVe-100
 # in a durable collection, MovieLens payload compression).
-bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability
+bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -59,6 +59,11 @@ bench-ann: build bench-data
 
 bench-ann-peers: build bench-data
 	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+
+# bench-reliability: the long crash run over HTTP (200 SIGKILL cycles of
+# the real server under writers, deleters and readers).
+bench-reliability:
+	QUIVER_HTTP_CRASH_CYCLES=200 $(GO) test ./tests/reliability -run TestCrashHTTP -count=1 -timeout 60m -v
 
 bench-durability: bench-data
 	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v
@@ -80,6 +85,17 @@ bench-rec: build model
 # interaction → updated list over loopback HTTP.
 bench-rec-http: build model
 	./$(BIN) bench rec --http --data ../shared/data/ml-latest-small --model $(QUIVER_MODEL_DIR) --json $(BENCHDATA)/quiver-rec-http.json
+
+# bench-retrieval: MovieLens tags as queries over titles and genres (BM25,
+# dense, RRF, DBSF, fusion weights tuned on held-out halves) beside bm25s
+# (PyPI, in a venv under $(BENCHDATA)), then sparse search speed (MaxScore,
+# exhaustive, bm25s) on MovieLens and on a 1M-document Zipf corpus, all in
+# turns in one job.
+bench-retrieval: build model
+	[ -x $(BENCHDATA)/.venv-retrieval/bin/python ] || python3 -m venv $(BENCHDATA)/.venv-retrieval
+	$(BENCHDATA)/.venv-retrieval/bin/python -c 'import bm25s, Stemmer, numba' 2>/dev/null || $(BENCHDATA)/.venv-retrieval/bin/pip install -q bm25s PyStemmer numba numpy scipy
+	./$(BIN) bench retrieval --data ../shared/data/ml-latest-small --model $(QUIVER_MODEL_DIR) --work $(BENCHDATA)/retrieval \
+		--json $(BENCHDATA)/quiver-retrieval.json --peer scripts/peers/bm25s_retrieval.py --python $(BENCHDATA)/.venv-retrieval/bin/python
 
 bench-encoder: build model
 	./$(BIN) bench encoder --model $(QUIVER_MODEL_DIR)

@@ -81,17 +81,39 @@ func Document(text string, opts Options) (sparse.Vector, error) {
 	if err != nil {
 		return sparse.Vector{}, err
 	}
-	tf := map[uint32]int{}
-	for _, t := range tokens {
-		tf[TokenID(t)]++
+	terms := make([]uint32, len(tokens))
+	for i, t := range tokens {
+		terms[i] = TokenID(t)
 	}
-	norm := opts.K * (1 - *opts.B + *opts.B*float64(len(tokens))/opts.AvgLen)
+	return weigh(terms, opts), nil
+}
+
+// DocumentOfTerms returns the BM25 document vector of a text already
+// turned into term ids, in order with repeats (a corpus tokenised
+// elsewhere, a synthetic one), sorted by term id. Language of opts does
+// not matter.
+func DocumentOfTerms(terms []uint32, opts Options) (sparse.Vector, error) {
+	opts, err := opts.ready()
+	if err != nil {
+		return sparse.Vector{}, err
+	}
+	return weigh(terms, opts), nil
+}
+
+// weigh gives each distinct term its BM25 term-frequency weight; opts are
+// defaulted and valid.
+func weigh(terms []uint32, opts Options) sparse.Vector {
+	tf := map[uint32]int{}
+	for _, t := range terms {
+		tf[t]++
+	}
+	norm := opts.K * (1 - *opts.B + *opts.B*float64(len(terms))/opts.AvgLen)
 	v := sparse.Vector{Indices: make([]uint32, 0, len(tf)), Values: make([]float32, 0, len(tf))}
 	for id, n := range tf {
 		v.Indices = append(v.Indices, id)
 		v.Values = append(v.Values, float32(float64(n)*(opts.K+1)/(float64(n)+norm)))
 	}
-	return capped(v.Sorted()), nil
+	return capped(v.Sorted())
 }
 
 // Query returns the BM25 query vector of text: weight 1 for each distinct

@@ -39,6 +39,22 @@ func TestDocumentWeights(t *testing.T) {
 	assert.Equal(t, []float32{1, 1}, q.Values)
 }
 
+func TestDocumentOfTerms(t *testing.T) {
+	text, err := Document("cat cat dog", Options{AvgLen: 3})
+	require.NoError(t, err)
+	ids, err := DocumentOfTerms([]uint32{TokenID("cat"), TokenID("dog"), TokenID("cat")}, Options{AvgLen: 3})
+	require.NoError(t, err)
+	assert.Equal(t, text, ids)
+	// At avg_len = |d| the norm is k: tf·(k+1)/(tf+k).
+	v, err := DocumentOfTerms([]uint32{7, 7, 3}, Options{AvgLen: 3})
+	require.NoError(t, err)
+	assert.Equal(t, []uint32{3, 7}, v.Indices)
+	assert.InDelta(t, 1, v.Values[0], 1e-6) // tf 1: (k+1)/(1+k)
+	assert.InDelta(t, 2*2.2/3.2, v.Values[1], 1e-6)
+	_, err = DocumentOfTerms([]uint32{1}, Options{K: -1})
+	assert.ErrorContains(t, err, "k -1")
+}
+
 func TestOptions(t *testing.T) {
 	b := 2.0
 	_, err := Document("x", Options{Language: "elvish", K: -1, B: &b})

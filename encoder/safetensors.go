@@ -30,6 +30,13 @@ func readSafetensors(path string) (map[string]tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return parseSafetensors(path, raw)
+}
+
+// parseSafetensors decodes the bytes of a .safetensors file; path only
+// names it in errors. Every size it allocates is checked against the
+// bytes present first.
+func parseSafetensors(path string, raw []byte) (map[string]tensor, error) {
 	if len(raw) < 8 {
 		return nil, fmt.Errorf("%s: file of %d bytes has no header: %w", path, len(raw), ErrInvalidModel)
 	}
@@ -55,9 +62,10 @@ func readSafetensors(path string) (map[string]tensor, error) {
 		if err := json.Unmarshal(header[name], &e); err != nil {
 			return nil, fmt.Errorf("parse %s header entry %s: %w", path, name, err)
 		}
-		count := 1
-		for _, d := range e.Shape {
-			count *= d
+		count, ok := elements(e.Shape, len(body))
+		if !ok {
+			return nil, fmt.Errorf("%s: tensor %s: shape %v does not fit the file's %d bytes: %w",
+				path, name, e.Shape, len(body), ErrInvalidModel)
 		}
 		var size int
 		switch e.DType {
@@ -92,6 +100,20 @@ func readSafetensors(path string) (map[string]tensor, error) {
 		out[name] = tensor{shape: e.Shape, data: data}
 	}
 	return out, nil
+}
+
+// elements returns the number of values a tensor of this shape holds, or
+// false when a dimension is negative or the product passes limit (the
+// file's data bytes), which also keeps it from overflowing.
+func elements(shape []int, limit int) (int, bool) {
+	count := 1
+	for _, d := range shape {
+		if d < 0 || (d > 0 && count > limit/d) {
+			return 0, false
+		}
+		count *= d
+	}
+	return count, true
 }
 
 // float16ToFloat32 converts an IEEE 754 half-precision value exactly.

@@ -69,8 +69,16 @@ func (g *Graph) Export(w io.Writer) error {
 	return nil
 }
 
-// importChunk is the most slots Import allocates before reading them.
-const importChunk = 1 << 16
+// Import allocates as the bytes arrive, not as the header claims: the
+// arenas start at importStartBytes and double only while they stay
+// within importAmplify times the bytes read so far. A live slot costs
+// about as much in the file as in memory, a free one a byte, so a
+// genuine graph up to 98% free slots imports and a short hostile file
+// claiming huge sizes costs at most importAmplify times its length.
+const (
+	importStartBytes = 4 << 20
+	importAmplify    = 64
+)
 
 // Import reads a graph written by Export.
 func Import(r io.Reader) (*Graph, error) {
@@ -97,15 +105,17 @@ func Import(r io.Reader) (*Graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import graph: %w: %w", ErrFormat, err)
 	}
-	// The arenas grow as slots are read rather than to the header's
-	// count at once: a header claiming billions of slots in a short file
-	// then fails at its end having allocated no more than what it held
-	// asks for.
-	g.growLocked(min(int(slots), importChunk))
+	slotBytes := 4 * g.stride
+	g.growLocked(min(int(slots), max(1, importStartBytes/slotBytes)))
 	g.alloc.next = slots
 	for n := uint32(0); n < slots; n++ {
 		if int(n) == g.capacity {
-			g.growLocked(min(int(slots), 2*g.capacity))
+			next := min(int(slots), 2*g.capacity)
+			if int64(next)*int64(slotBytes) > importStartBytes+importAmplify*rd.n {
+				return nil, fmt.Errorf("import graph: %w: %d slots of %d bytes claimed, %d bytes read by slot %d",
+					ErrFormat, slots, slotBytes, rd.n, n)
+			}
+			g.growLocked(next)
 		}
 		if err := g.importSlot(rd, n, slots); err != nil {
 			return nil, fmt.Errorf("import graph node %d: %w", n, err)
@@ -210,6 +220,7 @@ type reader struct {
 	buf  [8]byte
 	long []byte // reused by span
 	err  error
+	n    int64 // bytes read
 }
 
 // span reads n bytes into a buffer that the next span call reuses.
@@ -221,7 +232,9 @@ func (r *reader) span(n int) []byte {
 	if r.err != nil {
 		return b
 	}
-	if _, err := io.ReadFull(r.r, b); err != nil {
+	m, err := io.ReadFull(r.r, b)
+	r.n += int64(m)
+	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
@@ -234,7 +247,9 @@ func (r *reader) bytes(n int) []byte {
 	if r.err != nil {
 		return r.buf[:n]
 	}
-	if _, err := io.ReadFull(r.r, r.buf[:n]); err != nil {
+	m, err := io.ReadFull(r.r, r.buf[:n])
+	r.n += int64(m)
+	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}

@@ -84,13 +84,16 @@ type Graph struct {
 }
 
 // New returns an empty graph for vectors of dimension dim.
+// MaxDim bounds a graph's dimension (index.MaxVectorSize matches it).
+const MaxDim = 65536
+
 func New(dim int, opts Options) (*Graph, error) {
 	opts.EnsureDefaults()
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if dim < 1 {
-		return nil, fmt.Errorf("hnsw: dimension %d, want ≥ 1", dim)
+	if dim < 1 || dim > MaxDim {
+		return nil, fmt.Errorf("hnsw: dimension %d, want 1..%d", dim, MaxDim)
 	}
 	g := &Graph{
 		dim:     dim,

@@ -29,9 +29,17 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 	ts := newTestServer(t, t.TempDir(), nil)
 	r := ts.do("PATCH", "/collections/c/points/query", `{}`)
 	require.Equal(t, 405, r.Code)
-	// GET matches too: it reads the point whose id is "query" (and
-	// answers that the id is not one).
-	require.Equal(t, "GET, POST", r.Header.Get("Allow"))
+	// GET /points/{id} matches the path too, but the literal route is
+	// the resource: only its methods are allowed, as the spec says.
+	require.Equal(t, "POST", r.Header.Get("Allow"))
+	// A name that cannot be a collection's is a 400 on every route, even
+	// those answering false for a missing collection.
+	ts.fails(400, "GET", "/collections/%C2%84/exists", nil, "collection name")
+	ts.fails(400, "DELETE", "/collections/a%20b", nil, "collection name")
+	// timeout takes any count of seconds (the server's own deadline
+	// applies), and nothing else.
+	require.Equal(t, 200, ts.do("DELETE", "/collections/c?timeout=36495873499350647459106783232", nil).Code)
+	ts.fails(400, "DELETE", "/collections/c?timeout=-1", nil, "timeout")
 	r = ts.do("POST", "/collections/c", `{}`)
 	require.Equal(t, 405, r.Code)
 	require.Equal(t, "GET, PUT, DELETE, PATCH", r.Header.Get("Allow"))

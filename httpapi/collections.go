@@ -126,15 +126,20 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if req.HNSW != nil {
 		cfg.HNSW = index.HNSWConfig{M: req.HNSW.M, EfConstruction: req.HNSW.EfConstruct, Ef: req.HNSW.Ef}
 	}
-	if req.Vectors.Named != nil {
+	single := req.Vectors.Single
+	if only := req.Vectors.Named[""]; only != nil && len(req.Vectors.Named) == 1 && cfg.SparseVectors == nil {
+		// {"": params} alone is Qdrant's default vector by its name: the
+		// unnamed vector (LangChain creates its dense collections so).
+		single = only
+	} else if req.Vectors.Named != nil {
 		return cfg, h.namedVectorsConfig(&cfg, req.Vectors.Named)
 	}
-	v, err := h.vectorConfig(req.Vectors.Single, "vectors")
+	v, err := h.vectorConfig(single, "vectors")
 	if err != nil {
 		return index.Config{}, err
 	}
 	cfg.VectorSize, cfg.Distance, cfg.Model = v.Size, v.Distance, v.Model
-	if req.Vectors.Single.HNSW != nil {
+	if single.HNSW != nil {
 		cfg.HNSW = v.HNSW
 	}
 	return cfg, nil

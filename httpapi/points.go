@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -49,6 +50,19 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
+	out, err := h.upsertInput(r.Context(), c, &req)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Upsert(r.Context(), out); err != nil {
+		return nil, err
+	}
+	return h.updated(), nil
+}
+
+// upsertInput checks an upsert's body and returns its points as the index
+// takes them.
+func (h *Handler) upsertInput(ctx context.Context, c *index.Collection, req *upsertRequest) ([]index.Point, error) {
 	if err := shardKeyUnsupported(req.ShardKey); err != nil {
 		return nil, err
 	}
@@ -62,6 +76,12 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 	if len(points) > h.cfg.MaxBatch {
 		return nil, badRequest("%d points in one request, limit %d", len(points), h.cfg.MaxBatch)
 	}
+	return h.indexPoints(ctx, c, points)
+}
+
+// indexPoints turns points into the index's, encoding their text
+// documents.
+func (h *Handler) indexPoints(ctx context.Context, c *index.Collection, points []pointIn) ([]index.Point, error) {
 	out := make([]index.Point, len(points))
 	var docs, sparseDocs namedDocuments
 	for i, p := range points {
@@ -95,13 +115,13 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 		}
 	}
 	if len(docs.docs) > 0 {
-		vecs, err := h.engine.EncodeNamed(r.Context(), c, docs.docs, docs.where)
+		vecs, err := h.engine.EncodeNamed(ctx, c, docs.docs, docs.where)
 		if err != nil {
 			return nil, err
 		}
 		for i, v := range vecs {
 			at := docs.at[i]
-			if at.name == "" {
+			if out[at.point].Vectors == nil {
 				out[at.point].Vector = v
 			} else {
 				out[at.point].Vectors[at.name] = v
@@ -122,10 +142,7 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 			out[at.point].Sparse[at.name] = v
 		}
 	}
-	if err := c.Upsert(r.Context(), out); err != nil {
-		return nil, err
-	}
-	return h.updated(), nil
+	return out, nil
 }
 
 // points returns the request's points in list form.

@@ -16,7 +16,7 @@ var openAPISpec []byte
 // tries them in order, so the query routes, the busiest, come first.
 func (h *Handler) routes() []route {
 	const c = "/collections/{collection}"
-	return []route{
+	return append([]route{
 		{method: "POST", path: c + "/points/query", access: read, api: h.queryPoints},
 		{method: "POST", path: c + "/points/query/batch", access: read, api: h.queryBatch},
 		{method: "POST", path: c + "/points/search", access: read, api: h.searchPoints},
@@ -27,6 +27,9 @@ func (h *Handler) routes() []route {
 		{method: "GET", path: "/", access: public, raw: info},
 		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},
 		{method: "GET", path: "/readyz", access: public, probe: true, raw: h.readyz},
+		{method: "GET", path: "/livez", access: public, probe: true, raw: livez},
+		{method: "GET", path: "/locks", access: read, api: h.getLocks},
+		{method: "POST", path: "/locks", access: write, api: h.setLocks},
 		{method: "GET", path: "/metrics", access: h.metricsAccess(), probe: true, raw: h.metrics.handler.ServeHTTP},
 		{method: "GET", path: "/openapi.json", access: public, raw: serveSpec},
 
@@ -36,6 +39,7 @@ func (h *Handler) routes() []route {
 		{method: "PUT", path: c, access: write, api: h.createCollection},
 		{method: "DELETE", path: c, access: write, api: h.deleteCollection},
 		{method: "PUT", path: c + "/index", access: write, api: h.createIndex},
+		{method: "DELETE", path: c + "/index/{field_name}", access: write, api: h.deleteIndex},
 		{method: "PATCH", path: c, access: write, api: h.updateCollection},
 
 		// "/collections/aliases" has no GET, PUT or DELETE, so the
@@ -66,13 +70,21 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/scroll", access: read, api: h.scrollPoints},
 		{method: "POST", path: c + "/points/count", access: read, api: h.countPoints},
 
+		{method: "POST", path: c + "/points/payload", access: write, api: h.setPayload},
+		{method: "PUT", path: c + "/points/payload", access: write, api: h.overwritePayload},
+		{method: "POST", path: c + "/points/payload/delete", access: write, api: h.deletePayload},
+		{method: "POST", path: c + "/points/payload/clear", access: write, api: h.clearPayload},
+		{method: "PUT", path: c + "/points/vectors", access: write, api: h.updateVectors},
+		{method: "POST", path: c + "/points/vectors/delete", access: write, api: h.deleteVectors},
+		{method: "POST", path: c + "/points/batch", access: write, api: h.updateBatch},
+
 		{method: "PUT", path: c + "/interactions", access: write, api: h.putInteractions},
 		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
 		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
 		{method: "POST", path: c + "/train", access: write, api: h.startTraining},
 		{method: "GET", path: c + "/train", access: read, api: h.trainingStatus},
 		{method: "POST", path: c + "/predict", access: read, api: h.predict},
-	}
+	}, unsupportedRoutes()...)
 }
 
 // info answers GET / as Qdrant does, without the envelope: clients read

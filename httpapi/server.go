@@ -169,6 +169,7 @@ type Handler struct {
 	metrics  *metrics
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
+	lock     atomic.Pointer[writeLock]
 }
 
 // NewHandler returns the API's root handler.
@@ -296,6 +297,14 @@ func (h *Handler) wrap(rt route) http.Handler {
 			writeError(rec, start, err)
 			return
 		}
+		if err := h.locked(rt); err != nil {
+			writeError(rec, start, err)
+			return
+		}
+		if name, ok := mux.Vars(r)["collection"]; ok && !index.ValidName(name) {
+			writeError(rec, start, badRequest("collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", name))
+			return
+		}
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 		if rt.raw != nil {
 			rt.raw(rec, r)
@@ -418,13 +427,25 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 
 // allowedMethods lists the methods the router serves on req's path, for
 // a 405's Allow header.
+// A path can match routes of different templates by method (GET
+// /points/{id} takes /points/count, which POST /points/count names), so
+// only the methods of the most literal template matched count.
 func allowedMethods(r *mux.Router, req *http.Request) []string {
 	var out []string
+	fewest := -1
 	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete, http.MethodPatch} {
 		probe := req.Clone(req.Context())
 		probe.Method = m
 		var match mux.RouteMatch
-		if r.Match(probe, &match) && match.MatchErr == nil {
+		if !r.Match(probe, &match) || match.MatchErr != nil || match.Route == nil {
+			continue
+		}
+		tmpl, _ := match.Route.GetPathTemplate()
+		vars := strings.Count(tmpl, "{")
+		switch {
+		case fewest < 0 || vars < fewest:
+			out, fewest = []string{m}, vars
+		case vars == fewest:
 			out = append(out, m)
 		}
 	}

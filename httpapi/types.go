@@ -341,7 +341,9 @@ func checkQueryParams(r *http.Request, allowed ...string) error {
 				return err
 			}
 		case "timeout":
-			if n, err := strconv.Atoi(r.URL.Query().Get(name)); err != nil || n < 0 {
+			// Any count of seconds is valid; the server's own request
+			// timeout applies, so the value is checked, not parsed.
+			if v := r.URL.Query().Get(name); v == "" || strings.Trim(v, "0123456789") != "" {
 				return badRequest("query parameter timeout=%q: want seconds, a non-negative integer", r.URL.Query().Get(name))
 			}
 		}

@@ -212,6 +212,10 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_.\-]{1,255}$`)
 
 // validName reports whether name may name a collection: the pattern's
 // alphabet, and not "." or "..", which no URL path can reach.
+// ValidName reports whether name may name a collection or an alias: 1-255
+// letters, digits, '_', '-' or '.', other than "." or ".." alone.
+func ValidName(name string) bool { return validName(name) }
+
 func validName(name string) bool {
 	return namePattern.MatchString(name) && name != "." && name != ".."
 }
@@ -247,8 +251,8 @@ func (c *Config) validateNamed() []error {
 	spaces := map[uint8]string{}
 	for _, name := range c.VectorNames() {
 		v, _ := c.Vector(name)
-		if !vectorNamePattern.MatchString(name) {
-			errs = append(errs, fmt.Errorf("vector name %q: want 1-255 letters, digits, '_', '-' or '.'", name))
+		if name != "" && !vectorNamePattern.MatchString(name) {
+			errs = append(errs, fmt.Errorf("vector name %q: want up to 255 letters, digits, '_', '-' or '.'", name))
 		}
 		for _, err := range v.validate() {
 			errs = append(errs, fmt.Errorf("vector %q: %w", name, err))
@@ -262,7 +266,9 @@ func (c *Config) validateNamed() []error {
 }
 
 // vectorNamePattern is what a vector name may be: the collection names'
-// alphabet.
+// alphabet. A dense vector may also be named "", as Qdrant names its
+// default vector: LangChain's hybrid collections name theirs so, beside a
+// sparse one.
 var vectorNamePattern = namePattern
 
 func (v *VectorConfig) validate() []error {

@@ -50,8 +50,10 @@
 //     filter.Filter.Matches as the single definition of a match.
 //  6. The in-memory postings hold, for every live node, the terms the
 //     store holds for it: they are loaded from the store at open and
-//     changed, under c.mu, where a write publishes or unpublishes a node
-//     and where payload indexes are rebuilt (under snapMu for writing).
+//     changed, under c.mu, where a write publishes or unpublishes a node,
+//     where a payload update rewrites a live node's terms in place (under
+//     its id stripe and snapMu for reading, so the indexes are fixed), and
+//     where payload indexes are rebuilt (under snapMu for writing).
 //  7. With named vectors, vectorSpace.has holds, under c.mu, the live nodes
 //     whose point carries that vector: set where the write publishes the
 //     node, cleared where it unpublishes it. Filtered and exact reads

@@ -92,7 +92,7 @@ func (c *Collection) Vectors(ctx context.Context, using string, ids []pointid.ID
 			return nil, fmt.Errorf("%w: point %s in collection %q", ErrNotFound, id, c.name)
 		}
 		v, err := sp.g().Vector(node)
-		if err != nil && sp.name != "" {
+		if err != nil && c.graph == nil {
 			// Lacks the vector, or replaced or deleted since the id map was read.
 			return nil, fmt.Errorf("%w: point %s in collection %q has no vector %q", ErrNotFound, id, c.name, sp.name)
 		}

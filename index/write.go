@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -50,16 +51,16 @@ type prepared struct {
 // searchable. Invalid input fails with ErrBadRequest and writes nothing;
 // when an id appears twice, the last point wins.
 func (c *Collection) Upsert(ctx context.Context, points []Point) error {
-	batch, err := c.prepare(points)
+	s, err := c.planUpsert(points)
 	if err != nil {
 		return err
 	}
-	ids := make([]pointid.ID, len(batch))
-	for i := range batch {
-		ids[i] = batch[i].id
-	}
-	unlock := c.lockIDs(ids)
-	defer unlock()
+	return s.run(ctx)
+}
+
+// upsertLocked writes a prepared batch (distinct ids) whose id stripes
+// the caller holds (lockIDs), so it may have read the points first.
+func (c *Collection) upsertLocked(ctx context.Context, batch []prepared) error {
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
 
@@ -82,7 +83,7 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 	// The graph picks each new node; a node not yet published is dropped
 	// from search results until the commit below succeeds.
 	graphStart := time.Now()
-	err = c.insertAll(ops)
+	err := c.insertAll(ops)
 	c.stats.graph.Add(int64(time.Since(graphStart)))
 	if err != nil {
 		return err
@@ -271,11 +272,21 @@ func (c *Collection) pointVectors(p Point) ([]float32, []storage.SpaceVector, er
 		}
 		return v, nil, c.checkVector(c.spaces[0], v)
 	}
+	vectors := p.Vectors
 	if p.Vector != nil {
-		return nil, nil, fmt.Errorf("an unnamed vector, but collection %q has named vectors (%s)", c.name, strings.Join(c.cfg.VectorNames(), ", "))
+		// A bare vector fills the vector named "", as in Qdrant, where it
+		// is the default vector's name.
+		if _, ok := c.cfg.Vectors[""]; !ok || vectors[""] != nil {
+			return nil, nil, fmt.Errorf("an unnamed vector, but collection %q has named vectors (%s)", c.name, strings.Join(c.cfg.VectorNames(), ", "))
+		}
+		vectors = maps.Clone(vectors)
+		if vectors == nil {
+			vectors = map[string][]float32{}
+		}
+		vectors[""] = p.Vector
 	}
-	named := make([]storage.SpaceVector, 0, len(p.Vectors))
-	for name, v := range p.Vectors {
+	named := make([]storage.SpaceVector, 0, len(vectors))
+	for name, v := range vectors {
 		sp, err := c.space(name)
 		if err != nil {
 			return nil, nil, err

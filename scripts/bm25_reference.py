@@ -19,16 +19,7 @@ from py_rust_stemmers import SnowballStemmer
 
 # NLTK's English list (the file FastEmbed ships with Qdrant/bm25); the
 # entries with apostrophes can never match a token, which splits there.
-STOP = set(
-    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-    her hers herself it its itself they them their theirs themselves what which who whom this that these
-    those am is are was were be been being have has had having do does did doing a an the and but if or
-    because as until while of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how
-    all any both each few more most other some such no nor not only own same so than too very s t can will
-    just don should now d ll m o re ve y ain aren couldn didn doesn hadn hasn haven isn ma mightn mustn
-    needn shan shouldn wasn weren won wouldn""".split()
-)
+STOP = set((Path(__file__).parent / "nltk_english_stopwords.txt").read_text().split())
 K, B, AVG_LEN, MAX_LEN = 1.2, 0.75, 256.0, 40
 stemmer = SnowballStemmer("english")
 

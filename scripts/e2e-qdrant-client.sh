@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end test with the official qdrant-client (REST) against a running
-# `quiver serve`: builds bin/quiver, installs the client into a venv under
-# .venv/e2e, starts the server on a free loopback port with a temporary data
-# directory and API keys, runs tests/e2e with pytest, stops the server.
+# End-to-end tests with clients we did not write against a running
+# `quiver serve`: builds bin/quiver, starts the server on a free loopback
+# port with a temporary data directory and API keys, runs tests/e2e (the
+# official qdrant-client, REST) from a venv under .venv/e2e, then
+# tests/e2e-frameworks (LangChain's and LlamaIndex's Qdrant vector stores)
+# from one under .venv/e2e-frameworks, and stops the server. Each venv is
+# installed once with pinned versions and reused while its pins hold.
 # Exits non-zero when anything fails. Needs python3 (3.9+) and the model
 # from `make model`.
 set -euo pipefail
@@ -11,15 +14,31 @@ cd "$(dirname "$0")/.."
 QUIVER_MODEL_DIR=${QUIVER_MODEL_DIR:-models/all-MiniLM-L6-v2}
 VENV=.venv/e2e
 PY_DEPS=(qdrant-client==1.20.0 pytest==9.2.0)
+FW_VENV=.venv/e2e-frameworks
+FW_DEPS=(
+	qdrant-client==1.20.0 pytest==9.2.0
+	langchain-qdrant==1.1.0 langchain-core==1.8.3
+	llama-index-core==0.14.25 llama-index-vector-stores-qdrant==0.10.4
+)
 
 if [ ! -f "$QUIVER_MODEL_DIR/model.safetensors" ]; then
 	echo "e2e: no model in $QUIVER_MODEL_DIR; run make model" >&2
 	exit 1
 fi
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import qdrant_client, pytest' 2>/dev/null; then
-	python3 -m venv "$VENV"
-	"$VENV/bin/pip" install -q "${PY_DEPS[@]}"
-fi
+# venv DIR PINS... makes DIR a venv with exactly these pins installed, unless
+# its stamp says it has them already.
+venv() {
+	local dir=$1
+	shift
+	if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.pins" 2>/dev/null)" = "$*" ]; then
+		return
+	fi
+	python3 -m venv "$dir"
+	"$dir/bin/pip" install -q "$@"
+	echo "$*" >"$dir/.pins"
+}
+venv "$VENV" "${PY_DEPS[@]}"
+venv "$FW_VENV" "${FW_DEPS[@]}"
 
 go build -o bin/quiver ./cmd/quiver
 
@@ -61,7 +80,10 @@ if [ "$ready" -ne 1 ]; then
 fi
 
 status=0
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider -W "ignore:Api key is used with an insecure connection" tests/e2e || status=$?
+for suite in "$VENV tests/e2e" "$FW_VENV tests/e2e-frameworks"; do
+	read -r py dir <<<"$suite"
+	"$py/bin/python" -m pytest -q -p no:cacheprovider -W "ignore:Api key is used with an insecure connection" "$dir" || status=1
+done
 
 # A clean shutdown on SIGTERM is part of the test.
 kill -TERM "$SERVER"

@@ -17,6 +17,10 @@ type SearchOptions struct {
 	// frequency, as Qdrant's "idf" modifier does: ln((N − n + 0.5)/(n +
 	// 0.5) + 1), N the nodes with a vector and n those with the term.
 	IDF bool
+	// Exhaustive scores every posting of the query's terms, skipping
+	// nothing: the same answer as MaxScore at the cost MaxScore avoids,
+	// for benchmarks and checks.
+	Exhaustive bool
 }
 
 // Result is one search hit: a node and its dot product with the query.
@@ -99,7 +103,7 @@ func (ix *Index) Search(ctx context.Context, q Vector, k int, opts SearchOptions
 				return nil, err
 			}
 		}
-		for ess < len(cs) && prefix[ess] <= theta {
+		for !opts.Exhaustive && ess < len(cs) && prefix[ess] <= theta {
 			ess++
 		}
 		if ess == len(cs) {

@@ -111,7 +111,7 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 	ctx := context.Background()
 	for i := range 200 {
 		q := randomVector(r, 500, 8, i%3 == 0)
-		opts := SearchOptions{IDF: i%2 == 0}
+		opts := SearchOptions{IDF: i%2 == 0, Exhaustive: i%5 == 2}
 		if i%4 == 1 {
 			opts.Filter = func(n uint32) bool { return n%7 == 3 }
 		}

@@ -36,6 +36,9 @@ const (
 	// interaction of User.
 	OpInteract   OpKind = 3
 	OpForgetUser OpKind = 4
+	// OpPayload replaces the payload (Payload) and terms (Terms) of the
+	// live point ID at Node, which keeps its node and vectors.
+	OpPayload OpKind = 5
 )
 
 // Op is one write to one point, or one user's interactions: the unit a
@@ -138,6 +141,9 @@ func (c *Collection) addOp(b *pebble.Batch, op *Op) error {
 		c.removeNode(b, op.Node, op)
 	case OpInteract, OpForgetUser:
 		c.addInteractionOp(b, op)
+		return nil
+	case OpPayload:
+		c.addPayloadOp(b, op)
 		return nil
 	default:
 		return fmt.Errorf("unknown op kind %d", op.Kind)

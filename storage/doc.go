@@ -102,4 +102,7 @@
 //  7. Dropping a collection deletes its record, the aliases naming it and
 //     its whole 0x03 C range in one batch; prefixes are never reused, so a
 //     new collection with the same name starts empty.
+//  8. A payload update (OpPayload) rewrites the 'p' and 't' keys of a
+//     live node in place and takes no log entry: it changes no vector, so
+//     no graph replays it, and the node keeps the keys of invariant 2.
 package storage

@@ -522,6 +522,137 @@ def test_hybrid_prefetch_fusion_mmr(qc):
     qc.delete_collection(name)
 
 
+def genre_is(g):
+    return models.Filter(must=[models.FieldCondition(key="genre", match=models.MatchValue(value=g))])
+
+
+def payload_of(qc, name, i):
+    return qc.retrieve(name, ids=[i], with_payload=True)[0].payload
+
+
+def test_payload_updates(qc):
+    """set, overwrite, delete and clear payload, by ids and by filter, with
+    an indexed field that filters must see updated."""
+    name = "payloads"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(name, vectors_config=models.VectorParams(size=4, distance=models.Distance.COSINE))
+    qc.create_payload_index(name, field_name="genre", field_schema=models.PayloadSchemaType.KEYWORD, wait=True)
+    qc.upsert(name, points=[models.PointStruct(id=i, vector=VECTORS[i], payload={"genre": GENRE[i], "year": 1990 + i}) for i in range(1, 5)], wait=True)
+
+    res = qc.set_payload(name, payload={"genre": "western", "seen": True}, points=[1, 2], wait=True)
+    assert res.status == models.UpdateStatus.COMPLETED
+    assert payload_of(qc, name, 1) == {"genre": "western", "seen": True, "year": 1991}
+    assert sorted(p.id for p in qc.scroll(name, scroll_filter=genre_is("western"))[0]) == [1, 2]
+    assert sorted(p.id for p in qc.scroll(name, scroll_filter=genre_is("drama"))[0]) == [3]
+    assert qc.count(name, count_filter=genre_is("scifi")).count == 1
+
+    qc.set_payload(name, payload={"stars": 4}, key="review.best", points=genre_is("western"), wait=True)
+    assert payload_of(qc, name, 2)["review"] == {"best": {"stars": 4}}
+
+    qc.overwrite_payload(name, payload={"genre": "noir"}, points=[3], wait=True)
+    assert payload_of(qc, name, 3) == {"genre": "noir"}
+    assert [p.id for p in qc.scroll(name, scroll_filter=genre_is("noir"))[0]] == [3]
+
+    qc.delete_payload(name, keys=["seen", "review.best.stars"], points=models.FilterSelector(filter=genre_is("western")), wait=True)
+    assert payload_of(qc, name, 1) == {"genre": "western", "year": 1991, "review": {"best": {}}}
+
+    qc.clear_payload(name, points_selector=models.PointIdsList(points=[1, 4]), wait=True)
+    assert payload_of(qc, name, 1) == {}
+    assert payload_of(qc, name, 4) == {}
+    assert [p.id for p in qc.scroll(name, scroll_filter=genre_is("western"))[0]] == [2]
+    qc.clear_payload(name, points_selector=genre_is("western"), wait=True)
+    assert qc.count(name, count_filter=genre_is("western")).count == 0
+    rec = qc.retrieve(name, ids=[2], with_vectors=True)[0]
+    assert rec.vector == pytest.approx(VECTORS[2]), "payload updates keep the vector"
+
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.set_payload(name, payload={"a": 1}, points=[1, 77], wait=True)
+    assert e.value.status_code == 404 and "77" in str(e.value)
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.set_payload(name, payload={"a": 1}, key="a..b", points=[1], wait=True)
+    assert e.value.status_code == 400 and "key" in str(e.value)
+    assert payload_of(qc, name, 1) == {}
+    qc.delete_collection(name)
+
+
+def test_vector_updates_and_batch(qc):
+    """update_vectors and delete_vectors on named vectors (a text one
+    filled by the model), then an ordered batch of every operation."""
+    name = "vecupdates"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(
+        name,
+        vectors_config={
+            "text": models.VectorParams(size=384, distance=models.Distance.COSINE),
+            "cf": models.VectorParams(size=4, distance=models.Distance.DOT),
+        },
+    )
+    qc.upsert(
+        name,
+        points=[
+            models.PointStruct(id=1, vector={"text": models.Document(text="The cat sleeps on the warm sofa", model=MODEL), "cf": VECTORS[1]}, payload={"genre": "drama"}),
+            models.PointStruct(id=2, vector={"cf": VECTORS[4]}, payload={"genre": "scifi"}),
+        ],
+        wait=True,
+    )
+    res = qc.update_vectors(
+        name,
+        points=[models.PointVectors(id=2, vector={"text": models.Document(text="A simple recipe for tomato soup", model=MODEL)})],
+        wait=True,
+    )
+    assert res.status == models.UpdateStatus.COMPLETED
+    rec = qc.retrieve(name, ids=[2], with_vectors=True, with_payload=True)[0]
+    assert set(rec.vector) == {"text", "cf"}
+    assert rec.vector["cf"] == pytest.approx(VECTORS[4])
+    assert rec.payload == {"genre": "scifi"}
+    hits = qc.query_points(name, query=models.Document(text="how to cook soup", model=MODEL), using="text", limit=2).points
+    assert [p.id for p in hits] == [2, 1]
+
+    qc.delete_vectors(name, vectors=["text"], points=[1], wait=True)
+    hits = qc.query_points(name, query=models.Document(text="a cat on a sofa", model=MODEL), using="text", limit=10).points
+    assert [p.id for p in hits] == [2], "point 1 no longer matches on text"
+    assert set(qc.retrieve(name, ids=[1], with_vectors=True)[0].vector) == {"cf"}
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.update_vectors(name, points=[models.PointVectors(id=1, vector={"nope": [1.0, 0.0, 0.0, 0.0]})], wait=True)
+    assert e.value.status_code == 400 and "nope" in str(e.value)
+
+    results = qc.batch_update_points(
+        name,
+        update_operations=[
+            models.UpsertOperation(upsert=models.PointsList(points=[models.PointStruct(id=3, vector={"cf": VECTORS[3]}, payload={"genre": "drama", "n": 3})])),
+            models.SetPayloadOperation(set_payload=models.SetPayload(payload={"tag": "x"}, points=[1, 3])),
+            models.OverwritePayloadOperation(overwrite_payload=models.SetPayload(payload={"genre": "noir"}, points=[2])),
+            models.DeletePayloadOperation(delete_payload=models.DeletePayload(keys=["n"], points=[3])),
+            models.UpdateVectorsOperation(update_vectors=models.UpdateVectors(points=[models.PointVectors(id=3, vector={"cf": VECTORS[8]})])),
+            models.DeleteVectorsOperation(delete_vectors=models.DeleteVectors(points=[2], vector=["cf"])),
+            models.ClearPayloadOperation(clear_payload=models.PointIdsList(points=[1])),
+            models.DeleteOperation(delete=models.FilterSelector(filter=genre_is("noir"))),
+        ],
+        wait=True,
+    )
+    assert len(results) == 8 and all(r.status == models.UpdateStatus.COMPLETED for r in results)
+    assert sorted(p.id for p in qc.scroll(name)[0]) == [1, 3]
+    assert payload_of(qc, name, 1) == {}
+    assert payload_of(qc, name, 3) == {"genre": "drama", "tag": "x"}
+    hits = qc.query_points(name, query=VECTORS[8], using="cf", limit=1).points
+    assert hits[0].id == 3
+
+    # A bad operation anywhere in a batch writes nothing.
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.batch_update_points(
+            name,
+            update_operations=[
+                models.UpsertOperation(upsert=models.PointsList(points=[models.PointStruct(id=9, vector={"cf": VECTORS[9]})])),
+                models.DeleteVectorsOperation(delete_vectors=models.DeleteVectors(points=[9], vector=["nope"])),
+            ],
+        )
+    assert e.value.status_code == 400 and "operations[1]" in str(e.value)
+    assert qc.count(name).count == 2
+    qc.delete_collection(name)
+
+
 def test_aliases(qc):
     for name in ("books_v1", "books_v2"):
         if qc.collection_exists(name):
