@@ -82,6 +82,13 @@ func (db *DB) CreateSnapshotFile(ctx context.Context, collection string) (Snapsh
 	})
 }
 
+// SnapshotTo writes a snapshot of a collection (Snapshot) to the file at
+// path under a temporary name, synced and renamed, so a snapshot file that
+// exists is whole.
+func (db *DB) SnapshotTo(ctx context.Context, collection, path string) error {
+	return writeAtomically(path, func(w io.Writer) error { return db.Snapshot(ctx, collection, w) })
+}
+
 // writeSnapshotFile writes a file through write under a temporary name,
 // syncs it and renames it, so a snapshot file that exists is whole, and
 // stores its checksum beside it.

@@ -191,4 +191,16 @@ func TestFullSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 20, count(t, db, "two-again"))
 	require.NoError(t, db.DeleteSnapshotFile("", snap.Name))
+
+	// SnapshotTo, which the CLI uses, writes a file Recover reads.
+	path := filepath.Join(t.TempDir(), "one.snapshot")
+	require.NoError(t, db.SnapshotTo(ctx, "first", path))
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	_, err = db.Recover(ctx, bytes.NewReader(raw), "one-again")
+	require.NoError(t, err)
+	require.Equal(t, 10, count(t, db, "one-again"))
+	require.ErrorIs(t, db.SnapshotTo(ctx, "nope", path), ErrNotFound)
+	_, err = os.Stat(path)
+	require.NoError(t, err, "a failed snapshot leaves the old file")
 }
