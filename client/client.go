@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -43,6 +44,16 @@ type APIError struct {
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("server answered %d: %s", e.Status, e.Message)
+}
+
+// ErrInsufficientStorage matches (errors.Is) an *APIError with status 507:
+// the server refused a write because its disk is (nearly) full. Nothing of
+// the write was applied; it succeeds once the server has space again.
+var ErrInsufficientStorage = errors.New("client: server is out of disk space")
+
+// Is makes errors.Is match ErrInsufficientStorage to a 507 answer.
+func (e *APIError) Is(target error) bool {
+	return target == ErrInsufficientStorage && e.Status == http.StatusInsufficientStorage
 }
 
 var defaultHTTP = &http.Client{

@@ -60,8 +60,9 @@ type (
 		// Vector is a map[string][]float32, or, when the point carries
 		// sparse vectors, a map of names to dense and sparse ones.
 		Vector any `json:"vector"`
-		// Explanation: see scoredPoint.
+		// Explanation and OrderValue: see scoredPoint.
 		Explanation []contribution `json:"explanation,omitempty"`
+		OrderValue  any            `json:"order_value,omitempty"`
 	}
 	namedScoredPoints     []namedScoredPoint
 	namedScoredPointLists []namedScoredPoints
@@ -110,7 +111,7 @@ func hasNamed(ps scoredPoints) bool {
 func toNamed(ps scoredPoints) namedScoredPoints {
 	out := make(namedScoredPoints, len(ps))
 	for i, p := range ps {
-		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors, Explanation: p.Explanation}
+		out[i] = namedScoredPoint{ID: p.ID, Version: p.Version, Score: p.Score, Payload: p.Payload, Vector: p.Vectors, Explanation: p.Explanation, OrderValue: p.OrderValue}
 		if p.Sparse != nil {
 			out[i].Vector = vectorsWithSparse(index.Record{Vectors: p.Vectors, Sparse: p.Sparse})
 		}

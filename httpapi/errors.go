@@ -61,7 +61,9 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, ErrNotSupported):
 		return http.StatusNotImplemented
-	case errors.Is(err, index.ErrClosed):
+	case errors.Is(err, index.ErrNoSpace):
+		return http.StatusInsufficientStorage
+	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout

@@ -355,9 +355,6 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	if err := shardKeyUnsupported(req.ShardKey); err != nil {
 		return nil, err
 	}
-	if !isNull(req.OrderBy) {
-		return nil, badRequest("order_by: not supported; scroll is in id order")
-	}
 	limit := 10
 	if req.Limit != nil {
 		limit = *req.Limit
@@ -367,6 +364,9 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	}
 	if err := checkVectorNames(c, req.options(true)); err != nil {
 		return nil, err
+	}
+	if !isNull(req.OrderBy) {
+		return scrollOrdered(r.Context(), c, &req, limit)
 	}
 	page, err := c.Scroll(r.Context(), index.ScrollRequest{
 		Filter: req.Filter, Offset: req.Offset, Limit: limit, ReadOptions: req.options(true),

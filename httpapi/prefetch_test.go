@@ -111,7 +111,7 @@ func TestQueryPrefetchBadInput(t *testing.T) {
 		{"not an object", map[string]any{"prefetch": "x", "query": rrf}, "prefetch: want an object"},
 		{"unknown field", map[string]any{"prefetch": []any{dense, map[string]any{"query": []float32{1, 0}, "lim": 3}}, "query": rrf}, `prefetch[1]: unknown field "lim"`},
 		{"offset", map[string]any{"prefetch": map[string]any{"query": []float32{1, 0}, "offset": 3}, "query": rrf}, `prefetch: unknown field "offset"`},
-		{"bad query kind", map[string]any{"prefetch": []any{map[string]any{"query": map[string]any{"order_by": "x"}}}, "query": rrf}, `prefetch[0].query: "order_by" queries are not supported`},
+		{"bad query kind", map[string]any{"prefetch": []any{map[string]any{"query": map[string]any{"formula": "x"}}}, "query": rrf}, `prefetch[0].query: "formula" queries are not supported`},
 		{"bad query size", map[string]any{"prefetch": []any{map[string]any{"query": []float32{1}, "using": "dense"}}, "query": rrf}, "prefetch[0]"},
 		{"zero limit", map[string]any{"prefetch": []any{map[string]any{"query": []float32{1, 0}, "using": "dense", "limit": 0}}, "query": rrf}, "prefetch[0].limit 0"},
 		{"nested field", map[string]any{"prefetch": []any{map[string]any{"prefetch": []any{dense, map[string]any{"query": map[string]any{"nearest": nil}}}, "query": rrf}}, "query": rrf}, "prefetch[0].prefetch[1].query.nearest"},

@@ -48,12 +48,16 @@ type recommendInput struct {
 
 // queryInput is the query of POST .../points/query: a vector, point id or
 // document (nearest), {"nearest": ..., "mmr": {...}}, {"recommend":
-// {...}}, {"fusion": "rrf" | "dbsf"} or {"rrf": {...}}.
+// {...}}, {"discover": {...}}, {"context": ...}, {"order_by": ...},
+// {"fusion": "rrf" | "dbsf"} or {"rrf": {...}}.
 type queryInput struct {
 	Nearest   *vectorInput
 	MMR       *mmrInput
 	Recommend *recommendInput
 	Fusion    *query.Fusion
+	// Other is a query that translates on its own (discover.go,
+	// orderby.go).
+	Other query.Query
 }
 
 func (q *queryInput) UnmarshalJSON(data []byte) error {
@@ -89,6 +93,10 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 		}
 		q.Recommend = rec.Recommend
 		return nil
+	case keys["discover"] != nil || keys["context"] != nil || keys["order_by"] != nil:
+		var err error
+		q.Other, err = otherQuery(data)
+		return err
 	case keys["fusion"] != nil:
 		var f fusionInput
 		if err := strictUnmarshal(data, &f); err != nil {
@@ -116,7 +124,7 @@ func (q *queryInput) UnmarshalJSON(data []byte) error {
 	if len(keys) > 0 {
 		// Name the first key in order, so the message does not depend on
 		// map order.
-		return badRequest("query: %q queries are not supported (want nearest, recommend, fusion or rrf)", slices.Sorted(maps.Keys(keys))[0])
+		return badRequest("query: %q queries are not supported (want nearest, recommend, discover, context, order_by, fusion or rrf)", slices.Sorted(maps.Keys(keys))[0])
 	}
 	return badRequest("query: empty object")
 }
@@ -163,6 +171,8 @@ func queryOf(q *queryInput, explain bool) (query.Query, error) {
 		return recommendOf(q.Recommend)
 	case q.Fusion != nil:
 		return q.Fusion, nil
+	case q.Other != nil:
+		return q.Other, nil
 	case q.Nearest == nil:
 		return nil, badRequest("query.nearest: required")
 	}
@@ -271,10 +281,15 @@ func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []qu
 	for i, list := range res {
 		out[i] = make(scoredPoints, len(list))
 		for j, r := range list {
-			out[i][j] = scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Explanation: contributions(r.Explanation)}
+			out[i][j] = toScoredPoint(r)
 		}
 	}
 	return out, nil
+}
+
+func toScoredPoint(r index.ScoredPoint) scoredPoint {
+	return scoredPoint{ID: r.ID, Score: r.Score, Payload: r.Payload, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse,
+		Explanation: contributions(r.Explanation), OrderValue: r.OrderValue}
 }
 
 // queryResponse is the result of one query.
@@ -292,18 +307,11 @@ func (h *Handler) queryPoints(r *http.Request) (any, error) {
 
 // singleQuery answers a route whose body, of type T, plans one query.
 func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Request, error)) (scoredPoints, error) {
-	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, err
-	}
-	c, err := h.collection(r)
+	c, req, err := decodeRead[T](h, r)
 	if err != nil {
 		return nil, err
 	}
-	var req T
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	p, err := planFn(&req)
+	p, err := planFn(req)
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +320,23 @@ func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Req
 		return nil, err
 	}
 	return res[0], nil
+}
+
+// decodeRead checks a read route's query parameters and returns its
+// collection and its body, of type T.
+func decodeRead[T any](h *Handler, r *http.Request) (*index.Collection, *T, error) {
+	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
+		return nil, nil, err
+	}
+	c, err := h.collection(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var body T
+	if err := decodeJSON(r, &body); err != nil {
+		return nil, nil, err
+	}
+	return c, &body, nil
 }
 
 func (h *Handler) queryBatch(r *http.Request) (any, error) {

@@ -273,6 +273,8 @@ type scoredPoint struct {
 	Sparse map[string]sparse.Vector `json:"-"`
 	// Explanation is a recommendation's for a user, when asked for.
 	Explanation []contribution `json:"explanation,omitempty"`
+	// OrderValue is the value an order_by query ordered the point by.
+	OrderValue any `json:"order_value,omitempty"`
 }
 
 // contribution is one past item's share of a recommendation's score.

@@ -14,13 +14,21 @@ import (
 
 // Errors returned by this package, wrapped with context. httpapi maps them
 // to status codes with errors.Is: ErrNotFound → 404, ErrExists → 409,
-// ErrBadRequest → 400, ErrTooLarge → 413, ErrClosed → 503.
+// ErrBadRequest → 400, ErrTooLarge → 413, ErrClosed → 503, ErrNoSpace →
+// 507, ErrStorageFailed → 503.
 var (
 	ErrNotFound   = errors.New("quiver: not found")
 	ErrExists     = errors.New("quiver: already exists")
 	ErrBadRequest = errors.New("quiver: bad request")
 	ErrTooLarge   = errors.New("quiver: too large")
 	ErrClosed     = errors.New("quiver: closed")
+	// ErrNoSpace marks a write refused because the data disk is (nearly)
+	// full: nothing of it was applied, it held no lock on return, and the
+	// same write succeeds once space returns.
+	ErrNoSpace = storage.ErrNoSpace
+	// ErrStorageFailed marks a write refused after a fatal storage error;
+	// reads go on, writes need a restart.
+	ErrStorageFailed = storage.ErrFailed
 )
 
 // Metric is a collection's distance, spelled as Qdrant spells it.

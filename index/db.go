@@ -122,7 +122,7 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	if err := db.checkFreeLocked(name); err != nil {
 		return nil, err
 	}
-	h, err := db.store.CreateCollection(name, raw)
+	h, err := db.store.CreateCollectionContext(ctx, name, raw)
 	if errors.Is(err, storage.ErrExists) {
 		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
 	}

@@ -64,6 +64,10 @@ type Record struct {
 	// (nil when it carries none of them). Their slices are shared with
 	// the index: read them, never modify them.
 	Sparse map[string]sparse.Vector
+	// OrderValue is the value an ordered read (ScrollOrdered) ordered the
+	// point by: an int64 for an integer index, a float64 for a float one;
+	// nil for other reads.
+	OrderValue any
 }
 
 // MaxLimit bounds the page size of Scroll and the k of Search.

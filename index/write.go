@@ -61,6 +61,10 @@ func (c *Collection) Upsert(ctx context.Context, points []Point) error {
 // upsertLocked writes a prepared batch (distinct ids) whose id stripes
 // the caller holds (lockIDs), so it may have read the points first.
 func (c *Collection) upsertLocked(ctx context.Context, batch []prepared) error {
+	// A full disk refuses the write before the graph work for it.
+	if err := c.store.Writable(); err != nil {
+		return err
+	}
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
 

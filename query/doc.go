@@ -9,7 +9,7 @@
 // offset, limit and score threshold. Keeping this here and not in httpapi
 // means a Go program using the index can recommend and search by text, the
 // API only translates JSON, and the nodes of the tree (prefetch, fusion,
-// MMR, recommendations for users, later groups) and a cluster router
+// MMR, recommendations for users, groups) and a cluster router
 // (standing where Collection stands) have one place to go.
 //
 // A query's path:
@@ -31,8 +31,13 @@
 //	                     nearest on a sparse vector (a BM25 document becomes
 //	                     a query vector here) → Collection.SearchSparse
 //	                     recommend average_vector → Search on the combined vector
-//	                     recommend best_score / sum_scores → Collection.Rank
+//	                     recommend best_score / sum_scores, discover,
+//	                         context → Collection.Rank (discover.go)
+//	                     order_by → Collection.ScrollOrdered (a walk of
+//	                         the key's numeric payload index)
 //	                     no query → Collection.Scroll
+//	   RunGroups: the same, widening the candidates until the groups
+//	   fill (groups.go); the hits' records and lookups read at the end
 //	              │
 //	index      filters (payload indexes), id map, records
 //	hnsw       graph walk, exact scoring of node sets (SearchNodes, RankNodes)

@@ -29,6 +29,8 @@ type Collection interface {
 	Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error)
 	Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error)
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
+	// ScrollOrdered lists points by a numerically indexed payload key.
+	ScrollOrdered(ctx context.Context, req index.OrderedScrollRequest) ([]index.Record, error)
 	Count(ctx context.Context, f *filter.Filter) (int, error)
 }
 
@@ -67,6 +69,9 @@ type Config struct {
 	// and sum_scores all score; larger ones score the nearest neighbours
 	// of each positive example. Zero means 20000.
 	RecommendScanMax int
+	// GroupCandidatesMax bounds the candidates a groups query widens its
+	// search to (see groups.go). Zero means 10000.
+	GroupCandidatesMax int
 	// Observer hears timings. Nil means none.
 	Observer Observer
 	// Users answers recommendations for a user. Nil means they are
@@ -84,6 +89,9 @@ func (c *Config) ensureDefaults() {
 	if c.RecommendScanMax == 0 {
 		c.RecommendScanMax = 20000
 	}
+	if c.GroupCandidatesMax == 0 {
+		c.GroupCandidatesMax = 10000
+	}
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
@@ -92,11 +100,14 @@ func (c *Config) ensureDefaults() {
 // Validate reports every problem with the config.
 func (c *Config) Validate() error {
 	var errs []error
-	if c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 {
+	if c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.GroupCandidatesMax < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.MaxLimit > index.MaxLimit {
 		errs = append(errs, fmt.Errorf("MaxLimit %d beyond the index's %d", c.MaxLimit, index.MaxLimit))
+	}
+	if c.GroupCandidatesMax > index.MaxLimit/2 {
+		errs = append(errs, fmt.Errorf("GroupCandidatesMax %d beyond %d", c.GroupCandidatesMax, index.MaxLimit/2))
 	}
 	for name, m := range c.Models {
 		if m == nil {
@@ -164,6 +175,18 @@ func (e *Engine) check(req *Request, depth int, total *int) error {
 		if err := q.check(); err != nil {
 			return err
 		}
+	case *Discover:
+		if err := q.check(); err != nil {
+			return err
+		}
+	case *Context:
+		if err := q.check(); err != nil {
+			return err
+		}
+	case *OrderBy:
+		if err := q.check(); err != nil {
+			return err
+		}
 	case *ForUser:
 		if err := q.check(); err != nil {
 			return err
@@ -195,6 +218,24 @@ func checkInput(in *Input, where string) error {
 // The documents of all requests are encoded in one batch per model. It
 // does not change the requests.
 func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]index.ScoredPoint, error) {
+	reqs, err := e.prepare(ctx, c, reqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]index.ScoredPoint, len(reqs))
+	for i := range reqs {
+		res, _, err := e.exec(ctx, c, &reqs[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res
+	}
+	return out, nil
+}
+
+// prepare checks the requests and returns copies with their vectors
+// checked and their documents encoded, one batch per model.
+func (e *Engine) prepare(ctx context.Context, c Collection, reqs []Request) ([]Request, error) {
 	own := make([]Request, len(reqs))
 	for i := range reqs {
 		if err := e.Check(&reqs[i]); err != nil {
@@ -237,15 +278,7 @@ func (e *Engine) Run(ctx context.Context, c Collection, reqs []Request) ([][]ind
 	if err := enc.run(ctx); err != nil {
 		return nil, err
 	}
-	out := make([][]index.ScoredPoint, len(reqs))
-	for i := range reqs {
-		res, _, err := e.exec(ctx, c, &reqs[i])
-		if err != nil {
-			return nil, err
-		}
-		out[i] = res
-	}
-	return out, nil
+	return reqs, nil
 }
 
 // resolve checks r's vector and turns the inputs of a query on a sparse
@@ -258,6 +291,8 @@ func resolve(ctx context.Context, c Collection, r *Request) error {
 		}
 	case *Fusion:
 		return nil // ranks by its prefetches, whatever their vectors
+	case *OrderBy:
+		return nil // ranks by a payload key
 	case nil:
 		if len(r.Prefetch) > 0 {
 			return nil // passes its prefetch's list on
@@ -308,6 +343,12 @@ func (e *Engine) run(ctx context.Context, c Collection, req *Request) ([]index.S
 			return e.nearest(ctx, c, req, v, ex)
 		}
 		return e.recommendByScore(ctx, c, req, q, ex)
+	case *Discover:
+		return e.discover(ctx, c, req, q, ex)
+	case *Context:
+		return e.contextSearch(ctx, c, req, q, ex)
+	case *OrderBy:
+		return orderBy(ctx, c, req, q)
 	case *ForUser:
 		return e.forUser(ctx, c, req, q)
 	}

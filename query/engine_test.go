@@ -24,7 +24,7 @@ type fixture struct {
 	vecs map[pointid.ID][]float32
 }
 
-func newFixture(t *testing.T, r *rand.Rand, name string, n, dim int, m index.Metric) *fixture {
+func newFixture(t testing.TB, r *rand.Rand, name string, n, dim int, m index.Metric) *fixture {
 	t.Helper()
 	db, err := index.Open(context.Background(), t.TempDir(), index.Options{})
 	require.NoError(t, err)
@@ -32,7 +32,7 @@ func newFixture(t *testing.T, r *rand.Rand, name string, n, dim int, m index.Met
 	return addCollection(t, r, db, name, n, dim, m)
 }
 
-func addCollection(t *testing.T, r *rand.Rand, db *index.DB, name string, n, dim int, m index.Metric) *fixture {
+func addCollection(t testing.TB, r *rand.Rand, db *index.DB, name string, n, dim int, m index.Metric) *fixture {
 	t.Helper()
 	c, err := db.Create(context.Background(), name, index.Config{VectorSize: dim, Distance: m, Model: "fake"})
 	require.NoError(t, err)

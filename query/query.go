@@ -40,8 +40,8 @@ type NamedDocument struct {
 	Document
 }
 
-// Query is a node of the query tree: *Nearest, *Recommend, *ForUser or
-// *Fusion.
+// Query is a node of the query tree: *Nearest, *Recommend, *Discover,
+// *Context, *OrderBy, *ForUser or *Fusion.
 type Query interface{ isQuery() }
 
 // Nearest ranks points by their score against one input.
@@ -130,6 +130,10 @@ func (r Request) withOwnInputs() Request {
 		r.Query = &Nearest{To: q.To, MMR: q.MMR}
 	case *Recommend:
 		r.Query = &Recommend{Positive: append([]Input(nil), q.Positive...), Negative: append([]Input(nil), q.Negative...), Strategy: q.Strategy}
+	case *Discover:
+		r.Query = &Discover{Target: q.Target, Context: append([]ContextPair(nil), q.Context...)}
+	case *Context:
+		r.Query = &Context{Pairs: append([]ContextPair(nil), q.Pairs...)}
 	case *ForUser:
 		own := *q
 		if q.Text != nil {
@@ -163,6 +167,10 @@ func (r *Request) inputs() []*Input {
 			out = append(out, &q.Negative[i])
 		}
 		return out
+	case *Discover:
+		return pairInputs([]*Input{&q.Target}, q.Context)
+	case *Context:
+		return pairInputs(nil, q.Pairs)
 	}
 	return nil
 }

@@ -122,33 +122,43 @@ func (s *scorer) raw(v []float32) float32 {
 // recommendByScore runs best_score and sum_scores: candidates are ranked
 // by the scorer on the vectors in the graph's memory.
 func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Request, q *Recommend, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
-	m := metricOf(c, req.Using)
+	s := &scorer{m: metricOf(c, req.Using), sum: q.strategy() == SumScores}
+	var err error
+	if s.pos, err = prepareExamples(c, req, q.Positive, "recommend"); err != nil {
+		return nil, err
+	}
+	if s.neg, err = prepareExamples(c, req, q.Negative, "recommend"); err != nil {
+		return nil, err
+	}
+	return e.rankByScore(ctx, c, req, q.Positive, "recommend: "+string(q.strategy()), "give positive examples without params.exact", s.score, ex)
+}
+
+// prepareExamples checks the examples' sizes against req's vector and
+// returns them as the graph compares them; what names them in errors.
+func prepareExamples(c Collection, req *Request, ins []Input, what string) ([][]float32, error) {
 	vc, err := c.VectorConfig(req.Using)
 	if err != nil {
 		return nil, err
 	}
-	dim := vc.Size
-	prep := func(ins []Input) ([][]float32, error) {
-		out := make([][]float32, len(ins))
-		for i, in := range ins {
-			if len(in.Vector) != dim && req.Using != "" {
-				return nil, badRequest("recommend: example of size %d, vector %q of collection %q wants %d", len(in.Vector), req.Using, c.Name(), dim)
-			}
-			if len(in.Vector) != dim {
-				return nil, badRequest("recommend: example of size %d, collection %q wants %d", len(in.Vector), c.Name(), dim)
-			}
-			out[i] = m.Prepare(in.Vector)
+	m := metricOf(c, req.Using)
+	out := make([][]float32, len(ins))
+	for i, in := range ins {
+		if len(in.Vector) != vc.Size && req.Using != "" {
+			return nil, badRequest("%s: example of size %d, vector %q of collection %q wants %d", what, len(in.Vector), req.Using, c.Name(), vc.Size)
 		}
-		return out, nil
+		if len(in.Vector) != vc.Size {
+			return nil, badRequest("%s: example of size %d, collection %q wants %d", what, len(in.Vector), c.Name(), vc.Size)
+		}
+		out[i] = m.Prepare(in.Vector)
 	}
-	s := &scorer{m: m, sum: q.strategy() == SumScores}
-	if s.pos, err = prep(q.Positive); err != nil {
-		return nil, err
-	}
-	if s.neg, err = prep(q.Negative); err != nil {
-		return nil, err
-	}
-	among, err := e.candidates(ctx, c, req, q)
+	return out, nil
+}
+
+// rankByScore ranks req's candidates (see candidates, with seeds, what and
+// hint) by score on the vectors in the graph's memory, leaving out ex.
+func (e *Engine) rankByScore(ctx context.Context, c Collection, req *Request, seeds []Input, what, hint string,
+	score func([]float32) float32, ex map[pointid.ID]bool) ([]index.ScoredPoint, error) {
+	among, err := e.candidates(ctx, c, req, seeds, what, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +168,7 @@ func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Reques
 	}
 	start := time.Now()
 	res, err := c.Rank(ctx, index.RankRequest{
-		Using: req.Using, Among: among, Filter: f, Score: s.score,
+		Using: req.Using, Among: among, Filter: f, Score: score,
 		Limit: req.Offset + limitOf(req) + len(ex), ReadOptions: req.ReadOptions,
 	})
 	e.cfg.Observer.Searched(ctx, time.Since(start))
@@ -168,12 +178,12 @@ func (e *Engine) recommendByScore(ctx context.Context, c Collection, req *Reques
 	return cut(res, req, true, ex), nil
 }
 
-// candidates returns the points a score-based recommendation ranks: its
-// prefetches' points when it has some, else nil,
-// meaning every matching point, for a collection of up to
-// RecommendScanMax points (or with Exact, or without positive examples, up
-// to five times that), else the nearest neighbours of each positive.
-func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *Recommend) ([]pointid.ID, error) {
+// candidates returns the points a score-based query ranks: its
+// prefetches' points when it has some, else nil, meaning every matching
+// point, for a collection of up to RecommendScanMax points (or with Exact,
+// or without seeds, up to five times that), else the nearest neighbours of
+// each seed. what names the query in errors, hint says how to avoid them.
+func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, seeds []Input, what, hint string) ([]pointid.ID, error) {
 	if req.among != nil {
 		return req.among, nil
 	}
@@ -182,17 +192,16 @@ func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, q *
 		return nil, err
 	}
 	scanMax := e.cfg.RecommendScanMax
-	if req.Exact || n <= scanMax || len(q.Positive) == 0 {
+	if req.Exact || n <= scanMax || len(seeds) == 0 {
 		if n > scanMax*5 {
-			return nil, badRequest("recommend: %s scores every point only in collections of up to %d points (this one has %d); "+
-				"give positive examples without params.exact", q.strategy(), scanMax*5, n)
+			return nil, badRequest("%s scores every point only in collections of up to %d points (this one has %d); %s", what, scanMax*5, n, hint)
 		}
 		return nil, nil
 	}
 	k := min(max(4*(req.Offset+limitOf(req)), 100), index.MaxLimit)
 	seen := map[pointid.ID]bool{}
 	among := []pointid.ID{}
-	for _, p := range q.Positive {
+	for _, p := range seeds {
 		start := time.Now()
 		res, err := c.Search(ctx, index.SearchRequest{Using: req.Using, Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k)})
 		e.cfg.Observer.Searched(ctx, time.Since(start))

@@ -70,6 +70,10 @@ func kindOf(q Query) string {
 		return "recommend"
 	case *ForUser:
 		return "recommend for a user"
+	case *Discover:
+		return "discover"
+	case *Context:
+		return "context"
 	}
 	return fmt.Sprintf("%T", q)
 }

@@ -46,7 +46,7 @@ func (s *Store) ChangeAliases(changes []AliasChange) error {
 			_ = b.Set(aliasKey(ch.Alias), []byte(ch.Collection), nil)
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := s.commitWait(b); err != nil {
 		return fmt.Errorf("change %d aliases: %w", len(changes), err)
 	}
 	return nil

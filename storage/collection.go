@@ -88,8 +88,9 @@ type Op struct {
 // every op is durable. Each node (Node or Prev) may appear at most once in
 // ops. The caller
 // must hold whatever locks keep other writers away from these points and
-// nodes until Write returns. ctx is checked before the commit; once the
-// commit starts it runs to completion.
+// nodes until Write returns. ctx bounds the wait for admission (Store.commit);
+// once the commit starts it runs to completion. A write refused for want of
+// disk space fails with ErrNoSpace.
 func (c *Collection) Write(ctx context.Context, ops []Op) error {
 	b := c.store.db.NewBatch()
 	defer b.Close()
@@ -98,10 +99,7 @@ func (c *Collection) Write(ctx context.Context, ops []Op) error {
 			return fmt.Errorf("collection %q: op %d (seq %d, id %s): %w", c.name, i, ops[i].Seq, ops[i].ID, err)
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := c.store.commit(ctx, b, true); err != nil {
 		return fmt.Errorf("collection %q: commit %d ops: %w", c.name, len(ops), err)
 	}
 	return nil
@@ -364,10 +362,7 @@ func (c *Collection) SetTerms(ctx context.Context, items []NodeTerms) error {
 	for _, it := range items {
 		_ = b.Set(c.nodeKey(secTerms, it.Node), encodeTerms(it.Terms), nil)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := c.store.commit(ctx, b, true); err != nil {
 		return fmt.Errorf("collection %q: set terms of %d nodes: %w", c.name, len(items), err)
 	}
 	return nil

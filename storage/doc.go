@@ -27,6 +27,36 @@
 // a zstd-compressed snapshot file (format in snapshot.go), read from one
 // Pebble snapshot and restored under a fresh prefix.
 //
+// # Disk space
+//
+// A full disk must fail writes, not hang them. Pebble cannot take a
+// context: once a commit is inside it, the commit waits for whatever Pebble
+// waits for, and when a memtable flush fails with ENOSPC Pebble retries it
+// at once and for ever while writes queue behind the stall (with their id
+// locks held above). So writes are stopped before they reach Pebble
+// (diskspace.go, after CockroachDB's store-level disk handling):
+//
+//   - Every gated batch (point writes, catalog changes, graph snapshots)
+//     is admitted only if the disk's free space, less what was admitted
+//     since the last reading, stays above a reserve (Options.DiskReserveBytes)
+//     that leaves Pebble room to flush its memtables and compact. Otherwise
+//     it fails at once with ErrNoSpace. Reads are never gated; dropping a
+//     collection is not held to the reserve, since it is how space is freed.
+//   - An ENOSPC inside Pebble (any write through the file system, a failed
+//     flush or compaction) refuses every gated write until space returns,
+//     and deletes a ballast file (Options.BallastBytes), so that what
+//     Pebble has in flight (vfs.OnDiskFull retries the failed write once)
+//     completes instead of stalling.
+//   - During a Pebble write stall, new batches wait for its end within their
+//     context, rather than inside Pebble beyond any deadline.
+//   - A monitor re-reads the free space every DiskCheckInterval and accepts
+//     writes again once the disk has room for the reserve and the ballast
+//     and Pebble's flushes succeed; it then lays the ballast again. No
+//     restart is needed.
+//   - A fatal Pebble error in a commit (a failed WAL sync) fails that write
+//     and every later one with ErrFailed but keeps reads served; fatal errors
+//     in Pebble's background work end the process, as Pebble intends.
+//
 // # Key layout
 //
 // Every key starts with a one-byte space tag. Integers are big-endian so that

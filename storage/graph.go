@@ -158,7 +158,7 @@ func (c *Collection) SaveGraphs(seq uint64, graphs []SpaceGraph) error {
 	}
 	logLo, _ := c.bounds(secLog)
 	_ = b.DeleteRange(logLo, c.logKey(seq+1), nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := c.store.commitWait(b); err != nil {
 		return fmt.Errorf("collection %q: save graph at seq %d: %w", c.name, seq, err)
 	}
 	return nil

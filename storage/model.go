@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // secModel holds a collection's trained recommendation model, an opaque
@@ -34,7 +32,7 @@ func (c *Collection) SaveModel(data []byte) error {
 	h := binary.BigEndian.AppendUint64(nil, uint64(len(data)))
 	h = binary.BigEndian.AppendUint32(h, chunks)
 	_ = b.Set(c.modelHeaderKey(), h, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := c.store.commitWait(b); err != nil {
 		return fmt.Errorf("collection %q: save model: %w", c.name, err)
 	}
 	return nil

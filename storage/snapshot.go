@@ -3,6 +3,7 @@ package storage
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -141,14 +142,14 @@ func (s *Store) stageKeys(c *Collection, br *bufio.Reader) error {
 		}
 		_ = b.Set(append(c.key(k[0], len(k)), k[1:]...), v, nil)
 		if b.Len() >= restoreBatch {
-			if err := b.Commit(pebble.NoSync); err != nil {
+			if err := s.commitWait(b); err != nil {
 				return err
 			}
 			b.Close()
 			b = s.db.NewBatch()
 		}
 	}
-	return b.Commit(pebble.NoSync)
+	return s.commitWait(b)
 }
 
 // CommitStaged makes a staged collection the one its name names, in one
@@ -162,7 +163,7 @@ func (s *Store) CommitStaged(c *Collection, config []byte) error {
 }
 
 func (s *Store) commitLocked(c *Collection, config []byte) error {
-	if err := s.db.Set(catalogKey(c.name), encodeRecord(c.prefix, config), pebble.Sync); err != nil {
+	if err := s.set(catalogKey(c.name), encodeRecord(c.prefix, config)); err != nil {
 		return fmt.Errorf("restore %q: %w", c.name, err)
 	}
 	return nil
@@ -177,8 +178,14 @@ func (s *Store) DiscardStaged(c *Collection) error {
 }
 
 func (s *Store) discardLocked(c *Collection) error {
+	b := s.db.NewBatch()
+	defer b.Close()
 	lo, hi := c.bounds(0)
-	if err := s.db.DeleteRange(lo, hi, pebble.Sync); err != nil {
+	_ = b.DeleteRange(lo, hi, nil)
+	// Not gated by the disk reserve: a discard frees space.
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	if err := s.commit(ctx, b, false); err != nil {
 		return fmt.Errorf("discard restore of %q: %w", c.name, err)
 	}
 	return nil
@@ -193,7 +200,7 @@ func (s *Store) takePrefixLocked() (uint32, error) {
 	} else if err != nil && !errors.Is(err, ErrNotFound) {
 		return 0, err
 	}
-	if err := s.db.Set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1), pebble.Sync); err != nil {
+	if err := s.set(nextPrefixKey, binary.BigEndian.AppendUint32(nil, prefix+1)); err != nil {
 		return 0, err
 	}
 	return prefix, nil

@@ -3,8 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // NodeVector is one node's vector in a space.
@@ -30,10 +28,7 @@ func (c *Collection) ReplaceSpace(ctx context.Context, space uint8, seq uint64, 
 		_ = b.Set(c.vectorKey(space, nv.Node), encodeVector(nv.Vector), nil)
 	}
 	c.addGraph(b, space, seq, graph)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := c.store.commit(ctx, b, true); err != nil {
 		return fmt.Errorf("collection %q: replace space %d with %d vectors: %w", c.name, space, len(vectors), err)
 	}
 	return nil

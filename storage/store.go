@@ -2,11 +2,14 @@ package storage
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -23,6 +26,14 @@ var (
 	ErrCorrupt  = errors.New("storage: corrupt data")
 	ErrFormat   = errors.New("storage: unsupported format version")
 	ErrClosed   = errors.New("storage: closed")
+	// ErrNoSpace marks a write refused because the data disk is (nearly)
+	// full; reads still work, and writes are taken again once space
+	// returns (see doc.go, "Disk space").
+	ErrNoSpace = errors.New("storage: insufficient disk space")
+	// ErrFailed marks a write refused because Pebble hit an error it
+	// cannot go on from (a failed WAL write or sync); reads still work,
+	// writes need a restart.
+	ErrFailed = errors.New("storage: failed")
 )
 
 // Options configures Open. The zero value is valid; every field documents
@@ -35,6 +46,20 @@ type Options struct {
 	CacheBytes int64
 	// Logger receives storage events. Nil means slog.Default().
 	Logger *slog.Logger
+	// DiskReserveBytes is the free space writes leave on the data disk
+	// for Pebble's flushes and compactions: a write that would eat into it
+	// fails with ErrNoSpace. Zero means 5% of the disk, but at least a
+	// quarter of it up to 64 MiB, and at most 1 GiB (defaultReserve);
+	// negative turns the check off.
+	DiskReserveBytes int64
+	// BallastBytes is the size of the ballast file kept in the data
+	// directory and deleted when the disk fills, so the writes Pebble
+	// has in flight can finish. Zero means 1% of the disk, at most 1 GiB;
+	// negative means no ballast.
+	BallastBytes int64
+	// DiskCheckInterval is how often the free space is re-checked, to
+	// take writes again once space returns. Zero means one second.
+	DiskCheckInterval time.Duration
 }
 
 // EnsureDefaults fills zero fields with their defaults.
@@ -48,6 +73,9 @@ func (o *Options) EnsureDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.DiskCheckInterval == 0 {
+		o.DiskCheckInterval = time.Second
+	}
 }
 
 // Validate reports every problem with the options.
@@ -56,14 +84,20 @@ func (o *Options) Validate() error {
 	if o.CacheBytes < 0 {
 		errs = append(errs, fmt.Errorf("CacheBytes %d is negative", o.CacheBytes))
 	}
+	if o.DiskCheckInterval < 0 {
+		errs = append(errs, fmt.Errorf("DiskCheckInterval %v is negative", o.DiskCheckInterval))
+	}
 	return errors.Join(errs...)
 }
 
 // Store is one Pebble database holding every collection of a data directory.
 // It is safe for concurrent use.
 type Store struct {
-	db  *pebble.DB
-	log *slog.Logger
+	db    *pebble.DB
+	log   *slog.Logger
+	guard *diskGuard
+	// fatal is Pebble's fatal error once it had one (see commit).
+	fatal atomic.Pointer[string]
 
 	// catalogMu serialises catalog changes (create, drop, config updates).
 	catalogMu sync.Mutex
@@ -77,14 +111,21 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
-	popts := &pebble.Options{FS: opts.FS, Cache: cache, FormatMajorVersion: pebble.FormatNewest,
-		Logger: pebbleLogger{opts.Logger}}
+	s := &Store{log: opts.Logger, guard: newDiskGuard(opts.Logger, opts.FS, dir, opts)}
+	// A write that hits ENOSPC deletes the ballast and is retried once,
+	// so a WAL write in flight when the disk fills succeeds.
+	fs := vfs.OnDiskFull(opts.FS, func() { s.guard.noSpace("a write") })
+	popts := &pebble.Options{FS: fs, Cache: cache, FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize: s.guard.memTable, Logger: pebbleLogger{log: opts.Logger, fatal: s.setFatal},
+		EventListener: s.eventListener()}
 	db, err := pebble.Open(dir, popts)
 	if err != nil {
 		return nil, fmt.Errorf("open pebble in %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: opts.Logger}
+	s.db = db
+	s.guard.start(fs)
 	if err := s.checkFormat(dir); err != nil {
+		s.guard.close()
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
@@ -107,7 +148,10 @@ func (s *Store) checkFormat(dir string) error {
 		if !empty {
 			return fmt.Errorf("%w: database has data but no format key", ErrFormat)
 		}
-		return s.db.Set(formatKey, binary.BigEndian.AppendUint32(nil, FormatVersion), pebble.Sync)
+		b := s.db.NewBatch()
+		defer b.Close()
+		_ = b.Set(formatKey, binary.BigEndian.AppendUint32(nil, FormatVersion), nil)
+		return s.commit(context.Background(), b, true)
 	}
 	if err != nil {
 		return err
@@ -126,6 +170,7 @@ func (s *Store) checkFormat(dir string) error {
 // Close flushes nothing extra (every write is already synced) and closes
 // the database. Collections obtained from the Store must not be used after.
 func (s *Store) Close() error {
+	s.guard.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close pebble: %w", err)
 	}
@@ -154,6 +199,18 @@ type CollectionRecord struct {
 // CreateCollection adds a collection to the catalog and returns its handle.
 // It fails with ErrExists if the name is taken.
 func (s *Store) CreateCollection(name string, config []byte) (*Collection, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	return s.CreateCollectionContext(ctx, name, config)
+}
+
+// CreateCollectionContext is CreateCollection within ctx: a write stall is
+// waited out only until ctx ends, and once ctx has ended nothing is
+// written, so a create its client gave up on is not applied later.
+func (s *Store) CreateCollectionContext(ctx context.Context, name string, config []byte) (*Collection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("create collection %q: %w", name, err)
+	}
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
 	key := catalogKey(name)
@@ -166,7 +223,10 @@ func (s *Store) CreateCollection(name string, config []byte) (*Collection, error
 	if err != nil {
 		return nil, err
 	}
-	if err := s.db.Set(key, encodeRecord(prefix, config), pebble.Sync); err != nil {
+	b := s.db.NewBatch()
+	defer b.Close()
+	_ = b.Set(key, encodeRecord(prefix, config), nil)
+	if err := s.commit(ctx, b, true); err != nil {
 		return nil, fmt.Errorf("create collection %q: %w", name, err)
 	}
 	return &Collection{store: s, name: name, prefix: prefix}, nil
@@ -200,7 +260,7 @@ func (s *Store) Collections() ([]CollectionRecord, []*Collection, error) {
 func (s *Store) SetConfig(c *Collection, config []byte) error {
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
-	if err := s.db.Set(catalogKey(c.name), encodeRecord(c.prefix, config), pebble.Sync); err != nil {
+	if err := s.set(catalogKey(c.name), encodeRecord(c.prefix, config)); err != nil {
 		return fmt.Errorf("collection %q: set config: %w", c.name, err)
 	}
 	return nil
@@ -227,7 +287,10 @@ func (s *Store) DropCollection(c *Collection) error {
 	}
 	lo, hi := c.bounds(0)
 	_ = b.DeleteRange(lo, hi, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
+	// Not gated by the disk reserve: a drop is how space is freed.
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	if err := s.commit(ctx, b, false); err != nil {
 		return fmt.Errorf("drop collection %q: %w", c.name, err)
 	}
 	return nil
@@ -242,23 +305,4 @@ func decodeRecord(v []byte) (uint32, []byte, error) {
 		return 0, nil, fmt.Errorf("%w: short collection record", ErrCorrupt)
 	}
 	return binary.BigEndian.Uint32(v), bytes.Clone(v[4:]), nil
-}
-
-// pebbleLogger sends Pebble's messages to slog: Infof at Debug level,
-// Errorf at Error; Fatalf logs and panics, as Pebble expects it not to
-// return.
-type pebbleLogger struct{ log *slog.Logger }
-
-func (l pebbleLogger) Infof(format string, args ...any) {
-	l.log.Debug("pebble: " + fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Errorf(format string, args ...any) {
-	l.log.Error("pebble: " + fmt.Sprintf(format, args...))
-}
-
-func (l pebbleLogger) Fatalf(format string, args ...any) {
-	msg := "pebble: " + fmt.Sprintf(format, args...)
-	l.log.Error(msg)
-	panic(msg)
 }

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -27,7 +28,7 @@ func (s *Store) upgrade(dir string, from uint32) error {
 		what, err := step(s, b)
 		if err == nil {
 			_ = b.Set(formatKey, binary.BigEndian.AppendUint32(nil, v+1), nil)
-			err = b.Commit(pebble.Sync)
+			err = s.commit(context.Background(), b, false)
 		}
 		b.Close()
 		if err != nil {

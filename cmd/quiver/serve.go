@@ -15,6 +15,7 @@ import (
 	"github.com/quiver-db/quiver/encoder"
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/storage"
 )
 
 func init() {
@@ -32,6 +33,8 @@ func runServe(ctx context.Context, args []string) error {
 	maxBody := fs.Int64("max-body", 32<<20, "largest request body in bytes")
 	timeout := fs.Duration("request-timeout", 60*time.Second, "deadline of each request's work")
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "deadline for reading a request, headers and body")
+	diskReserve := fs.Int64("disk-reserve", 0, "free bytes writes leave on the data disk; below it writes fail with 507 (0: 5% of the disk, at least a quarter of it up to 64 MiB, at most 1 GiB; -1: off)")
+	ballast := fs.Int64("ballast", 0, "size of the ballast file deleted when the disk fills (0: 1% of the disk, at most 1 GiB; -1: none)")
 	snapDir := fs.String("snapshot-dir", os.Getenv("QUIVER_SNAPSHOT_DIR"), "directory of the snapshot files; empty means DATA/snapshots (env QUIVER_SNAPSHOT_DIR)")
 	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
@@ -52,7 +55,10 @@ func runServe(ctx context.Context, args []string) error {
 			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
 		}
 	}
-	db, err := index.Open(ctx, *data, index.Options{SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot})
+	db, err := index.Open(ctx, *data, index.Options{
+		Storage:     storage.Options{DiskReserveBytes: *diskReserve, BallastBytes: *ballast},
+		SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot,
+	})
 	if err != nil {
 		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}

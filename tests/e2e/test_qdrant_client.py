@@ -5,11 +5,13 @@ QUIVER_URL, QUIVER_API_KEY and QUIVER_READ_ONLY_API_KEY.
 Text documents are sent as models.Document with cloud_inference=True, so the
 client passes them to the server, which encodes them with its own model."""
 
+import json
 import math
 import os
 import uuid
 
 import pytest
+from pydantic import BaseModel
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import UnexpectedResponse
 
@@ -651,6 +653,143 @@ def test_vector_updates_and_batch(qc):
     assert e.value.status_code == 400 and "operations[1]" in str(e.value)
     assert qc.count(name).count == 2
     qc.delete_collection(name)
+
+# Groups, discovery, order_by and facets on a 2-d Dot collection: point i
+# at (1, i/10), so the query [0, 1] ranks points by i, largest first.
+SHOP_N = 12
+
+
+@pytest.fixture(scope="module")
+def shop(qc):
+    name, lookup = "shop", "shop-owners"
+    for n in (name, lookup):
+        if qc.collection_exists(n):
+            qc.delete_collection(n)
+        qc.create_collection(n, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    points = [
+        models.PointStruct(
+            id=i,
+            vector=[1.0, i / 10],
+            payload={"shop": f"s{i % 3}", "price": i, "tags": ["all"] + (["even"] if i % 2 == 0 else []), "owner": i % 2},
+        )
+        for i in range(SHOP_N)
+    ]
+    qc.upsert(name, points=points, wait=True)
+    for key, schema in (("shop", models.PayloadSchemaType.KEYWORD), ("tags", models.PayloadSchemaType.KEYWORD), ("price", models.PayloadSchemaType.INTEGER)):
+        qc.create_payload_index(name, field_name=key, field_schema=schema, wait=True)
+    qc.upsert(
+        lookup,
+        points=[
+            models.PointStruct(id=0, vector=[1.0, 0.0], payload={"name": "even owner"}),
+            models.PointStruct(id=1, vector=[0.0, 1.0], payload={"name": "odd owner"}),
+        ],
+        wait=True,
+    )
+    return name, lookup
+
+
+def brute_groups(key_of, limit, size):
+    groups = {}
+    for i in sorted(range(SHOP_N), reverse=True):
+        for g in key_of(i):
+            groups.setdefault(g, [])
+            if len(groups[g]) < size:
+                groups[g].append(i)
+    return list(groups.items())[:limit]
+
+
+def test_query_points_groups(qc, shop):
+    name, lookup = shop
+    res = qc.query_points_groups(name, group_by="shop", query=[0.0, 1.0], limit=2, group_size=3, with_payload=True)
+    got = [(g.id, [h.id for h in g.hits]) for g in res.groups]
+    assert got == brute_groups(lambda i: [f"s{i % 3}"], 2, 3)
+    assert res.groups[0].hits[0].payload["shop"] == res.groups[0].id
+    # A point whose value is an array joins each group; lookup by name.
+    res = qc.query_points_groups(
+        name, group_by="tags", query=[0.0, 1.0], limit=5, group_size=2,
+        with_lookup=models.WithLookup(collection=lookup, with_payload=True),
+    )
+    assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == brute_groups(
+        lambda i: ["all"] + (["even"] if i % 2 == 0 else []), 5, 2
+    )
+    assert all(g.lookup is None for g in res.groups), "strings that are not UUIDs name no point"
+
+
+def test_search_groups_with_lookup(qc, shop):
+    # qdrant-client 1.20 has no search_groups method; its REST client
+    # sends the legacy route.
+    name, lookup = shop
+    res = qc.http.client.request(
+        type_=models.InlineResponse20024,
+        method="POST",
+        url="/collections/{collection_name}/points/search/groups",
+        path_params={"collection_name": name},
+        headers={"Content-Type": "application/json"},
+        content=json.dumps({"vector": [0.0, 1.0], "group_by": "owner", "group_size": 2, "limit": 3, "with_lookup": lookup}),
+    ).result
+    assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == brute_groups(lambda i: [i % 2], 3, 2)
+    assert [g.lookup.payload["name"] for g in res.groups] == ["odd owner", "even owner"]
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.query_points_groups(name, group_by="shop", query=[0.0, 1.0], group_size=0)
+    assert e.value.status_code in (400, 422)
+
+
+def test_scroll_order_by(qc, shop):
+    name, _ = shop
+    page, nxt = qc.scroll(name, order_by=models.OrderBy(key="price", direction=models.Direction.DESC, start_from=7), limit=3)
+    assert [p.id for p in page] == [7, 6, 5]
+    assert [p.order_value for p in page] == [7, 6, 5]
+    assert nxt is None
+    page, _ = qc.scroll(name, order_by="price", limit=2)
+    assert [p.id for p in page] == [0, 1]
+    res = qc.query_points(name, query=models.OrderByQuery(order_by=models.OrderBy(key="price", direction=models.Direction.DESC)), limit=2)
+    assert [p.id for p in res.points] == [SHOP_N - 1, SHOP_N - 2]
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.scroll(name, order_by="shop")
+    assert e.value.status_code == 400
+    assert "order_by.key" in str(e.value)
+
+
+def test_discover_and_context(qc, shop):
+    name, _ = shop
+    # Nearer point 0, (1, 0), than (0, 1) means i < 10: those rank +1, and
+    # the target [0, 1] orders them largest first (0, an example, is left
+    # out).
+    pair = models.ContextPair(positive=0, negative=[0.0, 1.0])
+    res = qc.query_points(name, query=models.DiscoverQuery(discover=models.DiscoverInput(target=[0.0, 1.0], context=[pair])), limit=3)
+    assert [p.id for p in res.points] == [9, 8, 7]
+    assert res.points[0].score > 1
+    res = qc.query_points(name, query=models.ContextQuery(context=[pair]), limit=3)
+    assert all(1 <= p.id <= 9 and p.score == pytest.approx(0.0) for p in res.points), "inside the zone, loss 0"
+
+    class ScoredPoints(BaseModel):
+        result: list[models.ScoredPoint]
+
+    # The legacy discover route (no client method in qdrant-client 1.20).
+    res = qc.http.client.request(
+        type_=ScoredPoints,
+        method="POST",
+        url="/collections/{collection_name}/points/discover",
+        path_params={"collection_name": name},
+        headers={"Content-Type": "application/json"},
+        content=json.dumps({"target": 9, "context": [{"positive": [1.0, 0.0], "negative": [0.0, 1.0]}], "limit": 2}),
+    ).result
+    assert [p.id for p in res] == [8, 7]
+
+
+def test_facet(qc, shop):
+    name, _ = shop
+    res = qc.facet(name, key="shop")
+    assert [(h.value, h.count) for h in res.hits] == [("s0", 4), ("s1", 4), ("s2", 4)]
+    cheap = models.Filter(must=[models.FieldCondition(key="price", range=models.Range(lt=5))])
+    res = qc.facet(name, key="tags", facet_filter=cheap, limit=1, exact=True)
+    assert [(h.value, h.count) for h in res.hits] == [("all", 5)]
+    res = qc.facet(name, key="price", limit=2)
+    assert [(h.value, h.count) for h in res.hits] == [(0, 1), (1, 1)]
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.facet(name, key="owner")
+    assert e.value.status_code == 400
+    assert "owner" in str(e.value)
 
 
 def test_aliases(qc):
