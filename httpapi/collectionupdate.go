@@ -90,13 +90,9 @@ type collectionParamsDiff struct {
 }
 
 func (p *collectionParamsDiff) check() error {
-	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"vectors", p.Vectors}, {"shard_number", p.ShardNumber}, {"sharding_method", p.ShardingMethod}, {"sparse_vectors", p.SparseVectors}} {
-		if !isNull(f.raw) {
-			return badRequest("params.%s: fixed when the collection is created; it cannot change", f.name)
-		}
+	if name := firstSet(rawField{"vectors", p.Vectors}, rawField{"shard_number", p.ShardNumber},
+		rawField{"sharding_method", p.ShardingMethod}, rawField{"sparse_vectors", p.SparseVectors}); name != "" {
+		return badRequest("params.%s: fixed when the collection is created; it cannot change", name)
 	}
 	for _, f := range []struct {
 		name string
@@ -140,14 +136,9 @@ func (h *Handler) updateCollection(r *http.Request) (any, error) {
 
 // configUpdate checks a PATCH body and turns it into an index.ConfigUpdate.
 func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
-	for _, f := range []struct {
-		name string
-		raw  json.RawMessage
-	}{{"quantization_config", req.QuantizationConfig}, {"sparse_vectors", req.SparseVectors},
-		{"strict_mode_config", req.StrictModeConfig}, {"metadata", req.Metadata}} {
-		if !isNull(f.raw) {
-			return index.ConfigUpdate{}, badRequest("%s: not supported", f.name)
-		}
+	if name := firstSet(rawField{"quantization_config", req.QuantizationConfig}, rawField{"sparse_vectors", req.SparseVectors},
+		rawField{"strict_mode_config", req.StrictModeConfig}, rawField{"metadata", req.Metadata}); name != "" {
+		return index.ConfigUpdate{}, badRequest("%s: not supported", name)
 	}
 	if req.Params != nil {
 		if err := req.Params.check(); err != nil {
@@ -178,4 +169,21 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 		}
 	}
 	return u, nil
+}
+
+// rawField is a JSON member kept raw, to tell whether it was sent.
+type rawField struct {
+	name string
+	raw  json.RawMessage
+}
+
+// firstSet returns the name of the first field that is set (not absent
+// or null), "" if none is.
+func firstSet(fields ...rawField) string {
+	for _, f := range fields {
+		if !isNull(f.raw) {
+			return f.name
+		}
+	}
+	return ""
 }
