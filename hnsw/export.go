@@ -33,7 +33,8 @@ func (g *Graph) Export(w io.Writer) error {
 	b := make([]byte, 0, 64+4*g.dim)
 	b = append(b, exportMagic...)
 	b = binary.LittleEndian.AppendUint16(b, exportVersion)
-	for _, v := range []int{g.dim, g.opts.M, g.opts.EfConstruction, g.opts.Ef} {
+	opts := g.Options()
+	for _, v := range []int{g.dim, opts.M, opts.EfConstruction, opts.Ef} {
 		b = binary.LittleEndian.AppendUint32(b, uint32(v))
 	}
 	b = append(b, byte(g.opts.Metric))

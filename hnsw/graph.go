@@ -29,12 +29,16 @@ const maxLevel = 32
 
 // Graph is an HNSW index. All methods are safe for concurrent use.
 type Graph struct {
-	dim     int
-	opts    Options
-	metric  Metric // opts.Metric, read on the hot path
-	stride0 int    // layer-0 list: count, then up to 2·M links
-	strideU int    // upper-layer list: count, then up to M links
-	stride  int    // one node's record in the arena: layer-0 list, then vector
+	dim    int
+	opts   Options // EfConstruction and Ef as at New; the current ones are below
+	metric Metric  // opts.Metric, read on the hot path
+	// efConstruction and ef are Options.EfConstruction and Options.Ef,
+	// which SetEfConstruction and SetEf change while the graph is in use.
+	efConstruction atomic.Int32
+	ef             atomic.Int32
+	stride0        int // layer-0 list: count, then up to 2·M links
+	strideU        int // upper-layer list: count, then up to M links
+	stride         int // one node's record in the arena: layer-0 list, then vector
 
 	// writers is held for reading by Insert, InsertAt, Delete and Cleanup,
 	// and for writing by Export, which thereby sees no change while searches
@@ -100,6 +104,8 @@ func New(dim int, opts Options) (*Graph, error) {
 		stride:  1 + 2*opts.M + dim,
 		locks:   stripe.New(lockStripes),
 	}
+	g.efConstruction.Store(int32(opts.EfConstruction))
+	g.ef.Store(int32(opts.Ef))
 	g.alloc.rng = rand.New(rand.NewSource(opts.Seed))
 	g.mapping = &mapping{}
 	runtime.AddCleanup(g, func(m *mapping) { freeArena(m.arena) }, g.mapping)
@@ -111,7 +117,11 @@ func New(dim int, opts Options) (*Graph, error) {
 type mapping struct{ arena []uint32 }
 
 // Options returns the graph's options with defaults filled in.
-func (g *Graph) Options() Options { return g.opts }
+func (g *Graph) Options() Options {
+	o := g.opts
+	o.EfConstruction, o.Ef = int(g.efConstruction.Load()), int(g.ef.Load())
+	return o
+}
 
 // Dim returns the vector dimension.
 func (g *Graph) Dim() int { return g.dim }

@@ -97,7 +97,7 @@ func (g *Graph) insert(node uint32, level int, vec []float32) error {
 		cur = g.greedy(q, cur, l)
 	}
 	for l := min(level, epLevel); l >= 0; l-- {
-		if err := g.searchLayer(context.Background(), s, q, cur, g.opts.EfConstruction, l, nil); err != nil {
+		if err := g.searchLayer(context.Background(), s, q, cur, int(g.efConstruction.Load()), l, nil); err != nil {
 			return err
 		}
 		s.sorted = s.sorted[:0]

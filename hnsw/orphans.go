@@ -170,7 +170,7 @@ func (g *Graph) nearestTo(s *scratch, node uint32) []candidate {
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(v, cur, l)
 	}
-	if g.searchLayer(context.Background(), s, v, cur, g.opts.EfConstruction, 0, nil) != nil {
+	if g.searchLayer(context.Background(), s, v, cur, int(g.efConstruction.Load()), 0, nil) != nil {
 		return nil
 	}
 	found := s.sorted[:0]

@@ -34,7 +34,7 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	}
 	ef := opts.Ef
 	if ef == 0 {
-		ef = g.opts.Ef
+		ef = int(g.ef.Load())
 	}
 	ef = max(ef, k)
 

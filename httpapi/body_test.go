@@ -42,7 +42,7 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 	ts.fails(400, "DELETE", "/collections/c?timeout=-1", nil, "timeout")
 	r = ts.do("POST", "/collections/c", `{}`)
 	require.Equal(t, 405, r.Code)
-	require.Equal(t, "GET, PUT, DELETE", r.Header.Get("Allow"))
+	require.Equal(t, "GET, PUT, DELETE, PATCH", r.Header.Get("Allow"))
 }
 
 func TestTypeErrorsSpeakJSON(t *testing.T) {

@@ -44,7 +44,7 @@ func badRequest(format string, args ...any) error {
 func statusOf(err error) int {
 	var maxErr *http.MaxBytesError
 	switch {
-	case errors.As(err, &maxErr), errors.Is(err, ErrTooLarge):
+	case errors.As(err, &maxErr), errors.Is(err, ErrTooLarge), errors.Is(err, index.ErrTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrBadRequest), errors.Is(err, index.ErrBadRequest),
 		errors.Is(err, filter.ErrInvalid), errors.Is(err, ErrNoModel):
@@ -90,7 +90,7 @@ func message(err error) string {
 
 var messageCleaner = strings.NewReplacer(
 	"quiver: bad request: ", "", "bad request: ", "",
-	"quiver: not found", "not found", "quiver: already exists", "already exists", "quiver: closed", "closed",
+	"quiver: not found", "not found", "quiver: too large", "too large", "quiver: already exists", "already exists", "quiver: closed", "closed",
 )
 
 // decodeJSON decodes the body into v, rejecting unknown fields, trailing

@@ -115,6 +115,8 @@ type vectorParamsOut struct {
 	Size     int          `json:"size"`
 	Distance index.Metric `json:"distance"`
 	Model    string       `json:"model,omitempty"`
+	// HNSW is a named vector's own graph parameters, where it has any.
+	HNSW *index.HNSWConfig `json:"hnsw_config,omitempty"`
 }
 
 // vectorsOut is config.params.vectors: the unnamed vector's params, or,
@@ -137,7 +139,11 @@ func vectorsOutOf(cfg index.Config) vectorsOut {
 	}
 	out := vectorsOut{Named: map[string]vectorParamsOut{}}
 	for name, v := range cfg.Vectors {
-		out.Named[name] = vectorParamsOut{Size: v.Size, Distance: v.Distance, Model: v.Model}
+		p := vectorParamsOut{Size: v.Size, Distance: v.Distance, Model: v.Model}
+		if v.HNSW != (index.HNSWConfig{}) {
+			p.HNSW = &v.HNSW
+		}
+		out.Named[name] = p
 	}
 	return out
 }

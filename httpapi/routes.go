@@ -45,6 +45,28 @@ func (h *Handler) routes() []route {
 		{method: "DELETE", path: c, access: write, api: h.deleteCollection},
 		{method: "PUT", path: c + "/index", access: write, api: h.createIndex},
 		{method: "DELETE", path: c + "/index/{field_name}", access: write, api: h.deleteIndex},
+		{method: "PATCH", path: c, access: write, api: h.updateCollection},
+
+		// "/collections/aliases" has no GET, PUT or DELETE, so the
+		// {collection} routes above never take its POST.
+		{method: "POST", path: "/collections/aliases", access: write, api: h.updateAliases},
+		{method: "GET", path: "/aliases", access: read, api: h.listAliases},
+		{method: "GET", path: c + "/aliases", access: read, api: h.collectionAliases},
+
+		{method: "POST", path: c + "/snapshots/upload", access: write, snapshot: true, api: h.uploadSnapshot},
+		{method: "PUT", path: c + "/snapshots/recover", access: write, snapshot: true, api: h.recoverSnapshot},
+		{method: "POST", path: c + "/snapshots", access: write, snapshot: true, api: h.createSnapshot},
+		{method: "GET", path: c + "/snapshots", access: read, api: h.listSnapshots},
+		{method: "GET", path: c + "/snapshots/{snapshot_name}", access: read, snapshot: true, raw: h.downloadSnapshot},
+		{method: "DELETE", path: c + "/snapshots/{snapshot_name}", access: write, api: h.deleteSnapshot},
+		{method: "POST", path: "/snapshots", access: write, snapshot: true, api: h.createFullSnapshot},
+		{method: "GET", path: "/snapshots", access: read, api: h.listFullSnapshots},
+		{method: "GET", path: "/snapshots/{snapshot_name}", access: read, snapshot: true, raw: h.downloadSnapshot},
+		{method: "DELETE", path: "/snapshots/{snapshot_name}", access: write, api: h.deleteSnapshot},
+
+		{method: "GET", path: "/cluster", access: read, api: h.clusterStatus},
+		{method: "GET", path: c + "/cluster", access: read, api: h.collectionCluster},
+		{method: "GET", path: "/telemetry", access: read, api: h.telemetry},
 
 		{method: "PUT", path: c + "/points", access: write, api: h.upsertPoints},
 		{method: "POST", path: c + "/points", access: read, api: h.retrievePoints},

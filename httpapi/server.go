@@ -46,6 +46,7 @@ type Collections interface {
 	List() []string
 	Describe(name string) (index.Info, error)
 	Drop(ctx context.Context, name string) error
+	Admin
 }
 
 // Config holds what the handler needs. Zero fields take the defaults their
@@ -81,6 +82,14 @@ type Config struct {
 	RecommendScanMax int
 	// RequestTimeout bounds each request's work. Zero means 60s.
 	RequestTimeout time.Duration
+	// MaxSnapshotBytes bounds the body of a snapshot upload. Zero means
+	// 64 GiB.
+	MaxSnapshotBytes int64
+	// SnapshotTimeout bounds the work of the snapshot routes (create,
+	// download, upload, recover), reading and writing included, instead
+	// of RequestTimeout and the server's read and write timeouts. Zero
+	// means 1h.
+	SnapshotTimeout time.Duration
 	// PublicMetrics serves /metrics without the api-key. By default a
 	// server with a key asks for one there too: the metrics name every
 	// collection and its size.
@@ -115,6 +124,12 @@ func (c *Config) ensureDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 60 * time.Second
 	}
+	if c.MaxSnapshotBytes == 0 {
+		c.MaxSnapshotBytes = 64 << 30
+	}
+	if c.SnapshotTimeout == 0 {
+		c.SnapshotTimeout = time.Hour
+	}
 }
 
 // Validate reports every problem with the config.
@@ -123,7 +138,8 @@ func (c *Config) Validate() error {
 	if c.DB == nil {
 		errs = append(errs, errors.New("DB is nil"))
 	}
-	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 {
+	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 ||
+		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.APIKey == "" && c.ReadOnlyAPIKey != "" {
@@ -234,6 +250,9 @@ type route struct {
 	access       access
 	// probe routes (health, readiness, metrics) log successes at Debug.
 	probe bool
+	// snapshot routes move whole collections: Config.MaxSnapshotBytes and
+	// SnapshotTimeout bound them instead of MaxBodyBytes and RequestTimeout.
+	snapshot bool
 	// api handlers return a result for the envelope; raw handlers write
 	// the response themselves.
 	api func(r *http.Request) (any, error)
@@ -266,7 +285,15 @@ func (h *Handler) wrap(rt route) http.Handler {
 			h.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "bytes", rec.bytes, "elapsed", elapsed, "remote", r.RemoteAddr)
 		}()
-		ctx, cancel := context.WithTimeout(r.Context(), h.cfg.RequestTimeout)
+		timeout, maxBody := h.cfg.RequestTimeout, h.cfg.MaxBodyBytes
+		if rt.snapshot {
+			timeout, maxBody = h.cfg.SnapshotTimeout, h.cfg.MaxSnapshotBytes
+			// The server's read and write deadlines are sized for JSON.
+			rc := http.NewResponseController(rec)
+			_ = rc.SetReadDeadline(start.Add(timeout))
+			_ = rc.SetWriteDeadline(start.Add(timeout))
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		ctx, timing := withTiming(ctx)
 		r = r.WithContext(ctx)
@@ -282,7 +309,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 			writeError(rec, start, badRequest("collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", name))
 			return
 		}
-		r.Body = http.MaxBytesReader(rec, r.Body, h.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 		if rt.raw != nil {
 			rt.raw(rec, r)
 			return

@@ -153,7 +153,7 @@ func TestMetricsAndReadiness(t *testing.T) {
 func TestRoutingErrorsUseTheEnvelope(t *testing.T) {
 	ts := newTestServer(t, t.TempDir(), nil)
 	ts.fails(http.StatusNotFound, "GET", "/no/such/route", nil, "no route")
-	ts.fails(http.StatusMethodNotAllowed, "PATCH", "/collections/c", nil, "PATCH")
+	ts.fails(http.StatusMethodNotAllowed, "PATCH", "/collections/c/points", nil, "PATCH")
 	ts.fails(http.StatusBadRequest, "PUT", "/collections/c?timeout=soon", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, "timeout")
 }
 
@@ -178,6 +178,8 @@ func TestGarbageNeverFails5xx(t *testing.T) {
 		{"POST", "/collections/c/points/count"}, {"POST", "/collections/c/points/query"}, {"POST", "/collections/c/points/query/batch"},
 		{"POST", "/collections/c/points/search"}, {"POST", "/collections/c/points/recommend"},
 		{"POST", "/collections/c/points/search/batch"}, {"POST", "/collections/c/points/recommend/batch"},
+		{"PATCH", "/collections/c"}, {"POST", "/collections/aliases"}, {"PUT", "/collections/c/snapshots/recover"},
+		{"POST", "/collections/c/snapshots/upload"},
 	}
 	for _, rt := range routes {
 		for _, b := range bodies {

@@ -26,7 +26,7 @@ const pointStripes = 256
 // and everything else in the store. All methods are safe for concurrent use.
 type Collection struct {
 	name    string
-	cfg     Config // PayloadIndexes as at open; the current ones are mu.indexes
+	cfg     Config // as at open; see tuned and mu.indexes for what changed since
 	opts    *Options
 	catalog *storage.Store
 	log     *slog.Logger
@@ -61,6 +61,11 @@ type Collection struct {
 	// to its publication, and for writing while the graph is exported, so a
 	// snapshot sees only whole, committed writes (storage invariant 5).
 	snapMu sync.RWMutex
+
+	// tuned is the config as UpdateConfig last stored it (PayloadIndexes
+	// aside), nil before the first update since open; replaced only while
+	// snapMu is held for writing.
+	tuned atomic.Pointer[Config]
 
 	mu struct {
 		sync.RWMutex
@@ -155,6 +160,11 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if err := c.loadGraphs(ctx); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	// An imported graph carries the ef values it was saved with, older than
+	// the config when an UpdateConfig came after the save.
+	if err := c.tuneGraphs(cfg); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	if c.cfg.Named() {
 		c.initAlloc()
 	} else {
@@ -224,6 +234,9 @@ func (c *Collection) Name() string { return c.name }
 // Config returns the collection's config.
 func (c *Collection) Config() Config {
 	cfg := c.cfg
+	if t := c.tuned.Load(); t != nil {
+		cfg = *t
+	}
 	c.mu.RLock()
 	cfg.PayloadIndexes = c.mu.indexes
 	c.mu.RUnlock()

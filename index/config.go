@@ -14,12 +14,13 @@ import (
 
 // Errors returned by this package, wrapped with context. httpapi maps them
 // to status codes with errors.Is: ErrNotFound → 404, ErrExists → 409,
-// ErrBadRequest → 400, ErrClosed → 503, ErrNoSpace → 507,
-// ErrStorageFailed → 503.
+// ErrBadRequest → 400, ErrTooLarge → 413, ErrClosed → 503, ErrNoSpace →
+// 507, ErrStorageFailed → 503.
 var (
 	ErrNotFound   = errors.New("quiver: not found")
 	ErrExists     = errors.New("quiver: already exists")
 	ErrBadRequest = errors.New("quiver: bad request")
+	ErrTooLarge   = errors.New("quiver: too large")
 	ErrClosed     = errors.New("quiver: closed")
 	// ErrNoSpace marks a write refused because the data disk is (nearly)
 	// full: nothing of it was applied, it held no lock on return, and the
@@ -333,6 +334,13 @@ type Options struct {
 	// means 10000 (on GloVe-100, exact scoring of 1% of 331k points ran at
 	// 4x the queries/s of the filtered graph walk).
 	ExactSearchMax int
+	// SnapshotDir holds the snapshot files of CreateSnapshotFile and
+	// CreateFullSnapshotFile. Empty means the data directory's
+	// "snapshots" (Pebble ignores what it did not write).
+	SnapshotDir string
+	// MaxSnapshotBytes bounds a snapshot file read by RecoverFrom. Zero
+	// means 64 GiB.
+	MaxSnapshotBytes int64
 }
 
 // EnsureDefaults fills zero fields with their defaults.
@@ -350,6 +358,9 @@ func (o *Options) EnsureDefaults() {
 	if o.ExactSearchMax == 0 {
 		o.ExactSearchMax = 10000
 	}
+	if o.MaxSnapshotBytes == 0 {
+		o.MaxSnapshotBytes = 64 << 30
+	}
 }
 
 // Validate reports every problem with the options.
@@ -363,6 +374,9 @@ func (o *Options) Validate() error {
 	}
 	if o.SnapshotEvery < 0 {
 		errs = append(errs, fmt.Errorf("SnapshotEvery %d is negative", o.SnapshotEvery))
+	}
+	if o.MaxSnapshotBytes < 0 {
+		errs = append(errs, fmt.Errorf("MaxSnapshotBytes %d is negative", o.MaxSnapshotBytes))
 	}
 	if o.ExactSearchMax < 0 {
 		errs = append(errs, fmt.Errorf("ExactSearchMax %d is negative", o.ExactSearchMax))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"sort"
 	"sync"
 
@@ -20,8 +21,11 @@ type DB struct {
 
 	mu struct {
 		sync.RWMutex
-		cols   map[string]*Collection // protected by mu
-		closed bool                   // protected by mu
+		cols map[string]*Collection // protected by mu
+		// aliases maps each alias to the collection it names, which is
+		// in cols; protected by mu.
+		aliases map[string]string
+		closed  bool // protected by mu
 	}
 	// drops counts drops in progress, which Close waits for.
 	drops sync.WaitGroup
@@ -33,6 +37,9 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	opts.EnsureDefaults()
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("index options: %w", err)
+	}
+	if opts.SnapshotDir == "" {
+		opts.SnapshotDir = filepath.Join(dir, "snapshots")
 	}
 	st, err := storage.Open(dir, opts.Storage)
 	if err != nil {
@@ -59,6 +66,11 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 			return nil, err
 		}
 		db.mu.cols[rec.Name] = c
+	}
+	if err := db.loadAliases(); err != nil {
+		db.closeCollections()
+		st.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -107,8 +119,8 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	if db.mu.closed {
 		return nil, ErrClosed
 	}
-	if _, ok := db.mu.cols[name]; ok {
-		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
+	if err := db.checkFreeLocked(name); err != nil {
+		return nil, err
 	}
 	h, err := db.store.CreateCollectionContext(ctx, name, raw)
 	if errors.Is(err, storage.ErrExists) {
@@ -126,14 +138,15 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	return c, nil
 }
 
-// Collection returns the named collection or ErrNotFound.
+// Collection returns the collection called name, or the one the alias
+// name names, or ErrNotFound.
 func (db *DB) Collection(name string) (*Collection, error) {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
 	if db.mu.closed {
 		return nil, ErrClosed
 	}
-	c, ok := db.mu.cols[name]
+	c, ok := db.mu.cols[db.resolveLocked(name)]
 	if !ok {
 		return nil, fmt.Errorf("collection %q: %w", name, ErrNotFound)
 	}
@@ -171,7 +184,7 @@ type Info struct {
 	DiskBytes uint64
 }
 
-// Describe returns a collection's Info.
+// Describe returns a collection's Info; name may be an alias.
 func (db *DB) Describe(name string) (Info, error) {
 	c, err := db.Collection(name)
 	if err != nil {
@@ -180,7 +193,8 @@ func (db *DB) Describe(name string) (Info, error) {
 	return c.Info()
 }
 
-// Drop deletes a collection and all its points.
+// Drop deletes a collection, its aliases and all its points. name must
+// be the collection's own: dropping through an alias is refused.
 //
 // The collection leaves the catalogue at once, so new requests for it find
 // nothing; the drop then waits for its writes in flight without holding the
@@ -192,11 +206,16 @@ func (db *DB) Drop(ctx context.Context, name string) error {
 		return ErrClosed
 	}
 	c, ok := db.mu.cols[name]
+	if col, alias := db.mu.aliases[name]; alias {
+		db.mu.Unlock()
+		return fmt.Errorf("%w: %q is an alias of collection %q: delete the alias, or drop the collection by its name", ErrBadRequest, name, col)
+	}
 	if !ok {
 		db.mu.Unlock()
 		return fmt.Errorf("collection %q: %w", name, ErrNotFound)
 	}
 	delete(db.mu.cols, name)
+	db.dropAliasesLocked(name)
 	db.drops.Add(1)
 	db.mu.Unlock()
 	defer db.drops.Done()

@@ -111,7 +111,7 @@ func (c *Collection) setIndexes(ctx context.Context, change func(map[string]Fiel
 // publishIndexes stores a config with these payload indexes and makes them
 // the ones filtered reads use; snapMu must be held for writing.
 func (c *Collection) publishIndexes(indexes map[string]FieldType) error {
-	cfg := c.cfg
+	cfg := c.Config()
 	cfg.PayloadIndexes = indexes
 	raw, err := json.Marshal(cfg)
 	if err != nil {

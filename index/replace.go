@@ -53,7 +53,7 @@ func (c *Collection) ReplaceVectors(ctx context.Context, name string, vectors ma
 		return 0, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 	}
 	slices.SortFunc(set, func(a, b storage.NodeVector) int { return int(a.Node) - int(b.Node) })
-	g, err := newGraph(sp.cfg)
+	g, err := newGraph(c.currentVector(sp))
 	if err != nil {
 		return 0, err
 	}

@@ -39,8 +39,8 @@ func (db *DB) Restore(ctx context.Context, r io.Reader, name string) (*Collectio
 	if db.mu.closed {
 		return nil, ErrClosed
 	}
-	if _, ok := db.mu.cols[name]; ok {
-		return nil, fmt.Errorf("collection %q: %w", name, ErrExists)
+	if err := db.checkFreeLocked(name); err != nil {
+		return nil, err
 	}
 	h, raw, err := db.store.ImportCollection(r, name)
 	if errors.Is(err, storage.ErrExists) {

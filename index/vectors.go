@@ -63,7 +63,18 @@ func (c *Collection) VectorConfig(name string) (VectorConfig, error) {
 	if err != nil {
 		return VectorConfig{}, err
 	}
-	return sp.cfg, nil
+	return c.currentVector(sp), nil
+}
+
+// currentVector is sp's config with the graph parameters UpdateConfig last
+// set.
+func (c *Collection) currentVector(sp *vectorSpace) VectorConfig {
+	v := sp.cfg
+	if t := c.tuned.Load(); t != nil {
+		tv, _ := t.Vector(sp.name)
+		v.HNSW = tv.HNSW
+	}
+	return v
 }
 
 // g returns the space's current graph.

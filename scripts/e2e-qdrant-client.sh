@@ -48,6 +48,8 @@ PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0
 export QUIVER_URL="http://127.0.0.1:$PORT"
 export QUIVER_API_KEY="e2e-key-$RANDOM$RANDOM"
 export QUIVER_READ_ONLY_API_KEY="e2e-reader-$RANDOM$RANDOM"
+# The snapshot files, for recovery by file:// location.
+export QUIVER_E2E_SNAPSHOT_DIR="$DATA/snapshots"
 
 bin/quiver serve --addr "127.0.0.1:$PORT" --data "$DATA" --model "$QUIVER_MODEL_DIR" >"$LOG" 2>&1 &
 SERVER=$!

@@ -15,6 +15,9 @@
 // reflects; on open the caller loads it and replays the log entries after
 // that sequence number (see package index).
 //
+// Aliases (0x04) needed no format change either: a database from before
+// them has no such key, and a build from before them ignores the keys.
+//
 // Named vectors needed no format change: format 2 already keys vectors and
 // graph snapshots by space, and a database without named vectors uses only
 // space 0, so FormatVersion stays 2. Sparse vectors did not either: their
@@ -66,6 +69,7 @@
 //	0x01 "format"                 → uint32 format version (FormatVersion)
 //	0x01 "next_prefix"            → uint32, the next collection prefix to hand out
 //	0x02 name                     → collection record: uint32 C, then the caller's config bytes
+//	0x04 alias                    → the name of the collection the alias names
 //	0x03 C 'i' ID                 → N            (id → node)
 //	0x03 C 'n' N                  → ID           (node → id)
 //	0x03 C 'v' S N                → vector, float32 little-endian
@@ -125,9 +129,9 @@
 //     (OpInteract, OpForgetUser), take no node and no log entry, and are
 //     keyed by user first, so forgetting a user is one range deletion.
 //     They may name points deleted since: readers skip those.
-//  7. Dropping a collection deletes its record and its whole 0x03 C range in
-//     one batch; prefixes are never reused, so a new collection with the same
-//     name starts empty.
+//  7. Dropping a collection deletes its record, the aliases naming it and
+//     its whole 0x03 C range in one batch; prefixes are never reused, so a
+//     new collection with the same name starts empty.
 //  8. A payload update (OpPayload) rewrites the 'p' and 't' keys of a
 //     live node in place and takes no log entry: it changes no vector, so
 //     no graph replays it, and the node keeps the keys of invariant 2.

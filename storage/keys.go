@@ -13,6 +13,7 @@ const (
 	tagMeta       = 0x01
 	tagCatalog    = 0x02
 	tagCollection = 0x03
+	tagAlias      = 0x04
 )
 
 // Sections of a collection's key range (doc.go).

@@ -3,6 +3,7 @@ package storage
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -77,6 +78,25 @@ func writeRecord(w *bufio.Writer, k, v []byte) {
 // config. The collection appears only once every key is written; a restore
 // cut short leaves unreachable keys under a prefix nothing uses.
 func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte, error) {
+	st, config, err := s.StageCollection(r, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	if _, err := s.get(catalogKey(name)); err == nil {
+		return nil, nil, errors.Join(fmt.Errorf("collection %q: %w", name, ErrExists), s.discardLocked(st))
+	}
+	return st, config, s.commitLocked(st, config)
+}
+
+// StageCollection writes the keys of a snapshot (ExportCollection's
+// output) under a fresh prefix and returns the handle of the collection
+// they form, called name, and its config, without adding it to the
+// catalog: CommitStaged does, DiscardStaged deletes the keys. The handle
+// may be read before the commit. A stage cut short by a crash leaves
+// unreachable keys under a prefix nothing uses.
+func (s *Store) StageCollection(r io.Reader, name string) (*Collection, []byte, error) {
 	zr, err := zstd.NewReader(r)
 	if err != nil {
 		return nil, nil, err
@@ -92,21 +112,27 @@ func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte,
 		return nil, nil, fmt.Errorf("%w: snapshot has no config record (%v)", ErrCorrupt, err)
 	}
 	s.catalogMu.Lock()
-	defer s.catalogMu.Unlock()
-	if _, err := s.get(catalogKey(name)); err == nil {
-		return nil, nil, fmt.Errorf("collection %q: %w", name, ErrExists)
-	}
 	prefix, err := s.takePrefixLocked()
+	s.catalogMu.Unlock()
 	if err != nil {
 		return nil, nil, err
 	}
 	c := &Collection{store: s, name: name, prefix: prefix}
+	if err := s.stageKeys(c, br); err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("restore %q: %w", name, err), s.DiscardStaged(c))
+	}
+	return c, config, nil
+}
+
+// stageKeys writes the snapshot records after the config under c's
+// prefix, in batches, until the end record.
+func (s *Store) stageKeys(c *Collection, br *bufio.Reader) error {
 	b := s.db.NewBatch()
+	defer func() { b.Close() }()
 	for {
 		k, v, err := readRecord(br)
 		if err != nil {
-			b.Close()
-			return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+			return err
 		}
 		if len(k) == 0 {
 			break
@@ -117,19 +143,52 @@ func (s *Store) ImportCollection(r io.Reader, name string) (*Collection, []byte,
 		_ = b.Set(append(c.key(k[0], len(k)), k[1:]...), v, nil)
 		if b.Len() >= restoreBatch {
 			if err := s.commitWait(b); err != nil {
-				b.Close()
-				return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+				return err
 			}
 			b.Close()
 			b = s.db.NewBatch()
 		}
 	}
-	defer b.Close()
-	_ = b.Set(catalogKey(name), encodeRecord(prefix, config), nil)
-	if err := s.commitWait(b); err != nil {
-		return nil, nil, fmt.Errorf("restore %q: %w", name, err)
+	return s.commitWait(b)
+}
+
+// CommitStaged makes a staged collection the one its name names, in one
+// synced batch. A collection of that name that was there is replaced: the
+// name's aliases stay, and its keys stay until the caller deletes them
+// with DiscardStaged.
+func (s *Store) CommitStaged(c *Collection, config []byte) error {
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	return s.commitLocked(c, config)
+}
+
+func (s *Store) commitLocked(c *Collection, config []byte) error {
+	if err := s.set(catalogKey(c.name), encodeRecord(c.prefix, config)); err != nil {
+		return fmt.Errorf("restore %q: %w", c.name, err)
 	}
-	return c, config, nil
+	return nil
+}
+
+// DiscardStaged deletes the keys of a staged collection, or of one that
+// CommitStaged replaced.
+func (s *Store) DiscardStaged(c *Collection) error {
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	return s.discardLocked(c)
+}
+
+func (s *Store) discardLocked(c *Collection) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	lo, hi := c.bounds(0)
+	_ = b.DeleteRange(lo, hi, nil)
+	// Not gated by the disk reserve: a discard frees space.
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	if err := s.commit(ctx, b, false); err != nil {
+		return fmt.Errorf("discard restore of %q: %w", c.name, err)
+	}
+	return nil
 }
 
 // takePrefixLocked hands out the next collection prefix; catalogMu must be

@@ -266,14 +266,25 @@ func (s *Store) SetConfig(c *Collection, config []byte) error {
 	return nil
 }
 
-// DropCollection removes a collection and all its data in one batch
-// (invariant 6).
+// DropCollection removes a collection, its aliases and all its data in
+// one batch (invariant 7).
 func (s *Store) DropCollection(c *Collection) error {
 	s.catalogMu.Lock()
 	defer s.catalogMu.Unlock()
 	b := s.db.NewBatch()
 	defer b.Close()
-	_ = b.Delete(catalogKey(c.name), nil)
+	// A restore may have given the name to a new prefix since: then the
+	// record and the aliases are the new collection's.
+	rec, err := s.get(catalogKey(c.name))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("drop collection %q: %w", c.name, err)
+	}
+	if prefix, _, err := decodeRecord(rec); err == nil && prefix == c.prefix {
+		if err := s.deleteAliasesOf(b, c.name); err != nil {
+			return fmt.Errorf("drop collection %q: %w", c.name, err)
+		}
+		_ = b.Delete(catalogKey(c.name), nil)
+	}
 	lo, hi := c.bounds(0)
 	_ = b.DeleteRange(lo, hi, nil)
 	// Not gated by the disk reserve: a drop is how space is freed.

@@ -35,6 +35,8 @@ func runServe(ctx context.Context, args []string) error {
 	readTimeout := fs.Duration("read-timeout", 30*time.Second, "deadline for reading a request, headers and body")
 	diskReserve := fs.Int64("disk-reserve", 0, "free bytes writes leave on the data disk; below it writes fail with 507 (0: 5% of the disk, at least a quarter of it up to 64 MiB, at most 1 GiB; -1: off)")
 	ballast := fs.Int64("ballast", 0, "size of the ballast file deleted when the disk fills (0: 1% of the disk, at most 1 GiB; -1: none)")
+	snapDir := fs.String("snapshot-dir", os.Getenv("QUIVER_SNAPSHOT_DIR"), "directory of the snapshot files; empty means DATA/snapshots (env QUIVER_SNAPSHOT_DIR)")
+	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -53,13 +55,17 @@ func runServe(ctx context.Context, args []string) error {
 			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
 		}
 	}
-	db, err := index.Open(ctx, *data, index.Options{Storage: storage.Options{DiskReserveBytes: *diskReserve, BallastBytes: *ballast}})
+	db, err := index.Open(ctx, *data, index.Options{
+		Storage:     storage.Options{DiskReserveBytes: *diskReserve, BallastBytes: *ballast},
+		SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot,
+	})
 	if err != nil {
 		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
 	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
 		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics,
+		MaxSnapshotBytes: *maxSnapshot + 1<<20, // the multipart framing around the file
 	})
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))

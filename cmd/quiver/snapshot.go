@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 
 	"github.com/quiver-db/quiver/index"
 )
@@ -42,30 +41,8 @@ func runSnapshot(ctx context.Context, args []string) error {
 	return errors.Join(err, db.Close())
 }
 
-// createSnapshot writes the file under a temporary name and renames it, so
-// a snapshot file that exists is whole.
 func createSnapshot(ctx context.Context, db *index.DB, name, file string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), filepath.Base(file)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := db.Snapshot(ctx, name, tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
+	if err := db.SnapshotTo(ctx, name, file); err != nil {
 		return err
 	}
 	st, err := os.Stat(file)

@@ -790,3 +790,134 @@ def test_facet(qc, shop):
         qc.facet(name, key="owner")
     assert e.value.status_code == 400
     assert "owner" in str(e.value)
+
+
+def test_aliases(qc):
+    for name in ("books_v1", "books_v2"):
+        if qc.collection_exists(name):
+            qc.delete_collection(name)
+        qc.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    qc.upsert("books_v1", points=[models.PointStruct(id=1, vector=[1.0, 0.0])], wait=True)
+    qc.upsert("books_v2", points=[models.PointStruct(id=2, vector=[0.0, 1.0]), models.PointStruct(id=3, vector=[1.0, 1.0])], wait=True)
+
+    assert qc.update_collection_aliases(
+        change_aliases_operations=[
+            models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="books_v1", alias_name="books")),
+            models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="books_v2", alias_name="tmp")),
+            models.RenameAliasOperation(rename_alias=models.RenameAlias(old_alias_name="tmp", new_alias_name="next")),
+        ]
+    )
+    got = {(a.alias_name, a.collection_name) for a in qc.get_aliases().aliases}
+    assert {("books", "books_v1"), ("next", "books_v2")} <= got
+    assert [a.alias_name for a in qc.get_collection_aliases("books_v2").aliases] == ["next"]
+
+    # Queries, writes and info go through the alias.
+    assert [p.id for p in qc.query_points("books", query=[1.0, 0.0], limit=5).points] == [1]
+    qc.upsert("books", points=[models.PointStruct(id=9, vector=[0.5, 0.5])], wait=True)
+    assert qc.count("books_v1").count == 2
+    assert qc.get_collection("books").points_count == 2
+
+    # Switch the alias in one request.
+    qc.update_collection_aliases(
+        change_aliases_operations=[
+            models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name="books")),
+            models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="books_v2", alias_name="books")),
+        ]
+    )
+    assert qc.count("books").count == 2
+    assert {p.id for p in qc.query_points("books", query=[0.0, 1.0], limit=5).points} == {2, 3}
+
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.update_collection_aliases(
+            change_aliases_operations=[
+                models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="books_v1", alias_name="books_v2"))
+            ]
+        )
+    assert e.value.status_code == 409
+    qc.delete_collection("books_v2")
+    assert not {a.alias_name for a in qc.get_aliases().aliases} & {"books", "next"}, "dropping a collection drops its aliases"
+    qc.delete_collection("books_v1")
+
+
+def test_update_collection(qc):
+    name = "tuned"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.COSINE))
+    assert qc.update_collection(
+        name,
+        hnsw_config=models.HnswConfigDiff(ef_construct=150),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=20000),
+    )
+    info = qc.get_collection(name)
+    assert info.config.hnsw_config.ef_construct == 150
+    assert info.config.hnsw_config.m == 16
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.update_collection(name, hnsw_config=models.HnswConfigDiff(m=64))
+    assert e.value.status_code == 400 and "hnsw_config.m" in str(e.value)
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.update_collection(name, collection_params=models.CollectionParamsDiff(replication_factor=3))
+    assert e.value.status_code == 400 and "replication_factor" in str(e.value)
+    qc.delete_collection(name)
+
+
+def test_snapshots(qc):
+    import hashlib
+    import urllib.request
+
+    name = "snapped"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    qc.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    qc.upsert(name, points=[models.PointStruct(id=i, vector=[float(i), 1.0], payload={"i": i}) for i in range(1, 6)], wait=True)
+
+    snap = qc.create_snapshot(name, wait=True)
+    assert snap.name.endswith(".snapshot") and snap.size > 0
+    assert snap.name in [s.name for s in qc.list_snapshots(name)]
+
+    req = urllib.request.Request(f"{URL}/collections/{name}/snapshots/{snap.name}", headers={"api-key": KEY})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        data = resp.read()
+    assert len(data) == snap.size and hashlib.sha256(data).hexdigest() == snap.checksum
+
+    # Recover over the collection from the server's file.
+    qc.upsert(name, points=[models.PointStruct(id=99, vector=[1.0, 1.0])], wait=True)
+    assert qc.count(name).count == 6
+    location = "file://" + os.path.join(os.environ["QUIVER_E2E_SNAPSHOT_DIR"], name, snap.name)
+    assert qc.recover_snapshot(name, location=location, checksum=snap.checksum, wait=True)
+    assert qc.count(name).count == 5
+    with pytest.raises(UnexpectedResponse) as e:
+        qc.recover_snapshot(name, location="http://169.254.169.254/latest/meta-data", wait=True)
+    assert e.value.status_code == 400 and "upload" in str(e.value)
+
+    # Upload the downloaded file into a new collection, as qdrant-client's
+    # REST API sends it.
+    copy = "snapped_copy"
+    if qc.collection_exists(copy):
+        qc.delete_collection(copy)
+    import io
+
+    res = qc.http.snapshots_api.recover_from_uploaded_snapshot(
+        collection_name=copy, wait=True, priority=models.SnapshotPriority.SNAPSHOT, snapshot=io.BytesIO(data)
+    )
+    assert res.result is True
+    assert qc.count(copy).count == 5
+    assert qc.retrieve(copy, ids=[3], with_payload=True)[0].payload == {"i": 3}
+
+    assert qc.delete_snapshot(name, snap.name, wait=True)
+    assert snap.name not in [s.name for s in qc.list_snapshots(name)]
+
+    full = qc.create_full_snapshot(wait=True)
+    assert full.name in [s.name for s in qc.list_full_snapshots()]
+    assert qc.delete_full_snapshot(full.name, wait=True)
+    qc.delete_collection(name)
+    qc.delete_collection(copy)
+
+
+def test_cluster(qc, movies):
+    status = qc.cluster_status()
+    assert status.status == "disabled"
+    info = qc.collection_cluster_info(movies)
+    assert info.shard_count == 1
+    assert info.local_shards[0].points_count == qc.count(movies).count
+    assert info.remote_shards == []
