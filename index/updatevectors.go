@@ -108,11 +108,11 @@ func (c *Collection) planDeleteVectors(d VectorDeletion) (step, error) {
 		if _, err := c.sparseSpaceNamed(name); err == nil {
 			continue
 		}
-		sp, err := c.space(name)
+		_, err := c.space(name)
 		if err != nil {
 			return step{}, fmt.Errorf("vector[%d]: %w", i, err)
 		}
-		if sp.has == nil {
+		if c.graph != nil { // no named vectors: every point carries the unnamed one
 			return step{}, fmt.Errorf("%w: vector[%d]: collection %q has only the unnamed vector, which every point carries; delete the points instead", ErrBadRequest, i, c.name)
 		}
 	}
