@@ -42,6 +42,9 @@ func (h *Handler) updateAliases(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
+	if req.Actions == nil {
+		return nil, badRequest("actions: required")
+	}
 	if len(req.Actions) > h.cfg.MaxBatch {
 		return nil, badRequest("actions: %d, want at most %d", len(req.Actions), h.cfg.MaxBatch)
 	}

@@ -342,6 +342,14 @@ func checkQueryParams(r *http.Request, allowed ...string) error {
 			if _, err := boolParam(r, name); err != nil {
 				return err
 			}
+		case "anonymize":
+			if _, err := boolParam(r, name); err != nil {
+				return err
+			}
+		case "details_level":
+			if v := r.URL.Query().Get(name); v == "" || strings.Trim(v, "0123456789") != "" {
+				return badRequest("query parameter details_level=%q: want a non-negative integer", v)
+			}
 		case "timeout":
 			// Any count of seconds is valid; the server's own request
 			// timeout applies, so the value is checked, not parsed.

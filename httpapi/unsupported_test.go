@@ -85,3 +85,23 @@ func TestSpecListsModels(t *testing.T) {
 	require.NoError(t, json.Unmarshal(without, &bare))
 	require.Nil(t, dig(bare, "components", "schemas", "VectorParams", "properties", "model"), "no models, no model field")
 }
+
+// TestLiteralRoutesShadowVariables checks that a path naming a literal
+// route answers 405 for a method only a route with a variable there has,
+// rather than treating the literal as a name.
+func TestLiteralRoutesShadowVariables(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, nil)
+	for _, tc := range []struct{ method, path, allow string }{
+		{"GET", "/collections/c/snapshots/recover", "PUT"},
+		{"DELETE", "/collections/c/snapshots/upload", "POST"},
+		{"GET", "/collections/c/points/count", "POST"},
+		{"GET", "/collections/aliases", "POST"},
+	} {
+		r := ts.do(tc.method, tc.path, nil)
+		require.Equal(t, http.StatusMethodNotAllowed, r.Code, "%s %s: %s", tc.method, tc.path, r.Error)
+		require.Equal(t, tc.allow, r.Header.Get("Allow"), "%s %s", tc.method, tc.path)
+	}
+	// Other names still reach the route with the variable.
+	ts.fails(http.StatusBadRequest, "GET", "/collections/c/points/count2", nil, "point id")
+}
