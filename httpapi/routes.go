@@ -112,7 +112,6 @@ func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
-
 // metricsAccess is who may read /metrics: anyone with either key, or
 // anyone at all with Config.PublicMetrics.
 func (h *Handler) metricsAccess() access {
