@@ -165,3 +165,21 @@ func groupID(id query.GroupID) any {
 	}
 	return id.Str
 }
+
+// recommendGroupsRequest is the body of POST .../points/recommend/groups.
+type recommendGroupsRequest struct {
+	recommendRequest
+	groupFields
+}
+
+func (h *Handler) planRecommendGroups(req *recommendGroupsRequest) (*query.GroupRequest, error) {
+	p, err := h.planRecommend(&req.recommendRequest)
+	if err != nil {
+		return nil, err
+	}
+	return req.groupRequest(p)
+}
+
+func (h *Handler) recommendGroups(r *http.Request) (any, error) {
+	return groupsQuery(h, r, h.planRecommendGroups)
+}

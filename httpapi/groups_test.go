@@ -79,6 +79,19 @@ func TestGroupsRoutes(t *testing.T) {
 	require.Equal(t, []any{"all", "even"}, []any{res.Groups[0].ID, res.Groups[1].ID})
 	require.Nil(t, res.Groups[0].Lookup, "string ids that are not UUIDs name no point")
 
+	// Recommend groups: positive 9 leans the average towards (1, 0.9);
+	// the example itself is left out.
+	ts.ok("POST", "/collections/shop/points/recommend/groups", map[string]any{
+		"positive": []any{9}, "negative": []any{0}, "group_by": "shop", "group_size": 1, "limit": 3,
+	}, &res)
+	require.Len(t, res.Groups, 3)
+	for _, g := range res.Groups {
+		require.Len(t, g.Hits, 1)
+		require.NotEqual(t, float64(9), g.Hits[0].ID)
+	}
+	require.Equal(t, []any{float64(8)}, ids(res.Groups[0].Hits), "the best after the example")
+	ts.fails(http.StatusBadRequest, "POST", "/collections/shop/points/recommend/groups", map[string]any{"positive": []any{9}}, "group_by: required")
+
 	for _, c := range []struct {
 		path string
 		body map[string]any

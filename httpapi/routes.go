@@ -25,6 +25,7 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/recommend/batch", access: read, api: h.recommendBatch},
 		{method: "POST", path: c + "/points/query/groups", access: read, api: h.queryGroups},
 		{method: "POST", path: c + "/points/search/groups", access: read, api: h.searchGroups},
+		{method: "POST", path: c + "/points/recommend/groups", access: read, api: h.recommendGroups},
 		{method: "POST", path: c + "/points/discover", access: read, api: h.discoverPoints},
 		{method: "POST", path: c + "/points/discover/batch", access: read, api: h.discoverBatch},
 		{method: "POST", path: c + "/facet", access: read, api: h.facet},
