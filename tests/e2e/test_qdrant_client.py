@@ -734,6 +734,23 @@ def test_search_groups_with_lookup(qc, shop):
     assert e.value.status_code in (400, 422)
 
 
+def test_recommend_groups(qc, shop):
+    # The legacy recommend route, grouped, through the client's REST layer.
+    # Positive 9 and negative 0 search towards (1, 0.9) + ((1, 0.9) - (1, 0)):
+    # the same order by i as the query [0, 1], without the example.
+    name, lookup = shop
+    res = qc.http.client.request(
+        type_=models.InlineResponse20024,
+        method="POST",
+        url="/collections/{collection_name}/points/recommend/groups",
+        path_params={"collection_name": name},
+        headers={"Content-Type": "application/json"},
+        content=json.dumps({"positive": [9], "negative": [0], "group_by": "owner", "group_size": 2, "limit": 2, "with_lookup": lookup}),
+    ).result
+    assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == [(0, [8, 6]), (1, [7, 5])]
+    assert [g.lookup.payload["name"] for g in res.groups] == ["even owner", "odd owner"]
+
+
 def test_scroll_order_by(qc, shop):
     name, _ = shop
     page, nxt = qc.scroll(name, order_by=models.OrderBy(key="price", direction=models.Direction.DESC, start_from=7), limit=3)
