@@ -715,18 +715,23 @@ def test_query_points_groups(qc, shop):
     assert all(g.lookup is None for g in res.groups), "strings that are not UUIDs name no point"
 
 
+def legacy_groups(qc, route, name, body):
+    """POST /points/{route}/groups through the client's REST layer."""
+    return qc.http.client.request(
+        type_=models.InlineResponse20024,
+        method="POST",
+        url="/collections/{collection_name}/points/" + route + "/groups",
+        path_params={"collection_name": name},
+        headers={"Content-Type": "application/json"},
+        content=json.dumps(body),
+    ).result
+
+
 def test_search_groups_with_lookup(qc, shop):
     # qdrant-client 1.20 has no search_groups method; its REST client
     # sends the legacy route.
     name, lookup = shop
-    res = qc.http.client.request(
-        type_=models.InlineResponse20024,
-        method="POST",
-        url="/collections/{collection_name}/points/search/groups",
-        path_params={"collection_name": name},
-        headers={"Content-Type": "application/json"},
-        content=json.dumps({"vector": [0.0, 1.0], "group_by": "owner", "group_size": 2, "limit": 3, "with_lookup": lookup}),
-    ).result
+    res = legacy_groups(qc, "search", name, {"vector": [0.0, 1.0], "group_by": "owner", "group_size": 2, "limit": 3, "with_lookup": lookup})
     assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == brute_groups(lambda i: [i % 2], 3, 2)
     assert [g.lookup.payload["name"] for g in res.groups] == ["odd owner", "even owner"]
     with pytest.raises(UnexpectedResponse) as e:
@@ -739,14 +744,7 @@ def test_recommend_groups(qc, shop):
     # Positive 9 and negative 0 search towards (1, 0.9) + ((1, 0.9) - (1, 0)):
     # the same order by i as the query [0, 1], without the example.
     name, lookup = shop
-    res = qc.http.client.request(
-        type_=models.InlineResponse20024,
-        method="POST",
-        url="/collections/{collection_name}/points/recommend/groups",
-        path_params={"collection_name": name},
-        headers={"Content-Type": "application/json"},
-        content=json.dumps({"positive": [9], "negative": [0], "group_by": "owner", "group_size": 2, "limit": 2, "with_lookup": lookup}),
-    ).result
+    res = legacy_groups(qc, "recommend", name, {"positive": [9], "negative": [0], "group_by": "owner", "group_size": 2, "limit": 2, "with_lookup": lookup})
     assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == [(0, [8, 6]), (1, [7, 5])]
     assert [g.lookup.payload["name"] for g in res.groups] == ["even owner", "odd owner"]
 
