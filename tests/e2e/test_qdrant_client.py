@@ -741,12 +741,16 @@ def test_search_groups_with_lookup(qc, shop):
 
 def test_recommend_groups(qc, shop):
     # The legacy recommend route, grouped, through the client's REST layer.
-    # Positive 9 and negative 0 search towards (1, 0.9) + ((1, 0.9) - (1, 0)):
-    # the same order by i as the query [0, 1], without the example.
+    # Positive 9 and negative 0 search towards 2(1, 0.9) - (1, 0) = (1, 1.8):
+    # the order by i of the query [0, 1], without the two examples.
     name, lookup = shop
     res = legacy_groups(qc, "recommend", name, {"positive": [9], "negative": [0], "group_by": "owner", "group_size": 2, "limit": 2, "with_lookup": lookup})
-    assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == [(0, [8, 6]), (1, [7, 5])]
-    assert [g.lookup.payload["name"] for g in res.groups] == ["even owner", "odd owner"]
+    want = {}
+    for i in sorted(set(range(SHOP_N)) - {9, 0}, reverse=True):
+        if len(want.setdefault(i % 2, [])) < 2:
+            want[i % 2].append(i)
+    assert [(g.id, [h.id for h in g.hits]) for g in res.groups] == list(want.items())
+    assert [g.lookup.payload["name"] for g in res.groups] == [("even owner", "odd owner")[g.id] for g in res.groups]
 
 
 def test_scroll_order_by(qc, shop):
