@@ -281,7 +281,7 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 		Type index.FieldType `json:"type"`
 	}
 	if err := json.Unmarshal(req.FieldSchema, &schema.Type); err != nil {
-		if err := json.Unmarshal(req.FieldSchema, &schema); err != nil {
+		if err := decodeJSONBytes(req.FieldSchema, &schema); err != nil {
 			return nil, badRequest("field_schema: want a type name or {\"type\": ...}")
 		}
 	}
