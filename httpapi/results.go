@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/semaphore"
 
@@ -60,7 +61,15 @@ func (h *Handler) reserveResults(ctx context.Context, n int) error {
 	if !ok {
 		return nil // not under wrap: nothing would release it
 	}
-	if err := b.sem.Acquire(ctx, int64(n)); err != nil {
+	// Wait at most half the time left, so an admitted read still has time
+	// to finish within its deadline.
+	wait := ctx
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(ctx, time.Until(deadline)/2)
+		defer cancel()
+	}
+	if err := b.sem.Acquire(wait, int64(n)); err != nil {
 		return fmt.Errorf("%w: other requests hold the %d results the server answers at once; try again later", ErrBusy, b.max)
 	}
 	rel.mu.Lock()
