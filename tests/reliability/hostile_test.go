@@ -112,17 +112,23 @@ func (o *outcomes) check(t *testing.T, pattern string) {
 // vmRSS is the resident set of pid in bytes, from /proc/PID/status.
 func vmRSS(t *testing.T, pid int) int64 {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	rss, err := readVmRSS(pid)
 	require.NoError(t, err)
+	return rss
+}
+
+func readVmRSS(pid int) (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
 	for line := range strings.SplitSeq(string(raw), "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			require.NoError(t, err, line)
-			return kb << 10
+			return kb << 10, err
 		}
 	}
-	t.Fatalf("no VmRSS in /proc/%d/status", pid)
-	return 0
+	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 }
 
 // peakRSS runs fn while sampling pid's RSS every 20 ms and returns the
@@ -141,17 +147,9 @@ func peakRSS(t *testing.T, pid int, fn func()) int64 {
 			case <-stop:
 				return
 			case <-tick.C:
-				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-				if err != nil {
-					continue // checked after fn: the server must be alive
-				}
-				for line := range strings.SplitSeq(string(raw), "\n") {
-					if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-						kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-						if kb<<10 > peak.Load() {
-							peak.Store(kb << 10)
-						}
-					}
+				// An error is checked after fn: the server must be alive.
+				if rss, err := readVmRSS(pid); err == nil && rss > peak.Load() {
+					peak.Store(rss)
 				}
 			}
 		}
