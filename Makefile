@@ -62,13 +62,15 @@ bench-ann-peers: build bench-data
 	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
 
 # bench-reliability: the long crash run over HTTP (200 SIGKILL cycles of
-# the real server under writers, deleters and readers), then schemathesis
+# the real server under writers, deleters and readers), the hostile
+# patterns of issue 12 at full scale with the server's peak RSS, then schemathesis
 # with 200 examples per operation and every check. It reports, without
 # failing, the refusals JSON Schema cannot state (a vector's size must
 # match the collection's, a facet key needs an index); make test's short
 # run leaves that one check out.
 bench-reliability:
 	QUIVER_HTTP_CRASH_CYCLES=200 $(GO) test ./tests/reliability -run TestCrashHTTP -count=1 -timeout 60m -v
+	QUIVER_HOSTILE_SCALE=1 $(GO) test ./tests/reliability -run TestHostileRSS -count=1 -timeout 30m -v
 	QUIVER_MODEL_DIR=$(QUIVER_MODEL_DIR) SCHEMATHESIS_EXAMPLES=200 ./scripts/schemathesis.sh || true
 
 bench-durability: bench-data

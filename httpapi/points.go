@@ -365,6 +365,9 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	if err := checkVectorNames(c, req.options(true)); err != nil {
 		return nil, err
 	}
+	if err := h.reserveResults(r.Context(), limit); err != nil {
+		return nil, err
+	}
 	if !isNull(req.OrderBy) {
 		return scrollOrdered(r.Context(), c, &req, limit)
 	}

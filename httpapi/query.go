@@ -273,6 +273,9 @@ func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []qu
 			return nil, err
 		}
 	}
+	if err := h.reserveResults(ctx, resultsOf(reqs)); err != nil {
+		return nil, err
+	}
 	res, err := h.engine.Run(ctx, c, reqs)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,12 @@ type Config struct {
 	// MaxLimit bounds limit+offset of queries and the limit of scrolls.
 	// Zero means 10000.
 	MaxLimit int
+	// MaxResultsInFlight bounds the result points (limit+offset of each
+	// query, limit of each scroll) that all reads hold at once; reads
+	// beyond it wait, and one request asking for more is refused. Zero
+	// means 25000 (measured: a result with a 100-d vector and a small
+	// payload holds about 9 KB until written, so about 220 MB in all).
+	MaxResultsInFlight int
 	// MaxTexts bounds the text documents of one request. Zero means 1024.
 	MaxTexts int
 	// RecommendScanMax is the largest collection whose points best_score
@@ -118,6 +124,9 @@ func (c *Config) ensureDefaults() {
 	if c.MaxTexts == 0 {
 		c.MaxTexts = 1024
 	}
+	if c.MaxResultsInFlight == 0 {
+		c.MaxResultsInFlight = 25000
+	}
 	if c.RecommendScanMax == 0 {
 		c.RecommendScanMax = 20000
 	}
@@ -138,7 +147,7 @@ func (c *Config) Validate() error {
 	if c.DB == nil {
 		errs = append(errs, errors.New("DB is nil"))
 	}
-	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 ||
+	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxResultsInFlight < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 ||
 		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
@@ -171,6 +180,7 @@ type Handler struct {
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
 	spec     []byte // /openapi.json, with this server's models
+	results  *resultBudget
 }
 
 // NewHandler returns the API's root handler.
@@ -179,7 +189,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer}
+	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, results: newResultBudget(cfg.MaxResultsInFlight)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
 	}
@@ -297,6 +307,8 @@ func (h *Handler) wrap(rt route) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		ctx, timing := withTiming(ctx)
+		ctx, held := withReleases(ctx)
+		defer held.run() // after the answer is written
 		r = r.WithContext(ctx)
 		if allow := shadowed(shadows, r.URL.Path); allow != nil {
 			writeShadowed(rec, r, start, allow)

@@ -38,6 +38,7 @@ func runServe(ctx context.Context, args []string) error {
 	snapDir := fs.String("snapshot-dir", os.Getenv("QUIVER_SNAPSHOT_DIR"), "directory of the snapshot files; empty means DATA/snapshots (env QUIVER_SNAPSHOT_DIR)")
 	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
+	maxResults := fs.Int("max-results-in-flight", 25000, "result points all reads hold at once (limit+offset of each query, limit of each scroll); more wait, then 429")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,7 +65,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
-		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics,
+		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics, MaxResultsInFlight: *maxResults,
 		MaxSnapshotBytes: *maxSnapshot + 1<<20, // the multipart framing around the file
 	})
 	if cerr := db.Close(); cerr != nil {
