@@ -100,6 +100,14 @@ type Config struct {
 	// Registry receives the server's metrics and is served at /metrics.
 	// Nil means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// MaxInFlight bounds the requests doing work at once; past it a
+	// request waits up to QueueWait for a slot, then is answered 503 with
+	// Retry-After. Probe routes (health, readiness, metrics) and snapshot
+	// routes are not counted. Zero means no bound.
+	MaxInFlight int
+	// QueueWait is how long a request waits for an in-flight slot. Zero
+	// means none: a full server answers 503 at once.
+	QueueWait time.Duration
 }
 
 func (c *Config) ensureDefaults() {
@@ -139,7 +147,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("DB is nil"))
 	}
 	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 ||
-		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 {
+		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 || c.MaxInFlight < 0 || c.QueueWait < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.APIKey == "" && c.ReadOnlyAPIKey != "" {
@@ -170,6 +178,7 @@ type Handler struct {
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
+	inflight *inflight // nil: no bound
 	spec     []byte // /openapi.json, with this server's models
 }
 
@@ -179,7 +188,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer}
+	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, inflight: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
 	}
@@ -293,6 +302,13 @@ func (h *Handler) wrap(rt route) http.Handler {
 			rc := http.NewResponseController(rec)
 			_ = rc.SetReadDeadline(start.Add(timeout))
 			_ = rc.SetWriteDeadline(start.Add(timeout))
+		}
+		if !rt.probe && !rt.snapshot {
+			if !h.inflight.acquire(r) {
+				writeOverloaded(rec, start)
+				return
+			}
+			defer h.inflight.release()
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
