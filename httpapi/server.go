@@ -179,7 +179,7 @@ type Handler struct {
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
 	inflight *inflight // nil: no bound
-	spec     []byte // /openapi.json, with this server's models
+	spec     []byte    // /openapi.json, with this server's models
 }
 
 // NewHandler returns the API's root handler.
