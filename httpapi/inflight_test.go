@@ -11,7 +11,7 @@ import (
 
 func TestInFlightLimitAnswers503PromptlyAndSparesProbes(t *testing.T) {
 	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxInFlight, c.QueueWait = 1, 20*time.Millisecond })
-	ts.h.inflight.slots <- struct{}{} // a request holds the only slot
+	ts.h.reads.slots <- struct{}{} // a request holds the only slot
 
 	start := time.Now()
 	resp := ts.do("GET", "/collections", nil)
@@ -26,17 +26,20 @@ func TestInFlightLimitAnswers503PromptlyAndSparesProbes(t *testing.T) {
 		assert.Equal(t, http.StatusOK, r.StatusCode, "probes are not counted: %s", probe)
 	}
 
-	<-ts.h.inflight.slots
+	assert.Equal(t, http.StatusOK, ts.do("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}).Code,
+		"writes have slots of their own")
+
+	<-ts.h.reads.slots
 	assert.Equal(t, http.StatusOK, ts.do("GET", "/collections", nil).Code)
-	assert.Empty(t, ts.h.inflight.slots, "the slot is given back after the request")
+	assert.Empty(t, ts.h.reads.slots, "the slot is given back after the request")
 }
 
 func TestInFlightLimitQueuedRequestGetsFreedSlot(t *testing.T) {
 	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxInFlight, c.QueueWait = 1, 5*time.Second })
-	ts.h.inflight.slots <- struct{}{}
+	ts.h.reads.slots <- struct{}{}
 	go func() {
 		time.Sleep(50 * time.Millisecond)
-		<-ts.h.inflight.slots
+		<-ts.h.reads.slots
 	}()
 	require.Equal(t, http.StatusOK, ts.do("GET", "/collections", nil).Code)
 }

@@ -100,10 +100,11 @@ type Config struct {
 	// Registry receives the server's metrics and is served at /metrics.
 	// Nil means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
-	// MaxInFlight bounds the requests doing work at once; past it a
-	// request waits up to QueueWait for a slot, then is answered 503 with
-	// Retry-After. Probe routes (health, readiness, metrics) and snapshot
-	// routes are not counted. Zero means no bound.
+	// MaxInFlight bounds the reads doing work at once, and apart from
+	// them the writes (slow writes waiting on locks must not turn queries
+	// away); past it a request waits up to QueueWait for a slot, then is
+	// answered 503 with Retry-After. Probe routes (health, readiness,
+	// metrics) and snapshot routes are not counted. Zero means no bound.
 	MaxInFlight int
 	// QueueWait is how long a request waits for an in-flight slot. Zero
 	// means none: a full server answers 503 at once.
@@ -178,8 +179,9 @@ type Handler struct {
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
-	inflight *inflight // nil: no bound
-	spec     []byte    // /openapi.json, with this server's models
+	// reads and writes bound the requests in flight; nil: no bound.
+	reads, writes *inflight
+	spec          []byte // /openapi.json, with this server's models
 }
 
 // NewHandler returns the API's root handler.
@@ -188,7 +190,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, inflight: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
+	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer,
+		reads: newInflight(cfg.MaxInFlight, cfg.QueueWait), writes: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
 	}
@@ -304,11 +307,15 @@ func (h *Handler) wrap(rt route) http.Handler {
 			_ = rc.SetWriteDeadline(start.Add(timeout))
 		}
 		if !rt.probe && !rt.snapshot {
-			if !h.inflight.acquire(r) {
+			slots := h.reads
+			if rt.access == write {
+				slots = h.writes
+			}
+			if !slots.acquire(r) {
 				writeOverloaded(rec, start)
 				return
 			}
-			defer h.inflight.release()
+			defer slots.release()
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()

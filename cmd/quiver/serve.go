@@ -39,7 +39,9 @@ func runServe(ctx context.Context, args []string) error {
 	snapDir := fs.String("snapshot-dir", os.Getenv("QUIVER_SNAPSHOT_DIR"), "directory of the snapshot files; empty means DATA/snapshots (env QUIVER_SNAPSHOT_DIR)")
 	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
-	maxInFlight := fs.Int("max-in-flight", 32*runtime.GOMAXPROCS(0), "requests doing work at once at most; past it a request waits --queue-wait, then is answered 503 with Retry-After (0: no bound; health, readiness, metrics and snapshots are not counted)")
+	// A few requests a core keep the cores busy; more only queue inside
+	// the server, where the Go scheduler's time slices make every one slow.
+	maxInFlight := fs.Int("max-in-flight", 4*runtime.GOMAXPROCS(0), "reads doing work at once at most, and writes apart; past it a request waits --queue-wait, then is answered 503 with Retry-After (0: no bound; health, readiness, metrics and snapshots are not counted)")
 	queueWait := fs.Duration("queue-wait", 50*time.Millisecond, "how long a request waits for an in-flight slot before the 503")
 	if err := fs.Parse(args); err != nil {
 		return err
