@@ -43,6 +43,7 @@ func runServe(ctx context.Context, args []string) error {
 	// the server, where the Go scheduler's time slices make every one slow.
 	maxInFlight := fs.Int("max-in-flight", 4*runtime.GOMAXPROCS(0), "reads doing work at once at most, and writes apart; past it a request waits --queue-wait, then is answered 503 with Retry-After (0: no bound; health, readiness, metrics and snapshots are not counted)")
 	queueWait := fs.Duration("queue-wait", 50*time.Millisecond, "how long a request waits for an in-flight slot before the 503")
+	debugAddr := fs.String("debug-addr", "", "serve Go's pprof profiles (/debug/pprof/) on this separate address, such as 127.0.0.1:6060; empty: off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,11 @@ func runServe(ctx context.Context, args []string) error {
 		} else {
 			models[enc.Name()] = enc
 			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
+		}
+	}
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr); err != nil {
+			return err
 		}
 	}
 	db, err := index.Open(ctx, *data, index.Options{
