@@ -12,7 +12,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
 
 all: build
 
@@ -112,6 +112,14 @@ bench-encoder: build model
 # 0.96) in process and over loopback HTTP, one and two at a time.
 bench-http: build bench-data
 	./$(BIN) bench http --data $(GLOVE) --ef 200 --clients 2 --json $(BENCHDATA)/quiver-http.json
+
+# bench-soak: 100k random 100-d points, capacity of a 90% query / 10% upsert
+# mix measured closed-loop, 30 minutes open-loop at 80% of it with a line a
+# minute (latency, errors, server RSS and heap), then 60 s at 300% (share
+# refused 429/503 and how fast). SOAK_FLAGS adds flags (e.g. --duration 5m).
+bench-soak: build
+	mkdir -p $(BENCHDATA)
+	./$(BIN) bench soak --json $(BENCHDATA)/quiver-soak.json $(SOAK_FLAGS)
 
 bench-ingest: build model
 	./scripts/bench-ingest-movielens.sh

@@ -287,29 +287,41 @@ func ingestHTTP(ctx context.Context, cl *client.Client, cfg HTTPConfig, base []f
 	if err != nil {
 		return err
 	}
-	n := len(base) / dim
-	bar := progress.Start(cfg.Progress, "upsert over http", "points", int64(n))
-	defer bar.Finish()
 	start := time.Now()
+	if err := upsertBase(ctx, cl, httpBenchCollection, base, dim, cfg.Batch, cfg.Progress); err != nil {
+		return err
+	}
+	n := len(base) / dim
+	res.IngestSecs = time.Since(start).Seconds()
+	res.IngestPerSec = float64(n) / res.IngestSecs
+	return nil
+}
+
+// upsertBase upserts base's vectors as points 0..n-1 of collection, batch
+// points a request, two requests in flight.
+func upsertBase(ctx context.Context, cl *client.Client, collection string, base []float32, dim, batch int, w io.Writer) error {
+	n := len(base) / dim
+	bar := progress.Start(w, "upsert over http", "points", int64(n))
+	defer bar.Finish()
 	// Two requests in flight keep the server's cores busy while one batch
 	// is encoded on the client.
 	var wg sync.WaitGroup
 	var next atomic.Int64
 	errs := make([]error, 2)
-	for w := range errs {
+	for worker := range errs {
 		wg.Go(func() {
 			for {
-				lo := int(next.Add(int64(cfg.Batch))) - cfg.Batch
+				lo := int(next.Add(int64(batch))) - batch
 				if lo >= n || ctx.Err() != nil {
 					return
 				}
-				hi := min(lo+cfg.Batch, n)
+				hi := min(lo+batch, n)
 				pts := make([]client.Point, 0, hi-lo)
 				for i := lo; i < hi; i++ {
 					pts = append(pts, client.Point{ID: pointid.FromNum(uint64(i)), Vector: base[i*dim : (i+1)*dim]})
 				}
-				if err := cl.Upsert(ctx, httpBenchCollection, pts); err != nil {
-					errs[w] = err
+				if err := cl.Upsert(ctx, collection, pts); err != nil {
+					errs[worker] = err
 					return
 				}
 				bar.Add(int64(hi - lo))
@@ -320,8 +332,6 @@ func ingestHTTP(ctx context.Context, cl *client.Client, cfg HTTPConfig, base []f
 	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
 		return fmt.Errorf("upsert: %w", err)
 	}
-	res.IngestSecs = time.Since(start).Seconds()
-	res.IngestPerSec = float64(n) / res.IngestSecs
 	return nil
 }
 

@@ -9,8 +9,12 @@ import (
 
 // residentBytes reads this process's resident set size from /proc; it
 // returns 0 where /proc is missing.
-func residentBytes() int64 {
-	f, err := os.Open("/proc/self/status")
+func residentBytes() int64 { return residentBytesOf("self") }
+
+// residentBytesOf reads the resident set size of process pid ("self" for
+// this one) from /proc; 0 where it cannot.
+func residentBytesOf(pid string) int64 {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

@@ -11,10 +11,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -106,6 +108,15 @@ type Config struct {
 	// Registry receives the server's metrics and is served at /metrics.
 	// Nil means a new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// MaxInFlight bounds the reads doing work at once, and apart from
+	// them the writes (slow writes waiting on locks must not turn queries
+	// away); past it a request waits up to QueueWait for a slot, then is
+	// answered 503 with Retry-After. Probe routes (health, readiness,
+	// metrics) and snapshot routes are not counted. Zero means no bound.
+	MaxInFlight int
+	// QueueWait is how long a request waits for an in-flight slot. Zero
+	// means none: a full server answers 503 at once.
+	QueueWait time.Duration
 }
 
 func (c *Config) ensureDefaults() {
@@ -148,7 +159,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("DB is nil"))
 	}
 	if c.MaxBodyBytes < 0 || c.MaxBatch < 0 || c.MaxLimit < 0 || c.MaxResultsInFlight < 0 || c.MaxTexts < 0 || c.RecommendScanMax < 0 || c.RequestTimeout < 0 ||
-		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 {
+		c.MaxSnapshotBytes < 0 || c.SnapshotTimeout < 0 || c.MaxInFlight < 0 || c.QueueWait < 0 {
 		errs = append(errs, errors.New("limits must not be negative"))
 	}
 	if c.APIKey == "" && c.ReadOnlyAPIKey != "" {
@@ -179,8 +190,10 @@ type Handler struct {
 	draining atomic.Bool
 	ops      atomic.Uint64 // operation ids of write results
 	lock     atomic.Pointer[writeLock]
-	spec     []byte // /openapi.json, with this server's models
 	results  *resultBudget
+	// reads and writes bound the requests in flight; nil: no bound.
+	reads, writes *inflight
+	spec          []byte // /openapi.json, with this server's models
 }
 
 // NewHandler returns the API's root handler.
@@ -189,7 +202,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, results: newResultBudget(cfg.MaxResultsInFlight)}
+	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, results: newResultBudget(cfg.MaxResultsInFlight),
+		reads: newInflight(cfg.MaxInFlight, cfg.QueueWait), writes: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
 	}
@@ -327,6 +341,32 @@ func (h *Handler) wrap(rt route) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+		if !rt.probe && !rt.snapshot {
+			// The body is read before the request takes an in-flight slot,
+			// so that slow senders hold a connection (bounded by the read
+			// timeout and the connection cap) but never a slot.
+			if r.ContentLength != 0 && rt.raw == nil {
+				body, err := io.ReadAll(r.Body)
+				if err != nil {
+					var maxErr *http.MaxBytesError
+					if !errors.As(err, &maxErr) {
+						err = badRequest("request body: %v", err)
+					}
+					writeError(rec, start, err)
+					return
+				}
+				r.Body = io.NopCloser(bytes.NewReader(body))
+			}
+			slots := h.reads
+			if rt.access == write {
+				slots = h.writes
+			}
+			if !slots.acquire(r) {
+				writeOverloaded(rec, start)
+				return
+			}
+			defer slots.release()
+		}
 		if rt.raw != nil {
 			rt.raw(rec, r)
 			return

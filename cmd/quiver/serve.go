@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -39,6 +40,11 @@ func runServe(ctx context.Context, args []string) error {
 	maxSnapshot := fs.Int64("max-snapshot", 64<<30, "largest snapshot upload or recovery in bytes")
 	maxConns := fs.Int("max-conns", defaultMaxConns(), "open connections at most; more are answered 503 at once (default: half the descriptor limit, at most 4096)")
 	maxResults := fs.Int("max-results-in-flight", 25000, "result points all reads hold at once (limit+offset of each query, limit of each scroll); more wait, then 429")
+	// A few requests a core keep the cores busy; more only queue inside
+	// the server, where the Go scheduler's time slices make every one slow.
+	maxInFlight := fs.Int("max-in-flight", 8*runtime.GOMAXPROCS(0), "reads doing work at once at most, and writes apart; past it a request waits --queue-wait, then is answered 503 with Retry-After (0: no bound; health, readiness, metrics and snapshots are not counted)")
+	queueWait := fs.Duration("queue-wait", 100*time.Millisecond, "how long a request waits for an in-flight slot before the 503")
+	debugAddr := fs.String("debug-addr", "", "serve Go's pprof profiles (/debug/pprof/) on this separate address, such as 127.0.0.1:6060; empty: off")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +62,11 @@ func runServe(ctx context.Context, args []string) error {
 			slog.Info("text model loaded", "model", enc.Name(), "dim", enc.Dim(), "elapsed", time.Since(start))
 		}
 	}
+	if *debugAddr != "" {
+		if err := serveDebug(ctx, *debugAddr); err != nil {
+			return err
+		}
+	}
 	db, err := index.Open(ctx, *data, index.Options{
 		Storage:     storage.Options{DiskReserveBytes: *diskReserve, BallastBytes: *ballast},
 		SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot,
@@ -67,6 +78,7 @@ func runServe(ctx context.Context, args []string) error {
 		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
 		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics, MaxResultsInFlight: *maxResults,
 		MaxSnapshotBytes: *maxSnapshot + 1<<20, // the multipart framing around the file
+		MaxInFlight:      *maxInFlight, QueueWait: *queueWait,
 	})
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))

@@ -1,0 +1,50 @@
+package httpapi
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestInFlightLimitAnswers503PromptlyAndSparesProbes(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxInFlight, c.QueueWait = 1, 20*time.Millisecond })
+	ts.h.reads.slots <- struct{}{} // a request holds the only slot
+
+	start := time.Now()
+	resp := ts.do("GET", "/collections", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.Code)
+	assert.Equal(t, "1", resp.Header.Get("Retry-After"))
+	assert.Contains(t, resp.Error, "overloaded")
+	assert.Less(t, time.Since(start), time.Second, "a full server answers after the queue wait, not the request's")
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		r, err := http.Get(ts.url + probe)
+		require.NoError(t, err)
+		r.Body.Close()
+		assert.Equal(t, http.StatusOK, r.StatusCode, "probes are not counted: %s", probe)
+	}
+
+	assert.Equal(t, http.StatusOK, ts.do("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}).Code,
+		"writes have slots of their own")
+
+	<-ts.h.reads.slots
+	assert.Equal(t, http.StatusOK, ts.do("GET", "/collections", nil).Code)
+	assert.Empty(t, ts.h.reads.slots, "the slot is given back after the request")
+}
+
+func TestInFlightLimitQueuedRequestGetsFreedSlot(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxInFlight, c.QueueWait = 1, 5*time.Second })
+	ts.h.reads.slots <- struct{}{}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		<-ts.h.reads.slots
+	}()
+	require.Equal(t, http.StatusOK, ts.do("GET", "/collections", nil).Code)
+}
+
+func TestConfigRejectsNegativeInFlight(t *testing.T) {
+	cfg := Config{DB: nil, MaxInFlight: -1}
+	assert.ErrorContains(t, cfg.Validate(), "must not be negative")
+}
