@@ -78,7 +78,9 @@ type Graph struct {
 		sync.Mutex
 		nodes []uint32 // deleted, awaiting cleanup
 	}
-	cleanupMu sync.Mutex // one cleanup at a time
+	cleanupMu     sync.Mutex  // one cleanup at a time
+	cleaning      atomic.Bool // a background cleanup is running
+	cleanupFailed atomic.Bool // the last background cleanup panicked
 
 	scratch sync.Pool
 }

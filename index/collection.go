@@ -325,6 +325,17 @@ func (c *Collection) saveGraph() error {
 // flight (snapMu held, and released even if an export panics). It returns
 // nil graphs when nothing was written since the stored snapshot.
 func (c *Collection) exportGraphs() (seq uint64, graphs []storage.SpaceGraph, size int, err error) {
+	// Clean up while writes go on first: a cleanup of thousands of
+	// tombstones takes seconds, and under snapMu it would hold every write
+	// back. The one under snapMu then has only the deletes since.
+	c.mu.RLock()
+	dirty := c.mu.seq != c.savedSeq
+	c.mu.RUnlock()
+	for _, sp := range c.spaces {
+		if dirty {
+			sp.g().Cleanup()
+		}
+	}
 	c.snapMu.Lock()
 	defer c.snapMu.Unlock()
 	c.mu.Lock()
