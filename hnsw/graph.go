@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"math/rand"
 	"runtime"
@@ -286,5 +287,23 @@ func (g *Graph) growLocked(capacity int) {
 func (g *Graph) Reserve(n int) {
 	if n > 0 {
 		g.ensureCapacity(uint32(n - 1))
+	}
+}
+
+// Nodes returns the live nodes in increasing order. A node deleted or
+// inserted while the sequence runs may or may not be in it.
+func (g *Graph) Nodes() iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		g.mu.RLock()
+		used := g.usedSlots()
+		g.mu.RUnlock()
+		for n := uint32(0); n < used; n++ {
+			g.mu.RLock()
+			live := atomic.LoadUint32(&g.state[n]) == nodeLive
+			g.mu.RUnlock()
+			if live && !yield(n) {
+				return
+			}
+		}
 	}
 }
