@@ -28,7 +28,7 @@ func benchFloat(b *testing.B, pick func(kernels) func(a, b []float32) float32, v
 	for _, n := range benchDims {
 		x, y := benchFloats(n)
 		run := func(name string, f func(a, b []float32) float32) {
-			b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("set=%s/n=%d", name, n), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					sinkF += f(x, y)
@@ -58,7 +58,7 @@ func BenchmarkDotU8I8(b *testing.B) {
 			x[i], y[i] = uint8(rng.IntN(256)), int8(rng.IntN(255)-127)
 		}
 		for _, k := range available() {
-			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("set=%s/n=%d", k.name, n), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
 					sinkI += k.dotU8I8(x, y)
