@@ -5,15 +5,21 @@
 // other's latency; then one 8-float step at a time, one 4-float step, and
 // single floats, so no load reaches past the last element.
 
+// ZERO4 clears the accumulators Y0…Y3.
+#define ZERO4 VXORPS Y0, Y0, Y0; VXORPS Y1, Y1, Y1; VXORPS Y2, Y2, Y2; VXORPS Y3, Y3, Y3
+
+// SUM4 adds Y0…Y3 into the four lanes of X0.
+#define SUM4 VADDPS Y1, Y0, Y0; VADDPS Y3, Y2, Y2; VADDPS Y2, Y0, Y0; VEXTRACTF128 $1, Y0, X1; VADDPS X1, X0, X0
+
+// HSUM adds X0's four lanes into its lowest.
+#define HSUM VMOVHLPS X0, X0, X1; VADDPS X1, X0, X0; VMOVSHDUP X0, X1; VADDSS X1, X0, X0
+
 // func dotAVX2(a, b []float32) float32
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ a_base+0(FP), SI
 	MOVQ a_len+8(FP), CX
 	MOVQ b_base+24(FP), DI
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	ZERO4
 	CMPQ CX, $32
 	JLT dot8
 
@@ -43,11 +49,7 @@ dot8:
 	JMP dot8
 
 dot4:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
+	SUM4
 	CMPQ CX, $4
 	JLT dotsum
 	VMOVUPS (SI), X4
@@ -57,10 +59,7 @@ dot4:
 	SUBQ $4, CX
 
 dotsum:
-	VMOVHLPS X0, X0, X1
-	VADDPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VADDSS X1, X0, X0
+	HSUM
 	TESTQ CX, CX
 	JEQ dotdone
 
@@ -82,10 +81,7 @@ TEXT ·squaredL2AVX2(SB), NOSPLIT, $0-52
 	MOVQ a_base+0(FP), SI
 	MOVQ a_len+8(FP), CX
 	MOVQ b_base+24(FP), DI
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	ZERO4
 	CMPQ CX, $32
 	JLT l2x8
 
@@ -120,11 +116,7 @@ l2x8:
 	JMP l2x8
 
 l2x4:
-	VADDPS Y1, Y0, Y0
-	VADDPS Y3, Y2, Y2
-	VADDPS Y2, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VADDPS X1, X0, X0
+	SUM4
 	CMPQ CX, $4
 	JLT l2sum
 	VMOVUPS (SI), X4
@@ -135,10 +127,7 @@ l2x4:
 	SUBQ $4, CX
 
 l2sum:
-	VMOVHLPS X0, X0, X1
-	VADDPS X1, X0, X0
-	VMOVSHDUP X0, X1
-	VADDSS X1, X0, X0
+	HSUM
 	TESTQ CX, CX
 	JEQ l2done
 
