@@ -130,7 +130,7 @@ type SearchOptions struct {
 // Result is one search hit.
 type Result struct {
 	Node uint32
-	// Score is the cosine similarity, the dot product or the squared L2
+	// Score is the cosine similarity, the dot product or the Euclidean
 	// distance, as the metric says.
 	Score float32
 }
