@@ -11,19 +11,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// recallWith is recallAt with full search options.
-func recallWith(t *testing.T, g *Graph, vecs map[uint32][]float32, queries [][]float32, k int, opts SearchOptions) float64 {
+// truthOf is brute force's top k for each query.
+func truthOf(m Metric, vecs map[uint32][]float32, queries [][]float32, k int) [][]uint32 {
+	out := make([][]uint32, len(queries))
+	for i, q := range queries {
+		out[i] = exactTopK(m, vecs, q, k)
+	}
+	return out
+}
+
+// recallWith is recallAt with full search options, against truth.
+func recallWith(t *testing.T, g *Graph, truth [][]uint32, queries [][]float32, k int, opts SearchOptions) float64 {
 	t.Helper()
 	hits := 0
-	for _, q := range queries {
-		want := exactTopK(g.opts.Metric, vecs, q, k)
+	for i, q := range queries {
 		got, err := g.Search(context.Background(), q, k, opts)
 		require.NoError(t, err)
 		set := map[uint32]bool{}
 		for _, r := range got {
 			set[r.Node] = true
 		}
-		for _, n := range want {
+		for _, n := range truth[i] {
 			if set[n] {
 				hits++
 			}
@@ -42,7 +50,7 @@ func recallWith(t *testing.T, g *Graph, vecs map[uint32][]float32, queries [][]f
 // the whole range, Qdrant's default; Gaussian data takes 0.99.
 func TestQuantizedRecall(t *testing.T) {
 	seed := seedFor(t)
-	clustered, gaussian := dataset(seed, 5200, 64, true), dataset(seed, 3200, 64, false)
+	clustered, gaussian := dataset(seed, 5100, 64, true), dataset(seed, 3100, 64, false)
 	for _, c := range []struct {
 		name     string
 		metric   Metric
@@ -56,7 +64,7 @@ func TestQuantizedRecall(t *testing.T) {
 		{"l2-gaussian-0.99", L2, gaussian, 0.99},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			n := len(c.data) - 200
+			n := len(c.data) - 100
 			g := mustGraph(t, 64, Options{M: 12, EfConstruction: 80, Metric: c.metric})
 			live := build(t, g, c.data[:n])
 			require.NoError(t, g.Quantize(context.Background(), c.quantile, nil))
@@ -65,10 +73,11 @@ func TestQuantizedRecall(t *testing.T) {
 			require.True(t, q.Trained)
 			require.Less(t, q.Lower, q.Upper)
 			queries := c.data[n:]
+			truth := truthOf(c.metric, live, queries, 10)
 			for _, ef := range []int{64, 128} {
-				float := recallWith(t, g, live, queries, 10, SearchOptions{Ef: ef, Quantization: QuantizedSearch{Ignore: true}})
-				quant := recallWith(t, g, live, queries, 10, SearchOptions{Ef: ef})
-				raw := recallWith(t, g, live, queries, 10, SearchOptions{Ef: ef, Quantization: QuantizedSearch{NoRescore: true}})
+				float := recallWith(t, g, truth, queries, 10, SearchOptions{Ef: ef, Quantization: QuantizedSearch{Ignore: true}})
+				quant := recallWith(t, g, truth, queries, 10, SearchOptions{Ef: ef})
+				raw := recallWith(t, g, truth, queries, 10, SearchOptions{Ef: ef, Quantization: QuantizedSearch{NoRescore: true}})
 				t.Logf("ef=%d recall@10: float %.4f, int8 rescored %.4f, int8 estimates %.4f", ef, float, quant, raw)
 				assert.GreaterOrEqual(t, quant, 0.95*float, "ef=%d", ef)
 				assert.Greater(t, raw, 0.5*float, "ef=%d", ef)

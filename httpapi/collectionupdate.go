@@ -136,7 +136,7 @@ func (h *Handler) updateCollection(r *http.Request) (any, error) {
 
 // configUpdate checks a PATCH body and turns it into an index.ConfigUpdate.
 func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
-	if name := firstSet(rawField{"quantization_config", req.QuantizationConfig}, rawField{"sparse_vectors", req.SparseVectors},
+	if name := firstSet(rawField{"sparse_vectors", req.SparseVectors},
 		rawField{"strict_mode_config", req.StrictModeConfig}, rawField{"metadata", req.Metadata}); name != "" {
 		return index.ConfigUpdate{}, badRequest("%s: not supported", name)
 	}
@@ -146,6 +146,11 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 		}
 	}
 	var u index.ConfigUpdate
+	q, err := parseQuantization(req.QuantizationConfig, "quantization_config", true)
+	if err != nil {
+		return index.ConfigUpdate{}, err
+	}
+	u.Quantization = q
 	if req.HNSW != nil {
 		hu := req.HNSW.update()
 		u.HNSW = &hu
@@ -158,8 +163,15 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 		if v == nil {
 			continue
 		}
-		if !isNull(v.QuantizationConfig) {
-			return index.ConfigUpdate{}, badRequest("vectors.%s.quantization_config: not supported", fmt.Sprintf("%q", name))
+		q, err := parseQuantization(v.QuantizationConfig, fmt.Sprintf("vectors.%q.quantization_config", name), true)
+		if err != nil {
+			return index.ConfigUpdate{}, err
+		}
+		if q != nil {
+			if u.VectorQuantization == nil {
+				u.VectorQuantization = map[string]index.QuantizationConfig{}
+			}
+			u.VectorQuantization[name] = *q
 		}
 		if v.HNSW != nil {
 			if u.Vectors == nil {
