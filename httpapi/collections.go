@@ -204,7 +204,7 @@ type collectionConfigOut struct {
 		FullScanThreshold int `json:"full_scan_threshold"`
 	} `json:"hnsw_config"`
 	QuantizationConfig any `json:"quantization_config"`
-	OptimizerConfig struct {
+	OptimizerConfig    struct {
 		DefaultSegmentNumber int `json:"default_segment_number"`
 		FlushIntervalSec     int `json:"flush_interval_sec"`
 	} `json:"optimizer_config"`

@@ -12,9 +12,10 @@ import (
 
 // updateCollectionRequest is the body of PATCH /collections/{c}, Qdrant's
 // UpdateCollection. What Quiver can change live is the graphs' ef_construct
-// (for the inserts after the change) and ef (the default search ef); the
-// rest is accepted when it changes nothing Quiver has, and refused with
-// the field named when it asks for what Quiver cannot do.
+// (for the inserts after the change), ef (the default search ef) and
+// quantization_config (a config, or "Disabled" to remove it); the rest is
+// accepted when it changes nothing Quiver has, and refused with the field
+// named when it asks for what Quiver cannot do.
 type updateCollectionRequest struct {
 	Vectors            map[string]*vectorParamsDiff `json:"vectors"`
 	HNSW               *hnswConfigDiff              `json:"hnsw_config"`
