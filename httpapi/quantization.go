@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/quiver-db/quiver/hnsw"
 	"github.com/quiver-db/quiver/index"
 )
 
@@ -21,8 +20,8 @@ type quantizationSearchParams struct {
 func (p *quantizationSearchParams) search() (index.QuantizationSearch, error) {
 	q := index.QuantizationSearch{Ignore: p.Ignore, NoRescore: p.Rescore != nil && !*p.Rescore}
 	if o := p.Oversampling; o != nil {
-		if !(*o >= 1 && *o <= hnsw.MaxOversampling) {
-			return q, badRequest("params.quantization.oversampling %v: want 1..%d", *o, hnsw.MaxOversampling)
+		if !(*o >= 1 && *o <= index.MaxOversampling) {
+			return q, badRequest("params.quantization.oversampling %v: want 1..%d", *o, index.MaxOversampling)
 		}
 		q.Oversampling = *o
 	}
@@ -69,7 +68,7 @@ func parseQuantization(raw json.RawMessage, field string, disabledOK bool) (*ind
 	if sq.Type != "int8" {
 		return nil, badRequest("%s.scalar.type %q: want int8", field, sq.Type)
 	}
-	if sq.Quantile != nil && hnsw.CheckQuantile(*sq.Quantile) != nil {
+	if sq.Quantile != nil && !index.ValidQuantile(*sq.Quantile) {
 		return nil, badRequest("%s.scalar.quantile %v: want 0.5..1", field, *sq.Quantile)
 	}
 	return &index.QuantizationConfig{Scalar: &index.ScalarQuantization{Type: sq.Type, Quantile: sq.Quantile, AlwaysRAM: sq.AlwaysRAM}}, nil

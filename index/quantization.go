@@ -49,14 +49,21 @@ type QuantizationSearch struct {
 	Oversampling float64
 }
 
+// MaxOversampling bounds QuantizationSearch.Oversampling.
+const MaxOversampling = hnsw.MaxOversampling
+
+// ValidQuantile reports whether q is a scalar quantile the graph accepts:
+// 0.5..1, as Qdrant.
+func ValidQuantile(q float64) bool { return hnsw.CheckQuantile(q) == nil }
+
 func (q QuantizationSearch) graph() hnsw.QuantizedSearch {
 	return hnsw.QuantizedSearch{Ignore: q.Ignore, NoRescore: q.NoRescore, Oversampling: q.Oversampling}
 }
 
 // check reports an oversampling out of range.
 func (q QuantizationSearch) check() error {
-	if o := q.Oversampling; o != 0 && !(o >= 1 && o <= hnsw.MaxOversampling) {
-		return fmt.Errorf("%w: params.quantization.oversampling %v: want 1..%d", ErrBadRequest, o, hnsw.MaxOversampling)
+	if o := q.Oversampling; o != 0 && !(o >= 1 && o <= MaxOversampling) {
+		return fmt.Errorf("%w: params.quantization.oversampling %v: want 1..%d", ErrBadRequest, o, MaxOversampling)
 	}
 	return nil
 }
@@ -86,10 +93,8 @@ func (q *QuantizationConfig) validate(field string) []error {
 	if q.Scalar.Type != "int8" {
 		errs = append(errs, fmt.Errorf("%s.scalar.type %q: want int8", field, q.Scalar.Type))
 	}
-	if p := q.Scalar.Quantile; p != nil {
-		if err := hnsw.CheckQuantile(*p); err != nil {
-			errs = append(errs, fmt.Errorf("%s.scalar.quantile %v: want 0.5..1", field, *p))
-		}
+	if p := q.Scalar.Quantile; p != nil && !ValidQuantile(*p) {
+		errs = append(errs, fmt.Errorf("%s.scalar.quantile %v: want 0.5..1", field, *p))
 	}
 	return errs
 }

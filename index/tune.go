@@ -187,30 +187,30 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// applyQuantization sets u's quantization changes in next.
+// applyQuantization sets u's quantization changes in next. Disabled
+// removes the collection-level config; on a named vector it is kept, so
+// that it overrides the collection's.
 func applyQuantization(next *Config, u ConfigUpdate) error {
-	set := func(dst **QuantizationConfig, q QuantizationConfig, disabledIsNil bool) {
-		switch {
-		case q.Disabled && disabledIsNil:
-			*dst = nil
-		default:
-			*dst = &q
+	setCollection := func(q QuantizationConfig) {
+		next.Quantization = &q
+		if q.Disabled {
+			next.Quantization = nil
 		}
 	}
 	if u.Quantization != nil {
-		set(&next.Quantization, *u.Quantization, true)
+		setCollection(*u.Quantization)
 	}
 	for _, name := range slices.Sorted(maps.Keys(u.VectorQuantization)) {
 		q := u.VectorQuantization[name]
 		if name == "" && !next.Named() {
-			set(&next.Quantization, q, true)
+			setCollection(q)
 			continue
 		}
 		v, ok := next.Vectors[name]
 		if !ok {
 			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
 		}
-		set(&v.Quantization, q, false)
+		v.Quantization = &q
 		next.Vectors[name] = v
 	}
 	return nil
