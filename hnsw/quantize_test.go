@@ -286,8 +286,17 @@ func TestQuantizedExportImport(t *testing.T) {
 }
 
 // TestQuantizedSearchAllocatesNothing: with a result slice of enough
-// capacity, float and quantized searches allocate nothing.
+// capacity, float and quantized searches allocate nothing (under the race
+// detector, only the scratch memory its sync.Pool dropped).
 func TestQuantizedSearchAllocatesNothing(t *testing.T) {
+	zero := func(allocs float64, what string) {
+		t.Helper()
+		if raceBuild {
+			require.Less(t, allocs, 16.0, what)
+			return
+		}
+		require.Zero(t, allocs, what)
+	}
 	data := dataset(seedFor(t), 3000, 32, false)
 	g := mustGraph(t, 32, Options{M: 8, EfConstruction: 40, Metric: L2})
 	build(t, g, data)
@@ -305,12 +314,12 @@ func TestQuantizedSearchAllocatesNothing(t *testing.T) {
 			i++
 		})
 	}
-	require.Zero(t, search(SearchOptions{Ef: 64}), "float search")
+	zero(search(SearchOptions{Ef: 64}), "float search")
 	require.NoError(t, g.Quantize(ctx, 0.99, nil))
-	require.Zero(t, search(SearchOptions{Ef: 64, Stats: &stats}), "quantized search")
+	zero(search(SearchOptions{Ef: 64, Stats: &stats}), "quantized search")
 	require.True(t, stats.Quantized)
-	require.Zero(t, search(SearchOptions{Ef: 64, Quantization: QuantizedSearch{Oversampling: 8}}), "oversampled")
-	require.Zero(t, search(SearchOptions{Ef: 64, Quantization: QuantizedSearch{NoRescore: true}}), "estimates only")
+	zero(search(SearchOptions{Ef: 64, Quantization: QuantizedSearch{Oversampling: 8}}), "oversampled")
+	zero(search(SearchOptions{Ef: 64, Quantization: QuantizedSearch{NoRescore: true}}), "estimates only")
 }
 
 // TestQuantizedMemory: the codes add a byte per component plus a word per
