@@ -195,7 +195,7 @@ func readQuantState(rd *reader) *quantState {
 func (g *Graph) importQuantization(st *quantState) {
 	finite := !math.IsInf(float64(st.lo), 0) && !math.IsNaN(float64(st.lo)) &&
 		!math.IsInf(float64(st.hi), 0) && !math.IsNaN(float64(st.hi)) && st.lo <= st.hi
-	if !st.trained || !finite || st.trainedOn < 0 {
+	if !st.trained || !finite || st.trainedOn < 0 || st.trainedOn > int64(g.alloc.next) {
 		g.quant = &quantState{quantile: st.quantile}
 		g.nextTrain.Store(quantTrainMin)
 		if g.live.Load() > 0 {

@@ -3,6 +3,7 @@ package hnsw
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"math"
 	"sync"
 	"testing"
@@ -405,5 +406,40 @@ func TestQuantizedConcurrent(t *testing.T) {
 			w := fresh[int(n)*g.codeWords : (int(n)+1)*g.codeWords]
 			require.Equal(t, w, g.codes[int(n)*g.codeWords:(int(n)+1)*g.codeWords], "node %d", n)
 		}
+	}
+}
+
+// TestImportDamagedQuantization: a bad quantile is refused as a format
+// error; bad bounds or counts are trained afresh on the vectors.
+func TestImportDamagedQuantization(t *testing.T) {
+	data := dataset(seedFor(t), 300, 8, false)
+	g := mustGraph(t, 8, Options{M: 4, EfConstruction: 20, Metric: Dot})
+	build(t, g, data)
+	require.NoError(t, g.Quantize(context.Background(), 0.99, nil))
+	var buf bytes.Buffer
+	require.NoError(t, g.Export(&buf))
+	// The quantization fields follow the slot count and entry point.
+	at := len(exportMagic) + 2 + 16 + 1 + 8 + 4 + 8
+	patch := func(off int, b []byte) []byte {
+		out := append([]byte(nil), buf.Bytes()...)
+		copy(out[at+off:], b)
+		return out
+	}
+	nan := make([]byte, 8)
+	binary.LittleEndian.PutUint64(nan, math.Float64bits(math.NaN()))
+	_, err := Import(bytes.NewReader(patch(0, nan)))
+	require.ErrorIs(t, err, ErrFormat)
+
+	inf := make([]byte, 4)
+	binary.LittleEndian.PutUint32(inf, math.Float32bits(float32(math.Inf(1))))
+	huge := make([]byte, 8)
+	binary.LittleEndian.PutUint64(huge, 1<<62)
+	want, _ := g.Quantization()
+	for _, damaged := range [][]byte{patch(9, inf), patch(17, huge)} {
+		h, err := Import(bytes.NewReader(damaged))
+		require.NoError(t, err)
+		got, ok := h.Quantization()
+		require.True(t, ok)
+		require.Equal(t, want, got, "trained afresh on the same vectors, the same bounds")
 	}
 }
