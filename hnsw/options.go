@@ -125,6 +125,35 @@ type SearchOptions struct {
 	// Filter, when set, admits nodes as results; the traversal still walks
 	// through nodes it rejects. It must be safe for concurrent use.
 	Filter func(node uint32) bool
+	// Quantization shapes the search of a quantized graph; an unquantized
+	// graph ignores it.
+	Quantization QuantizedSearch
+	// Stats, when set, receives what the search did.
+	Stats *SearchStats
+}
+
+// QuantizedSearch are the per-query knobs of a quantized graph, as
+// Qdrant's QuantizationSearchParams. The zero value walks the codes and
+// re-scores with the float vectors.
+type QuantizedSearch struct {
+	// Ignore walks the float vectors, as in a graph without codes.
+	Ignore bool
+	// NoRescore returns the code estimates as scores instead of scoring
+	// the final candidates with the float vectors.
+	NoRescore bool
+	// Oversampling is how many candidates per result the walk keeps for
+	// re-scoring: the search keeps max(ef, ⌈k·Oversampling⌉) (at most
+	// MaxEf, never fewer than k). 0 means 1; else 1..MaxOversampling.
+	Oversampling float64
+}
+
+// SearchStats reports what one search did.
+type SearchStats struct {
+	// Quantized reports that the walk scored codes.
+	Quantized bool
+	// Rescored is how many candidates were scored with the float vectors
+	// after a walk on codes.
+	Rescored int
 }
 
 // Result is one search hit.

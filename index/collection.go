@@ -165,6 +165,12 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if err := c.tuneGraphs(cfg); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	// An imported graph carries the quantization it was saved with (its
+	// codes encoded from the vectors again), one rebuilt from the store
+	// none, and an UpdateConfig after the save may have changed it.
+	if err := c.quantizeGraphs(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	if c.cfg.Named() {
 		c.initAlloc()
 	} else {

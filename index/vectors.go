@@ -72,7 +72,7 @@ func (c *Collection) currentVector(sp *vectorSpace) VectorConfig {
 	v := sp.cfg
 	if t := c.tuned.Load(); t != nil {
 		tv, _ := t.Vector(sp.name)
-		v.HNSW = tv.HNSW
+		v.HNSW, v.Quantization = tv.HNSW, tv.Quantization
 	}
 	return v
 }
