@@ -34,11 +34,12 @@ func TestPowerCutBetweenSyncs(t *testing.T) {
 	r := testseed.Stream(seed, 0)
 	mem := vfs.NewCrashableMem()
 	m := newCrashModel()
-	// The syncs to cut before, spread over a run of a few thousand.
+	// The syncs to cut before, spread over a run of about fifteen hundred
+	// (a loaded machine under -race gets there in well under a minute).
 	const maxCuts = 8
 	at := map[int]bool{}
 	for len(at) < maxCuts {
-		at[20+r.IntN(3000)] = true
+		at[20+r.IntN(1500)] = true
 	}
 	var (
 		mu    sync.Mutex // guards cuts, syncs and r; taken by Pebble's goroutines
@@ -67,7 +68,7 @@ func TestPowerCutBetweenSyncs(t *testing.T) {
 	})
 	ctx := context.Background()
 	db, c := openCrashCollection(t, ctx, "data", errorfs.Wrap(mem, cutter))
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	var wg sync.WaitGroup
 	for w := range crashWorkers {
 		wg.Go(func() {
@@ -80,7 +81,7 @@ func TestPowerCutBetweenSyncs(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(cuts) == maxCuts
-	}, time.Minute, 10*time.Millisecond, "too few syncs to cut at")
+	}, 3*time.Minute, 10*time.Millisecond, "too few syncs to cut at")
 	cancel()
 	wg.Wait()
 	require.NoError(t, db.Close())
