@@ -48,12 +48,14 @@ func TestDiskFull507(t *testing.T) {
 	ts.fails(http.StatusInsufficientStorage, "PUT", "/collections/d", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, "disk")
 	var rec map[string]any
 	ts.ok("GET", "/collections/c/points/1", nil, &rec)
-	require.Less(t, time.Since(start), 2*time.Second)
+	// Answered, not hung until the request timeout (60 s); the bound is
+	// loose because loaded CI machines are slow.
+	require.Less(t, time.Since(start), 15*time.Second)
 
 	setFree(900 << 20)
 	require.Eventually(t, func() bool {
 		return ts.do("PUT", "/collections/c/points?wait=true", point(2)).Code == http.StatusOK
-	}, 5*time.Second, 10*time.Millisecond)
+	}, 20*time.Second, 10*time.Millisecond)
 	var count struct {
 		Count int `json:"count"`
 	}

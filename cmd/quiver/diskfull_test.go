@@ -79,7 +79,7 @@ func TestServeDiskFull(t *testing.T) {
 	// Upsert until the store refuses writes as a whole (not only one that
 	// does not fit above the reserve), each answer prompt: the server's
 	// request timeout is 20s.
-	const prompt = 3 * time.Second
+	const prompt = 8 * time.Second
 	var refused []uint64
 	var toError time.Duration
 	for try := 0; ; try++ {
