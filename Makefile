@@ -113,13 +113,12 @@ bench-encoder: build model
 bench-http: build bench-data
 	./$(BIN) bench http --data $(GLOVE) --ef 200 --clients 2 --json $(BENCHDATA)/quiver-http.json
 
-# bench-soak: 100k random 100-d points, capacity of a 90% query / 10% upsert
+# bench-soak: the first 100k GloVe-100 vectors, capacity of a 90% query / 10% upsert
 # mix measured closed-loop, 30 minutes open-loop at 80% of it with a line a
 # minute (latency, errors, server RSS and heap), then 60 s at 300% (share
 # refused 429/503 and how fast). SOAK_FLAGS adds flags (e.g. --duration 5m).
-bench-soak: build
-	mkdir -p $(BENCHDATA)
-	./$(BIN) bench soak --json $(BENCHDATA)/quiver-soak.json $(SOAK_FLAGS)
+bench-soak: build bench-data
+	./$(BIN) bench soak --data $(GLOVE) --json $(BENCHDATA)/quiver-soak.json $(SOAK_FLAGS)
 
 bench-ingest: build model
 	./scripts/bench-ingest-movielens.sh
