@@ -29,6 +29,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.IntVar(&cfg.Limit, "limit", 0, "use only the first N base vectors (ground truth is then recomputed exactly)")
+	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
+	var peers fileList
+	fs.Var(&peers, "peer", "a peer's JSON result (scripts/peers) to draw beside Quiver's with --plot (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,6 +73,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("bench ann: write %s: %w", *jsonPath, err)
 		}
+	}
+	if *plotPath != "" {
+		return plotANNResult(*plotPath, res, cfg.Dir, peers)
 	}
 	return nil
 }
