@@ -20,6 +20,9 @@
 #   SCANN_LEAVES, SCANN_SWEEP  ScaNN's num_leaves and leaves:reorder pairs (scann_ann.py defaults)
 #   PLOT         chart to draw from the last round (e.g. bench/ann-glove100.svg); TITLE its title
 #   QUIVER       the Quiver binary (default bin/quiver, from make build)
+#   RESUME=1     keep the result files already written (an interrupted job goes on)
+#   USEARCH_QUERIES  time and score usearch on the first N queries only (default all): its
+#                one-at-a-time path can be 10x slower than hnswlib's here
 #
 # hnswlib is compiled from source for this CPU (-march=native) into a venv in
 # OUT_DIR/.venv-peers: a generic build (Debian's python3-hnswlib, or a wheel
@@ -124,7 +127,8 @@ run_peer() {
 			${SCANN_LEAVES:+--num-leaves "$SCANN_LEAVES"} ${SCANN_SWEEP:+--sweep "$SCANN_SWEEP"} ;;
 	*)
 		"$py" "$script" --data "$data" --m "$M" --ef-construction "$EF_CONSTRUCTION" \
-			--ef "$EF" --threads "$THREADS" --json "$json" ;;
+			--ef "$EF" --threads "$THREADS" --json "$json" \
+			${USEARCH_QUERIES:+$([[ $peer == usearch ]] && echo --queries "$USEARCH_QUERIES")} ;;
 	esac
 }
 
@@ -132,12 +136,20 @@ results=()
 last=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	last=()
-	step "round $r/$ROUNDS: quiver on $data"
-	run_quiver "$out/$name-quiver-r$r.json"
+	if [[ ${RESUME:-0} == 1 && -s $out/$name-quiver-r$r.json ]]; then
+		step "round $r/$ROUNDS: quiver: kept $out/$name-quiver-r$r.json (RESUME=1)"
+	else
+		step "round $r/$ROUNDS: quiver on $data"
+		run_quiver "$out/$name-quiver-r$r.json"
+	fi
 	last+=("$out/$name-quiver-r$r.json")
 	for peer in "${peers[@]}"; do
-		step "round $r/$ROUNDS: $peer on $data"
-		run_peer "$peer" "$out/$name-$peer-r$r.json"
+		if [[ ${RESUME:-0} == 1 && -s $out/$name-$peer-r$r.json ]]; then
+			step "round $r/$ROUNDS: $peer: kept $out/$name-$peer-r$r.json (RESUME=1)"
+		else
+			step "round $r/$ROUNDS: $peer on $data"
+			run_peer "$peer" "$out/$name-$peer-r$r.json"
+		fi
 		last+=("$out/$name-$peer-r$r.json")
 	done
 	results+=("${last[@]}")

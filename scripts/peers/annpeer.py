@@ -31,12 +31,16 @@ def read_vecs(path, dtype):
     return np.ascontiguousarray(rows[:, 1:]).view(dtype)
 
 
-def load(data):
+def load(data, limit=0):
+    """The base, queries and ground truth; limit > 0 keeps the first limit
+    queries."""
     base = read_vecs(os.path.join(data, "base.fvecs"), np.float32)
     queries = read_vecs(os.path.join(data, "query.fvecs"), np.float32)
     gt = read_vecs(os.path.join(data, "groundtruth.ivecs"), np.int32)
     if len(gt) != len(queries):
         sys.exit(f"{data}: {len(gt)} ground-truth rows for {len(queries)} queries")
+    if limit > 0:
+        queries, gt = queries[:limit], gt[:limit]
     return base, queries, gt
 
 
@@ -59,6 +63,8 @@ def common_args(description):
     p.add_argument("--k", type=int, default=10, help="neighbours asked per query (recall is @10)")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="build and batch-query threads")
     p.add_argument("--json", help="write the results here")
+    p.add_argument("--queries", type=int, default=0,
+                   help="time and score only the first N queries (0: all), for a peer too slow one at a time")
     return p
 
 

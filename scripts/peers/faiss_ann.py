@@ -30,7 +30,7 @@ def main():
     p.add_argument("--ef", default="10,20,40,80,120,200,400", help="comma-separated efSearch sweep")
     args = p.parse_args()
     efs = annpeer.parse_ints(args.ef)
-    base, queries, gt = annpeer.load(args.data)
+    base, queries, gt = annpeer.load(args.data, args.queries)
     version = importlib.metadata.version("faiss-cpu")
     simd = simd_level()
     annpeer.log(f"faiss-cpu {version} ({simd}): {base.shape[0]} base, {queries.shape[0]} queries, "

@@ -29,7 +29,7 @@ def main():
     efs = annpeer.parse_ints(args.ef)
     if args.k < 10:
         p.error("--k must be at least 10 for recall@10")
-    base, queries, gt = annpeer.load(args.data)
+    base, queries, gt = annpeer.load(args.data, args.queries)
     version = importlib.metadata.version("hnswlib")
     annpeer.log(f"hnswlib {version}: {base.shape[0]} base, {queries.shape[0]} queries, dim {base.shape[1]}, "
                 f"M={args.m}, efConstruction={args.ef_construction}, threads={args.threads}, space={args.space}")

@@ -40,7 +40,7 @@ def main():
     p.add_argument("--sweep", default=SWEEP, help="comma-separated leaves_to_search:reorder pairs")
     args = p.parse_args()
     points = parse_sweep(args.sweep)
-    base, queries, gt = annpeer.load(args.data)
+    base, queries, gt = annpeer.load(args.data, args.queries)
     version = importlib.metadata.version("scann")
     config = (f"tree(num_leaves={args.num_leaves}, spherical=True, quantize_centroids=True, "
               f"training_sample_size={len(base)}), score_ah({args.dims_per_block}, "

@@ -24,7 +24,7 @@ def main():
     p.add_argument("--ef", default="10,20,40,80,120,200,400", help="comma-separated expansion_search sweep")
     args = p.parse_args()
     efs = annpeer.parse_ints(args.ef)
-    base, queries, gt = annpeer.load(args.data)
+    base, queries, gt = annpeer.load(args.data, args.queries)
     version = importlib.metadata.version("usearch")
     holder = {}
 
