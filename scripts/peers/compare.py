@@ -145,7 +145,7 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else None
 
 
-def summary(rounds):
+def summary(rounds, key="qps_single"):
     """rounds: engine name -> its results, one per round, Quiver first.
 
     One line per engine: QPS one at a time at each target recall (each
@@ -153,9 +153,10 @@ def summary(rounds):
     ratio of means to that engine."""
     names = list(rounds)
     quiver = names[0]
-    at = {n: {t: [interpolate(r["runs"], t) for r in rounds[n]] for t in TARGETS} for n in names}
-    out = ["summary: single-thread QPS (one query at a time) at recall@10, each round then the mean; "
-           "build and memory are means over rounds"]
+    at = {n: {t: [interpolate(r["runs"], t, key) for r in rounds[n]] for t in TARGETS} for n in names}
+    what = {"qps_single": "single-thread QPS (one query at a time)",
+            "qps_single_cpu": "queries per CPU second, one at a time (steadier on a loaded machine)"}[key]
+    out = [f"summary: {what} at recall@10, each round then the mean; build and memory are means over rounds"]
     head = f"{'engine':<16} {'rounds':>6}"
     for t in TARGETS:
         head += f" | {'QPS@' + format(t, '.2f'):>22} {'q/' + 'x':>6}"
@@ -211,6 +212,9 @@ def main(argv):
         print(report(q, res[0], peer, ANCHORS if peer == "hnswlib" else ""))
         print()
     print(summary(rounds))
+    if all("qps_single_cpu" in r for res in rounds.values() for x in res for r in x["runs"]):
+        print()
+        print(summary(rounds, "qps_single_cpu"))
 
 
 if __name__ == "__main__":

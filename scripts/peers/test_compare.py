@@ -86,3 +86,13 @@ def test_group_needs_quiver_and_report_lists_scann_points():
     text = report(result("quiver", RUNS, key="engine"), result("scann 1.4.2", SCANN), "scann", "")
     assert "leaves=6 reorder=40" in text
     assert "anchors" not in text
+
+
+def test_summary_on_cpu_seconds():
+    cpu = [dict(r, qps_single_cpu=r["qps_single"] * 2) for r in RUNS]
+    rounds = group([result("quiver", cpu, key="engine"), result("hnswlib 0.8.0", [dict(r, qps_single_cpu=r["qps_single"])
+                                                                                   for r in RUNS])])
+    text = summary(rounds, "qps_single_cpu")
+    assert "queries per CPU second" in text
+    # Quiver's 2,500 per CPU second at 0.95 against hnswlib's 1,250.
+    assert "1,250 (1,250)  2.00x" in text
