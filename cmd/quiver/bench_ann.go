@@ -32,6 +32,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Quantization, "quantization", "", "int8: quantize after the build and sweep the float and int8 walks A B A B")
 	fs.Float64Var(&cfg.Quantile, "quantile", 0, "quantile of the int8 bounds, 0.5..1 (default 1, the whole range)")
 	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
+	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
+	var peers fileList
+	fs.Var(&peers, "peer", "a peer's JSON result (scripts/peers) to draw beside Quiver's with --plot (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,6 +80,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
 			return fmt.Errorf("bench ann: write %s: %w", *jsonPath, err)
 		}
+	}
+	if *plotPath != "" {
+		return plotANNResult(*plotPath, res, cfg.Dir, peers)
 	}
 	return nil
 }
