@@ -125,6 +125,11 @@ type SearchOptions struct {
 	// Filter, when set, admits nodes as results; the traversal still walks
 	// through nodes it rejects. It must be safe for concurrent use.
 	Filter func(node uint32) bool
+	// TwoHop, with a Filter, walks only over admitted nodes, reaching past
+	// a rejected neighbour to its neighbours (ACORN-1), so rejected nodes
+	// are never scored. It pays when a filter admits a few percent to about
+	// half of the nodes; it is ignored without a Filter.
+	TwoHop bool
 }
 
 // Result is one search hit.

@@ -48,7 +48,13 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(q, cur, l)
 	}
-	if err := g.searchLayer(ctx, s, q, cur, ef, 0, opts.Filter); err != nil {
+	var err error
+	if opts.TwoHop && opts.Filter != nil {
+		err = g.searchLayerTwoHop(ctx, s, q, cur, ef, opts.Filter)
+	} else {
+		err = g.searchLayer(ctx, s, q, cur, ef, 0, opts.Filter)
+	}
+	if err != nil {
 		return dst, fmt.Errorf("search: %w", err)
 	}
 	for len(s.results) > k {
