@@ -38,7 +38,7 @@ func filteredRecall(t *testing.T, g *Graph, live map[uint32][]float32, set bitse
 	hits, want := 0, 0
 	for _, q := range queries {
 		exact := exactTopK(g.opts.Metric, matching, q, k)
-		got, err := g.Search(context.Background(), q, k, SearchOptions{Ef: ef, Filter: set.Has, TwoHop: true})
+		got, err := g.Search(context.Background(), q, k, SearchOptions{Ef: ef, Within: set})
 		require.NoError(t, err)
 		seen := map[uint32]bool{}
 		for i, r := range got {
@@ -90,7 +90,7 @@ func TestTwoHopSkipsDeletedAndRejected(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, filteredRecall(t, g, live, set, data[:50], 10, 64), 0.9)
-	res, err := g.Search(context.Background(), data[0], 10, SearchOptions{Filter: func(uint32) bool { return false }, TwoHop: true})
+	res, err := g.Search(context.Background(), data[0], 10, SearchOptions{Within: bitset.New(3000)})
 	require.NoError(t, err)
 	require.Empty(t, res)
 }
@@ -107,6 +107,12 @@ func TestTwoHopConcurrentWithWrites(t *testing.T) {
 		require.NoError(t, err)
 	}
 	match := func(n uint32) bool { return n%7 < 2 }
+	within := bitset.New(8192) // beyond any slot the writers use
+	for n := range uint32(8192) {
+		if match(n) {
+			within.Add(n)
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for _, v := range data[2000:4000] {
@@ -127,7 +133,7 @@ func TestTwoHopConcurrentWithWrites(t *testing.T) {
 			dst := make([]Result, 0, 10)
 			for i := range 400 {
 				var err error
-				dst, err = g.SearchInto(context.Background(), dst[:0], data[4000+(2*i+w)%1000], 10, SearchOptions{Ef: 32, Filter: match, TwoHop: true})
+				dst, err = g.SearchInto(context.Background(), dst[:0], data[4000+(2*i+w)%1000], 10, SearchOptions{Ef: 32, Within: within})
 				if !assert.NoError(t, err) {
 					return
 				}
@@ -167,14 +173,13 @@ func TestTwoHopAllocatesNothing(t *testing.T) {
 	g := mustGraph(t, 16, Options{Seed: seed})
 	build(t, g, data[:2000])
 	set := randomMembers(uint64(seed), 2000, 0.1)
-	filter := set.Has
 	s := g.getScratch()
 	ctx := context.Background()
 	walk := func(q []float32) {
 		g.mu.RLock()
 		defer g.mu.RUnlock()
 		ep, _, _ := g.entryPoint()
-		require.NoError(t, g.searchLayerTwoHop(ctx, s, q, candidate{g.distance(q, g.vectorOf(ep)), ep}, 100, filter))
+		require.NoError(t, g.searchLayerTwoHop(ctx, s, q, candidate{g.distance(q, g.vectorOf(ep)), ep}, 100, set))
 	}
 	for _, q := range data[2000:] {
 		walk(q)

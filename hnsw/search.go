@@ -49,8 +49,8 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 		cur = g.greedy(q, cur, l)
 	}
 	var err error
-	if opts.TwoHop && opts.Filter != nil {
-		err = g.searchLayerTwoHop(ctx, s, q, cur, ef, opts.Filter)
+	if opts.Within != nil {
+		err = g.searchLayerTwoHop(ctx, s, q, cur, ef, opts.Within)
 	} else {
 		err = g.searchLayer(ctx, s, q, cur, ef, 0, opts.Filter)
 	}

@@ -103,9 +103,9 @@ func runBenchFilteredANN(ctx context.Context, cfg bench.FilteredANNConfig, jsonP
 		return err
 	}
 	fmt.Printf("quiver filtered HNSW on %s: %d vectors, dim %d, %d queries, load average %s\n", cfg.ANN.Dir, res.Vectors, res.Dim, res.Queries, res.LoadAverage)
-	fmt.Printf("%11s %8s %8s %5s %10s %9s %15s\n", "selectivity", "matches", "strategy", "ef", "recall@10", "qps", "min-max")
+	fmt.Printf("%11s %8s %8s %5s %10s %9s %15s %9s\n", "selectivity", "matches", "strategy", "ef", "recall@10", "qps", "min-max", "q/CPU s")
 	for _, r := range res.Runs {
-		fmt.Printf("%11g %8d %8s %5d %10.4f %9.0f %15s\n", r.Selectivity, r.Matches, r.Strategy, r.Ef, r.RecallAt10, r.QPS, fmt.Sprintf("%.0f-%.0f", r.MinQPS, r.MaxQPS))
+		fmt.Printf("%11g %8d %8s %5d %10.4f %9.0f %15s %9.0f\n", r.Selectivity, r.Matches, r.Strategy, r.Ef, r.RecallAt10, r.QPS, fmt.Sprintf("%.0f-%.0f", r.MinQPS, r.MaxQPS), r.QPSCPU)
 	}
 	return writeJSON(jsonPath, res)
 }
