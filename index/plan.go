@@ -217,12 +217,8 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset.Set, bool, error) {
 		if r.LTE != nil {
 			hi = min(hi, *r.LTE)
 		}
-		s := bitset.Set{}
-		p.c.post.numberRange(fc.Key, lo, hi, func(node uint32, v float64) {
-			if r.Contains(v) {
-				s.Add(node)
-			}
-		})
+		s := bitset.New(int(p.live.Bound()))
+		p.c.post.numberRange(fc.Key, lo, hi, r.Contains, &s)
 		if acc == nil {
 			acc = s
 		} else {
@@ -255,7 +251,7 @@ func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset.
 			if !ok || typ == Keyword {
 				return nil, false
 			}
-			p.c.post.numberRange(key, n, n, func(node uint32, _ float64) { s.Add(node) })
+			p.c.post.numberRange(key, n, n, nil, &s)
 		}
 	}
 	return s, exact
