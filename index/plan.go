@@ -218,7 +218,8 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset.Set, bool, error) {
 			hi = min(hi, *r.LTE)
 		}
 		s := bitset.New(int(p.live.Bound()))
-		p.c.post.numberRange(fc.Key, lo, hi, r.Contains, &s)
+		loOpen, hiOpen := r.GT != nil && *r.GT == lo, r.LT != nil && *r.LT == hi
+		p.c.post.numberRange(fc.Key, lo, hi, loOpen, hiOpen, &s)
 		if acc == nil {
 			acc = s
 		} else {
@@ -251,7 +252,7 @@ func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset.
 			if !ok || typ == Keyword {
 				return nil, false
 			}
-			p.c.post.numberRange(key, n, n, nil, &s)
+			p.c.post.numberRange(key, n, n, false, false, &s)
 		}
 	}
 	return s, exact

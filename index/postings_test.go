@@ -73,8 +73,8 @@ func TestPostingsAgainstModel(t *testing.T) {
 				}
 			}
 			var gotNum, gotOpen bitset.Set
-			p.numberRange("n", lo, hi, nil, &gotNum)
-			p.numberRange("n", lo, hi, func(v float64) bool { return v > lo }, &gotOpen)
+			p.numberRange("n", lo, hi, false, false, &gotNum)
+			p.numberRange("n", lo, hi, true, false, &gotOpen)
 			if !slices.Equal(slices.Collect(got.All()), slices.Collect(want.All())) {
 				t.Fatalf("minMerge %d, step %d: keyword %q: got %v, want %v", mm, step, kw,
 					slices.Collect(got.All()), slices.Collect(want.All()))
@@ -83,4 +83,29 @@ func TestPostingsAgainstModel(t *testing.T) {
 			require.Equal(t, slices.Collect(wantOpen.All()), slices.Collect(gotOpen.All()), "minMerge %d, step %d: range (%v, %v]", mm, step, lo, hi)
 		}
 	}
+}
+
+// A range asked again answers from the cache until a change clears it, and
+// the caller's set is its own to change.
+func TestPostingsRangeCacheFollowsChanges(t *testing.T) {
+	p := newPostings()
+	num := func(v float64) []storage.Term { return []storage.Term{{Field: "n", Kind: storage.TermNumber, Number: v}} }
+	p.set(1, num(1))
+	p.set(2, num(2))
+	p.set(3, num(3))
+	query := func() []uint32 {
+		var s bitset.Set
+		p.numberRange("n", 1, 3, true, false, &s)
+		got := slices.Collect(s.All())
+		s.Add(40) // must not reach the cache
+		return got
+	}
+	require.Equal(t, []uint32{2, 3}, query())
+	require.Equal(t, []uint32{2, 3}, query())
+	p.set(4, num(2.5))
+	require.Equal(t, []uint32{2, 3, 4}, query())
+	p.clear(2)
+	require.Equal(t, []uint32{3, 4}, query())
+	p.setAll([]storage.NodeTerms{{Node: 5, Terms: num(3)}})
+	require.Equal(t, []uint32{3, 4, 5}, query())
 }
