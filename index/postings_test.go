@@ -89,7 +89,9 @@ func TestPostingsAgainstModel(t *testing.T) {
 // the caller's set is its own to change.
 func TestPostingsRangeCacheFollowsChanges(t *testing.T) {
 	p := newPostings()
-	num := func(v float64) []storage.Term { return []storage.Term{{Field: "n", Kind: storage.TermNumber, Number: v}} }
+	num := func(v float64) []storage.Term {
+		return []storage.Term{{Field: "n", Kind: storage.TermNumber, Number: v}}
+	}
 	p.set(1, num(1))
 	p.set(2, num(2))
 	p.set(3, num(3))
