@@ -37,6 +37,14 @@ type ANNConfig struct {
 	Limit int
 	// Progress receives progress and the result table; nil means none.
 	Progress io.Writer
+	// Quantization, "int8", quantizes the graph after the build and
+	// sweeps the float and the int8 walk in turn (ann_quant.go); "" means
+	// none.
+	Quantization string
+	// Quantile of the int8 bounds; zero means hnsw's default (1).
+	Quantile float64
+	// Oversampling of the int8 walk; zero means 1.
+	Oversampling float64
 }
 
 // ANNRun is one point of the ef sweep.
@@ -50,6 +58,8 @@ type ANNRun struct {
 	QPSAllCores  float64 `json:"qps_all_cores"`
 	P50Micros    float64 `json:"p50_us"`
 	P99Micros    float64 `json:"p99_us"`
+	// Walk is "float" or "int8" in a quantized run, "" otherwise.
+	Walk string `json:"walk,omitempty"`
 }
 
 // ANNResult is what RunANN measured; the JSON shape is shared with the peer
@@ -68,6 +78,8 @@ type ANNResult struct {
 	MemoryBytes      int64    `json:"memory_bytes"`
 	IndexBytes       int64    `json:"index_bytes"`
 	Runs             []ANNRun `json:"runs"`
+	// Quantized is set with ANNConfig.Quantization.
+	Quantized *ANNQuantized `json:"quantized,omitempty"`
 }
 
 func (c *ANNConfig) ensureDefaults() {
@@ -120,6 +132,11 @@ func RunANN(ctx context.Context, cfg ANNConfig) (*ANNResult, error) {
 		return nil, err
 	}
 	res.Queries = nq
+	if cfg.Quantization != "" {
+		err := runQuantized(ctx, cfg, g, res, queries, dim, truth)
+		runtime.KeepAlive(g)
+		return res, err
+	}
 	for _, ef := range cfg.Efs {
 		run, err := sweepPoint(ctx, cfg, g, queries, dim, truth, ef)
 		if err != nil {
@@ -197,7 +214,7 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 // throughput with cfg.Threads goroutines, at one ef.
 func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []float32, dim int, truth [][]int32, ef int) (ANNRun, error) {
 	nq := len(queries) / dim
-	opts := hnsw.SearchOptions{Ef: ef}
+	opts := hnsw.SearchOptions{Ef: ef, Quantization: cfg.walk()}
 	hits := 0
 	lat := make([]time.Duration, nq)
 	dst := make([]hnsw.Result, 0, cfg.K)

@@ -42,7 +42,7 @@ func (f *Filter) Matches(id pointid.ID, p Payload) bool {
 func (c *Condition) Matches(id pointid.ID, p Payload) bool {
 	switch {
 	case c.Field != nil:
-		return c.Field.matches(Values(p, c.Field.Key))
+		return c.Field.matchesPayload(p)
 	case c.HasID != nil:
 		for _, x := range c.HasID {
 			if x == id {
@@ -62,6 +62,38 @@ func (c *Condition) Matches(id pointid.ID, p Payload) bool {
 	return false
 }
 
+// matchesPayload is matches on the values at fc.Key. A top-level key with
+// one condition is read straight from the payload, allocating nothing:
+// wide filters evaluate thousands of these per point.
+func (fc *FieldCondition) matchesPayload(p Payload) bool {
+	if (fc.Match != nil && fc.Range != nil) || strings.ContainsAny(fc.Key, ".[") {
+		return fc.matches(Values(p, fc.Key))
+	}
+	x := p[fc.Key]
+	if arr, ok := x.([]any); ok {
+		for _, v := range arr {
+			if v != nil && fc.matchesOne(v) {
+				return true
+			}
+		}
+		return false
+	}
+	return x != nil && fc.matchesOne(x)
+}
+
+// matchesOne reports whether one value satisfies fc's one condition (Match
+// or Range): a field matches when any of its values does.
+func (fc *FieldCondition) matchesOne(v any) bool {
+	switch {
+	case fc.Match != nil:
+		return fc.Match.matchesOne(v)
+	case fc.Range != nil:
+		x, ok := Number(v)
+		return ok && fc.Range.Contains(x)
+	}
+	return true
+}
+
 func (fc *FieldCondition) matches(vals []any) bool {
 	if fc.Match != nil && !fc.Match.matches(vals) {
 		return false
@@ -79,20 +111,21 @@ func (fc *FieldCondition) matches(vals []any) bool {
 
 func (m *Match) matches(vals []any) bool {
 	for _, v := range vals {
-		switch m.kind {
-		case matchValue:
-			if Equal(v, m.Value) {
-				return true
-			}
-		case matchAny:
-			if inList(v, m.Any) {
-				return true
-			}
-		case matchExcept:
-			if isScalarValue(v) && !inList(v, m.Except) {
-				return true
-			}
+		if m.matchesOne(v) {
+			return true
 		}
+	}
+	return false
+}
+
+func (m *Match) matchesOne(v any) bool {
+	switch m.kind {
+	case matchValue:
+		return Equal(v, m.Value)
+	case matchAny:
+		return inList(v, m.Any)
+	case matchExcept:
+		return isScalarValue(v) && !inList(v, m.Except)
 	}
 	return false
 }

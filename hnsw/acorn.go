@@ -34,7 +34,8 @@ const hopPrefetch = 4
 // when it is seen: its matching neighbours are the same whichever node
 // led to it, so one read is enough, and one skipped for the budget may
 // still be read from another node.
-func (g *Graph) searchLayerTwoHop(ctx context.Context, s *scratch, q []float32, ep candidate, ef int, within bitset.Set) error {
+func (g *Graph) searchLayerTwoHop(ctx context.Context, s *scratch, ep candidate, ef int, within bitset.Set) error {
+	q, codes := s.sc.vec, s.sc.codes
 	s.visited.reset(g.capacity)
 	s.candidates = s.candidates[:0]
 	s.results = s.results[:0]
@@ -63,7 +64,7 @@ func (g *Graph) searchLayerTwoHop(ctx context.Context, s *scratch, q []float32, 
 			case s.visited.has(nb):
 			case g.admitWithin(nb, within):
 				s.visited.visit(nb)
-				prefetch(&g.arena[int(nb)*g.stride+g.stride0])
+				g.prefetchScored(codes, nb)
 				fresh = append(fresh, nb)
 			default:
 				if len(hops) < hopPrefetch {
@@ -85,14 +86,19 @@ func (g *Graph) searchLayerTwoHop(ctx context.Context, s *scratch, q []float32, 
 			for j := 1; j <= hn; j++ {
 				nb := atomic.LoadUint32(&hl[j])
 				if g.admitWithin(nb, within) && !s.visited.visit(nb) {
-					prefetch(&g.arena[int(nb)*g.stride+g.stride0])
+					g.prefetchScored(codes, nb)
 					fresh = append(fresh, nb)
 				}
 			}
 		}
 		s.fresh, s.hops = fresh, hops
 		for _, nb := range fresh {
-			d := g.distance(q, g.vectorOf(nb))
+			var d float32
+			if codes {
+				d = g.codeDistance(&s.sc, nb)
+			} else {
+				d = g.distance(q, g.vectorOf(nb))
+			}
 			if len(s.results) < ef || d < s.results[0].dist {
 				s.candidates.push(candidate{d, nb})
 				s.results.push(candidate{d, nb})
@@ -110,6 +116,16 @@ func (g *Graph) searchLayerTwoHop(ctx context.Context, s *scratch, q []float32, 
 // then their state, a likely cache miss, is not loaded.
 func (g *Graph) admitWithin(node uint32, within bitset.Set) bool {
 	return within.Has(node) && atomic.LoadUint32(&g.state[node]) == nodeLive
+}
+
+// prefetchScored starts loading what scoring node reads: its code on a
+// walk over codes, else its vector.
+func (g *Graph) prefetchScored(codes bool, node uint32) {
+	if codes {
+		prefetch(&g.codes[int(node)*g.codeWords])
+	} else {
+		prefetch(&g.arena[int(node)*g.stride+g.stride0])
+	}
 }
 
 // prefetchLinks starts loading node's layer-0 list, which sits at the

@@ -179,7 +179,8 @@ func TestTwoHopAllocatesNothing(t *testing.T) {
 		g.mu.RLock()
 		defer g.mu.RUnlock()
 		ep, _, _ := g.entryPoint()
-		require.NoError(t, g.searchLayerTwoHop(ctx, s, q, candidate{g.distance(q, g.vectorOf(ep)), ep}, 100, set))
+		s.sc.useFloats(q)
+		require.NoError(t, g.searchLayerTwoHop(ctx, s, candidate{g.nodeDistance(&s.sc, ep), ep}, 100, set))
 	}
 	for _, q := range data[2000:] {
 		walk(q)
@@ -191,4 +192,21 @@ func TestTwoHopAllocatesNothing(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 	require.NotEmpty(t, s.results)
+}
+
+// On a quantized graph the two-hop walk scores codes and the results are
+// re-scored, as the plain walk does.
+func TestTwoHopOnCodes(t *testing.T) {
+	seed := seedFor(t)
+	data := dataset(seed, 3050, 16, true)
+	g := mustGraph(t, 16, Options{Seed: seed})
+	live := build(t, g, data[:3000])
+	require.NoError(t, g.Quantize(context.Background(), 1, nil))
+	set := randomMembers(uint64(seed), 3000, 0.1)
+	var stats SearchStats
+	_, err := g.Search(context.Background(), data[3000], 10, SearchOptions{Within: set, Stats: &stats})
+	require.NoError(t, err)
+	require.True(t, stats.Quantized)
+	require.Positive(t, stats.Rescored)
+	require.GreaterOrEqual(t, filteredRecall(t, g, live, set, data[3000:], 10, 64), 0.95)
 }

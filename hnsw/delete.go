@@ -7,11 +7,17 @@ import (
 	"github.com/quiver-db/quiver/internal/bitset"
 )
 
-// Deleted nodes are cleaned up in batches: a cleanup runs when the tombstones
-// reach max(minCleanupBatch, live nodes / cleanupFraction).
+// Deleted nodes are cleaned up in batches: a cleanup starts in the
+// background when the tombstones reach max(minCleanupBatch, live nodes /
+// cleanupFraction). A cleanup of thousands of tombstones re-links every
+// list that pointed at them and can take seconds, so the delete that
+// crosses the threshold must not wait for it. Only when deletes outrun it,
+// cleanupBacklog thresholds behind, does a delete run one itself: the
+// tombstones, which searches still walk through, stay bounded.
 const (
 	minCleanupBatch = 256
 	cleanupFraction = 20
+	cleanupBacklog  = 4
 )
 
 // Delete removes a live node. It is never returned again; its neighbours are
@@ -32,16 +38,39 @@ func (g *Graph) Delete(node uint32) error {
 	pending := len(g.tomb.nodes)
 	g.tomb.Unlock()
 	g.writers.RUnlock()
-	if pending >= max(minCleanupBatch, g.Len()/cleanupFraction) {
+	threshold := max(minCleanupBatch, g.Len()/cleanupFraction)
+	switch {
+	case pending >= cleanupBacklog*threshold || g.cleanupFailed.Load():
 		g.Cleanup()
+	case pending >= threshold:
+		g.startCleanup()
 	}
 	return nil
+}
+
+// startCleanup runs a Cleanup on its own goroutine unless one is already
+// running there. A panic in it is recovered (it would end the process) and
+// makes the next Delete clean up on the caller's goroutine, where the
+// request's own recovery reports it.
+func (g *Graph) startCleanup() {
+	if !g.cleaning.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer g.cleaning.Store(false)
+		defer func() {
+			if p := recover(); p != nil {
+				g.cleanupFailed.Store(true)
+			}
+		}()
+		g.Cleanup()
+	}()
 }
 
 // Cleanup repairs the neighbour lists that link to deleted nodes, frees
 // their slots, and links any part of the graph that has become unreachable
 // from the entry point back in. Delete calls it when enough tombstones have
-// gathered; callers may call it at any time, for example before Export. It
+// gathered (see startCleanup); callers may call it at any time, for example before Export. It
 // costs a pass over every link.
 func (g *Graph) Cleanup() {
 	g.writers.RLock()
@@ -57,6 +86,7 @@ func (g *Graph) Cleanup() {
 		g.free(batch)
 	}
 	g.connect()
+	g.cleanupFailed.Store(false)
 }
 
 // usedSlots returns how many slots may hold nodes; mu must be held.

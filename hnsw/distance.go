@@ -4,27 +4,29 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/viterin/vek/vek32"
+	"github.com/quiver-db/quiver/internal/simd"
 )
 
 // distance returns a distance where lower means closer: 1 − dot for Cosine
-// (vectors are unit length), −dot for Dot and the Euclidean distance for L2
-// (monotone in the squared distance, so rankings and the neighbour heuristic
-// are the same). A switch rather than a function value keeps the call to the
-// SIMD kernel direct on the hot path.
+// (vectors are unit length), −dot for Dot and the squared Euclidean
+// distance for L2. The graph only compares distances, and squaring is
+// monotone, so rankings and the neighbour heuristic are those of the
+// Euclidean distance without a square root per comparison; score takes the
+// root for users. A switch rather than a function value keeps the call to
+// the kernel direct on the hot path.
 func distance(m Metric, a, b []float32) float32 {
 	switch m {
 	case Cosine:
-		return 1 - vek32.Dot(a, b)
+		return 1 - simd.Dot(a, b)
 	case Dot:
-		return -vek32.Dot(a, b)
+		return -simd.Dot(a, b)
 	default:
-		return vek32.Distance(a, b)
+		return simd.SquaredL2(a, b)
 	}
 }
 
 // score turns an internal distance into the score users see: the cosine
-// similarity, the dot product, or the Euclidean distance itself.
+// similarity, the dot product, or the Euclidean distance.
 func (m Metric) score(d float32) float32 {
 	switch m {
 	case Cosine:
@@ -32,7 +34,7 @@ func (m Metric) score(d float32) float32 {
 	case Dot:
 		return -d
 	default:
-		return d
+		return float32(math.Sqrt(float64(d)))
 	}
 }
 

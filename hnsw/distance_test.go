@@ -38,7 +38,9 @@ func TestKernelsMatchPlainGo(t *testing.T) {
 		tol := 1e-5 * math.Sqrt(float64(n)) * 4
 		require.InDelta(t, 1-plainDot(a, b), float64(distance(Cosine, a, b)), tol, "cosine n=%d", n)
 		require.InDelta(t, -plainDot(a, b), float64(distance(Dot, a, b)), tol, "dot n=%d", n)
-		require.InDelta(t, plainL2(a, b), float64(distance(L2, a, b)), tol, "l2 n=%d", n)
+		l2 := plainL2(a, b)
+		require.InDelta(t, l2*l2, float64(distance(L2, a, b)), tol*l2, "squared l2 n=%d", n)
+		require.InDelta(t, l2, float64(L2.Score(a, b)), tol, "l2 score n=%d", n)
 	}
 }
 

@@ -4,7 +4,10 @@
 //
 // A Graph stores vectors in one contiguous arena indexed by dense uint32 node
 // ids, links on layer 0 in a second arena (2·M per node) and links on upper
-// layers (M per node and layer) in small per-node blocks. Searches take no
+// layers (M per node and layer) in small per-node blocks. A quantized graph
+// (quantize.go) keeps a third arena beside them: per node one uint8 code per
+// component and the float32 ‖x‖²; a search may walk the codes and re-score
+// its final candidates with the vectors. Searches take no
 // lock per node: link lists are read and written with atomic operations, so a
 // reader sees each link either before or after a concurrent change, and every
 // link it sees names a node whose vector was written before the link was.
@@ -18,7 +21,10 @@
 //     to it, and only while no search is running (Graph.mu held for writing).
 //  3. The entry point is a live node of the highest level, or none when the
 //     graph is empty.
-//  4. After a Cleanup, every live node is reachable from the entry point
+//  4. A quantized graph's codes are those of its vectors under its current
+//     bounds: each insert encodes before it links, and a (re)training
+//     encodes every node into a new arena while inserts wait.
+//  5. After a Cleanup, every live node is reachable from the entry point
 //     over the links of all layers. Between cleanups inserts keep nodes from
 //     losing their last in-link, which in practice keeps this true.
 //

@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -11,15 +12,22 @@ import (
 
 // The export format, little-endian throughout:
 //
-//	magic "QVHNSW", version uint16 (1)
+//	magic "QVHNSW", version uint16 (1, or 2 for a quantized graph)
 //	dim, M, EfConstruction, Ef uint32; metric uint8; seed int64
 //	slots uint32; entry uint64 (packed node and level, 0 if empty)
+//	version 2 only: quantile float64; trained uint8; lower, upper
+//	          float32; trained-on node count int64
 //	per slot: state uint8; unless free: level uint8, dim float32,
 //	          then per level 0..level: count uint32, count × uint32 links
 //	crc: none; the reader validates every field it reads
+//
+// Codes are not written: Import re-encodes them from the vectors with the
+// stored bounds, which gives the same bytes. An unquantized graph is
+// written as version 1, which readers before quantization also read.
 const (
-	exportMagic   = "QVHNSW"
-	exportVersion = 1
+	exportMagic            = "QVHNSW"
+	exportVersion          = 1
+	exportVersionQuantized = 2
 )
 
 // Export writes the whole graph to w. Inserts, deletes and cleanups wait
@@ -32,7 +40,11 @@ func (g *Graph) Export(w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	b := make([]byte, 0, 64+4*g.dim)
 	b = append(b, exportMagic...)
-	b = binary.LittleEndian.AppendUint16(b, exportVersion)
+	version := uint16(exportVersion)
+	if g.quant != nil {
+		version = exportVersionQuantized
+	}
+	b = binary.LittleEndian.AppendUint16(b, version)
 	opts := g.Options()
 	for _, v := range []int{g.dim, opts.M, opts.EfConstruction, opts.Ef} {
 		b = binary.LittleEndian.AppendUint32(b, uint32(v))
@@ -42,6 +54,13 @@ func (g *Graph) Export(w io.Writer) error {
 	slots := g.usedSlots()
 	b = binary.LittleEndian.AppendUint32(b, slots)
 	b = binary.LittleEndian.AppendUint64(b, g.entry.Load())
+	if st := g.quant; st != nil {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(st.quantile))
+		b = append(b, boolByte(st.trained))
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(st.lo))
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(st.hi))
+		b = binary.LittleEndian.AppendUint64(b, uint64(st.trainedOn))
+	}
 	if _, err := bw.Write(b); err != nil {
 		return fmt.Errorf("export graph: %w", err)
 	}
@@ -88,8 +107,9 @@ func Import(r io.Reader) (*Graph, error) {
 	if rd.err == nil && string(magic) != exportMagic {
 		return nil, fmt.Errorf("import graph: %w: magic %q", ErrFormat, magic)
 	}
-	if v := rd.u16(); rd.err == nil && v != exportVersion {
-		return nil, fmt.Errorf("import graph: %w: version %d, want %d", ErrFormat, v, exportVersion)
+	version := rd.u16()
+	if rd.err == nil && version != exportVersion && version != exportVersionQuantized {
+		return nil, fmt.Errorf("import graph: %w: version %d, want %d or %d", ErrFormat, version, exportVersion, exportVersionQuantized)
 	}
 	dim := int(rd.u32())
 	var opts Options
@@ -98,8 +118,17 @@ func Import(r io.Reader) (*Graph, error) {
 	opts.Seed = int64(rd.u64())
 	slots := rd.u32()
 	entry := rd.u64()
+	var st *quantState
+	if version == exportVersionQuantized {
+		st = readQuantState(rd)
+	}
 	if rd.err != nil {
 		return nil, fmt.Errorf("import graph header: %w", rd.err)
+	}
+	if st != nil {
+		if err := CheckQuantile(st.quantile); err != nil {
+			return nil, fmt.Errorf("import graph: %w: %w", ErrFormat, err)
+		}
 	}
 	g, err := New(dim, opts)
 	if err != nil {
@@ -141,7 +170,49 @@ func Import(r io.Reader) (*Graph, error) {
 	g.entry.Store(entry)
 	// Continue the level sequence differently from the exporting graph.
 	g.alloc.rng = rand.New(rand.NewSource(opts.Seed ^ int64(slots)))
+	if st != nil {
+		g.importQuantization(st)
+	}
 	return g, nil
+}
+
+// readQuantState reads version 2's quantization fields.
+func readQuantState(rd *reader) *quantState {
+	st := &quantState{quantile: math.Float64frombits(rd.u64())}
+	trained := rd.u8() != 0
+	lo, hi := math.Float32frombits(rd.u32()), math.Float32frombits(rd.u32())
+	st.trainedOn = int64(rd.u64())
+	if trained {
+		st.setBounds(lo, hi)
+	}
+	return st
+}
+
+// importQuantization installs an imported graph's quantization, encoding
+// the codes from the vectors with the stored bounds. Untrained or damaged
+// bounds (not finite, crossed) are trained afresh. The graph is not yet
+// shared, so it holds what trainWritersLocked needs.
+func (g *Graph) importQuantization(st *quantState) {
+	finite := !math.IsInf(float64(st.lo), 0) && !math.IsNaN(float64(st.lo)) &&
+		!math.IsInf(float64(st.hi), 0) && !math.IsNaN(float64(st.hi)) && st.lo <= st.hi
+	if !st.trained || !finite || st.trainedOn < 0 || st.trainedOn > int64(g.alloc.next) {
+		g.quant = &quantState{quantile: st.quantile}
+		g.nextTrain.Store(quantTrainMin)
+		if g.live.Load() > 0 {
+			_ = g.trainWritersLocked(context.Background(), &quantState{quantile: st.quantile}, nil) // never cancelled
+		}
+		return
+	}
+	codes, _ := g.encodeAllLocked(context.Background(), st, nil) // never cancelled
+	g.installCodesLocked(st, codes)
+	g.nextTrain.Store(max(quantRetrainFactor*st.trainedOn, quantTrainMin))
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (g *Graph) importSlot(rd *reader, n, slots uint32) error {

@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"math/rand"
 	"runtime"
@@ -39,6 +40,7 @@ type Graph struct {
 	stride0        int // layer-0 list: count, then up to 2·M links
 	strideU        int // upper-layer list: count, then up to M links
 	stride         int // one node's record in the arena: layer-0 list, then vector
+	codeWords      int // one node's record in the code arena: dim code bytes, padded, then ‖x‖²
 
 	// writers is held for reading by Insert, InsertAt, Delete and Cleanup,
 	// and for writing by Export, which thereby sees no change while searches
@@ -59,6 +61,16 @@ type Graph struct {
 	state    []uint32
 	indeg    []int32 // layer-0 in-degree, to keep nodes from being orphaned
 	capacity int
+	// quant is the scalar quantization, nil without; codes is its code
+	// arena (capacity·codeWords, from allocArena), nil until trained. Both
+	// change with mu and writers held for writing, so an insert (holding
+	// writers for reading) sees them stable, and a search (holding mu for
+	// reading) sees codes and the bounds they were made with together.
+	quant *quantState
+	codes []uint32
+	// nextTrain is the live count at which the quantizer trains again, 0
+	// when it will not.
+	nextTrain atomic.Int64
 
 	locks stripe.Mutexes // link-list writers, lockStripes of them
 
@@ -78,7 +90,9 @@ type Graph struct {
 		sync.Mutex
 		nodes []uint32 // deleted, awaiting cleanup
 	}
-	cleanupMu sync.Mutex // one cleanup at a time
+	cleanupMu     sync.Mutex  // one cleanup at a time
+	cleaning      atomic.Bool // a background cleanup is running
+	cleanupFailed atomic.Bool // the last background cleanup panicked
 
 	scratch sync.Pool
 }
@@ -96,25 +110,26 @@ func New(dim int, opts Options) (*Graph, error) {
 		return nil, fmt.Errorf("hnsw: dimension %d, want 1..%d", dim, MaxDim)
 	}
 	g := &Graph{
-		dim:     dim,
-		opts:    opts,
-		metric:  opts.Metric,
-		stride0: 1 + 2*opts.M,
-		strideU: 1 + opts.M,
-		stride:  1 + 2*opts.M + dim,
-		locks:   stripe.New(lockStripes),
+		dim:       dim,
+		opts:      opts,
+		metric:    opts.Metric,
+		stride0:   1 + 2*opts.M,
+		strideU:   1 + opts.M,
+		stride:    1 + 2*opts.M + dim,
+		codeWords: (dim+3)/4 + 1,
+		locks:     stripe.New(lockStripes),
 	}
 	g.efConstruction.Store(int32(opts.EfConstruction))
 	g.ef.Store(int32(opts.Ef))
 	g.alloc.rng = rand.New(rand.NewSource(opts.Seed))
 	g.mapping = &mapping{}
-	runtime.AddCleanup(g, func(m *mapping) { freeArena(m.arena) }, g.mapping)
+	runtime.AddCleanup(g, func(m *mapping) { freeArena(m.arena); freeArena(m.codes) }, g.mapping)
 	return g, nil
 }
 
-// mapping holds the current arena so that it can be unmapped once the graph
-// is unreachable.
-type mapping struct{ arena []uint32 }
+// mapping holds the current arenas so that they can be unmapped once the
+// graph is unreachable.
+type mapping struct{ arena, codes []uint32 }
 
 // Options returns the graph's options with defaults filled in.
 func (g *Graph) Options() Options {
@@ -147,12 +162,12 @@ func (g *Graph) Vector(node uint32) ([]float32, error) {
 	return append([]float32(nil), g.vectorOf(node)...), nil
 }
 
-// MemoryBytes estimates the heap the graph holds: arenas by capacity plus
-// upper-layer lists.
+// MemoryBytes estimates the heap the graph holds: arenas by capacity
+// (the code arena too, when quantized) plus upper-layer lists.
 func (g *Graph) MemoryBytes() int64 {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	n := int64(cap(g.arena))*4 + int64(cap(g.levels)) +
+	n := int64(cap(g.arena))*4 + int64(cap(g.codes))*4 + int64(cap(g.levels)) +
 		int64(cap(g.state))*4 + int64(cap(g.indeg))*4 + int64(cap(g.upper))*24
 	for _, u := range g.upper {
 		n += int64(cap(u)) * 4
@@ -268,6 +283,12 @@ func (g *Graph) growLocked(capacity int) {
 	copy(arena, g.arena)
 	freeArena(g.arena)
 	g.mapping.arena = arena
+	if g.codes != nil {
+		codes := allocArena(capacity * g.codeWords)
+		copy(codes, g.codes)
+		freeArena(g.codes)
+		g.codes, g.mapping.codes = codes, codes
+	}
 	upper := make([][]uint32, capacity)
 	copy(upper, g.upper)
 	levels := make([]uint8, capacity)
@@ -284,5 +305,23 @@ func (g *Graph) growLocked(capacity int) {
 func (g *Graph) Reserve(n int) {
 	if n > 0 {
 		g.ensureCapacity(uint32(n - 1))
+	}
+}
+
+// Nodes returns the live nodes in increasing order. A node deleted or
+// inserted while the sequence runs may or may not be in it.
+func (g *Graph) Nodes() iter.Seq[uint32] {
+	return func(yield func(uint32) bool) {
+		g.mu.RLock()
+		used := g.usedSlots()
+		g.mu.RUnlock()
+		for n := uint32(0); n < used; n++ {
+			g.mu.RLock()
+			live := atomic.LoadUint32(&g.state[n]) == nodeLive
+			g.mu.RUnlock()
+			if live && !yield(n) {
+				return
+			}
+		}
 	}
 }

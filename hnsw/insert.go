@@ -12,6 +12,9 @@ func (g *Graph) Insert(vec []float32) (uint32, error) {
 	if err := checkVector(vec, g.dim); err != nil {
 		return 0, fmt.Errorf("insert: %w", err)
 	}
+	// Deferred first, so it runs after writers is released: a training
+	// takes writers for writing.
+	defer g.maybeTrain()
 	g.writers.RLock()
 	defer g.writers.RUnlock()
 	node, level := g.allocate()
@@ -32,6 +35,7 @@ func (g *Graph) InsertAt(node uint32, vec []float32) error {
 	if g.stateOf(node) == nodeDeleted {
 		g.Cleanup()
 	}
+	defer g.maybeTrain() // after writers is released, as in Insert
 	g.writers.RLock()
 	defer g.writers.RUnlock()
 	level, err := g.claim(node)
@@ -68,6 +72,9 @@ func (g *Graph) insert(node uint32, level int, vec []float32) error {
 	} else {
 		copy(q, vec)
 	}
+	if g.codes != nil {
+		g.encode(g.quant, g.codes, node)
+	}
 	g.levels[node] = uint8(level)
 	clear(g.linksOf(node, 0))
 	g.upper[node] = nil
@@ -92,12 +99,13 @@ func (g *Graph) insert(node uint32, level int, vec []float32) error {
 
 	s := g.getScratch()
 	defer g.putScratch(s)
+	s.sc.useFloats(q)
 	cur := candidate{g.distance(q, g.vectorOf(ep)), ep}
 	for l := epLevel; l > level; l-- {
-		cur = g.greedy(q, cur, l)
+		cur = g.greedy(s, cur, l)
 	}
 	for l := min(level, epLevel); l >= 0; l-- {
-		if err := g.searchLayer(context.Background(), s, q, cur, int(g.efConstruction.Load()), l, nil); err != nil {
+		if err := g.searchLayer(context.Background(), s, cur, int(g.efConstruction.Load()), l, nil); err != nil {
 			return err
 		}
 		s.sorted = s.sorted[:0]

@@ -133,12 +133,41 @@ type SearchOptions struct {
 	// scored. It pays when a few percent to about half of the nodes are
 	// members; Filter is then ignored.
 	Within bitset.Set
+	// Quantization shapes the search of a quantized graph; an unquantized
+	// graph ignores it.
+	Quantization QuantizedSearch
+	// Stats, when set, receives what the search did.
+	Stats *SearchStats
+}
+
+// QuantizedSearch are the per-query knobs of a quantized graph, as
+// Qdrant's QuantizationSearchParams. The zero value walks the codes and
+// re-scores with the float vectors.
+type QuantizedSearch struct {
+	// Ignore walks the float vectors, as in a graph without codes.
+	Ignore bool
+	// NoRescore returns the code estimates as scores instead of scoring
+	// the final candidates with the float vectors.
+	NoRescore bool
+	// Oversampling is how many candidates per result the walk keeps for
+	// re-scoring: the search keeps max(ef, ⌈k·Oversampling⌉) (at most
+	// MaxEf, never fewer than k). 0 means 1; else 1..MaxOversampling.
+	Oversampling float64
+}
+
+// SearchStats reports what one search did.
+type SearchStats struct {
+	// Quantized reports that the walk scored codes.
+	Quantized bool
+	// Rescored is how many candidates were scored with the float vectors
+	// after a walk on codes.
+	Rescored int
 }
 
 // Result is one search hit.
 type Result struct {
 	Node uint32
-	// Score is the cosine similarity, the dot product or the squared L2
+	// Score is the cosine similarity, the dot product or the Euclidean
 	// distance, as the metric says.
 	Score float32
 }

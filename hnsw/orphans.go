@@ -166,11 +166,12 @@ func (g *Graph) nearestTo(s *scratch, node uint32) []candidate {
 		return nil
 	}
 	v := g.vectorOf(node)
+	s.sc.useFloats(v)
 	cur := candidate{g.distance(v, g.vectorOf(ep)), ep}
 	for l := epLevel; l > 0; l-- {
-		cur = g.greedy(v, cur, l)
+		cur = g.greedy(s, cur, l)
 	}
-	if g.searchLayer(context.Background(), s, v, cur, int(g.efConstruction.Load()), 0, nil) != nil {
+	if g.searchLayer(context.Background(), s, cur, int(g.efConstruction.Load()), 0, nil) != nil {
 		return nil
 	}
 	found := s.sorted[:0]

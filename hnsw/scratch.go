@@ -49,13 +49,14 @@ type scratch struct {
 	orphans    []uint32
 	fresh      []uint32 // unvisited neighbours of the node being expanded
 	hops       []uint32 // its non-matching neighbours, for the two-hop walk
+	sc         scorer   // the query of the current walk
 }
 
 func (g *Graph) getScratch() *scratch {
 	if s, ok := g.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{query: make([]float32, g.dim)}
+	return &scratch{query: make([]float32, g.dim), sc: scorer{q8: make([]int8, g.dim)}}
 }
 
 func (g *Graph) putScratch(s *scratch) { g.scratch.Put(s) }

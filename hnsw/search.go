@@ -23,6 +23,10 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	if k < 1 {
 		return dst, fmt.Errorf("search: k = %d, want ≥ 1", k)
 	}
+	over := opts.Quantization.Oversampling
+	if over != 0 && !(over >= 1 && over <= MaxOversampling) {
+		return dst, fmt.Errorf("search: oversampling %v, want 1..%d", over, MaxOversampling)
+	}
 	s := g.getScratch()
 	defer g.putScratch(s)
 	q := query
@@ -44,18 +48,35 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	if !ok {
 		return dst, nil
 	}
-	cur := candidate{g.distance(q, g.vectorOf(ep)), ep}
+	quantized := g.codes != nil && !opts.Quantization.Ignore
+	if quantized {
+		s.sc.useCodes(g.quant, q)
+		ef = rescoreCount(ef, k, over)
+	} else {
+		s.sc.useFloats(q)
+	}
+	cur := candidate{g.nodeDistance(&s.sc, ep), ep}
 	for l := epLevel; l > 0; l-- {
-		cur = g.greedy(q, cur, l)
+		cur = g.greedy(s, cur, l)
 	}
 	var err error
 	if opts.Within != nil {
-		err = g.searchLayerTwoHop(ctx, s, q, cur, ef, opts.Within)
+		err = g.searchLayerTwoHop(ctx, s, cur, ef, opts.Within)
 	} else {
-		err = g.searchLayer(ctx, s, q, cur, ef, 0, opts.Filter)
+		err = g.searchLayer(ctx, s, cur, ef, 0, opts.Filter)
 	}
 	if err != nil {
 		return dst, fmt.Errorf("search: %w", err)
+	}
+	rescored := 0
+	switch {
+	case quantized && !opts.Quantization.NoRescore:
+		rescored = g.rescore(s, q, k)
+	case quantized:
+		g.estimateScores(s)
+	}
+	if opts.Stats != nil {
+		*opts.Stats = SearchStats{Quantized: quantized, Rescored: rescored}
 	}
 	for len(s.results) > k {
 		s.results.pop()
@@ -70,15 +91,16 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	return dst, nil
 }
 
-// greedy walks level from cur to a local minimum of the distance to q.
-func (g *Graph) greedy(q []float32, cur candidate, level int) candidate {
+// greedy walks level from cur to a local minimum of the distance to the
+// query of s.sc.
+func (g *Graph) greedy(s *scratch, cur candidate, level int) candidate {
 	for changed := true; changed; {
 		changed = false
 		links := g.linksOf(cur.node, level)
 		n := int(atomic.LoadUint32(&links[0]))
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&links[i])
-			if d := g.distance(q, g.vectorOf(nb)); d < cur.dist {
+			if d := g.nodeDistance(&s.sc, nb); d < cur.dist {
 				cur = candidate{d, nb}
 				changed = true
 			}
@@ -88,12 +110,14 @@ func (g *Graph) greedy(q []float32, cur candidate, level int) candidate {
 }
 
 // searchLayer is the paper's SEARCH-LAYER with one entry point: it leaves the
-// ef closest admitted nodes in s.results. Admitted means live and accepted by
-// filter; other nodes are still walked through. mu must be held.
-func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep candidate, ef, level int, filter func(uint32) bool) error {
+// ef closest admitted nodes to the query of s.sc in s.results. Admitted
+// means live and accepted by filter; other nodes are still walked through.
+// mu must be held.
+func (g *Graph) searchLayer(ctx context.Context, s *scratch, ep candidate, ef, level int, filter func(uint32) bool) error {
 	// With no filter and no tombstones every node reached is a result, and
 	// the state of each need not be loaded.
 	everyone := filter == nil && g.tombstones.Load() == 0
+	q, codes := s.sc.vec, s.sc.codes
 	s.visited.reset(g.capacity)
 	s.candidates = s.candidates[:0]
 	s.results = s.results[:0]
@@ -113,20 +137,29 @@ func (g *Graph) searchLayer(ctx context.Context, s *scratch, q []float32, ep can
 			}
 		}
 		// Gather the unvisited neighbours and prefetch all their vectors
-		// before scoring any, so their cache misses overlap.
+		// (or codes) before scoring any, so their cache misses overlap.
 		links := g.linksOf(c.node, level)
 		n := int(atomic.LoadUint32(&links[0]))
 		fresh := s.fresh[:0]
 		for i := 1; i <= n; i++ {
 			nb := atomic.LoadUint32(&links[i])
 			if !s.visited.visit(nb) {
-				prefetch(&g.arena[int(nb)*g.stride+g.stride0])
+				if codes {
+					prefetch(&g.codes[int(nb)*g.codeWords])
+				} else {
+					prefetch(&g.arena[int(nb)*g.stride+g.stride0])
+				}
 				fresh = append(fresh, nb)
 			}
 		}
 		s.fresh = fresh
 		for _, nb := range fresh {
-			d := g.distance(q, g.vectorOf(nb))
+			var d float32
+			if codes {
+				d = g.codeDistance(&s.sc, nb)
+			} else {
+				d = g.distance(q, g.vectorOf(nb))
+			}
 			if len(s.results) < ef || d < s.results[0].dist {
 				s.candidates.push(candidate{d, nb})
 				if everyone || g.admit(nb, filter) {

@@ -20,6 +20,8 @@ type vectorsConfig struct {
 	HNSW     *hnswConfig     `json:"hnsw_config"`
 	OnDisk   *bool           `json:"on_disk"`
 	Datatype json.RawMessage `json:"datatype"`
+	// QuantizationConfig is this vector's own quantization_config.
+	QuantizationConfig json.RawMessage `json:"quantization_config"`
 }
 
 // hnswConfig is Qdrant's hnsw_config; the fields Quiver has no use for are
@@ -103,8 +105,7 @@ func (h *Handler) createCollection(r *http.Request) (any, error) {
 // collectionConfig turns a create request into an index.Config.
 func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, error) {
 	for name, raw := range map[string]json.RawMessage{
-		"quantization_config": req.QuantizationConfig,
-		"init_from":           req.InitFrom, "sharding_method": req.ShardingMethod,
+		"init_from": req.InitFrom, "sharding_method": req.ShardingMethod,
 	} {
 		if !isNull(raw) {
 			return index.Config{}, badRequest("%s: not supported", name)
@@ -113,7 +114,11 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if req.ShardNumber != nil && *req.ShardNumber != 1 || req.ReplicationFactor != nil && *req.ReplicationFactor != 1 {
 		return index.Config{}, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
 	}
-	cfg := index.Config{PayloadIndexes: req.PayloadSchema}
+	quant, err := parseQuantization(req.QuantizationConfig, "quantization_config", false)
+	if err != nil {
+		return index.Config{}, err
+	}
+	cfg := index.Config{PayloadIndexes: req.PayloadSchema, Quantization: quant}
 	if err := sparseConfig(&cfg, req.SparseVectors); err != nil {
 		return index.Config{}, err
 	}
@@ -141,6 +146,9 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	cfg.VectorSize, cfg.Distance, cfg.Model = v.Size, v.Distance, v.Model
 	if single.HNSW != nil {
 		cfg.HNSW = v.HNSW
+	}
+	if v.Quantization != nil {
+		cfg.Quantization = v.Quantization // the vector's own wins, as in Qdrant
 	}
 	return cfg, nil
 }
@@ -195,7 +203,8 @@ type collectionConfigOut struct {
 		Ef                int `json:"ef"`
 		FullScanThreshold int `json:"full_scan_threshold"`
 	} `json:"hnsw_config"`
-	OptimizerConfig struct {
+	QuantizationConfig any `json:"quantization_config"`
+	OptimizerConfig    struct {
 		DefaultSegmentNumber int `json:"default_segment_number"`
 		FlushIntervalSec     int `json:"flush_interval_sec"`
 	} `json:"optimizer_config"`
@@ -234,6 +243,7 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 	hc := &out.Config.HNSW
 	hc.M, hc.EfConstruct, hc.Ef = orDefault(info.Config.HNSW.M, defaultM), orDefault(info.Config.HNSW.EfConstruction, defaultEfConstruct), orDefault(info.Config.HNSW.Ef, defaultEf)
 	hc.FullScanThreshold = 0
+	out.Config.QuantizationConfig = quantizationOut(info.Config.Quantization)
 	keys := make([]string, 0, len(info.Config.PayloadIndexes))
 	for k := range info.Config.PayloadIndexes {
 		keys = append(keys, k)

@@ -12,9 +12,10 @@ import (
 
 // updateCollectionRequest is the body of PATCH /collections/{c}, Qdrant's
 // UpdateCollection. What Quiver can change live is the graphs' ef_construct
-// (for the inserts after the change) and ef (the default search ef); the
-// rest is accepted when it changes nothing Quiver has, and refused with
-// the field named when it asks for what Quiver cannot do.
+// (for the inserts after the change), ef (the default search ef) and
+// quantization_config (a config, or "Disabled" to remove it); the rest is
+// accepted when it changes nothing Quiver has, and refused with the field
+// named when it asks for what Quiver cannot do.
 type updateCollectionRequest struct {
 	Vectors            map[string]*vectorParamsDiff `json:"vectors"`
 	HNSW               *hnswConfigDiff              `json:"hnsw_config"`
@@ -136,7 +137,7 @@ func (h *Handler) updateCollection(r *http.Request) (any, error) {
 
 // configUpdate checks a PATCH body and turns it into an index.ConfigUpdate.
 func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
-	if name := firstSet(rawField{"quantization_config", req.QuantizationConfig}, rawField{"sparse_vectors", req.SparseVectors},
+	if name := firstSet(rawField{"sparse_vectors", req.SparseVectors},
 		rawField{"strict_mode_config", req.StrictModeConfig}, rawField{"metadata", req.Metadata}); name != "" {
 		return index.ConfigUpdate{}, badRequest("%s: not supported", name)
 	}
@@ -146,6 +147,11 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 		}
 	}
 	var u index.ConfigUpdate
+	q, err := parseQuantization(req.QuantizationConfig, "quantization_config", true)
+	if err != nil {
+		return index.ConfigUpdate{}, err
+	}
+	u.Quantization = q
 	if req.HNSW != nil {
 		hu := req.HNSW.update()
 		u.HNSW = &hu
@@ -158,8 +164,15 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 		if v == nil {
 			continue
 		}
-		if !isNull(v.QuantizationConfig) {
-			return index.ConfigUpdate{}, badRequest("vectors.%s.quantization_config: not supported", fmt.Sprintf("%q", name))
+		q, err := parseQuantization(v.QuantizationConfig, fmt.Sprintf("vectors.%q.quantization_config", name), true)
+		if err != nil {
+			return index.ConfigUpdate{}, err
+		}
+		if q != nil {
+			if u.VectorQuantization == nil {
+				u.VectorQuantization = map[string]index.QuantizationConfig{}
+			}
+			u.VectorQuantization[name] = *q
 		}
 		if v.HNSW != nil {
 			if u.Vectors == nil {

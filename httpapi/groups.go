@@ -140,6 +140,9 @@ func groupsQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Gro
 	if err := checkVectorNames(c, req.ReadOptions); err != nil {
 		return nil, err
 	}
+	if err := h.reserveResults(r.Context(), req.MaxResults()); err != nil {
+		return nil, err
+	}
 	groups, err := h.engine.RunGroups(r.Context(), c, *req)
 	if err != nil {
 		return nil, err

@@ -2,16 +2,20 @@ package httpapi
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
 // inflight bounds the requests doing work at once. Past the bound a
 // request waits at most its queue wait for a slot, then is answered 503
 // with Retry-After: under overload clients hear so in milliseconds instead
-// of joining a queue that grows without bound.
+// of joining a queue that grows without bound. At most as many requests
+// wait as there are slots; past that one is refused at once, since those
+// ahead of it will take every slot the wait could free.
 type inflight struct {
-	slots chan struct{}
-	wait  time.Duration
+	slots   chan struct{}
+	wait    time.Duration
+	waiting atomic.Int64
 }
 
 // newInflight returns a limiter of max slots; nil (no limit) when max is 0.
@@ -37,6 +41,11 @@ func (l *inflight) acquire(r *http.Request) bool {
 	if l.wait <= 0 {
 		return false
 	}
+	if l.waiting.Add(1) > int64(cap(l.slots)) {
+		l.waiting.Add(-1)
+		return false
+	}
+	defer l.waiting.Add(-1)
 	t := time.NewTimer(l.wait)
 	defer t.Stop()
 	select {

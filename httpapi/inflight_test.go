@@ -48,3 +48,20 @@ func TestConfigRejectsNegativeInFlight(t *testing.T) {
 	cfg := Config{DB: nil, MaxInFlight: -1}
 	assert.ErrorContains(t, cfg.Validate(), "must not be negative")
 }
+
+// With every slot taken and as many requests already waiting, the next one
+// is refused at once instead of after the queue wait.
+func TestInFlightLimitRefusesAtOnceWhenQueueIsFull(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.MaxInFlight, c.QueueWait = 1, 5*time.Second })
+	ts.h.reads.slots <- struct{}{}
+	waiter := make(chan int)
+	go func() { waiter <- ts.do("GET", "/collections", nil).Code }()
+	require.Eventually(t, func() bool { return ts.h.reads.waiting.Load() == 1 }, 5*time.Second, time.Millisecond)
+
+	start := time.Now()
+	assert.Equal(t, http.StatusServiceUnavailable, ts.do("GET", "/collections", nil).Code)
+	assert.Less(t, time.Since(start), time.Second, "refused without waiting out the 5 s queue wait")
+
+	<-ts.h.reads.slots
+	assert.Equal(t, http.StatusOK, <-waiter, "the request that waited gets the freed slot")
+}

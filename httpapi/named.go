@@ -90,7 +90,9 @@ func (h *Handler) vectorConfig(v *vectorsConfig, where string) (index.VectorConf
 	if v.HNSW != nil {
 		out.HNSW = index.HNSWConfig{M: v.HNSW.M, EfConstruction: v.HNSW.EfConstruct, Ef: v.HNSW.Ef}
 	}
-	return out, nil
+	q, err := parseQuantization(v.QuantizationConfig, where+".quantization_config", false)
+	out.Quantization = q
+	return out, err
 }
 
 // namedVectorsConfig fills cfg's named vectors from a create request.
@@ -117,6 +119,8 @@ type vectorParamsOut struct {
 	Model    string       `json:"model,omitempty"`
 	// HNSW is a named vector's own graph parameters, where it has any.
 	HNSW *index.HNSWConfig `json:"hnsw_config,omitempty"`
+	// QuantizationConfig is a named vector's own, where it has one.
+	QuantizationConfig any `json:"quantization_config,omitempty"`
 }
 
 // vectorsOut is config.params.vectors: the unnamed vector's params, or,
@@ -143,6 +147,7 @@ func vectorsOutOf(cfg index.Config) vectorsOut {
 		if v.HNSW != (index.HNSWConfig{}) {
 			p.HNSW = &v.HNSW
 		}
+		p.QuantizationConfig = quantizationOut(v.Quantization)
 		out.Named[name] = p
 	}
 	return out

@@ -15,14 +15,14 @@ import (
 	"github.com/quiver-db/quiver/userid"
 )
 
-// searchParams is Qdrant's params object; quantization and indexed_only
-// have nothing to act on in Quiver and are accepted.
+// searchParams is Qdrant's params object; indexed_only and acorn have
+// nothing to act on in Quiver and are accepted.
 type searchParams struct {
-	HNSWEf       *int            `json:"hnsw_ef"`
-	Exact        bool            `json:"exact"`
-	Quantization json.RawMessage `json:"quantization"`
-	IndexedOnly  bool            `json:"indexed_only"`
-	Acorn        json.RawMessage `json:"acorn"`
+	HNSWEf       *int                      `json:"hnsw_ef"`
+	Exact        bool                      `json:"exact"`
+	Quantization *quantizationSearchParams `json:"quantization"`
+	IndexedOnly  bool                      `json:"indexed_only"`
+	Acorn        json.RawMessage           `json:"acorn"`
 }
 
 // lookupLocation is Qdrant's lookup_from: the collection that point ids in
@@ -250,6 +250,13 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 			p.Ef = *params.HNSWEf
 		}
 		p.Exact = params.Exact
+		if params.Quantization != nil {
+			q, err := params.Quantization.search()
+			if err != nil {
+				return nil, err
+			}
+			p.Quantization = q
+		}
 	}
 	if lookup != nil {
 		if lookup.Vector != nil {

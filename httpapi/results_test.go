@@ -23,6 +23,12 @@ func TestResultBudget(t *testing.T) {
 	ts.fails(http.StatusBadRequest, "POST", "/collections/c/points/search/batch",
 		map[string]any{"searches": []any{map[string]any{"vector": []float32{1, 0, 0}, "limit": 50, "offset": 51}}}, "101 results")
 
+	// Groups count every hit of every group and each group's lookup.
+	ts.fails(http.StatusBadRequest, "POST", "/collections/c/points/query/groups",
+		map[string]any{"query": []float32{1, 0, 0}, "group_by": "g", "limit": 20, "group_size": 6}, "120 results in all")
+	ts.fails(http.StatusBadRequest, "POST", "/collections/c/points/search/groups",
+		map[string]any{"vector": []float32{1, 0, 0}, "group_by": "g", "limit": 26, "group_size": 3, "with_lookup": "c"}, "104 results in all")
+
 	// Each answer gives its share back: many in a row all pass.
 	for range 5 {
 		ts.ok("POST", "/collections/c/points/scroll", map[string]any{"limit": 100, "with_vector": true}, nil)
@@ -36,6 +42,8 @@ func TestResultBudget(t *testing.T) {
 	ts.fails(http.StatusTooManyRequests, "POST", "/collections/c/points/scroll", map[string]any{"limit": 20}, "try again later")
 	ts.fails(http.StatusTooManyRequests, "POST", "/collections/c/points/query", search, "try again later")
 	ts.ok("POST", "/collections/c/points/scroll", map[string]any{"limit": 10}, nil)
+	groups := map[string]any{"query": []float32{1, 0, 0}, "group_by": "g", "limit": 5, "group_size": 3}
+	ts.fails(http.StatusTooManyRequests, "POST", "/collections/c/points/query/groups", groups, "try again later")
 	held.run()
 	ts.ok("POST", "/collections/c/points/scroll", map[string]any{"limit": 100}, nil)
 }

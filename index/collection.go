@@ -165,6 +165,12 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	if err := c.tuneGraphs(cfg); err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	// An imported graph carries the quantization it was saved with (its
+	// codes encoded from the vectors again), one rebuilt from the store
+	// none, and an UpdateConfig after the save may have changed it.
+	if err := c.quantizeGraphs(ctx, cfg); err != nil {
+		return nil, fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	if c.cfg.Named() {
 		c.initAlloc()
 	} else {
@@ -321,25 +327,33 @@ func (c *Collection) saveGraph() error {
 	return nil
 }
 
-// exportGraphs cleans up and exports every graph while no write is in
-// flight (snapMu held, and released even if an export panics). It returns
-// nil graphs when nothing was written since the stored snapshot.
+// exportGraphs cleans up and exports every graph at the sequence number
+// of the last write that finished. Writes are held back (snapMu) only while
+// that number is read: every op up to it has then done its graph work.
+// The export itself runs while later writes go on — exporting 100k nodes
+// under snapMu held every upsert back for seconds — so a snapshot may hold
+// some effects of ops after seq, or nodes of upserts that never commit;
+// loadGraphs replays every op after seq and drops graph nodes the store
+// lacks, which brings the graphs to the store's state either way. It
+// returns nil graphs when nothing was written since the stored snapshot.
 func (c *Collection) exportGraphs() (seq uint64, graphs []storage.SpaceGraph, size int, err error) {
 	c.snapMu.Lock()
-	defer c.snapMu.Unlock()
 	c.mu.Lock()
 	seq = c.mu.seq
 	c.mu.unsaved = 0
 	c.mu.Unlock()
+	retired := c.retiredCount()
+	c.snapMu.Unlock()
 	if seq == c.savedSeq {
 		return seq, nil, 0, nil
 	}
-	// Cleanup first: the snapshot then holds no tombstones, and every live
-	// node is reachable from the entry point.
+	// Cleanup first: every node retired before seq is then free in every
+	// graph, and every live node is reachable from the entry point.
 	graphs = make([]storage.SpaceGraph, len(c.spaces))
 	for i, sp := range c.spaces {
 		sp.g().Cleanup()
 		var buf bytes.Buffer
+		buf.Grow(exportSizeHint(sp.g()))
 		if err = sp.g().Export(&buf); err != nil {
 			return seq, graphs, size, err
 		}
@@ -347,9 +361,16 @@ func (c *Collection) exportGraphs() (seq uint64, graphs []storage.SpaceGraph, si
 		size += buf.Len()
 	}
 	if c.graph == nil {
-		c.reuseRetired() // every graph was cleaned up just now
+		c.reuseRetired(retired) // each graph was cleaned up since they were retired
 	}
 	return seq, graphs, size, nil
+}
+
+// exportSizeHint is about the bytes of g's export (a vector and a full
+// layer-0 list per node), so the buffer is not grown by doubling: copying
+// and touching twice the memory a snapshot of 100k nodes needs.
+func exportSizeHint(g *hnsw.Graph) int {
+	return g.Len() * (4*g.Dim() + 4*(2*g.Options().M+1) + 2)
 }
 
 // close stops the collection: later calls fail with ErrNotFound. It waits

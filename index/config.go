@@ -110,6 +110,9 @@ type Config struct {
 	SparseVectors map[string]SparseVectorConfig `json:"sparse_vectors,omitempty"`
 	// PayloadIndexes maps payload keys to index types.
 	PayloadIndexes map[string]FieldType `json:"payload_indexes,omitempty"`
+	// Quantization is the unnamed vector's quantization, and the default
+	// of each named vector's; nil means none.
+	Quantization *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // VectorConfig describes one named vector.
@@ -125,6 +128,8 @@ type VectorConfig struct {
 	// Space is the storage vector space (1..255) that holds this vector;
 	// zero in a Config passed to DB.Create, which assigns it.
 	Space uint8 `json:"space"`
+	// Quantization is this vector's own; nil takes the collection's.
+	Quantization *QuantizationConfig `json:"quantization_config,omitempty"`
 }
 
 // Named reports whether the collection has named vectors, dense or sparse.
@@ -150,7 +155,7 @@ func (c *Config) VectorNames() []string {
 func (c *Config) Vector(name string) (VectorConfig, error) {
 	if !c.Named() {
 		if name == "" {
-			return VectorConfig{Size: c.VectorSize, Distance: c.Distance, HNSW: c.HNSW, Model: c.Model}, nil
+			return VectorConfig{Size: c.VectorSize, Distance: c.Distance, HNSW: c.HNSW, Model: c.Model, Quantization: c.Quantization}, nil
 		}
 		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has only the unnamed vector)", ErrBadRequest, name)
 	}
@@ -162,6 +167,7 @@ func (c *Config) Vector(name string) (VectorConfig, error) {
 		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has: %s)", ErrBadRequest, name, strings.Join(c.VectorNames(), ", "))
 	}
 	v.HNSW = v.HNSW.or(c.HNSW)
+	v.Quantization = effectiveQuantization(v.Quantization, c.Quantization)
 	return v, nil
 }
 
@@ -236,6 +242,13 @@ func (c *Config) Validate() error {
 	} else {
 		v, _ := c.Vector("")
 		errs = v.validate()
+	}
+	errs = append(errs, c.Quantization.validate("quantization_config")...)
+	if c.Quantization != nil && c.Quantization.Disabled {
+		errs = append(errs, errors.New(`quantization_config: "Disabled" applies to a named vector or an update, not a new collection`))
+	}
+	for _, name := range c.VectorNames() {
+		errs = append(errs, c.Vectors[name].Quantization.validate(fmt.Sprintf("vectors.%q.quantization_config", name))...)
 	}
 	for field, t := range c.PayloadIndexes {
 		if _, err := t.termKind(); err != nil {

@@ -27,9 +27,12 @@
 //     to the graph, the store and the id map in the same order, and reads
 //     under the stripe see the three agree.
 //  2. A write holds snapMu for reading from its first graph change until it
-//     is published; a graph snapshot holds it for writing, so the snapshot
-//     reflects exactly the writes with sequence numbers up to the one it is
-//     stored with.
+//     is published; a graph snapshot holds it for writing while it reads
+//     the sequence number it is stored with, so the snapshot reflects every
+//     write up to that number. It is exported while later writes go on and
+//     may hold some of their effects: the log replay after that number, and
+//     dropping graph nodes the store lacks, make the graphs agree with the
+//     store on open (invariant 4).
 //  3. Without named vectors the graph picks the node of every new or
 //     replaced point (Graph.Insert); with them the collection's allocator
 //     does (allocNodes), handing out only nodes free in every graph: a node

@@ -88,10 +88,10 @@ func planFilter(matches, live, exactMax, ef, defaultEf, k int, exact bool) filte
 }
 
 // searchOptions are the graph search options of a walking plan over the
-// matching nodes.
-func (p filterPlan) searchOptions(matches bitset.Set) hnsw.SearchOptions {
+// matching nodes, with the request's quantization knobs.
+func (p filterPlan) searchOptions(matches bitset.Set, quant hnsw.QuantizedSearch) hnsw.SearchOptions {
 	if p.strategy == twoHopWalk {
-		return hnsw.SearchOptions{Ef: p.ef, Within: matches}
+		return hnsw.SearchOptions{Ef: p.ef, Within: matches, Quantization: quant}
 	}
-	return hnsw.SearchOptions{Ef: p.ef, Filter: matches.Has}
+	return hnsw.SearchOptions{Ef: p.ef, Filter: matches.Has, Quantization: quant}
 }

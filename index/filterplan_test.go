@@ -47,7 +47,8 @@ func TestPlanFilterPicksByShare(t *testing.T) {
 			if p.strategy == scanMatches {
 				return
 			}
-			opts := p.searchOptions(bitset.Of(1, 2, 3))
+			opts := p.searchOptions(bitset.Of(1, 2, 3), hnsw.QuantizedSearch{Oversampling: 2})
+			require.Equal(t, 2.0, opts.Quantization.Oversampling)
 			require.Equal(t, c.want == twoHopWalk, opts.Within != nil)
 			require.Equal(t, c.want != twoHopWalk, opts.Filter != nil)
 		})

@@ -68,6 +68,9 @@ func (c *Collection) ReplaceVectors(ctx context.Context, name string, vectors ma
 	if err != nil {
 		return 0, fmt.Errorf("collection %q: build graph of vector %q: %w", c.name, name, err)
 	}
+	if err := c.quantizeGraph(ctx, name, g, c.currentVector(sp).Quantization); err != nil {
+		return 0, fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	var buf bytes.Buffer
 	if err := g.Export(&buf); err != nil {
 		return 0, fmt.Errorf("collection %q: export graph of vector %q: %w", c.name, name, err)

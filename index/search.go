@@ -26,6 +26,9 @@ type SearchRequest struct {
 	Ef int
 	// Exact scores every (matching) point instead of walking the graph.
 	Exact bool
+	// Quantization shapes the walk of a quantized vector; others ignore
+	// it.
+	Quantization QuantizationSearch
 	ReadOptions
 }
 
@@ -65,6 +68,9 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 	if req.Limit < 0 || req.Offset < 0 || req.Limit+req.Offset > MaxLimit || req.Ef < 0 {
 		return nil, fmt.Errorf("%w: limit %d, offset %d, ef %d: want limit+offset ≤ %d and ef ≥ 0", ErrBadRequest, req.Limit, req.Offset, req.Ef, MaxLimit)
 	}
+	if err := req.Quantization.check(); err != nil {
+		return nil, err
+	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = 10
@@ -78,7 +84,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if closed {
 			return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 		}
-		if results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef}); err != nil {
+		if results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Quantization: req.Quantization.graph()}); err != nil {
 			return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 		}
 	} else {
@@ -91,7 +97,7 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		g := sp.g()
 		plan := planFilter(matches, g.Len(), c.opts.ExactSearchMax, req.Ef, g.Options().Ef, k, req.Exact)
 		if plan.strategy != scanMatches {
-			if results, err = g.Search(ctx, req.Vector, k, plan.searchOptions(set)); err != nil {
+			if results, err = g.Search(ctx, req.Vector, k, plan.searchOptions(set, req.Quantization.graph())); err != nil {
 				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 			}
 		}

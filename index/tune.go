@@ -13,9 +13,17 @@ import (
 )
 
 // ConfigUpdate changes what a live collection's config lets change without
-// rebuilding anything: the graphs' ef_construct and ef. Nil fields keep
-// their value.
+// rebuilding the graphs: their ef_construct and ef, and their
+// quantization. Nil fields keep their value.
 type ConfigUpdate struct {
+	// Quantization replaces the collection-level quantization (the
+	// unnamed vector's, and the default of named vectors without their
+	// own); Disabled removes it.
+	Quantization *QuantizationConfig
+	// VectorQuantization replaces named vectors' own quantization, by
+	// name; Disabled turns quantization off for that vector whatever the
+	// collection's. "" is the unnamed vector (the same as Quantization).
+	VectorQuantization map[string]QuantizationConfig
 	// HNSW updates the collection-level graph parameters: the unnamed
 	// vector's, and the defaults of named vectors without their own.
 	HNSW *HNSWUpdate
@@ -99,6 +107,11 @@ func (c *Collection) UpdateConfig(ctx context.Context, u ConfigUpdate) error {
 	if err := c.tuneGraphs(next); err != nil {
 		return fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	// Trains and encodes each graph whose quantization changed: a pass
+	// over its vectors, while writes wait on snapMu.
+	if err := c.quantizeGraphs(ctx, next); err != nil {
+		return fmt.Errorf("collection %q: %w", c.name, err)
+	}
 	c.log.Info("collection config updated", "hnsw", next.HNSW)
 	return nil
 }
@@ -132,6 +145,9 @@ func (c *Collection) updatedConfig(u ConfigUpdate) (Config, error) {
 		}
 		v.HNSW = upd.apply(v.HNSW)
 		next.Vectors[name] = v
+	}
+	if err := applyQuantization(&next, u); err != nil {
+		return Config{}, err
 	}
 	if err := next.Validate(); err != nil {
 		return Config{}, err
@@ -169,4 +185,33 @@ func orDefault(v, def int) int {
 		return def
 	}
 	return v
+}
+
+// applyQuantization sets u's quantization changes in next. Disabled
+// removes the collection-level config; on a named vector it is kept, so
+// that it overrides the collection's.
+func applyQuantization(next *Config, u ConfigUpdate) error {
+	setCollection := func(q QuantizationConfig) {
+		next.Quantization = &q
+		if q.Disabled {
+			next.Quantization = nil
+		}
+	}
+	if u.Quantization != nil {
+		setCollection(*u.Quantization)
+	}
+	for _, name := range slices.Sorted(maps.Keys(u.VectorQuantization)) {
+		q := u.VectorQuantization[name]
+		if name == "" && !next.Named() {
+			setCollection(q)
+			continue
+		}
+		v, ok := next.Vectors[name]
+		if !ok {
+			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
+		}
+		v.Quantization = &q
+		next.Vectors[name] = v
+	}
+	return nil
 }

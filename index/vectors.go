@@ -72,7 +72,7 @@ func (c *Collection) currentVector(sp *vectorSpace) VectorConfig {
 	v := sp.cfg
 	if t := c.tuned.Load(); t != nil {
 		tv, _ := t.Vector(sp.name)
-		v.HNSW = tv.HNSW
+		v.HNSW, v.Quantization = tv.HNSW, tv.Quantization
 	}
 	return v
 }
@@ -176,6 +176,9 @@ func (c *Collection) loadGraphs(ctx context.Context) error {
 		if err := c.reconcile(ctx, sp, touched); err != nil {
 			return err
 		}
+		if err := c.dropStrays(sp); err != nil {
+			return err
+		}
 		// Cleanup also relinks live nodes that concurrent inserts and
 		// deletes left unreachable from the entry point.
 		sp.g().Cleanup()
@@ -251,6 +254,27 @@ func (c *Collection) reconcile(ctx context.Context, sp *vectorSpace, touched map
 	}
 	slices.Sort(insert)
 	return c.insertStored(ctx, sp, insert)
+}
+
+// dropStrays deletes from sp's graph the live nodes the store does not
+// hold for it: a snapshot exported while writes went on can hold nodes of
+// upserts that never committed.
+func (c *Collection) dropStrays(sp *vectorSpace) error {
+	var strays []uint32
+	for node := range sp.g().Nodes() {
+		if !c.memberLocked(sp, node) {
+			strays = append(strays, node)
+		}
+	}
+	for _, node := range strays {
+		if err := sp.g().Delete(node); err != nil {
+			return fmt.Errorf("drop node %d, which the store lacks: %w", node, err)
+		}
+	}
+	if len(strays) > 0 {
+		c.log.Info("dropped graph nodes of writes that never committed", "vector", sp.name, "nodes", len(strays))
+	}
+	return nil
 }
 
 // insertStored inserts the stored vectors of nodes into sp's graph, on all
@@ -374,12 +398,20 @@ func (c *Collection) retireNodes(nodes ...uint32) {
 	c.alloc.Unlock()
 }
 
-// reuseRetired makes the retired nodes free; every graph must have been
-// cleaned up since they were retired, with snapMu held for writing.
-func (c *Collection) reuseRetired() {
+// retiredCount is how many nodes are retired and not yet free.
+func (c *Collection) retiredCount() int {
 	c.alloc.Lock()
-	c.alloc.free = append(c.alloc.free, c.alloc.pending...)
-	c.alloc.pending = c.alloc.pending[:0]
+	defer c.alloc.Unlock()
+	return len(c.alloc.pending)
+}
+
+// reuseRetired makes the first n retired nodes free (nodes are retired in
+// order, so these are the ones retiredCount counted); every graph must have
+// been cleaned up since then.
+func (c *Collection) reuseRetired(n int) {
+	c.alloc.Lock()
+	c.alloc.free = append(c.alloc.free, c.alloc.pending[:n]...)
+	c.alloc.pending = append(c.alloc.pending[:0], c.alloc.pending[n:]...)
 	c.alloc.Unlock()
 }
 

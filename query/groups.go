@@ -106,6 +106,22 @@ func groupSize(req *GroupRequest) int {
 	return req.GroupSize
 }
 
+// MaxResults is the most points the answer to req can hold: every group
+// full, and its lookup. It saturates at math.MaxInt32 instead of
+// overflowing, so a caller can compare it with a budget before the request
+// is validated.
+func (req *GroupRequest) MaxResults() int {
+	groups, size := int64(limitOf(&req.Request)), int64(groupSize(req))
+	if groups < 0 || size < 0 || groups > math.MaxInt32 || size > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	n := groups * size
+	if req.WithLookup != nil {
+		n += groups
+	}
+	return int(min(n, math.MaxInt32))
+}
+
 // RunGroups answers a groups query on collection c.
 func (e *Engine) RunGroups(ctx context.Context, c Collection, req GroupRequest) ([]Group, error) {
 	if err := e.checkGroups(&req); err != nil {

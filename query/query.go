@@ -97,6 +97,8 @@ type Request struct {
 	Ef int
 	// Exact scores every matching point instead of walking the graph.
 	Exact bool
+	// Quantization shapes the walk of a quantized vector (params.quantization).
+	Quantization index.QuantizationSearch
 	// Using names the vector the query ranks by; "" is the unnamed one.
 	// Its size and model are what inputs must match and documents use.
 	Using string

@@ -274,7 +274,7 @@ func (g *diskGuard) monitor() {
 
 // recheck takes a fresh reading: it starts refusing writes when the free
 // space is below the reserve, and accepts them again once the disk has
-// room for the reserve and the ballast, and Pebble can flush.
+// room for 1.5 reserves and the ballast, and Pebble can flush.
 func (g *diskGuard) recheck() {
 	g.mu.Lock()
 	g.statLocked()
@@ -282,7 +282,11 @@ func (g *diskGuard) recheck() {
 	if refused == "" && g.mu.strikes > 0 && time.Since(g.mu.accepted) > time.Minute {
 		g.mu.strikes = 0
 	}
+	// Half the reserve again must be free before refused writes are taken:
+	// a compaction freeing a little would otherwise flip the store between
+	// taking and refusing writes at the edge of the reserve.
 	need := uint64(max(g.reserve, 0))
+	need += need / 2
 	if g.mu.strikes > 0 {
 		need = min(need<<min(g.mu.strikes, 3), g.mu.total/2)
 	}

@@ -115,6 +115,7 @@ func (c *Collection) graphSeq() (uint64, error) {
 type graphHeader struct {
 	seq, length uint64
 	chunks      uint32
+	gen         uint32 // the chunks' generation; 0 in headers written before generations
 }
 
 func (c *Collection) graphHeader(space uint8) (graphHeader, error) {
@@ -122,14 +123,18 @@ func (c *Collection) graphHeader(space uint8) (graphHeader, error) {
 	if err != nil {
 		return graphHeader{}, err
 	}
-	if len(v) != 20 {
+	if len(v) != 20 && len(v) != 24 {
 		return graphHeader{}, fmt.Errorf("%w: graph header of %d bytes", ErrCorrupt, len(v))
 	}
-	return graphHeader{
+	h := graphHeader{
 		seq:    binary.BigEndian.Uint64(v),
 		length: binary.BigEndian.Uint64(v[8:]),
 		chunks: binary.BigEndian.Uint32(v[16:]),
-	}, nil
+	}
+	if len(v) == 24 {
+		h.gen = binary.BigEndian.Uint32(v[20:])
+	}
+	return h, nil
 }
 
 // SaveGraph stores a graph snapshot of a vector space that reflects every
@@ -151,30 +156,85 @@ type SpaceGraph struct {
 // entries they cover, in one synced batch (invariant 5): no space's
 // snapshot is ever older than the log.
 func (c *Collection) SaveGraphs(seq uint64, graphs []SpaceGraph) error {
+	ctx, cancel := context.WithTimeout(context.Background(), catalogWait)
+	defer cancel()
+	headers, err := c.writeGraphChunks(ctx, graphs)
+	if err != nil {
+		return fmt.Errorf("collection %q: save graph at seq %d: %w", c.name, seq, err)
+	}
 	b := c.store.db.NewBatch()
 	defer b.Close()
-	for _, g := range graphs {
-		c.addGraph(b, g.Space, seq, g.Data)
+	for i, g := range graphs {
+		c.publishGraph(b, g.Space, seq, headers[i])
 	}
 	logLo, _ := c.bounds(secLog)
 	_ = b.DeleteRange(logLo, c.logKey(seq+1), nil)
-	if err := c.store.commitWait(b); err != nil {
+	if err := c.store.commit(ctx, b, true); err != nil {
 		return fmt.Errorf("collection %q: save graph at seq %d: %w", c.name, seq, err)
 	}
 	return nil
 }
 
-func (c *Collection) addGraph(b *pebble.Batch, space uint8, seq uint64, data []byte) {
-	_ = b.DeleteRange(c.graphChunkKey(space, 0), prefixEnd(append(c.key(secGraph, 2), space, 'c')), nil)
-	var chunks uint32
-	for off := 0; off < len(data); off += graphChunk {
-		_ = b.Set(c.graphChunkKey(space, chunks), data[off:min(off+graphChunk, len(data))], nil)
-		chunks++
+// writeGraphChunks stores each graph's chunks under the generation after
+// the stored one, a few chunks per batch, and returns the headers that
+// will publish them. One batch holding a whole snapshot (64 MB for 100k
+// 100-d vectors) would be kept in memory by Pebble long after its commit;
+// chunks of an unpublished generation are invisible to LoadGraph, so a
+// crash part-way leaves the stored snapshot as it was, and the next save
+// overwrites the leftovers. The batches are not synced: the synced batch
+// that publishes them is written after them in the same log.
+func (c *Collection) writeGraphChunks(ctx context.Context, graphs []SpaceGraph) ([]graphHeader, error) {
+	headers := make([]graphHeader, len(graphs))
+	for i, g := range graphs {
+		old, err := c.graphHeader(g.Space)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		h := graphHeader{length: uint64(len(g.Data)), gen: old.gen + 1}
+		b := c.store.db.NewBatch()
+		lo, hi := c.graphGenBounds(g.Space, h.gen)
+		_ = b.DeleteRange(lo, hi, nil) // leftovers of a save that crashed
+		for off := 0; off < len(g.Data); off += graphChunk {
+			_ = b.Set(c.graphChunkKey(g.Space, h.gen, h.chunks), g.Data[off:min(off+graphChunk, len(g.Data))], nil)
+			h.chunks++
+			if b.Len() >= graphBatchBytes {
+				if err := c.store.commit(ctx, b, true); err != nil {
+					b.Close()
+					return nil, err
+				}
+				b.Close()
+				b = c.store.db.NewBatch()
+			}
+		}
+		err = c.store.commit(ctx, b, true)
+		b.Close()
+		if err != nil {
+			return nil, err
+		}
+		headers[i] = h
 	}
-	h := binary.BigEndian.AppendUint64(nil, seq)
-	h = binary.BigEndian.AppendUint64(h, uint64(len(data)))
-	h = binary.BigEndian.AppendUint32(h, chunks)
-	_ = b.Set(c.graphHeaderKey(space), h, nil)
+	return headers, nil
+}
+
+// graphBatchBytes is the most graph chunk bytes one batch carries.
+const graphBatchBytes = graphChunk
+
+// publishGraph adds to b the header that makes generation h.gen the
+// space's snapshot at seq, and deletes every other generation's chunks.
+func (c *Collection) publishGraph(b *pebble.Batch, space uint8, seq uint64, h graphHeader) {
+	legacyLo, legacyHi := c.graphGenBounds(space, 0)
+	_ = b.DeleteRange(legacyLo, legacyHi, nil)
+	first, _ := c.graphGenBounds(space, 1)
+	lo, hi := c.graphGenBounds(space, h.gen)
+	if h.gen > 1 {
+		_ = b.DeleteRange(first, lo, nil)
+	}
+	_ = b.DeleteRange(hi, prefixEnd(first[:len(first)-8]), nil)
+	v := binary.BigEndian.AppendUint64(nil, seq)
+	v = binary.BigEndian.AppendUint64(v, h.length)
+	v = binary.BigEndian.AppendUint32(v, h.chunks)
+	v = binary.BigEndian.AppendUint32(v, h.gen)
+	_ = b.Set(c.graphHeaderKey(space), v, nil)
 }
 
 // LoadGraph returns the stored graph snapshot of a vector space and the
@@ -188,8 +248,8 @@ func (c *Collection) LoadGraph(ctx context.Context, space uint8) (uint64, []byte
 	// header must not reserve memory the chunks do not hold.
 	data := make([]byte, 0, min(h.length, maxPrealloc))
 	var chunks uint32
-	lo := c.graphChunkKey(space, 0)
-	err = c.iterate(ctx, lo, prefixEnd(lo[:len(lo)-4]), func(k, v []byte) (bool, error) {
+	lo, hi := c.graphGenBounds(space, h.gen)
+	err = c.iterate(ctx, lo, hi, func(k, v []byte) (bool, error) {
 		if binary.BigEndian.Uint32(k[len(k)-4:]) != chunks {
 			return false, fmt.Errorf("%w: graph chunk %d missing", ErrCorrupt, chunks)
 		}

@@ -80,8 +80,21 @@ func (c *Collection) graphHeaderKey(space uint8) []byte {
 	return append(c.key(secGraph, 2), space, 'h')
 }
 
-func (c *Collection) graphChunkKey(space uint8, chunk uint32) []byte {
-	return binary.BigEndian.AppendUint32(append(c.key(secGraph, 6), space, 'c'), chunk)
+// graphChunkKey is a chunk of the snapshot of generation gen. Generation 0
+// is the layout before generations (…, space, 'c', chunk); later ones sort
+// under (…, space, 'g', gen, chunk).
+func (c *Collection) graphChunkKey(space uint8, gen, chunk uint32) []byte {
+	if gen == 0 {
+		return binary.BigEndian.AppendUint32(append(c.key(secGraph, 6), space, 'c'), chunk)
+	}
+	k := binary.BigEndian.AppendUint32(append(c.key(secGraph, 10), space, 'g'), gen)
+	return binary.BigEndian.AppendUint32(k, chunk)
+}
+
+// graphGenBounds are the bounds of every chunk of generation gen.
+func (c *Collection) graphGenBounds(space uint8, gen uint32) (lo, hi []byte) {
+	lo = c.graphChunkKey(space, gen, 0)
+	return lo, prefixEnd(lo[:len(lo)-4])
 }
 
 // TermKind says how a payload-index term's value is encoded.

@@ -20,6 +20,10 @@ func (c *Collection) ReplaceSpace(ctx context.Context, space uint8, seq uint64, 
 	if space == 0 {
 		return fmt.Errorf("collection %q: replace space 0: only named spaces can be replaced", c.name)
 	}
+	headers, err := c.writeGraphChunks(ctx, []SpaceGraph{{Space: space, Data: graph}})
+	if err != nil {
+		return fmt.Errorf("collection %q: replace space %d: %w", c.name, space, err)
+	}
 	b := c.store.db.NewBatch()
 	defer b.Close()
 	first := c.vectorKey(space, 0)
@@ -27,7 +31,7 @@ func (c *Collection) ReplaceSpace(ctx context.Context, space uint8, seq uint64, 
 	for _, nv := range vectors {
 		_ = b.Set(c.vectorKey(space, nv.Node), encodeVector(nv.Vector), nil)
 	}
-	c.addGraph(b, space, seq, graph)
+	c.publishGraph(b, space, seq, headers[0])
 	if err := c.store.commit(ctx, b, true); err != nil {
 		return fmt.Errorf("collection %q: replace space %d with %d vectors: %w", c.name, space, len(vectors), err)
 	}

@@ -35,6 +35,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.IntVar(&fcfg.Queries, "filter-queries", 1000, "with --filter-selectivity: how many queries to run")
 	fs.IntVar(&fcfg.Rounds, "rounds", 3, "with --filter-selectivity: passes per strategy, taking turns")
 	fs.StringVar(&fcfg.GraphFile, "graph", "", "with --filter-selectivity: cache the built graph in this file")
+	fs.StringVar(&cfg.Quantization, "quantization", "", "int8: quantize after the build and sweep the float and int8 walks A B A B")
+	fs.Float64Var(&cfg.Quantile, "quantile", 0, "quantile of the int8 bounds, 0.5..1 (default 1, the whole range)")
+	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,9 +78,13 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fmt.Printf("quiver HNSW on %s: %d vectors, dim %d, M=%d efConstruction=%d\n", cfg.Dir, res.Vectors, res.Dim, res.M, res.EfConstruction)
 	fmt.Printf("build %.1fs, %.1f CPU s (%.0f vectors/s, %d threads), index memory %.1f MB RSS (%.1f MB heap estimate)\n",
 		res.BuildSeconds, res.BuildCPUSeconds, res.VectorsPerSecond, res.Threads, float64(res.MemoryBytes)/1e6, float64(res.IndexBytes)/1e6)
-	fmt.Printf("%6s %10s %14s %14s %14s %9s %9s\n", "ef", "recall@10", "qps 1 thread", "q/CPU s", fmt.Sprintf("qps %d thr", res.Threads), "p50 µs", "p99 µs")
+	if q := res.Quantized; q != nil {
+		fmt.Printf("%s quantile %g oversampling %g: quantized in %.2fs, bounds %.3f..%.3f, heap estimate %.1f MB with codes (%.1f MB without)\n",
+			q.Type, q.Quantile, q.Oversampling, q.Seconds, q.Lower, q.Upper, float64(q.IndexBytes)/1e6, float64(res.IndexBytes)/1e6)
+	}
+	fmt.Printf("%6s %5s %10s %14s %14s %14s %9s %9s\n", "ef", "walk", "recall@10", "qps 1 thread", "q/CPU s", fmt.Sprintf("qps %d thr", res.Threads), "p50 µs", "p99 µs")
 	for _, r := range res.Runs {
-		fmt.Printf("%6d %10.4f %14.0f %14.0f %14.0f %9.0f %9.0f\n", r.Ef, r.RecallAt10, r.QPSSingle, r.QPSSingleCPU, r.QPSAllCores, r.P50Micros, r.P99Micros)
+		fmt.Printf("%6d %5s %10.4f %14.0f %14.0f %14.0f %9.0f %9.0f\n", r.Ef, r.Walk, r.RecallAt10, r.QPSSingle, r.QPSSingleCPU, r.QPSAllCores, r.P50Micros, r.P99Micros)
 	}
 	return writeJSON(*jsonPath, res)
 }

@@ -11,26 +11,82 @@ package simd
 
 // Dot returns the sum of a[i]·b[i] over a's length. b must be at least as
 // long as a.
-func Dot(a, b []float32) float32 { return dot(a, b) }
+func Dot(a, b []float32) float32 { return dot(a, b[:len(a)]) }
 
 // SquaredL2 returns the sum of (a[i]−b[i])² over a's length. b must be at
 // least as long as a.
-func SquaredL2(a, b []float32) float32 { return squaredL2(a, b) }
+func SquaredL2(a, b []float32) float32 { return squaredL2(a, b[:len(a)]) }
 
 // DotU8I8 returns the sum of a[i]·b[i] over a's length, with a's bytes read
 // as unsigned (codes, 0…255) and b's as signed (a quantized query,
 // −127…127), exactly, in int32. b must be at least as long as a. The
 // length is bounded by the graph's maximum dimension (65,536), so the sum
 // cannot overflow.
-func DotU8I8(a []uint8, b []int8) int32 { return dotU8I8(a, b) }
+func DotU8I8(a []uint8, b []int8) int32 { return dotU8I8(a, b[:len(a)]) }
 
 // Level names the kernel set in use: "generic" until an assembly set is
 // selected at start.
 func Level() string { return level }
 
+// The kernels in use; init replaces them with the best set the CPU runs.
+// The exported wrappers slice b to a's length first, so a short b panics
+// there and the assembly, which reads len(a) elements of both, never
+// reads past b.
 var (
 	dot       = dotGeneric
 	squaredL2 = squaredL2Generic
 	dotU8I8   = dotU8I8Generic
 	level     = "generic"
 )
+
+func init() {
+	k := choose(hostFeatures(), asmKernels)
+	dot, squaredL2, dotU8I8, level = k.dot, k.squaredL2, k.dotU8I8, k.name
+}
+
+// kernels is one implementation of every kernel, all needing the same CPU
+// features.
+type kernels struct {
+	name      string
+	dot       func(a, b []float32) float32
+	squaredL2 func(a, b []float32) float32
+	dotU8I8   func(a []uint8, b []int8) int32
+	usable    func(features) bool
+}
+
+// features are the CPU capabilities the assembly sets ask for, as a struct
+// of their own so tests can choose for a CPU that lacks them.
+type features struct {
+	avx2, fma bool
+}
+
+var genericKernels = kernels{
+	name:      "generic",
+	dot:       dotGeneric,
+	squaredL2: squaredL2Generic,
+	dotU8I8:   dotU8I8Generic,
+	usable:    func(features) bool { return true },
+}
+
+// choose returns the first of sets (best first) that a CPU with f runs, or
+// the generic set.
+func choose(f features, sets []kernels) kernels {
+	for _, k := range sets {
+		if k.usable(f) {
+			return k
+		}
+	}
+	return genericKernels
+}
+
+// available lists every set this CPU runs, generic last, so tests check
+// each one and not only the one chosen.
+func available() []kernels {
+	var out []kernels
+	for _, k := range asmKernels {
+		if k.usable(hostFeatures()) {
+			out = append(out, k)
+		}
+	}
+	return append(out, genericKernels)
+}

@@ -38,6 +38,10 @@ func TestFloatKernelsMatchFloat64(t *testing.T) {
 		tol := 1e-5 * math.Max(1, float64(n))
 		assert.InDelta(t, dot, float64(Dot(a, b)), tol, "Dot n=%d level=%s", n, Level())
 		assert.InDelta(t, l2, float64(SquaredL2(a, b)), tol, "SquaredL2 n=%d level=%s", n, Level())
+		for _, k := range available() {
+			assert.InDelta(t, dot, float64(k.dot(a, b)), tol, "dot n=%d set=%s", n, k.name)
+			assert.InDelta(t, l2, float64(k.squaredL2(a, b)), tol, "squaredL2 n=%d set=%s", n, k.name)
+		}
 	}
 }
 
@@ -56,6 +60,9 @@ func TestDotU8I8Exact(t *testing.T) {
 			want += int32(a[i]) * int32(b[i])
 		}
 		require.Equal(t, want, DotU8I8(a, b), "n=%d level=%s", n, Level())
+		for _, k := range available() {
+			require.Equal(t, want, k.dotU8I8(a, b), "n=%d set=%s", n, k.name)
+		}
 	}
 	// The extremes: every code 255 against every query byte ±127.
 	a, b := make([]uint8, 4096), make([]int8, 4096)
@@ -63,4 +70,35 @@ func TestDotU8I8Exact(t *testing.T) {
 		a[i], b[i] = 255, -127
 	}
 	assert.Equal(t, int32(-255*127*4096), DotU8I8(a, b))
+	for _, k := range available() {
+		assert.Equal(t, int32(-255*127*4096), k.dotU8I8(a, b), "set=%s", k.name)
+		for i := range b {
+			b[i] = 127
+		}
+		assert.Equal(t, int32(255*127*4096), k.dotU8I8(a, b), "set=%s", k.name)
+		for i := range b {
+			b[i] = -127
+		}
+	}
+}
+
+// A b shorter than a panics in the exported wrappers instead of letting
+// the assembly read past b.
+func TestShortBPanics(t *testing.T) {
+	assert.Panics(t, func() { Dot(make([]float32, 9), make([]float32, 8)) })
+	assert.Panics(t, func() { SquaredL2(make([]float32, 9), make([]float32, 8)) })
+	assert.Panics(t, func() { DotU8I8(make([]uint8, 9), make([]int8, 8)) })
+}
+
+// The chosen set follows the features: a CPU without them gets the generic
+// set, and this one gets the best set it runs.
+func TestChoose(t *testing.T) {
+	assert.Equal(t, "generic", choose(features{}, asmKernels).name)
+	assert.Equal(t, "generic", choose(features{avx2: true}, asmKernels).name, "AVX2 without FMA")
+	assert.Equal(t, "generic", choose(features{fma: true}, asmKernels).name, "FMA without AVX2")
+	assert.Equal(t, "generic", choose(features{avx2: true, fma: true}, nil).name)
+	all := available()
+	require.NotEmpty(t, all)
+	assert.Equal(t, "generic", all[len(all)-1].name)
+	assert.Equal(t, all[0].name, Level(), "the best available set is the one in use")
 }

@@ -940,3 +940,72 @@ def test_cluster(qc, movies):
     assert info.shard_count == 1
     assert info.local_shards[0].points_count == qc.count(movies).count
     assert info.remote_shards == []
+
+
+def test_scalar_quantization(qc):
+    """A collection created with Qdrant's scalar int8 config searches on
+    codes with re-scoring (the exact ranking and scores), honours the
+    per-query knobs, can be quantized after creation and have it removed."""
+    import random
+
+    name = "quantized"
+    if qc.collection_exists(name):
+        qc.delete_collection(name)
+    rng = random.Random(11)
+    vecs = {i: [rng.gauss(0, 1) for _ in range(16)] for i in range(1, 501)}
+    scalar = models.ScalarQuantization(
+        scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, always_ram=True)
+    )
+    qc.create_collection(
+        name, vectors_config=models.VectorParams(size=16, distance=models.Distance.COSINE), quantization_config=scalar
+    )
+    qc.upsert(name, points=[models.PointStruct(id=i, vector=v) for i, v in vecs.items()], wait=True)
+    info = qc.get_collection(name)
+    assert info.config.quantization_config.scalar.type == models.ScalarType.INT8
+    assert info.config.quantization_config.scalar.quantile == pytest.approx(0.99)
+
+    q = vecs[7]
+    want = sorted(vecs, key=lambda i: -cos(q, vecs[i]))[:5]
+    params = models.SearchParams(
+        hnsw_ef=128, quantization=models.QuantizationSearchParams(ignore=False, rescore=True, oversampling=2.0)
+    )
+    res = qc.query_points(name, query=q, limit=5, search_params=params)
+    assert [p.id for p in res.points] == want
+    assert res.points[1].score == pytest.approx(cos(q, vecs[want[1]]), abs=1e-5), "re-scored with the float vectors"
+    raw = qc.query_points(
+        name, query=q, limit=5, search_params=models.SearchParams(hnsw_ef=128, quantization=models.QuantizationSearchParams(rescore=False))
+    )
+    assert raw.points[1].score == pytest.approx(cos(q, vecs[raw.points[1].id]), abs=0.05), "code estimates"
+    ignored = qc.query_points(
+        name, query=q, limit=5, search_params=models.SearchParams(hnsw_ef=128, quantization=models.QuantizationSearchParams(ignore=True))
+    )
+    assert [p.id for p in ignored.points] == want
+    rec = qc.query_points(
+        name,
+        query=models.RecommendQuery(recommend=models.RecommendInput(positive=[1, 2])),
+        limit=3,
+        search_params=models.SearchParams(quantization=models.QuantizationSearchParams(oversampling=1.5)),
+    )
+    assert len(rec.points) == 3
+    with pytest.raises(UnexpectedResponse) as err:
+        qc.query_points(
+            name, query=q, search_params=models.SearchParams(quantization=models.QuantizationSearchParams(oversampling=100.0))
+        )
+    assert err.value.status_code == 400 and "params.quantization.oversampling" in str(err.value)
+
+    qc.update_collection(name, quantization_config=models.Disabled.DISABLED)
+    assert qc.get_collection(name).config.quantization_config is None
+    qc.update_collection(name, quantization_config=scalar)
+    assert qc.get_collection(name).config.quantization_config.scalar.quantile == pytest.approx(0.99)
+    res = qc.query_points(name, query=q, limit=5, search_params=params)
+    assert [p.id for p in res.points] == want
+
+    with pytest.raises(UnexpectedResponse) as err:
+        qc.create_collection(
+            "binary-q",
+            vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT),
+            quantization_config=models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True)),
+        )
+    assert err.value.status_code == 400 and "quantization_config.binary: not supported" in str(err.value)
+    assert not qc.collection_exists("binary-q")
+    qc.delete_collection(name)

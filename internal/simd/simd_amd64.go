@@ -1,0 +1,29 @@
+package simd
+
+import "golang.org/x/sys/cpu"
+
+// asmKernels are the assembly sets, best first. x/sys/cpu reports AVX2 only
+// when the OS also saves the YMM registers.
+var asmKernels = []kernels{{
+	name:      "avx2",
+	dot:       dotAVX2,
+	squaredL2: squaredL2AVX2,
+	dotU8I8:   dotU8I8AVX2,
+	usable:    func(f features) bool { return f.avx2 && f.fma },
+}}
+
+func hostFeatures() features {
+	return features{avx2: cpu.X86.HasAVX2, fma: cpu.X86.HasFMA}
+}
+
+// The AVX2 kernels (float_amd64.s, int8_amd64.s) read exactly len(a)
+// elements of a and of b; callers guarantee len(b) ≥ len(a).
+
+//go:noescape
+func dotAVX2(a, b []float32) float32
+
+//go:noescape
+func squaredL2AVX2(a, b []float32) float32
+
+//go:noescape
+func dotU8I8AVX2(a []uint8, b []int8) int32
