@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/quiver-db/quiver/internal/bitset"
 )
 
 // Metric says how two vectors are compared.
@@ -125,6 +127,12 @@ type SearchOptions struct {
 	// Filter, when set, admits nodes as results; the traversal still walks
 	// through nodes it rejects. It must be safe for concurrent use.
 	Filter func(node uint32) bool
+	// Within, when non-nil, admits only its members as results and walks
+	// only over them, reaching past a non-member neighbour to that node's
+	// neighbours (ACORN-1's two-hop expansion), so non-members are never
+	// scored. It pays when a few percent to about half of the nodes are
+	// members; Filter is then ignored.
+	Within bitset.Set
 	// Quantization shapes the search of a quantized graph; an unquantized
 	// graph ignores it.
 	Quantization QuantizedSearch

@@ -48,6 +48,7 @@ type scratch struct {
 	shrink     []candidate
 	orphans    []uint32
 	fresh      []uint32 // unvisited neighbours of the node being expanded
+	hops       []uint32 // its non-matching neighbours, for the two-hop walk
 	sc         scorer   // the query of the current walk
 }
 

@@ -59,7 +59,13 @@ func (g *Graph) SearchInto(ctx context.Context, dst []Result, query []float32, k
 	for l := epLevel; l > 0; l-- {
 		cur = g.greedy(s, cur, l)
 	}
-	if err := g.searchLayer(ctx, s, cur, ef, 0, opts.Filter); err != nil {
+	var err error
+	if opts.Within != nil {
+		err = g.searchLayerTwoHop(ctx, s, cur, ef, opts.Within)
+	} else {
+		err = g.searchLayer(ctx, s, cur, ef, 0, opts.Filter)
+	}
+	if err != nil {
 		return dst, fmt.Errorf("search: %w", err)
 	}
 	rescored := 0

@@ -217,12 +217,9 @@ func (p *planner) field(fc *filter.FieldCondition) (bitset.Set, bool, error) {
 		if r.LTE != nil {
 			hi = min(hi, *r.LTE)
 		}
-		s := bitset.Set{}
-		p.c.post.numberRange(fc.Key, lo, hi, func(node uint32, v float64) {
-			if r.Contains(v) {
-				s.Add(node)
-			}
-		})
+		s := bitset.New(int(p.live.Bound()))
+		loOpen, hiOpen := r.GT != nil && *r.GT == lo, r.LT != nil && *r.LT == hi
+		p.c.post.numberRange(fc.Key, lo, hi, loOpen, hiOpen, &s)
 		if acc == nil {
 			acc = s
 		} else {
@@ -255,7 +252,7 @@ func (p *planner) lookupValues(key string, typ FieldType, values []any) (bitset.
 			if !ok || typ == Keyword {
 				return nil, false
 			}
-			p.c.post.numberRange(key, n, n, func(node uint32, _ float64) { s.Add(node) })
+			p.c.post.numberRange(key, n, n, false, false, &s)
 		}
 	}
 	return s, exact

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"github.com/stretchr/testify/require"
 	"slices"
 	"testing"
 
@@ -56,33 +57,57 @@ func TestPostingsAgainstModel(t *testing.T) {
 			want := bitset.Set{}
 			lo := float64(r.IntN(24) - 7)
 			hi := lo + float64(r.IntN(8))
-			var gotNum, wantNum [][2]float64
+			// [lo, hi], and (lo, hi] through keepEnd.
+			wantNum, wantOpen := bitset.Set{}, bitset.Set{}
 			for n, ts := range model {
 				for _, tm := range ts {
 					if tm.Kind == storage.TermKeyword && tm.Keyword == kw {
 						want.Add(n)
 					}
 					if tm.Kind == storage.TermNumber && tm.Number >= lo && tm.Number <= hi {
-						wantNum = append(wantNum, [2]float64{float64(n), tm.Number})
+						wantNum.Add(n)
+						if tm.Number > lo {
+							wantOpen.Add(n)
+						}
 					}
 				}
 			}
-			p.numberRange("n", lo, hi, func(n uint32, v float64) { gotNum = append(gotNum, [2]float64{float64(n), v}) })
+			var gotNum, gotOpen bitset.Set
+			p.numberRange("n", lo, hi, false, false, &gotNum)
+			p.numberRange("n", lo, hi, true, false, &gotOpen)
 			if !slices.Equal(slices.Collect(got.All()), slices.Collect(want.All())) {
 				t.Fatalf("minMerge %d, step %d: keyword %q: got %v, want %v", mm, step, kw,
 					slices.Collect(got.All()), slices.Collect(want.All()))
 			}
-			cmp2 := func(a, b [2]float64) int {
-				if a[0] != b[0] {
-					return int(a[0] - b[0])
-				}
-				return int(a[1] - b[1])
-			}
-			slices.SortFunc(gotNum, cmp2)
-			slices.SortFunc(wantNum, cmp2)
-			if !slices.Equal(gotNum, wantNum) {
-				t.Fatalf("minMerge %d, step %d: range [%v, %v]: got %v, want %v", mm, step, lo, hi, gotNum, wantNum)
-			}
+			require.Equal(t, slices.Collect(wantNum.All()), slices.Collect(gotNum.All()), "minMerge %d, step %d: range [%v, %v]", mm, step, lo, hi)
+			require.Equal(t, slices.Collect(wantOpen.All()), slices.Collect(gotOpen.All()), "minMerge %d, step %d: range (%v, %v]", mm, step, lo, hi)
 		}
 	}
+}
+
+// A range asked again answers from the cache until a change clears it, and
+// the caller's set is its own to change.
+func TestPostingsRangeCacheFollowsChanges(t *testing.T) {
+	p := newPostings()
+	num := func(v float64) []storage.Term {
+		return []storage.Term{{Field: "n", Kind: storage.TermNumber, Number: v}}
+	}
+	p.set(1, num(1))
+	p.set(2, num(2))
+	p.set(3, num(3))
+	query := func() []uint32 {
+		var s bitset.Set
+		p.numberRange("n", 1, 3, true, false, &s)
+		got := slices.Collect(s.All())
+		s.Add(40) // must not reach the cache
+		return got
+	}
+	require.Equal(t, []uint32{2, 3}, query())
+	require.Equal(t, []uint32{2, 3}, query())
+	p.set(4, num(2.5))
+	require.Equal(t, []uint32{2, 3, 4}, query())
+	p.clear(2)
+	require.Equal(t, []uint32{3, 4}, query())
+	p.setAll([]storage.NodeTerms{{Node: 5, Terms: num(3)}})
+	require.Equal(t, []uint32{3, 4, 5}, query())
 }

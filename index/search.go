@@ -50,9 +50,10 @@ type Contribution struct {
 }
 
 // Search returns the points nearest to the query, best first. With a
-// filter it returns min(k, matches) points: when few points match it scores
-// them exactly, otherwise it walks the graph admitting only matches as
-// results, and falls back to exact scoring if the walk comes up short.
+// filter it returns min(k, matches) points: planFilter picks by the share
+// of points matching whether to score the matches exactly, walk the graph
+// over the matches (two-hop) or walk it as unfiltered admitting only
+// matches, and a walk that comes up short falls back to exact scoring.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
 	sp, err := c.space(req.Using)
 	if err != nil {
@@ -93,13 +94,14 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		}
 		c.restrict(sp, set)
 		matches := set.Count()
-		if !req.Exact && matches > c.opts.ExactSearchMax {
-			results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Filter: set.Has, Quantization: req.Quantization.graph()})
-			if err != nil {
+		g := sp.g()
+		plan := planFilter(matches, g.Len(), c.opts.ExactSearchMax, req.Ef, g.Options().Ef, k, req.Exact)
+		if plan.strategy != scanMatches {
+			if results, err = g.Search(ctx, req.Vector, k, plan.searchOptions(set, req.Quantization.graph())); err != nil {
 				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
 			}
 		}
-		if req.Exact || len(results) < min(k, matches) {
+		if plan.strategy == scanMatches || len(results) < min(k, matches) {
 			if results, err = c.exactSearch(ctx, sp, req.Vector, k, set); err != nil {
 				return nil, err
 			}

@@ -29,6 +29,12 @@ func runBenchANN(ctx context.Context, args []string) error {
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.IntVar(&cfg.Limit, "limit", 0, "use only the first N base vectors (ground truth is then recomputed exactly)")
+	fcfg := bench.FilteredANNConfig{}
+	sels := fs.String("filter-selectivity", "", "comma-separated fractions (e.g. 0.5,0.1,0.01,0.001): measure filtered search instead, against the exact filtered top-k")
+	strategies := fs.String("filter-strategies", "walk,two-hop,exact", "with --filter-selectivity: the strategies to measure")
+	fs.IntVar(&fcfg.Queries, "filter-queries", 1000, "with --filter-selectivity: how many queries to run")
+	fs.IntVar(&fcfg.Rounds, "rounds", 3, "with --filter-selectivity: passes per strategy, taking turns")
+	fs.StringVar(&fcfg.GraphFile, "graph", "", "with --filter-selectivity: cache the built graph in this file")
 	fs.StringVar(&cfg.Quantization, "quantization", "", "int8: quantize after the build and sweep the float and int8 walks A B A B")
 	fs.Float64Var(&cfg.Quantile, "quantile", 0, "quantile of the int8 bounds, 0.5..1 (default 1, the whole range)")
 	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
@@ -57,6 +63,17 @@ func runBenchANN(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stop()
+	if *sels != "" {
+		for _, f := range strings.Split(*sels, ",") {
+			s, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil {
+				return fmt.Errorf("bench ann: --filter-selectivity: bad value %q", f)
+			}
+			fcfg.Selectivities = append(fcfg.Selectivities, s)
+		}
+		fcfg.ANN, fcfg.Strategies = cfg, strings.Split(*strategies, ",")
+		return runBenchFilteredANN(ctx, fcfg, *jsonPath)
+	}
 	res, err := bench.RunANN(ctx, cfg)
 	if err != nil {
 		return err
@@ -72,17 +89,36 @@ func runBenchANN(ctx context.Context, args []string) error {
 	for _, r := range res.Runs {
 		fmt.Printf("%6d %5s %10.4f %14.0f %14.0f %14.0f %9.0f %9.0f\n", r.Ef, r.Walk, r.RecallAt10, r.QPSSingle, r.QPSSingleCPU, r.QPSAllCores, r.P50Micros, r.P99Micros)
 	}
-	if *jsonPath != "" {
-		b, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("bench ann: write %s: %w", *jsonPath, err)
-		}
+	return writeJSON(*jsonPath, res)
+}
+
+// writeJSON writes v as indented JSON to path, when path is set.
+func writeJSON(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("bench ann: write %s: %w", path, err)
 	}
 	if *plotPath != "" {
 		return plotANNResult(*plotPath, res, cfg.Dir, peers)
 	}
 	return nil
+}
+
+func runBenchFilteredANN(ctx context.Context, cfg bench.FilteredANNConfig, jsonPath string) error {
+	res, err := bench.RunFilteredANN(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("quiver filtered HNSW on %s: %d vectors, dim %d, %d queries, load average %s\n", cfg.ANN.Dir, res.Vectors, res.Dim, res.Queries, res.LoadAverage)
+	fmt.Printf("%11s %8s %8s %5s %10s %9s %15s %9s\n", "selectivity", "matches", "strategy", "ef", "recall@10", "qps", "min-max", "q/CPU s")
+	for _, r := range res.Runs {
+		fmt.Printf("%11g %8d %8s %5d %10.4f %9.0f %15s %9.0f\n", r.Selectivity, r.Matches, r.Strategy, r.Ef, r.RecallAt10, r.QPS, fmt.Sprintf("%.0f-%.0f", r.MinQPS, r.MaxQPS), r.QPSCPU)
+	}
+	return writeJSON(jsonPath, res)
 }
