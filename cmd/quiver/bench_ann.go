@@ -89,7 +89,13 @@ func runBenchANN(ctx context.Context, args []string) error {
 	for _, r := range res.Runs {
 		fmt.Printf("%6d %5s %10.4f %14.0f %14.0f %14.0f %9.0f %9.0f\n", r.Ef, r.Walk, r.RecallAt10, r.QPSSingle, r.QPSSingleCPU, r.QPSAllCores, r.P50Micros, r.P99Micros)
 	}
-	return writeJSON(*jsonPath, res)
+	if err := writeJSON(*jsonPath, res); err != nil {
+		return err
+	}
+	if *plotPath != "" {
+		return plotANNResult(*plotPath, res, cfg.Dir, peers)
+	}
+	return nil
 }
 
 // writeJSON writes v as indented JSON to path, when path is set.
@@ -103,9 +109,6 @@ func writeJSON(path string, v any) error {
 	}
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("bench ann: write %s: %w", path, err)
-	}
-	if *plotPath != "" {
-		return plotANNResult(*plotPath, res, cfg.Dir, peers)
 	}
 	return nil
 }
