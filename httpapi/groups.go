@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
 )
 
@@ -140,8 +141,12 @@ func groupsQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Gro
 	if err := checkVectorNames(c, req.ReadOptions); err != nil {
 		return nil, err
 	}
-	if err := h.reserveResults(r.Context(), req.MaxResults()); err != nil {
-		return nil, err
+	// Past the engine's own cap (groups × group_size ≤ index.MaxLimit, plus
+	// a lookup a group) the engine refuses it with the clearer message.
+	if n := req.MaxResults(); n <= 2*index.MaxLimit {
+		if err := h.reserveResults(r.Context(), n); err != nil {
+			return nil, err
+		}
 	}
 	groups, err := h.engine.RunGroups(r.Context(), c, *req)
 	if err != nil {
