@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,10 @@ type ANNConfig struct {
 	Quantile float64
 	// Oversampling of the int8 walk; zero means 1.
 	Oversampling float64
+	// Index is "hnsw" (the default) or "ivf", the partitioned index, which
+	// sweeps IVF.Sweep instead of Efs (ann_ivf.go).
+	Index string
+	IVF   IVFConfig
 }
 
 // ANNRun is one point of the ef sweep.
@@ -60,6 +65,9 @@ type ANNRun struct {
 	P99Micros    float64 `json:"p99_us"`
 	// Walk is "float" or "int8" in a quantized run, "" otherwise.
 	Walk string `json:"walk,omitempty"`
+	// Probe and Reorder are the point of an IVF sweep (Ef is then 0).
+	Probe   int `json:"probe,omitempty"`
+	Reorder int `json:"reorder,omitempty"`
 }
 
 // ANNResult is what RunANN measured; the JSON shape is shared with the peer
@@ -78,6 +86,8 @@ type ANNResult struct {
 	MemoryBytes      int64    `json:"memory_bytes"`
 	IndexBytes       int64    `json:"index_bytes"`
 	Runs             []ANNRun `json:"runs"`
+	// Cells is the IVF index's cell count, 0 for a graph.
+	Cells int `json:"cells,omitempty"`
 	// Quantized is set with ANNConfig.Quantization.
 	Quantized *ANNQuantized `json:"quantized,omitempty"`
 }
@@ -126,6 +136,13 @@ func RunANN(ctx context.Context, cfg ANNConfig) (*ANNResult, error) {
 		return nil, fmt.Errorf("ann bench: %d ground-truth rows for %d queries", len(truth), nq)
 	case len(truth) > 0 && len(truth[0]) < cfg.K:
 		return nil, fmt.Errorf("ann bench: ground truth has depth %d, want ≥ %d", len(truth[0]), cfg.K)
+	}
+	if cfg.Index == "ivf" {
+		res, err := runIVF(ctx, cfg, base, queries, dim, truth)
+		if res != nil {
+			res.Queries = nq
+		}
+		return res, err
 	}
 	g, res, err := buildANN(ctx, cfg, base, dim)
 	if err != nil {
@@ -213,21 +230,43 @@ func buildANN(ctx context.Context, cfg ANNConfig, base []float32, dim int) (*hns
 // sweepPoint measures recall and one-at-a-time QPS on one goroutine, then
 // throughput with cfg.Threads goroutines, at one ef.
 func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []float32, dim int, truth [][]int32, ef int) (ANNRun, error) {
-	nq := len(queries) / dim
 	opts := hnsw.SearchOptions{Ef: ef, Quantization: cfg.walk()}
+	run, err := timeQueries(ctx, cfg, len(queries)/dim, truth, func() annSearch {
+		dst := make([]hnsw.Result, 0, cfg.K)
+		ids := make([]int32, 0, cfg.K)
+		return func(i int) ([]int32, error) {
+			var err error
+			dst, err = g.SearchInto(ctx, dst[:0], queries[i*dim:(i+1)*dim], cfg.K, opts)
+			ids = ids[:0]
+			for _, r := range dst {
+				ids = append(ids, int32(r.Node))
+			}
+			return ids, err
+		}
+	})
+	run.Ef = ef
+	return run, err
+}
+
+// annSearch answers query i with the ids of its results, best first. One
+// is made per goroutine, so it may reuse its memory between calls.
+type annSearch func(i int) ([]int32, error)
+
+// timeQueries measures recall and one-at-a-time QPS on one goroutine, then
+// throughput with cfg.Threads goroutines, each with its own searcher.
+func timeQueries(ctx context.Context, cfg ANNConfig, nq int, truth [][]int32, searcher func() annSearch) (ANNRun, error) {
 	hits := 0
 	lat := make([]time.Duration, nq)
-	dst := make([]hnsw.Result, 0, cfg.K)
+	search := searcher()
 	start, cpuStart := time.Now(), processCPU().Seconds()
 	for i := range nq {
 		t0 := time.Now()
-		var err error
-		dst, err = g.SearchInto(ctx, dst[:0], queries[i*dim:(i+1)*dim], cfg.K, opts)
+		ids, err := search(i)
 		lat[i] = time.Since(t0)
 		if err != nil {
 			return ANNRun{}, fmt.Errorf("ann bench: query %d: %w", i, err)
 		}
-		hits += overlap(dst, truth[i][:cfg.K])
+		hits += overlap(ids, truth[i][:cfg.K])
 	}
 	single, singleCPU := time.Since(start), processCPU().Seconds()-cpuStart
 
@@ -238,13 +277,13 @@ func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []flo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := make([]hnsw.Result, 0, cfg.K)
+			search := searcher()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= nq {
 					return
 				}
-				out, _ = g.SearchInto(ctx, out[:0], queries[i*dim:(i+1)*dim], cfg.K, opts)
+				_, _ = search(i)
 			}
 		}()
 	}
@@ -252,7 +291,6 @@ func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []flo
 	all := time.Since(start)
 	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
 	return ANNRun{
-		Ef:           ef,
 		RecallAt10:   float64(hits) / float64(nq*cfg.K),
 		QPSSingle:    float64(nq) / single.Seconds(),
 		QPSSingleCPU: float64(nq) / singleCPU,
@@ -262,14 +300,22 @@ func sweepPoint(ctx context.Context, cfg ANNConfig, g *hnsw.Graph, queries []flo
 	}, ctx.Err()
 }
 
-func overlap(got []hnsw.Result, want []int32) int {
+func overlap(got, want []int32) int {
 	n := 0
 	for _, r := range got {
-		for _, w := range want {
-			if int32(r.Node) == w {
-				n++
-				break
-			}
+		if slices.Contains(want, r) {
+			n++
+		}
+	}
+	return n
+}
+
+// overlapNodes is overlap for graph results.
+func overlapNodes(got []hnsw.Result, want []int32) int {
+	n := 0
+	for _, r := range got {
+		if slices.Contains(want, int32(r.Node)) {
+			n++
 		}
 	}
 	return n

@@ -217,7 +217,7 @@ func filteredPoint(ctx context.Context, cfg FilteredANNConfig, g *hnsw.Graph, n 
 				if dst, err = search(queries[i*dim:(i+1)*dim], dst[:0]); err != nil {
 					return 0, err
 				}
-				h += overlap(dst, truth[i])
+				h += overlapNodes(dst, truth[i])
 			}
 			d, cpu := time.Since(start), processCPU()-cpuStart
 			hits[slot] = h

@@ -85,7 +85,8 @@ step "hnswlib module $so: $n instructions on ymm registers, e.g.:"
 # The PyPI peers: install the pinned version unless it is already there.
 for peer in faiss usearch scann; do
 	want=${PIN[$peer]}
-	have=$("$py" -m pip show "${want%%==*}" 2>/dev/null | sed -n 's/^Version: //p')
+	# pip show fails for a package not installed yet: that is "have none".
+	have=$({ "$py" -m pip show "${want%%==*}" 2>/dev/null || true; } | sed -n 's/^Version: //p')
 	if [[ $have != "${want##*==}" ]]; then
 		step "pip install $want"
 		"$py" -m pip install -q "$want" >&2 || echo "bench-ann-peers: pip install $want failed (above); $peer is left out" >&2

@@ -38,6 +38,9 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Quantization, "quantization", "", "int8: quantize after the build and sweep the float and int8 walks A B A B")
 	fs.Float64Var(&cfg.Quantile, "quantile", 0, "quantile of the int8 bounds, 0.5..1 (default 1, the whole range)")
 	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
+	fs.StringVar(&cfg.Index, "index", "hnsw", "hnsw (the graph) or ivf (k-means cells with 4-bit codes, scanned, then re-scored)")
+	fs.IntVar(&cfg.IVF.Cells, "cells", 0, "with --index ivf: k-means cells (default about 3·√n)")
+	sweep := fs.String("sweep", "", "with --index ivf: comma-separated probe:reorder points (cells scanned, candidates re-scored); default 5:40 ... 90:300")
 	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
 	var peers fileList
 	fs.Var(&peers, "peer", "a peer's JSON result (scripts/peers) to draw beside Quiver's with --plot (repeatable)")
@@ -58,6 +61,14 @@ func runBenchANN(ctx context.Context, args []string) error {
 		}
 		cfg.Efs = append(cfg.Efs, ef)
 	}
+	if cfg.IVF.Sweep, err = parseIVFSweep(*sweep); err != nil {
+		return err
+	}
+	switch cfg.Index {
+	case "hnsw", "ivf":
+	default:
+		return fmt.Errorf("bench ann: --index: %q, want hnsw or ivf", cfg.Index)
+	}
 	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
@@ -77,6 +88,16 @@ func runBenchANN(ctx context.Context, args []string) error {
 	res, err := bench.RunANN(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if cfg.Index == "ivf" {
+		printIVFResult(cfg.Dir, res)
+		if err := writeJSON(*jsonPath, res); err != nil {
+			return err
+		}
+		if *plotPath != "" {
+			return plotANNResult(*plotPath, res, cfg.Dir, peers)
+		}
+		return nil
 	}
 	fmt.Printf("quiver HNSW on %s: %d vectors, dim %d, M=%d efConstruction=%d\n", cfg.Dir, res.Vectors, res.Dim, res.M, res.EfConstruction)
 	fmt.Printf("build %.1fs, %.1f CPU s (%.0f vectors/s, %d threads), index memory %.1f MB RSS (%.1f MB heap estimate)\n",
@@ -124,4 +145,32 @@ func runBenchFilteredANN(ctx context.Context, cfg bench.FilteredANNConfig, jsonP
 		fmt.Printf("%11g %8d %8s %5d %10.4f %9.0f %15s %9.0f\n", r.Selectivity, r.Matches, r.Strategy, r.Ef, r.RecallAt10, r.QPS, fmt.Sprintf("%.0f-%.0f", r.MinQPS, r.MaxQPS), r.QPSCPU)
 	}
 	return writeJSON(jsonPath, res)
+}
+
+// parseIVFSweep reads "probe:reorder,..."; empty means the default sweep.
+func parseIVFSweep(s string) ([]bench.IVFPoint, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []bench.IVFPoint
+	for _, f := range strings.Split(s, ",") {
+		p, r, ok := strings.Cut(strings.TrimSpace(f), ":")
+		probe, err1 := strconv.Atoi(p)
+		reorder, err2 := strconv.Atoi(r)
+		if !ok || err1 != nil || err2 != nil || probe < 1 || reorder < 1 {
+			return nil, fmt.Errorf("bench ann: --sweep: bad point %q, want probe:reorder", f)
+		}
+		out = append(out, bench.IVFPoint{Probe: probe, Reorder: reorder})
+	}
+	return out, nil
+}
+
+func printIVFResult(dir string, res *bench.ANNResult) {
+	fmt.Printf("quiver IVF on %s: %d vectors, dim %d, %d cells\n", dir, res.Vectors, res.Dim, res.Cells)
+	fmt.Printf("build %.1fs, %.1f CPU s (%.0f vectors/s, %d threads), index memory %.1f MB RSS (%.1f MB heap estimate)\n",
+		res.BuildSeconds, res.BuildCPUSeconds, res.VectorsPerSecond, res.Threads, float64(res.MemoryBytes)/1e6, float64(res.IndexBytes)/1e6)
+	fmt.Printf("%6s %8s %10s %14s %14s %14s %9s %9s\n", "probe", "reorder", "recall@10", "qps 1 thread", "q/CPU s", fmt.Sprintf("qps %d thr", res.Threads), "p50 µs", "p99 µs")
+	for _, r := range res.Runs {
+		fmt.Printf("%6d %8d %10.4f %14.0f %14.0f %14.0f %9.0f %9.0f\n", r.Probe, r.Reorder, r.RecallAt10, r.QPSSingle, r.QPSSingleCPU, r.QPSAllCores, r.P50Micros, r.P99Micros)
+	}
 }

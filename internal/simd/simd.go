@@ -1,8 +1,9 @@
 // Package simd holds the distance kernels the graph spends its time in:
-// float32 dot products and squared Euclidean distances, and the integer
-// dot product that scores scalar-quantized codes. It is its own package so
-// the assembly, the CPU dispatch and the plain-Go reference each kernel is
-// tested against sit in one place, apart from the graph logic.
+// float32 dot products and squared Euclidean distances, the integer dot
+// product that scores scalar-quantized codes, and the 4-bit table scan of
+// partitioned (IVF) search. It is its own package so the assembly, the CPU
+// dispatch and the plain-Go reference each kernel is tested against sit in
+// one place, apart from the index logic.
 //
 // Every kernel has a plain-Go version (generic.go). Assembly versions for
 // this CPU family replace them at start when the CPU reports the features
@@ -36,12 +37,13 @@ var (
 	dot       = dotGeneric
 	squaredL2 = squaredL2Generic
 	dotU8I8   = dotU8I8Generic
+	scanPQ4   = scanPQ4Generic
 	level     = "generic"
 )
 
 func init() {
 	k := choose(hostFeatures(), asmKernels)
-	dot, squaredL2, dotU8I8, level = k.dot, k.squaredL2, k.dotU8I8, k.name
+	dot, squaredL2, dotU8I8, scanPQ4, level = k.dot, k.squaredL2, k.dotU8I8, k.scanPQ4, k.name
 }
 
 // kernels is one implementation of every kernel, all needing the same CPU
@@ -51,6 +53,7 @@ type kernels struct {
 	dot       func(a, b []float32) float32
 	squaredL2 func(a, b []float32) float32
 	dotU8I8   func(a []uint8, b []int8) int32
+	scanPQ4   func(codes, luts []byte, limit uint16, out *[PQ4Block]uint16) uint32
 	usable    func(features) bool
 }
 
@@ -65,6 +68,7 @@ var genericKernels = kernels{
 	dot:       dotGeneric,
 	squaredL2: squaredL2Generic,
 	dotU8I8:   dotU8I8Generic,
+	scanPQ4:   scanPQ4Generic,
 	usable:    func(features) bool { return true },
 }
 

@@ -9,6 +9,7 @@ var asmKernels = []kernels{{
 	dot:       dotAVX2,
 	squaredL2: squaredL2AVX2,
 	dotU8I8:   dotU8I8AVX2,
+	scanPQ4:   scanPQ4AVX2,
 	usable:    func(f features) bool { return f.avx2 && f.fma },
 }}
 
@@ -27,3 +28,6 @@ func squaredL2AVX2(a, b []float32) float32
 
 //go:noescape
 func dotU8I8AVX2(a []uint8, b []int8) int32
+
+//go:noescape
+func scanPQ4AVX2(codes, luts []byte, limit uint16, out *[PQ4Block]uint16) uint32

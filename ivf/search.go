@@ -1,0 +1,234 @@
+package ivf
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/quiver-db/quiver/internal/heap"
+	"github.com/quiver-db/quiver/internal/simd"
+)
+
+// Result is one point found: its number and its cosine similarity or dot
+// product with the query.
+type Result struct {
+	ID    uint32
+	Score float32
+}
+
+// scored is a point or cell with a score, higher better.
+type scored struct {
+	score float32
+	id    uint32
+}
+
+// worse orders a min-heap of the best so far: the top is the one to drop.
+func worse(a, b scored) bool { return a.score < b.score }
+
+// scratch is one query's working memory, pooled.
+type scratch struct {
+	q      []float32 // the query, unit length for Cosine, padded to padDim
+	tables []float32 // ⟨q_s, entry⟩ per sub-space and entry
+	luts   []byte    // the tables as bytes, in ScanPQ4's column layout
+	cells  []scored
+	cands  []scored // candidates for re-scoring, unordered
+	floor  float32  // the score a candidate must beat
+	best   []scored
+	sums   [simd.PQ4Block]uint16
+}
+
+func (ix *Index) newScratch() *scratch {
+	return &scratch{
+		q:      make([]float32, ix.padDim),
+		tables: make([]float32, ix.cb.nsub*codeBookEntries),
+		luts:   make([]byte, ix.cols*simd.PQ4Block),
+	}
+}
+
+// Search returns up to k points with the highest scores, best first.
+func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOptions) ([]Result, error) {
+	if len(query) != ix.dim {
+		return nil, fmt.Errorf("ivf search: query of dimension %d, index has %d", len(query), ix.dim)
+	}
+	if k < 1 {
+		return nil, fmt.Errorf("ivf search: k = %d, want ≥ 1", k)
+	}
+	probe, reorder := so.Probe, so.Reorder
+	if probe == 0 {
+		probe = defaultProbe
+	}
+	if reorder == 0 {
+		reorder = 10 * k
+	}
+	if probe < 1 || probe > MaxProbe || reorder < 1 || reorder > MaxReorder {
+		return nil, fmt.Errorf("ivf search: probe %d and reorder %d, want 1..%d and 1..%d", probe, reorder, MaxProbe, MaxReorder)
+	}
+	probe, reorder = min(probe, len(ix.cells)), max(reorder, k)
+	s := ix.scratch.Get().(*scratch)
+	defer ix.scratch.Put(s)
+	copy(s.q, query)
+	if ix.opts.Metric == Cosine {
+		normalize(s.q[:ix.dim])
+	}
+	q := s.q[:ix.dim]
+	ix.nearestCells(s, q, probe)
+	shift, step := ix.quantizeTables(s)
+	s.cands, s.floor = s.cands[:0], float32(math.Inf(-1))
+	for i, c := range s.cells {
+		if i%8 == 7 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		ix.scanCell(s, &ix.cells[c.id], c.score+shift, step, reorder)
+	}
+	if len(s.cands) > reorder {
+		keepBest(s.cands, reorder)
+		s.cands = s.cands[:reorder]
+	}
+	s.best = s.best[:0]
+	for _, c := range s.cands {
+		sc := scored{simd.Dot(q, ix.vectors[int(c.id)*ix.dim:]), c.id}
+		if len(s.best) < k {
+			heap.Push(&s.best, sc, worse)
+		} else if sc.score > s.best[0].score {
+			heap.ReplaceTop(s.best, sc, worse)
+		}
+	}
+	slices.SortFunc(s.best, func(a, b scored) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return int(a.id) - int(b.id)
+	})
+	out := make([]Result, len(s.best))
+	for i, b := range s.best {
+		out[i] = Result{ID: b.id, Score: b.score}
+	}
+	return out, nil
+}
+
+// nearestCells leaves in s.cells the probe cells whose centroids have the
+// largest inner products with q, with those products as scores.
+func (ix *Index) nearestCells(s *scratch, q []float32, probe int) {
+	s.cells = s.cells[:0]
+	for c := range ix.cells {
+		sc := scored{simd.Dot(q, ix.cents[c*ix.dim:]), uint32(c)}
+		if len(s.cells) < probe {
+			heap.Push(&s.cells, sc, worse)
+		} else if sc.score > s.cells[0].score {
+			heap.ReplaceTop(s.cells, sc, worse)
+		}
+	}
+}
+
+// quantizeTables turns the query's sub-space tables into bytes: entry k of
+// sub-space s becomes round((max_s − t_s[k]) / step), so a point's table
+// sum u stands for the score shift − step·u over its cell's centroid term.
+// One step for all sub-spaces keeps the sums comparable across them.
+func (ix *Index) quantizeTables(s *scratch) (shift, step float32) {
+	ix.cb.tables(s.q, s.tables)
+	var widest float32
+	for sub := range ix.cb.nsub {
+		t := s.tables[sub*codeBookEntries : (sub+1)*codeBookEntries]
+		top, bottom := slices.Max(t), slices.Min(t)
+		shift += top
+		widest = max(widest, top-bottom)
+	}
+	step = widest / 255
+	if step == 0 {
+		step = 1
+	}
+	clear(s.luts)
+	for sub := range ix.cb.nsub {
+		t := s.tables[sub*codeBookEntries : (sub+1)*codeBookEntries]
+		top := slices.Max(t)
+		out := s.luts[sub/2*simd.PQ4Block+sub%2*codeBookEntries:]
+		for k, v := range t {
+			out[k] = byte(min(255, math.Round(float64((top-v)/step))))
+		}
+	}
+	return shift, step
+}
+
+// scanCell scores the cell's codes and adds to s.cands the points that can
+// still be among the best reorder over all cells so far. base is the score
+// of a point whose table sum is zero. s.cands grows to twice reorder, then
+// keepBest cuts it back and raises s.floor, the score a point must beat:
+// a constant amount of work per candidate, where a heap paid a sift each.
+func (ix *Index) scanCell(s *scratch, cl *cell, base, step float32, reorder int) {
+	blockBytes := ix.cols * simd.PQ4Block
+	limit := sumLimit(base, s.floor, step)
+	for b := 0; b*simd.PQ4Block < len(cl.ids); b++ {
+		below := simd.ScanPQ4(cl.codes[b*blockBytes:(b+1)*blockBytes], s.luts, limit, &s.sums)
+		ids := cl.ids[b*simd.PQ4Block:]
+		if n := len(ids); n < simd.PQ4Block {
+			below &= 1<<n - 1 // lanes past the cell's last point
+		}
+		for ; below != 0; below &= below - 1 {
+			p := bits.TrailingZeros32(below)
+			u := s.sums[simd.PQ4Lane(p)]
+			s.cands = append(s.cands, scored{base - step*float32(u), ids[p]})
+		}
+		if len(s.cands) >= 2*reorder {
+			s.floor = keepBest(s.cands, reorder)
+			s.cands = s.cands[:reorder]
+			limit = sumLimit(base, s.floor, step)
+		}
+	}
+}
+
+// keepBest moves the n highest-scoring elements of c (n < len(c)) to its
+// front, in no order, and returns the lowest score among them: Hoare's
+// quickselect, with the middle element as pivot.
+func keepBest(c []scored, n int) float32 {
+	lo, hi := 0, len(c)-1
+	for lo < hi {
+		pivot := c[(lo+hi)/2].score
+		i, j := lo, hi
+		for i <= j {
+			for c[i].score > pivot {
+				i++
+			}
+			for c[j].score < pivot {
+				j--
+			}
+			if i <= j {
+				c[i], c[j] = c[j], c[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case n-1 <= j:
+			hi = j
+		case n-1 >= i:
+			lo = i
+		default:
+			lo = hi
+		}
+	}
+	floor := c[0].score
+	for _, x := range c[1:n] {
+		floor = min(floor, x.score)
+	}
+	return floor
+}
+
+// sumLimit is the table sum at and above which a point scores no better
+// than floor.
+func sumLimit(base, floor, step float32) uint16 {
+	u := (base - floor) / step
+	switch {
+	case math.IsInf(float64(floor), -1):
+		return math.MaxUint16
+	case u <= 0:
+		return 0
+	case u >= math.MaxUint16:
+		return math.MaxUint16
+	}
+	return uint16(math.Ceil(float64(u)))
+}
