@@ -18,6 +18,8 @@ type IVFConfig struct {
 	// Sweep is the (probe, reorder) points to measure; default
 	// DefaultIVFSweep.
 	Sweep []IVFPoint
+	// Precision of the re-scoring vectors; zero means ivf's default.
+	Precision ivf.Precision
 }
 
 // IVFPoint is one setting of an IVF query: cells scanned, candidates
@@ -46,7 +48,7 @@ func runIVF(ctx context.Context, cfg ANNConfig, base, queries []float32, dim int
 	debug.FreeOSMemory()
 	rssBefore := residentBytes()
 	start, cpuStart := time.Now(), processCPU().Seconds()
-	ix, err := ivf.Build(ctx, base, dim, ivf.Options{Metric: metric, Cells: cfg.IVF.Cells, Threads: cfg.Threads, Progress: cfg.Progress})
+	ix, err := ivf.Build(ctx, base, dim, ivf.Options{Metric: metric, Cells: cfg.IVF.Cells, Precision: cfg.IVF.Precision, Threads: cfg.Threads, Progress: cfg.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("ann bench: ivf build: %w", err)
 	}

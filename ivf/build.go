@@ -22,7 +22,11 @@ type Index struct {
 	cents       []float32 // cell c's centroid at c·dim
 	cb          *codeBook
 	cells       []cell
-	vectors     []float32 // point p at p·dim, unit length for Cosine
+	// The re-scoring vectors, point p at p·dim, unit length for Cosine:
+	// vectors with Float32, halves (IEEE half bits) with Float16.
+	vectors []float32
+	halves  []uint16
+	n       int
 	scratch     sync.Pool
 }
 
@@ -66,7 +70,7 @@ func Build(ctx context.Context, vectors []float32, dim int, opts Options) (*Inde
 		}
 	}
 	nsub := subspaces(dim, opts.SubDim)
-	ix := &Index{dim: dim, padDim: nsub * opts.SubDim, cols: (nsub + 1) / 2, opts: opts, vectors: x}
+	ix := &Index{dim: dim, padDim: nsub * opts.SubDim, cols: (nsub + 1) / 2, opts: opts, vectors: x, n: n}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x1f1f))
 
 	sample := x
@@ -89,6 +93,11 @@ func Build(ctx context.Context, vectors []float32, dim int, opts Options) (*Inde
 	}
 	if err := ix.encodeAll(ctx); err != nil {
 		return nil, err
+	}
+	if opts.Precision == Float16 {
+		ix.halves = make([]uint16, len(x))
+		simd.ToF16(ix.halves, x)
+		ix.vectors = nil
 	}
 	ix.scratch.New = func() any { return ix.newScratch() }
 	return ix, nil
@@ -119,7 +128,7 @@ func (ix *Index) residual(v []float32, c int, out []float32) {
 // encodeAll assigns every point to its cell and lays the codes out in the
 // cells' blocks.
 func (ix *Index) encodeAll(ctx context.Context) error {
-	n, dim, cols := len(ix.vectors)/ix.dim, ix.dim, ix.cols
+	n, dim, cols := ix.n, ix.dim, ix.cols
 	assign := make([]int32, n)
 	codes := make([]byte, n*cols)
 	const chunk = 1024
@@ -162,7 +171,7 @@ func (ix *Index) encodeAll(ctx context.Context) error {
 }
 
 // Len is the number of points.
-func (ix *Index) Len() int { return len(ix.vectors) / ix.dim }
+func (ix *Index) Len() int { return ix.n }
 
 // Dim is the vectors' dimension.
 func (ix *Index) Dim() int { return ix.dim }
@@ -170,10 +179,10 @@ func (ix *Index) Dim() int { return ix.dim }
 // Cells is the number of cells.
 func (ix *Index) Cells() int { return len(ix.cells) }
 
-// MemoryBytes is the heap the index holds: float vectors, codes, ids and
-// centroids.
+// MemoryBytes is the heap the index holds: re-scoring vectors, codes, ids
+// and centroids.
 func (ix *Index) MemoryBytes() int64 {
-	n := int64(len(ix.vectors)+len(ix.cents)+len(ix.cb.cents)) * 4
+	n := int64(len(ix.vectors)+len(ix.cents)+len(ix.cb.cents))*4 + int64(len(ix.halves))*2
 	for _, c := range ix.cells {
 		n += int64(len(c.ids))*4 + int64(len(c.codes))
 	}

@@ -78,7 +78,7 @@ func TestSearchEverythingIsExact(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, uint64(m)))
 		const n, dim = 3000, 37 // odd dimension: a padded last sub-space and half a column
 		x := clustered(rng, n, dim)
-		ix, err := Build(context.Background(), x, dim, Options{Metric: m, Cells: 40, Seed: 1})
+		ix, err := Build(context.Background(), x, dim, Options{Metric: m, Cells: 40, Seed: 1, Precision: Float32})
 		require.NoError(t, err)
 		require.Equal(t, n, ix.Len())
 		for range 20 {
@@ -93,6 +93,24 @@ func TestSearchEverythingIsExact(t *testing.T) {
 			assert.Equal(t, want, ids, "metric %d", m)
 		}
 	}
+}
+
+// With half-precision vectors the order can differ only where two scores
+// are closer than half precision tells apart.
+func TestSearchEverythingWithHalves(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const n, dim = 3000, 40
+	x := clustered(rng, n, dim)
+	ix, err := Build(context.Background(), x, dim, Options{Cells: 30, Seed: 1})
+	require.NoError(t, err)
+	total := 0.0
+	for range 20 {
+		q := clustered(rng, 1, dim)
+		got, err := ix.Search(context.Background(), q, 10, SearchOptions{Probe: ix.Cells(), Reorder: n})
+		require.NoError(t, err)
+		total += recall(got, exact(x, dim, q, 10, Cosine))
+	}
+	assert.GreaterOrEqual(t, total/20, 0.99)
 }
 
 func TestSearchRecallAtSmallProbe(t *testing.T) {

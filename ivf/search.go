@@ -88,7 +88,7 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 	}
 	s.best = s.best[:0]
 	for _, c := range s.cands {
-		sc := scored{simd.Dot(q, ix.vectors[int(c.id)*ix.dim:]), c.id}
+		sc := scored{ix.exact(q, c.id), c.id}
 		if len(s.best) < k {
 			heap.Push(&s.best, sc, worse)
 		} else if sc.score > s.best[0].score {
@@ -231,4 +231,12 @@ func sumLimit(base, floor, step float32) uint16 {
 		return math.MaxUint16
 	}
 	return uint16(math.Ceil(float64(u)))
+}
+
+// exact is the score of point id against q from the re-scoring vectors.
+func (ix *Index) exact(q []float32, id uint32) float32 {
+	if ix.halves != nil {
+		return simd.DotF16(q, ix.halves[int(id)*ix.dim:])
+	}
+	return simd.Dot(q, ix.vectors[int(id)*ix.dim:])
 }

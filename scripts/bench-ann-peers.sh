@@ -20,6 +20,8 @@
 #   SCANN_LEAVES, SCANN_SWEEP  ScaNN's num_leaves and leaves:reorder pairs (scann_ann.py defaults)
 #   PLOT         chart to draw from the last round (e.g. bench/ann-glove100.svg); TITLE its title
 #   QUIVER       the Quiver binary (default bin/quiver, from make build)
+#   QUIVER_INDEX hnsw (default) or ivf: which of Quiver's indexes runs as "quiver"
+#   IVF_SWEEP    with QUIVER_INDEX=ivf, probe:reorder points (default: bench ann's)
 #   RESUME=1     keep the result files already written (an interrupted job goes on)
 #   USEARCH_QUERIES  time and score usearch on the first N queries only (default all): its
 #                one-at-a-time path can be 10x slower than hnswlib's here
@@ -116,6 +118,11 @@ if [[ -n ${LIMIT:-} ]]; then
 fi
 
 run_quiver() {
+	if [[ ${QUIVER_INDEX:-hnsw} == ivf ]]; then
+		"$QUIVER" bench ann --data "$data" --index ivf ${IVF_SWEEP:+--sweep "$IVF_SWEEP"} \
+			--threads "$THREADS" --json "$1"
+		return
+	fi
 	"$QUIVER" bench ann --data "$data" --m "$M" --ef-construction "$EF_CONSTRUCTION" \
 		--ef "$EF" --threads "$THREADS" --json "$1"
 }
@@ -133,17 +140,20 @@ run_peer() {
 	esac
 }
 
+quiver=quiver
+[[ ${QUIVER_INDEX:-hnsw} == ivf ]] && quiver=quiver-ivf
 results=()
 last=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	last=()
-	if [[ ${RESUME:-0} == 1 && -s $out/$name-quiver-r$r.json ]]; then
-		step "round $r/$ROUNDS: quiver: kept $out/$name-quiver-r$r.json (RESUME=1)"
+	qjson=$out/$name-$quiver-r$r.json
+	if [[ ${RESUME:-0} == 1 && -s $qjson ]]; then
+		step "round $r/$ROUNDS: $quiver: kept $qjson (RESUME=1)"
 	else
-		step "round $r/$ROUNDS: quiver on $data"
-		run_quiver "$out/$name-quiver-r$r.json"
+		step "round $r/$ROUNDS: $quiver on $data"
+		run_quiver "$qjson"
 	fi
-	last+=("$out/$name-quiver-r$r.json")
+	last+=("$qjson")
 	for peer in "${peers[@]}"; do
 		if [[ ${RESUME:-0} == 1 && -s $out/$name-$peer-r$r.json ]]; then
 			step "round $r/$ROUNDS: $peer: kept $out/$name-$peer-r$r.json (RESUME=1)"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/quiver-db/quiver/bench"
 	"github.com/quiver-db/quiver/hnsw"
+	"github.com/quiver-db/quiver/ivf"
 )
 
 func init() {
@@ -40,6 +41,7 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
 	fs.StringVar(&cfg.Index, "index", "hnsw", "hnsw (the graph) or ivf (k-means cells with 4-bit codes, scanned, then re-scored)")
 	fs.IntVar(&cfg.IVF.Cells, "cells", 0, "with --index ivf: k-means cells (default about 3·√n)")
+	precision := fs.String("precision", "float16", "with --index ivf: float16 or float32, the re-scoring vectors")
 	sweep := fs.String("sweep", "", "with --index ivf: comma-separated probe:reorder points (cells scanned, candidates re-scored); default 5:40 ... 90:300")
 	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
 	var peers fileList
@@ -63,6 +65,14 @@ func runBenchANN(ctx context.Context, args []string) error {
 	}
 	if cfg.IVF.Sweep, err = parseIVFSweep(*sweep); err != nil {
 		return err
+	}
+	switch *precision {
+	case "float16":
+		cfg.IVF.Precision = ivf.Float16
+	case "float32":
+		cfg.IVF.Precision = ivf.Float32
+	default:
+		return fmt.Errorf("bench ann: --precision: %q, want float16 or float32", *precision)
 	}
 	switch cfg.Index {
 	case "hnsw", "ivf":

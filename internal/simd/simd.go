@@ -38,12 +38,13 @@ var (
 	squaredL2 = squaredL2Generic
 	dotU8I8   = dotU8I8Generic
 	scanPQ4   = scanPQ4Generic
+	dotF16    = dotF16Generic
 	level     = "generic"
 )
 
 func init() {
 	k := choose(hostFeatures(), asmKernels)
-	dot, squaredL2, dotU8I8, scanPQ4, level = k.dot, k.squaredL2, k.dotU8I8, k.scanPQ4, k.name
+	dot, squaredL2, dotU8I8, scanPQ4, dotF16, level = k.dot, k.squaredL2, k.dotU8I8, k.scanPQ4, k.dotF16, k.name
 }
 
 // kernels is one implementation of every kernel, all needing the same CPU
@@ -54,13 +55,14 @@ type kernels struct {
 	squaredL2 func(a, b []float32) float32
 	dotU8I8   func(a []uint8, b []int8) int32
 	scanPQ4   func(codes, luts []byte, limit uint16, out *[PQ4Block]uint16) uint32
+	dotF16    func(a []float32, b []uint16) float32
 	usable    func(features) bool
 }
 
 // features are the CPU capabilities the assembly sets ask for, as a struct
 // of their own so tests can choose for a CPU that lacks them.
 type features struct {
-	avx2, fma bool
+	avx2, fma, f16c bool
 }
 
 var genericKernels = kernels{
@@ -69,6 +71,7 @@ var genericKernels = kernels{
 	squaredL2: squaredL2Generic,
 	dotU8I8:   dotU8I8Generic,
 	scanPQ4:   scanPQ4Generic,
+	dotF16:    dotF16Generic,
 	usable:    func(features) bool { return true },
 }
 

@@ -3,6 +3,7 @@ package simd
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -96,6 +97,10 @@ func TestChoose(t *testing.T) {
 	assert.Equal(t, "generic", choose(features{}, asmKernels).name)
 	assert.Equal(t, "generic", choose(features{avx2: true}, asmKernels).name, "AVX2 without FMA")
 	assert.Equal(t, "generic", choose(features{fma: true}, asmKernels).name, "FMA without AVX2")
+	if runtime.GOARCH == "amd64" {
+		assert.Equal(t, "generic", choose(features{avx2: true, fma: true}, asmKernels).name, "AVX2 and FMA without F16C")
+		assert.Equal(t, "avx2", choose(features{avx2: true, fma: true, f16c: true}, asmKernels).name)
+	}
 	assert.Equal(t, "generic", choose(features{avx2: true, fma: true}, nil).name)
 	all := available()
 	require.NotEmpty(t, all)

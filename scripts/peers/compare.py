@@ -128,6 +128,8 @@ def engine_name(res):
 def point_label(run):
     if "leaves_to_search" in run:
         return f"leaves={run['leaves_to_search']} reorder={run['reorder']}"
+    if "probe" in run:
+        return f"probe={run['probe']} reorder={run['reorder']}"
     return f"ef={run['ef']}"
 
 
@@ -193,9 +195,11 @@ def group(results):
     rounds = {}
     for res in results:
         rounds.setdefault(engine_name(res), []).append(res)
-    if "quiver" not in rounds:
-        raise SystemExit("compare.py: no Quiver result (engine \"quiver\") among the files")
-    return {"quiver": rounds.pop("quiver"), **rounds}
+    # Quiver's graph is "quiver", its partitioned index "quiver-ivf".
+    ours = next((n for n in rounds if n.split("-")[0] == "quiver"), None)
+    if ours is None:
+        raise SystemExit("compare.py: no Quiver result (engine \"quiver\" or \"quiver-ivf\") among the files")
+    return {ours: rounds.pop(ours), **rounds}
 
 
 def main(argv):
@@ -206,7 +210,7 @@ def main(argv):
         with open(path) as f:
             results.append(json.load(f))
     rounds = group(results)
-    q = rounds["quiver"][0]
+    q = next(iter(rounds.values()))[0]
     for name, res in list(rounds.items())[1:]:
         peer = name.split()[0]
         print(report(q, res[0], peer, ANCHORS if peer == "hnswlib" else ""))
