@@ -22,10 +22,13 @@ type Index struct {
 	cents       []float32 // cell c's centroid at c·dim
 	cb          *codeBook
 	cells       []cell
-	// The re-scoring vectors, point p at p·dim, unit length for Cosine:
-	// vectors with Float32, halves (IEEE half bits) with Float16.
-	vectors []float32
-	halves  []uint16
+	// The re-scoring vectors, unit length for Cosine: with Float32,
+	// vectors holds point p at p·dim; with Float16, halves (IEEE half
+	// bits) holds it at p·halfStride, zero-padded to a multiple of 8 so the
+	// kernel needs no tail.
+	vectors    []float32
+	halves     []uint16
+	halfStride int
 	n       int
 	scratch     sync.Pool
 }
@@ -95,8 +98,11 @@ func Build(ctx context.Context, vectors []float32, dim int, opts Options) (*Inde
 		return nil, err
 	}
 	if opts.Precision == Float16 {
-		ix.halves = make([]uint16, len(x))
-		simd.ToF16(ix.halves, x)
+		ix.halfStride = (dim + 7) &^ 7
+		ix.halves = make([]uint16, n*ix.halfStride)
+		for i := range n {
+			simd.ToF16(ix.halves[i*ix.halfStride:i*ix.halfStride+dim], x[i*dim:(i+1)*dim])
+		}
 		ix.vectors = nil
 	}
 	ix.scratch.New = func() any { return ix.newScratch() }

@@ -24,12 +24,24 @@ type scored struct {
 	id    uint32
 }
 
+// cmpScores orders by score, then by id descending, so that sorting with
+// it reversed lists the best first and ties by ascending id.
+func cmpScores(a, b scored) int {
+	switch {
+	case a.score < b.score:
+		return -1
+	case a.score > b.score:
+		return 1
+	}
+	return int(b.id) - int(a.id)
+}
+
 // worse orders a min-heap of the best so far: the top is the one to drop.
 func worse(a, b scored) bool { return a.score < b.score }
 
 // scratch is one query's working memory, pooled.
 type scratch struct {
-	q      []float32 // the query, unit length for Cosine, padded to padDim
+	q      []float32 // the query, unit length for Cosine, zero-padded past dim
 	tables []float32 // ⟨q_s, entry⟩ per sub-space and entry
 	luts   []byte    // the tables as bytes, in ScanPQ4's column layout
 	cells  []scored
@@ -41,7 +53,7 @@ type scratch struct {
 
 func (ix *Index) newScratch() *scratch {
 	return &scratch{
-		q:      make([]float32, ix.padDim),
+		q:      make([]float32, max(ix.padDim, (ix.dim+7)&^7)),
 		tables: make([]float32, ix.cb.nsub*codeBookEntries),
 		luts:   make([]byte, ix.cols*simd.PQ4Block),
 	}
@@ -88,22 +100,14 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 	}
 	s.best = s.best[:0]
 	for _, c := range s.cands {
-		sc := scored{ix.exact(q, c.id), c.id}
+		sc := scored{ix.exact(s.q, c.id), c.id}
 		if len(s.best) < k {
 			heap.Push(&s.best, sc, worse)
 		} else if sc.score > s.best[0].score {
 			heap.ReplaceTop(s.best, sc, worse)
 		}
 	}
-	slices.SortFunc(s.best, func(a, b scored) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return int(a.id) - int(b.id)
-	})
+	slices.SortFunc(s.best, func(a, b scored) int { return cmpScores(b, a) })
 	out := make([]Result, len(s.best))
 	for i, b := range s.best {
 		out[i] = Result{ID: b.id, Score: b.score}
@@ -112,17 +116,19 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 }
 
 // nearestCells leaves in s.cells the probe cells whose centroids have the
-// largest inner products with q, with those products as scores.
+// largest inner products with q, with those products as scores, best
+// first: scanning the nearest cells first fills the candidates with good
+// points early, so the floor rises before most codes are read.
 func (ix *Index) nearestCells(s *scratch, q []float32, probe int) {
 	s.cells = s.cells[:0]
 	for c := range ix.cells {
-		sc := scored{simd.Dot(q, ix.cents[c*ix.dim:]), uint32(c)}
-		if len(s.cells) < probe {
-			heap.Push(&s.cells, sc, worse)
-		} else if sc.score > s.cells[0].score {
-			heap.ReplaceTop(s.cells, sc, worse)
-		}
+		s.cells = append(s.cells, scored{simd.Dot(q, ix.cents[c*ix.dim:]), uint32(c)})
 	}
+	if probe < len(s.cells) {
+		keepBest(s.cells, probe)
+		s.cells = s.cells[:probe]
+	}
+	slices.SortFunc(s.cells, func(a, b scored) int { return cmpScores(b, a) })
 }
 
 // quantizeTables turns the query's sub-space tables into bytes: entry k of
@@ -233,10 +239,11 @@ func sumLimit(base, floor, step float32) uint16 {
 	return uint16(math.Ceil(float64(u)))
 }
 
-// exact is the score of point id against q from the re-scoring vectors.
+// exact is the score of point id against the padded query q from the
+// re-scoring vectors.
 func (ix *Index) exact(q []float32, id uint32) float32 {
 	if ix.halves != nil {
-		return simd.DotF16(q, ix.halves[int(id)*ix.dim:])
+		return simd.DotF16(q[:ix.halfStride], ix.halves[int(id)*ix.halfStride:])
 	}
-	return simd.Dot(q, ix.vectors[int(id)*ix.dim:])
+	return simd.Dot(q[:ix.dim], ix.vectors[int(id)*ix.dim:])
 }
