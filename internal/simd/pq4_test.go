@@ -68,9 +68,13 @@ func BenchmarkScanPQ4(b *testing.B) {
 	for i := range codes {
 		codes[i], luts[i] = byte(i*7), byte(i*13)
 	}
-	var out [PQ4Block]uint16
-	b.SetBytes(int64(len(codes)))
-	for b.Loop() {
-		ScanPQ4(codes, luts, 1000, &out)
+	for _, k := range available() {
+		b.Run(k.name, func(b *testing.B) {
+			var out [PQ4Block]uint16
+			b.SetBytes(int64(len(codes)))
+			for b.Loop() {
+				k.scanPQ4(codes, luts, 1000, &out)
+			}
+		})
 	}
 }
