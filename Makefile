@@ -11,6 +11,10 @@ DATA2     ?= $(BENCHDATA)/minilm-384
 # exact ground truth recomputed), so five engines twice over fit in about
 # half an hour on 2 cores; empty means the whole 331k.
 GLOVE_LIMIT ?= 100000
+# IVF_SWEEP is the partitioned index's probe:reorder points in bench-ann-peers
+# (cells scanned, candidates re-scored), IVF_SWEEP_384 those on DATA2.
+IVF_SWEEP     ?= 10:60,20:80,40:80,60:100,90:120,120:150,150:150,200:200,300:300
+IVF_SWEEP_384 ?= 10:60,20:80,40:100,60:120,90:150,120:200,200:300,300:400
 # QUIVER_MODEL_DIR is the text model's folder, the variable quiver serve, embed and
 # bench encoder, the encoder and bench tests and the scripts all read.
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
@@ -67,10 +71,15 @@ bench-ann: build bench-data
 
 # bench-ann-peers: Quiver beside hnswlib (-march=native), faiss-cpu, usearch
 # and ScaNN in turns A B A B on GloVe-100 (GLOVE_LIMIT) and on DATA2, then
-# the charts the README shows. PEERS=hnswlib,faiss picks peers.
+# the charts the README shows; then Quiver's partitioned index (ivf/) the
+# same way against hnswlib, ScaNN and faiss. PEERS=hnswlib,faiss picks peers.
 bench-ann-peers: build bench-data bench-data-384
 	LIMIT=$(GLOVE_LIMIT) PLOT=bench/ann-glove100.svg ./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
 	PLOT=bench/ann-minilm384.svg ./scripts/bench-ann-peers.sh $(DATA2) $(BENCHDATA)
+	QUIVER_INDEX=ivf IVF_SWEEP=$(IVF_SWEEP) PEERS=hnswlib,scann,faiss LIMIT=$(GLOVE_LIMIT) PLOT=bench/ann-glove100-ivf.svg \
+		./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
+	QUIVER_INDEX=ivf IVF_SWEEP=$(IVF_SWEEP_384) PEERS=hnswlib,scann,faiss PLOT=bench/ann-minilm384-ivf.svg \
+		./scripts/bench-ann-peers.sh $(DATA2) $(BENCHDATA)
 
 # bench-data-384: every distinct MovieLens title, genre and tag plus
 # sentences of GloVe words (to 50k base vectors) through the text model,

@@ -20,6 +20,8 @@ type IVFConfig struct {
 	Sweep []IVFPoint
 	// Precision of the re-scoring vectors; zero means ivf's default.
 	Precision ivf.Precision
+	// Iterations and TrainPoints of k-means; zero means ivf's defaults.
+	Iterations, TrainPoints int
 }
 
 // IVFPoint is one setting of an IVF query: cells scanned, candidates
@@ -48,7 +50,8 @@ func runIVF(ctx context.Context, cfg ANNConfig, base, queries []float32, dim int
 	debug.FreeOSMemory()
 	rssBefore := residentBytes()
 	start, cpuStart := time.Now(), processCPU().Seconds()
-	ix, err := ivf.Build(ctx, base, dim, ivf.Options{Metric: metric, Cells: cfg.IVF.Cells, Precision: cfg.IVF.Precision, Threads: cfg.Threads, Progress: cfg.Progress})
+	ix, err := ivf.Build(ctx, base, dim, ivf.Options{Metric: metric, Cells: cfg.IVF.Cells, Precision: cfg.IVF.Precision,
+		Iterations: cfg.IVF.Iterations, TrainPoints: cfg.IVF.TrainPoints, Threads: cfg.Threads, Progress: cfg.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("ann bench: ivf build: %w", err)
 	}

@@ -41,6 +41,8 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.Oversampling, "oversampling", 0, "int8 walk: candidates per result to re-score, 1..16 (default 1)")
 	fs.StringVar(&cfg.Index, "index", "hnsw", "hnsw (the graph) or ivf (k-means cells with 4-bit codes, scanned, then re-scored)")
 	fs.IntVar(&cfg.IVF.Cells, "cells", 0, "with --index ivf: k-means cells (default about 3·√n)")
+	fs.IntVar(&cfg.IVF.Iterations, "iterations", 0, "with --index ivf: k-means iterations (default 10)")
+	fs.IntVar(&cfg.IVF.TrainPoints, "train-points", 0, "with --index ivf: k-means sample size (default 64 per cell, at least 20,000)")
 	precision := fs.String("precision", "float16", "with --index ivf: float16 or float32, the re-scoring vectors")
 	sweep := fs.String("sweep", "", "with --index ivf: comma-separated probe:reorder points (cells scanned, candidates re-scored); default 5:40 ... 90:300")
 	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
