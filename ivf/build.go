@@ -20,8 +20,11 @@ type Index struct {
 	cols        int // code bytes a point: two sub-spaces each
 	opts        Options
 	cents       []float32 // cell c's centroid at c·dim
-	cb          *codeBook
-	cells       []cell
+	// centsT is cents eight at a time, transposed, zero-padded to whole
+	// blocks, for simd.DotsBlocked8.
+	centsT []float32
+	cb     *codeBook
+	cells  []cell
 	// The re-scoring vectors, unit length for Cosine: with Float32,
 	// vectors holds point p at p·dim; with Float16, halves (IEEE half
 	// bits) holds it at p·halfStride, zero-padded to a multiple of 8 so the
@@ -29,8 +32,8 @@ type Index struct {
 	vectors    []float32
 	halves     []uint16
 	halfStride int
-	n       int
-	scratch     sync.Pool
+	n          int
+	scratch    sync.Pool
 }
 
 // cell holds the points nearest one centroid: ids[j] is the point at
@@ -90,6 +93,7 @@ func Build(ctx context.Context, vectors []float32, dim int, opts Options) (*Inde
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	ix.centsT = transpose8(ix.cents, dim)
 	ix.cb = trainCodeBook(ix.residuals(sample), ix.padDim, opts.SubDim, codeTrainIterations, opts.Threads, rng)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -193,4 +197,17 @@ func (ix *Index) MemoryBytes() int64 {
 		n += int64(len(c.ids))*4 + int64(len(c.codes))
 	}
 	return n
+}
+
+// transpose8 lays rows of dim out as simd.DotsBlocked8 reads them, padding
+// the last block with zero rows.
+func transpose8(rows []float32, dim int) []float32 {
+	n := len(rows) / dim
+	out := make([]float32, (n+7)/8*8*dim)
+	for v := range n {
+		for j, x := range rows[v*dim : (v+1)*dim] {
+			out[(v/8*dim+j)*8+v%8] = x
+		}
+	}
+	return out
 }

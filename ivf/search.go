@@ -45,17 +45,21 @@ type scratch struct {
 	tables []float32 // ⟨q_s, entry⟩ per sub-space and entry
 	luts   []byte    // the tables as bytes, in ScanPQ4's column layout
 	cells  []scored
-	cands  []scored // candidates for re-scoring, unordered
-	floor  float32  // the score a candidate must beat
-	best   []scored
-	sums   [simd.PQ4Block]uint16
+	// cellScores holds every centroid's product with the query, padded
+	// to whole blocks of eight.
+	cellScores []float32
+	cands      []scored // candidates for re-scoring, unordered
+	floor      float32  // the score a candidate must beat
+	best       []scored
+	sums       [simd.PQ4Block]uint16
 }
 
 func (ix *Index) newScratch() *scratch {
 	return &scratch{
-		q:      make([]float32, max(ix.padDim, (ix.dim+7)&^7)),
-		tables: make([]float32, ix.cb.nsub*codeBookEntries),
-		luts:   make([]byte, ix.cols*simd.PQ4Block),
+		q:          make([]float32, max(ix.padDim, (ix.dim+7)&^7)),
+		tables:     make([]float32, ix.cb.nsub*codeBookEntries),
+		luts:       make([]byte, ix.cols*simd.PQ4Block),
+		cellScores: make([]float32, len(ix.centsT)/ix.dim),
 	}
 }
 
@@ -120,9 +124,10 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 // first: scanning the nearest cells first fills the candidates with good
 // points early, so the floor rises before most codes are read.
 func (ix *Index) nearestCells(s *scratch, q []float32, probe int) {
+	simd.DotsBlocked8(q, ix.centsT, s.cellScores)
 	s.cells = s.cells[:0]
-	for c := range ix.cells {
-		s.cells = append(s.cells, scored{simd.Dot(q, ix.cents[c*ix.dim:]), uint32(c)})
+	for c, sc := range s.cellScores[:len(ix.cells)] {
+		s.cells = append(s.cells, scored{sc, uint32(c)})
 	}
 	if probe < len(s.cells) {
 		keepBest(s.cells, probe)

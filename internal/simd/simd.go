@@ -34,17 +34,18 @@ func Level() string { return level }
 // there and the assembly, which reads len(a) elements of both, never
 // reads past b.
 var (
-	dot       = dotGeneric
-	squaredL2 = squaredL2Generic
-	dotU8I8   = dotU8I8Generic
-	scanPQ4   = scanPQ4Generic
-	dotF16    = dotF16Generic
-	level     = "generic"
+	dot          = dotGeneric
+	squaredL2    = squaredL2Generic
+	dotU8I8      = dotU8I8Generic
+	scanPQ4      = scanPQ4Generic
+	dotF16       = dotF16Generic
+	dotsBlocked8 = dotsBlocked8Generic
+	level        = "generic"
 )
 
 func init() {
 	k := choose(hostFeatures(), asmKernels)
-	dot, squaredL2, dotU8I8, scanPQ4, dotF16, level = k.dot, k.squaredL2, k.dotU8I8, k.scanPQ4, k.dotF16, k.name
+	dot, squaredL2, dotU8I8, scanPQ4, dotF16, dotsBlocked8, level = k.dot, k.squaredL2, k.dotU8I8, k.scanPQ4, k.dotF16, k.dots8, k.name
 }
 
 // kernels is one implementation of every kernel, all needing the same CPU
@@ -56,6 +57,7 @@ type kernels struct {
 	dotU8I8   func(a []uint8, b []int8) int32
 	scanPQ4   func(codes, luts []byte, limit uint16, out *[PQ4Block]uint16) uint32
 	dotF16    func(a []float32, b []uint16) float32
+	dots8     func(q, ct, out []float32)
 	usable    func(features) bool
 }
 
@@ -72,6 +74,7 @@ var genericKernels = kernels{
 	dotU8I8:   dotU8I8Generic,
 	scanPQ4:   scanPQ4Generic,
 	dotF16:    dotF16Generic,
+	dots8:     dotsBlocked8Generic,
 	usable:    func(features) bool { return true },
 }
 

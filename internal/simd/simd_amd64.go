@@ -11,6 +11,7 @@ var asmKernels = []kernels{{
 	dotU8I8:   dotU8I8AVX2,
 	scanPQ4:   scanPQ4AVX2,
 	dotF16:    dotF16AVX2,
+	dots8:     dotsBlocked8AVX2,
 	usable:    func(f features) bool { return f.avx2 && f.fma && f.f16c },
 }}
 
@@ -39,3 +40,6 @@ func dotF16AVX2(a []float32, b []uint16) float32
 // hasF16C reports the half-precision conversions, which x/sys/cpu does
 // not (every AVX2 CPU shipped has them, but a hypervisor may hide them).
 func hasF16C() bool
+
+//go:noescape
+func dotsBlocked8AVX2(q, ct, out []float32)
