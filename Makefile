@@ -14,7 +14,7 @@ GLOVE_LIMIT ?= 100000
 # IVF_SWEEP is the partitioned index's probe:reorder points in bench-ann-peers
 # (cells scanned, candidates re-scored), IVF_SWEEP_384 those on DATA2.
 IVF_SWEEP     ?= 10:60,20:80,40:80,60:100,90:120,120:150,150:150,200:200,300:300
-IVF_SWEEP_384 ?= 10:60,20:80,40:100,60:120,90:150,120:200,200:300,300:400
+IVF_SWEEP_384 ?= 40:100,60:150,120:300,200:400,250:500,300:600,400:800
 # QUIVER_MODEL_DIR is the text model's folder, the variable quiver serve, embed and
 # bench encoder, the encoder and bench tests and the scripts all read.
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
@@ -79,6 +79,7 @@ bench-ann-peers: build bench-data bench-data-384
 	QUIVER_INDEX=ivf IVF_SWEEP=$(IVF_SWEEP) PEERS=hnswlib,scann,faiss LIMIT=$(GLOVE_LIMIT) PLOT=bench/ann-glove100-ivf.svg \
 		./scripts/bench-ann-peers.sh $(GLOVE) $(BENCHDATA)
 	QUIVER_INDEX=ivf IVF_SWEEP=$(IVF_SWEEP_384) PEERS=hnswlib,scann,faiss PLOT=bench/ann-minilm384-ivf.svg \
+		SCANN_SWEEP=50:150,100:250,150:300,200:400,300:500,400:600,500:800 \
 		./scripts/bench-ann-peers.sh $(DATA2) $(BENCHDATA)
 
 # bench-data-384: every distinct MovieLens title, genre and tag plus

@@ -43,6 +43,7 @@ func worse(a, b scored) bool { return a.score < b.score }
 type scratch struct {
 	q      []float32 // the query, unit length for Cosine, zero-padded past dim
 	tables []float32 // ⟨q_s, entry⟩ per sub-space and entry
+	tops   []float32 // each sub-space's largest entry
 	luts   []byte    // the tables as bytes, in ScanPQ4's column layout
 	cells  []scored
 	// cellScores holds every centroid's product with the query, padded
@@ -50,6 +51,7 @@ type scratch struct {
 	cellScores []float32
 	cands      []scored // candidates for re-scoring, unordered
 	floor      float32  // the score a candidate must beat
+	floored    bool     // the candidates have been cut once
 	best       []scored
 	sums       [simd.PQ4Block]uint16
 }
@@ -57,6 +59,7 @@ type scratch struct {
 func (ix *Index) newScratch() *scratch {
 	return &scratch{
 		q:          make([]float32, max(ix.padDim, (ix.dim+7)&^7)),
+		tops:       make([]float32, ix.cb.nsub),
 		tables:     make([]float32, ix.cb.nsub*codeBookEntries),
 		luts:       make([]byte, ix.cols*simd.PQ4Block),
 		cellScores: make([]float32, len(ix.centsT)/ix.dim),
@@ -91,7 +94,7 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 	q := s.q[:ix.dim]
 	ix.nearestCells(s, q, probe)
 	shift, step := ix.quantizeTables(s)
-	s.cands, s.floor = s.cands[:0], float32(math.Inf(-1))
+	s.cands, s.floor, s.floored = s.cands[:0], float32(math.Inf(-1)), false
 	for i, c := range s.cells {
 		if i%8 == 7 && ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -145,7 +148,11 @@ func (ix *Index) quantizeTables(s *scratch) (shift, step float32) {
 	var widest float32
 	for sub := range ix.cb.nsub {
 		t := s.tables[sub*codeBookEntries : (sub+1)*codeBookEntries]
-		top, bottom := slices.Max(t), slices.Min(t)
+		top, bottom := t[0], t[0]
+		for _, v := range t[1:] {
+			top, bottom = max(top, v), min(bottom, v)
+		}
+		s.tops[sub] = top
 		shift += top
 		widest = max(widest, top-bottom)
 	}
@@ -153,13 +160,16 @@ func (ix *Index) quantizeTables(s *scratch) (shift, step float32) {
 	if step == 0 {
 		step = 1
 	}
-	clear(s.luts)
-	for sub := range ix.cb.nsub {
+	inv := 1 / step
+	if ix.cb.nsub%2 == 1 {
+		clear(s.luts[len(s.luts)-codeBookEntries:]) // the missing last sub-space adds 0
+	}
+	for sub, top := range s.tops {
 		t := s.tables[sub*codeBookEntries : (sub+1)*codeBookEntries]
-		top := slices.Max(t)
 		out := s.luts[sub/2*simd.PQ4Block+sub%2*codeBookEntries:]
 		for k, v := range t {
-			out[k] = byte(min(255, math.Round(float64((top-v)/step))))
+			// Non-negative, so adding ½ and truncating rounds.
+			out[k] = byte(min(255, (top-v)*inv+0.5))
 		}
 	}
 	return shift, step
@@ -184,7 +194,10 @@ func (ix *Index) scanCell(s *scratch, cl *cell, base, step float32, reorder int)
 			u := s.sums[simd.PQ4Lane(p)]
 			s.cands = append(s.cands, scored{base - step*float32(u), ids[p]})
 		}
-		if len(s.cands) >= 2*reorder {
+		if len(s.cands) >= 2*reorder || !s.floored && len(s.cands) > reorder+reorder/4 {
+			// The first cut comes early, so the floor starts rising
+			// from the first cells, which are the nearest.
+			s.floored = true
 			s.floor = keepBest(s.cands, reorder)
 			s.cands = s.cands[:reorder]
 			limit = sumLimit(base, s.floor, step)
