@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/quiver-db/quiver/internal/simd"
 )
 
 func TestFloat16ToFloat32(t *testing.T) {
@@ -23,18 +25,18 @@ func TestFloat16ToFloat32(t *testing.T) {
 		{0x3C00, 1}, {0xC000, -2}, {0x7BFF, 65504}, {0x0001, 1.0 / (1 << 24)}, {0x03FF, 1023.0 / (1 << 24)},
 		{0x0400, 1.0 / (1 << 14)}, {0x3555, 0.333251953125}, {0x0000, 0},
 	} {
-		if got := float16ToFloat32(c.h); got != c.want {
-			t.Errorf("float16ToFloat32(%#04x) = %g, want %g", c.h, got, c.want)
+		if got := simd.FromF16(c.h); got != c.want {
+			t.Errorf("FromF16(%#04x) = %g, want %g", c.h, got, c.want)
 		}
 	}
-	if got := float16ToFloat32(0x8000); got != 0 || !math.Signbit(float64(got)) {
-		t.Errorf("float16ToFloat32(0x8000) = %g, want -0", got)
+	if got := simd.FromF16(0x8000); got != 0 || !math.Signbit(float64(got)) {
+		t.Errorf("FromF16(0x8000) = %g, want -0", got)
 	}
-	if got := float16ToFloat32(0x7C00); !math.IsInf(float64(got), 1) {
-		t.Errorf("float16ToFloat32(0x7c00) = %g, want +Inf", got)
+	if got := simd.FromF16(0x7C00); !math.IsInf(float64(got), 1) {
+		t.Errorf("FromF16(0x7c00) = %g, want +Inf", got)
 	}
-	if got := float16ToFloat32(0x7E00); !math.IsNaN(float64(got)) {
-		t.Errorf("float16ToFloat32(0x7e00) = %g, want NaN", got)
+	if got := simd.FromF16(0x7E00); !math.IsNaN(float64(got)) {
+		t.Errorf("FromF16(0x7e00) = %g, want NaN", got)
 	}
 }
 
@@ -89,7 +91,7 @@ func writeSafetensors(t *testing.T, path, dtype string, tensors map[string]tenso
 // float32ToFloat16Exact converts a value that half precision holds exactly.
 func float32ToFloat16Exact(t *testing.T, v float32) uint16 {
 	for h := 0; h < 1<<16; h++ {
-		if float16ToFloat32(uint16(h)) == v && (v != 0 || math.Signbit(float64(v)) == (h&0x8000 != 0)) {
+		if simd.FromF16(uint16(h)) == v && (v != 0 || math.Signbit(float64(v)) == (h&0x8000 != 0)) {
 			return uint16(h)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"sort"
+
+	"github.com/quiver-db/quiver/internal/simd"
 )
 
 // tensor is one safetensors entry converted to float32.
@@ -90,7 +92,7 @@ func parseSafetensors(path string, raw []byte) (map[string]tensor, error) {
 			}
 		case "F16":
 			for i := range data {
-				data[i] = float16ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+				data[i] = simd.FromF16(binary.LittleEndian.Uint16(b[2*i:]))
 			}
 		case "BF16":
 			for i := range data {
@@ -114,26 +116,4 @@ func elements(shape []int, limit int) (int, bool) {
 		count *= d
 	}
 	return count, true
-}
-
-// float16ToFloat32 converts an IEEE 754 half-precision value exactly.
-func float16ToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1F
-	frac := uint32(h) & 0x3FF
-	switch {
-	case exp == 0x1F: // Inf or NaN
-		return math.Float32frombits(sign | 0xFF<<23 | frac<<13)
-	case exp == 0:
-		if frac == 0 {
-			return math.Float32frombits(sign)
-		}
-		// Subnormal: frac * 2^-24.
-		v := float32(frac) * (1.0 / (1 << 24))
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
 }

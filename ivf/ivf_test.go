@@ -1,6 +1,7 @@
 package ivf
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -175,24 +176,14 @@ func TestKeepBestLeavesTheTopN(t *testing.T) {
 			}
 			n := 1 + rng.IntN(size-1)
 			all := slices.Clone(c)
-			slices.SortFunc(all, func(a, b scored) int { return cmpScore(b.score, a.score) })
+			slices.SortFunc(all, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
 			floor := keepBest(c, n)
 			kept := slices.Clone(c[:n])
-			slices.SortFunc(kept, func(a, b scored) int { return cmpScore(b.score, a.score) })
+			slices.SortFunc(kept, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
 			for i := range kept {
 				require.Equal(t, all[i].score, kept[i].score, "size %d n %d rank %d", size, n, i)
 			}
 			require.Equal(t, all[n-1].score, floor)
 		}
 	}
-}
-
-func cmpScore(a, b float32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package ivf
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -27,13 +28,10 @@ type scored struct {
 // cmpScores orders by score, then by id descending, so that sorting with
 // it reversed lists the best first and ties by ascending id.
 func cmpScores(a, b scored) int {
-	switch {
-	case a.score < b.score:
-		return -1
-	case a.score > b.score:
-		return 1
+	if c := cmp.Compare(a.score, b.score); c != 0 {
+		return c
 	}
-	return int(b.id) - int(a.id)
+	return cmp.Compare(b.id, a.id)
 }
 
 // worse orders a min-heap of the best so far: the top is the one to drop.

@@ -33,7 +33,7 @@ direct() {
 	done
 }
 above_index=(query httpapi cmd/quiver)
-for low in pointid filter hnsw sparse bm25 storage encoder internal/progress internal/testseed; do
+for low in pointid filter hnsw ivf sparse bm25 storage encoder internal/progress internal/testseed; do
 	forbid "$low" index "${above_index[@]}"
 done
 forbid index "${above_index[@]}"
