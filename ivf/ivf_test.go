@@ -151,6 +151,8 @@ func TestBuildAndSearchRefuseBadInput(t *testing.T) {
 	require.ErrorIs(t, err, ErrBadOption)
 	_, err = Build(ctx, make([]float32, 300), 300, Options{SubDim: 1}) // 150 code bytes
 	require.ErrorIs(t, err, ErrBadOption)
+	_, err = Build(ctx, make([]float32, 800), 8, Options{Cells: 50, TrainPoints: 10})
+	require.ErrorIs(t, err, ErrBadOption)
 	ix, err := Build(ctx, clustered(rand.New(rand.NewPCG(1, 1)), 50, 8), 8, Options{})
 	require.NoError(t, err)
 	_, err = ix.Search(ctx, make([]float32, 7), 1, SearchOptions{})

@@ -124,6 +124,9 @@ func (o *Options) validate(dim int) error {
 	if o.Precision != Float16 && o.Precision != Float32 {
 		errs = append(errs, fmt.Errorf("%w: precision %d, want Float16 or Float32", ErrBadOption, o.Precision))
 	}
+	if o.TrainPoints < o.Cells {
+		errs = append(errs, fmt.Errorf("%w: %d training points for %d cells, want at least one a cell", ErrBadOption, o.TrainPoints, o.Cells))
+	}
 	if o.Iterations < 1 || o.Iterations > 1000 {
 		errs = append(errs, fmt.Errorf("%w: iterations %d, want 1..1000", ErrBadOption, o.Iterations))
 	}
