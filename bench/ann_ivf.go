@@ -73,8 +73,10 @@ func runIVF(ctx context.Context, cfg ANNConfig, base, queries []float32, dim int
 		so := ivf.SearchOptions{Probe: pt.Probe, Reorder: pt.Reorder}
 		run, err := timeQueries(ctx, cfg, len(queries)/dim, truth, func() annSearch {
 			ids := make([]int32, 0, cfg.K)
+			got := make([]ivf.Result, 0, cfg.K)
 			return func(i int) ([]int32, error) {
-				got, err := ix.Search(ctx, queries[i*dim:(i+1)*dim], cfg.K, so)
+				var err error
+				got, err = ix.SearchInto(ctx, got[:0], queries[i*dim:(i+1)*dim], cfg.K, so)
 				ids = ids[:0]
 				for _, r := range got {
 					ids = append(ids, int32(r.ID))

@@ -189,3 +189,22 @@ func TestKeepBestLeavesTheTopN(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchIntoAllocatesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	const n, dim = 5000, 32
+	ix, err := Build(context.Background(), clustered(rng, n, dim), dim, Options{Seed: 3})
+	require.NoError(t, err)
+	q := clustered(rng, 1, dim)
+	dst := make([]Result, 0, 10)
+	so := SearchOptions{Probe: 10, Reorder: 50}
+	for range 3 { // grow the pooled scratch first
+		_, err = ix.SearchInto(context.Background(), dst[:0], q, 10, so)
+		require.NoError(t, err)
+	}
+	allocs := testing.AllocsPerRun(50, func() {
+		dst, _ = ix.SearchInto(context.Background(), dst[:0], q, 10, so)
+	})
+	assert.Zero(t, allocs)
+	assert.Len(t, dst, 10)
+}

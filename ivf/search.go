@@ -66,11 +66,18 @@ func (ix *Index) newScratch() *scratch {
 
 // Search returns up to k points with the highest scores, best first.
 func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOptions) ([]Result, error) {
+	return ix.SearchInto(ctx, nil, query, k, so)
+}
+
+// SearchInto is Search appending to dst; with enough capacity in dst (and
+// the pooled scratch memory grown by earlier queries) it allocates
+// nothing.
+func (ix *Index) SearchInto(ctx context.Context, dst []Result, query []float32, k int, so SearchOptions) ([]Result, error) {
 	if len(query) != ix.dim {
-		return nil, fmt.Errorf("ivf search: query of dimension %d, index has %d", len(query), ix.dim)
+		return dst, fmt.Errorf("ivf search: query of dimension %d, index has %d", len(query), ix.dim)
 	}
 	if k < 1 {
-		return nil, fmt.Errorf("ivf search: k = %d, want ≥ 1", k)
+		return dst, fmt.Errorf("ivf search: k = %d, want ≥ 1", k)
 	}
 	probe, reorder := so.Probe, so.Reorder
 	if probe == 0 {
@@ -80,7 +87,7 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 		reorder = 10 * k
 	}
 	if probe < 1 || probe > MaxProbe || reorder < 1 || reorder > MaxReorder {
-		return nil, fmt.Errorf("ivf search: probe %d and reorder %d, want 1..%d and 1..%d", probe, reorder, MaxProbe, MaxReorder)
+		return dst, fmt.Errorf("ivf search: probe %d and reorder %d, want 1..%d and 1..%d", probe, reorder, MaxProbe, MaxReorder)
 	}
 	probe, reorder = min(probe, len(ix.cells)), max(reorder, k)
 	s := ix.scratch.Get().(*scratch)
@@ -95,7 +102,7 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 	s.cands, s.floor, s.floored = s.cands[:0], float32(math.Inf(-1)), false
 	for i, c := range s.cells {
 		if i%8 == 7 && ctx.Err() != nil {
-			return nil, ctx.Err()
+			return dst, ctx.Err()
 		}
 		ix.scanCell(s, &ix.cells[c.id], c.score+shift, step, reorder)
 	}
@@ -113,11 +120,10 @@ func (ix *Index) Search(ctx context.Context, query []float32, k int, so SearchOp
 		}
 	}
 	slices.SortFunc(s.best, func(a, b scored) int { return cmpScores(b, a) })
-	out := make([]Result, len(s.best))
-	for i, b := range s.best {
-		out[i] = Result{ID: b.id, Score: b.score}
+	for _, b := range s.best {
+		dst = append(dst, Result{ID: b.id, Score: b.score})
 	}
-	return out, nil
+	return dst, nil
 }
 
 // nearestCells leaves in s.cells the probe cells whose centroids have the
