@@ -20,8 +20,9 @@ type IVFConfig struct {
 	Sweep []IVFPoint
 	// Precision of the re-scoring vectors; zero means ivf's default.
 	Precision ivf.Precision
-	// Iterations and TrainPoints of k-means; zero means ivf's defaults.
-	Iterations, TrainPoints int
+	// Iterations and TrainPoints of k-means, and the cells a point is
+	// stored in; zero means ivf's defaults.
+	Iterations, TrainPoints, Spill int
 }
 
 // IVFPoint is one setting of an IVF query: cells scanned, candidates
@@ -51,7 +52,7 @@ func runIVF(ctx context.Context, cfg ANNConfig, base, queries []float32, dim int
 	rssBefore := residentBytes()
 	start, cpuStart := time.Now(), processCPU().Seconds()
 	ix, err := ivf.Build(ctx, base, dim, ivf.Options{Metric: metric, Cells: cfg.IVF.Cells, Precision: cfg.IVF.Precision,
-		Iterations: cfg.IVF.Iterations, TrainPoints: cfg.IVF.TrainPoints, Threads: cfg.Threads, Progress: cfg.Progress})
+		Iterations: cfg.IVF.Iterations, TrainPoints: cfg.IVF.TrainPoints, Spill: cfg.IVF.Spill, Threads: cfg.Threads, Progress: cfg.Progress})
 	if err != nil {
 		return nil, fmt.Errorf("ann bench: ivf build: %w", err)
 	}

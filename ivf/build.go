@@ -138,9 +138,9 @@ func (ix *Index) residual(v []float32, c int, out []float32) {
 // encodeAll assigns every point to its cell and lays the codes out in the
 // cells' blocks.
 func (ix *Index) encodeAll(ctx context.Context) error {
-	n, dim, cols := ix.n, ix.dim, ix.cols
-	assign := make([]int32, n)
-	codes := make([]byte, n*cols)
+	n, dim, cols, spill := ix.n, ix.dim, ix.cols, ix.opts.Spill
+	assign := make([]int32, n*spill) // point i's cells at i·spill, best first
+	codes := make([]byte, n*spill*cols)
 	const chunk = 1024
 	bar := progress.Start(ix.opts.Progress, "ivf encode", "vectors", int64(n))
 	parallel.For((n+chunk-1)/chunk, ix.opts.Threads, func(_, b int) {
@@ -151,10 +151,16 @@ func (ix *Index) encodeAll(ctx context.Context) error {
 		hi := min(n, (b+1)*chunk)
 		for i := b * chunk; i < hi; i++ {
 			v := ix.vectors[i*dim : (i+1)*dim]
-			c := nearest(v, ix.cents, dim, ix.opts.Metric == Cosine)
-			assign[i] = int32(c)
-			ix.residual(v, c, res)
-			ix.cb.encode(res, codes[i*cols:(i+1)*cols])
+			cs := assign[i*spill : (i+1)*spill]
+			nearestK(v, ix.cents, dim, ix.opts.Metric == Cosine, cs)
+			for k, c := range cs {
+				if c < 0 {
+					break // fewer cells than Spill
+				}
+				ix.residual(v, int(c), res)
+				e := i*spill + k
+				ix.cb.encode(res, codes[e*cols:(e+1)*cols])
+			}
 		}
 		bar.Add(int64(hi - b*chunk))
 	})
@@ -163,16 +169,21 @@ func (ix *Index) encodeAll(ctx context.Context) error {
 		return err
 	}
 	ix.cells = make([]cell, len(ix.cents)/dim)
-	for i, c := range assign {
-		ix.cells[c].ids = append(ix.cells[c].ids, uint32(i))
+	entries := make([][]int32, len(ix.cells)) // per cell: indexes into assign
+	for e, c := range assign {
+		if c >= 0 {
+			entries[c] = append(entries[c], int32(e))
+		}
 	}
-	for ci := range ix.cells {
+	for ci, es := range entries {
 		cl := &ix.cells[ci]
-		blocks := (len(cl.ids) + simd.PQ4Block - 1) / simd.PQ4Block
+		blocks := (len(es) + simd.PQ4Block - 1) / simd.PQ4Block
+		cl.ids = make([]uint32, len(es))
 		cl.codes = make([]byte, blocks*cols*simd.PQ4Block)
-		for j, id := range cl.ids {
+		for j, e := range es {
+			cl.ids[j] = uint32(int(e) / spill)
 			blk := cl.codes[j/simd.PQ4Block*cols*simd.PQ4Block:]
-			for c, b := range codes[int(id)*cols : (int(id)+1)*cols] {
+			for c, b := range codes[int(e)*cols : (int(e)+1)*cols] {
 				blk[c*simd.PQ4Block+j%simd.PQ4Block] = b
 			}
 		}

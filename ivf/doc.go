@@ -1,8 +1,10 @@
 // Package ivf is a partitioned nearest-neighbour index in the manner of
-// ScaNN and faiss's IVF-PQ fast scan: k-means cells, each point's residual
-// from its cell's centroid product-quantized to 4-bit codes, cells scanned
-// 32 codes at a time with in-register table lookups (simd.ScanPQ4), and the
-// best candidates re-scored exactly with the float vectors.
+// ScaNN and faiss's IVF-PQ fast scan: k-means cells, each point stored in
+// its two nearest cells (spilled, as ScaNN's SOAR does with a subtler
+// choice of the second), its residual from each cell's centroid
+// product-quantized to 4-bit codes, cells scanned 32 codes at a time with
+// in-register table lookups (simd.ScanPQ4), and the best candidates
+// re-scored exactly from half-precision vectors.
 //
 // It sits beside hnsw rather than in it because it answers the same
 // question another way. A graph walk pays a cache miss per vector it
@@ -17,9 +19,10 @@
 //
 //  1. An Index is immutable once Build returns; Search is safe for
 //     concurrent use.
-//  2. Point p's code lies in its cell's blocks at position pos(p) with
-//     cell.ids[pos] = p; a block's lanes past the cell's count hold zero
-//     codes and are never reported.
+//  2. Each of point p's Spill cells holds p's code for that cell at some
+//     position j with cell.ids[j] = p; a block's lanes past the cell's
+//     count hold zero codes and are never reported. A point found in two
+//     cells is re-scored once.
 //  3. The approximate score of p in cell c is ⟨q, centroid_c⟩ + Σ_s
 //     ⟨q_s, codebook_s[code_s(p)]⟩; the table sums of the scan are that
 //     sum's sub-space terms, shifted and scaled per query into bytes, so

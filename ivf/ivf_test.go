@@ -3,6 +3,7 @@ package ivf
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -76,10 +77,18 @@ func recall(got []Result, want []uint32) float64 {
 
 func TestSearchEverythingIsExact(t *testing.T) {
 	for _, m := range []Metric{Cosine, Dot} {
+		for _, spill := range []int{1, 2} {
+			t.Run(fmt.Sprintf("metric %d spill %d", m, spill), func(t *testing.T) { everythingIsExact(t, m, spill) })
+		}
+	}
+}
+
+func everythingIsExact(t *testing.T, m Metric, spill int) {
+	{
 		rng := rand.New(rand.NewPCG(7, uint64(m)))
 		const n, dim = 3000, 37 // odd dimension: a padded last sub-space and half a column
 		x := clustered(rng, n, dim)
-		ix, err := Build(context.Background(), x, dim, Options{Metric: m, Cells: 40, Seed: 1, Precision: Float32})
+		ix, err := Build(context.Background(), x, dim, Options{Metric: m, Cells: 40, Seed: 1, Precision: Float32, Spill: spill})
 		require.NoError(t, err)
 		require.Equal(t, n, ix.Len())
 		for range 20 {

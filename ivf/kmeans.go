@@ -109,3 +109,34 @@ func normalize(v []float32) {
 		v[i] *= inv
 	}
 }
+
+// nearestK writes into out the len(out) centroids closest to v, closest
+// first; with fewer centroids the rest are −1.
+func nearestK(v, cents []float32, dim int, spherical bool, out []int32) {
+	if len(out) == 1 {
+		out[0] = int32(nearest(v, cents, dim, spherical))
+		return
+	}
+	best := make([]float32, len(out))
+	for k := range out {
+		out[k], best[k] = -1, float32(math.Inf(1))
+	}
+	for c := 0; c*dim < len(cents); c++ {
+		cent := cents[c*dim : (c+1)*dim]
+		var d float32
+		if spherical {
+			d = -simd.Dot(v, cent)
+		} else {
+			d = simd.SquaredL2(v, cent)
+		}
+		// Insertion into the short sorted list.
+		for k := range out {
+			if d < best[k] {
+				copy(best[k+1:], best[k:len(best)-1])
+				copy(out[k+1:], out[k:len(out)-1])
+				best[k], out[k] = d, int32(c)
+				break
+			}
+		}
+	}
+}

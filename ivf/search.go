@@ -52,16 +52,34 @@ type scratch struct {
 	floored    bool     // the candidates have been cut once
 	best       []scored
 	sums       [simd.PQ4Block]uint16
+	// seen[p] = stamp marks point p re-scored by this query, with points
+	// spilled into several cells; nil without.
+	seen  []uint32
+	stamp uint32
+}
+
+// nextStamp starts a query's seen marks.
+func (s *scratch) nextStamp() uint32 {
+	s.stamp++
+	if s.stamp == 0 { // wrapped: old marks could collide
+		clear(s.seen)
+		s.stamp = 1
+	}
+	return s.stamp
 }
 
 func (ix *Index) newScratch() *scratch {
-	return &scratch{
+	s := &scratch{
 		q:          make([]float32, max(ix.padDim, (ix.dim+7)&^7)),
 		tops:       make([]float32, ix.cb.nsub),
 		tables:     make([]float32, ix.cb.nsub*codeBookEntries),
 		luts:       make([]byte, ix.cols*simd.PQ4Block),
 		cellScores: make([]float32, len(ix.centsT)/ix.dim),
 	}
+	if ix.opts.Spill > 1 {
+		s.seen = make([]uint32, ix.n)
+	}
+	return s
 }
 
 // Search returns up to k points with the highest scores, best first.
@@ -111,7 +129,14 @@ func (ix *Index) SearchInto(ctx context.Context, dst []Result, query []float32, 
 		s.cands = s.cands[:reorder]
 	}
 	s.best = s.best[:0]
+	seen := s.nextStamp()
 	for _, c := range s.cands {
+		if s.seen != nil { // a spilled point can be a candidate twice
+			if s.seen[c.id] == seen {
+				continue
+			}
+			s.seen[c.id] = seen
+		}
 		sc := scored{ix.exact(s.q, c.id), c.id}
 		if len(s.best) < k {
 			heap.Push(&s.best, sc, worse)

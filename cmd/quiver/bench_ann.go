@@ -43,6 +43,7 @@ func runBenchANN(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.IVF.Cells, "cells", 0, "with --index ivf: k-means cells (default about 3·√n)")
 	fs.IntVar(&cfg.IVF.Iterations, "iterations", 0, "with --index ivf: k-means iterations (default 10)")
 	fs.IntVar(&cfg.IVF.TrainPoints, "train-points", 0, "with --index ivf: k-means sample size (default 64 per cell, at least 20,000)")
+	fs.IntVar(&cfg.IVF.Spill, "spill", 0, "with --index ivf: nearest cells each point is stored in, 1..4 (default 2)")
 	precision := fs.String("precision", "float16", "with --index ivf: float16 or float32, the re-scoring vectors")
 	sweep := fs.String("sweep", "", "with --index ivf: comma-separated probe:reorder points (cells scanned, candidates re-scored); default 5:40 ... 90:300")
 	plotPath := fs.String("plot", "", "draw recall@10 vs queries/s to this chart (.svg, .png)")
