@@ -13,8 +13,8 @@ DATA2     ?= $(BENCHDATA)/minilm-384
 GLOVE_LIMIT ?= 100000
 # IVF_SWEEP is the partitioned index's probe:reorder points in bench-ann-peers
 # (cells scanned, candidates re-scored), IVF_SWEEP_384 those on DATA2.
-IVF_SWEEP     ?= 10:60,20:80,40:80,60:100,90:120,120:150,150:150,200:200,300:300
-IVF_SWEEP_384 ?= 40:100,60:150,120:300,200:400,250:500,300:600,400:800
+IVF_SWEEP     ?= 10:60,20:80,30:80,40:100,60:100,90:120,120:150,200:200
+IVF_SWEEP_384 ?= 20:80,40:100,60:150,90:200,120:300,150:400,200:500,300:600
 # QUIVER_MODEL_DIR is the text model's folder, the variable quiver serve, embed and
 # bench encoder, the encoder and bench tests and the scripts all read.
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
