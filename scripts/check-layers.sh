@@ -39,6 +39,8 @@ done
 forbid index "${above_index[@]}"
 # recommend is the maths on dense indices: it knows no collection or store.
 forbid recommend index storage query httpapi cmd/quiver
+# projection is the maths of the dashboard's map, on rows of floats.
+forbid projection index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
 forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
