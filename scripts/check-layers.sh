@@ -44,6 +44,8 @@ forbid projection index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
 forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
+# The dashboard is static files: it imports nothing of Quiver.
+forbid dashboard index storage query httpapi cmd/quiver
 direct httpapi storage hnsw
 forbid internal/apitest cmd/quiver
 # The client and what runs on it link neither the server nor the store.
