@@ -1,6 +1,9 @@
 // The dashboard's pages: each renders into main from the API's answers.
 import { api, text, curl, h, field, table, json, status, run } from './app.js';
 
+// compact is a payload on one line, for tables.
+const compact = (v) => h('pre', {}, JSON.stringify(v));
+
 const enc = encodeURIComponent;
 
 // vectorsOf lists a collection's dense vectors as [{name, size, distance, model}].
@@ -114,7 +117,8 @@ function filterBuilder() {
 async function collection(main, [name]) {
   const info = await api('GET', `/collections/${enc(name)}`);
   const vecs = vectorsOf(info);
-  main.append(h('h2', {}, `Collection ${name}`), h('p', {}, `${info.points_count} points · ${bytes(info.disk_bytes || 0)} · `,
+  const count = h('span', {}, String(info.points_count));
+  main.append(h('h2', {}, `Collection ${name}`), h('p', {}, count, ` points · ${info.disk_bytes ? bytes(info.disk_bytes) : 'disk size not measured yet'} · `,
     h('a', { href: `#/search/${enc(name)}` }, 'search'), ' · ', h('a', { href: `#/vectors/${enc(name)}` }, 'map')));
 
   const id = h('input', { name: 'id', required: true, placeholder: '1' });
@@ -131,6 +135,7 @@ async function collection(main, [name]) {
       await api('PUT', `/collections/${enc(name)}/points?wait=true`, { points: [point] });
       status(`added point ${id.value}`);
       id.value = ''; doc.value = ''; payload.value = '';
+      count.textContent = String((await api('GET', `/collections/${enc(name)}`)).points_count);
       await page(null);
     });
   });
@@ -143,7 +148,7 @@ async function collection(main, [name]) {
     const body = { limit: 10, with_payload: true, filter: fb.value() };
     if (offset !== null) body.offset = offset;
     const res = await api('POST', `/collections/${enc(name)}/points/scroll`, body);
-    const rows = res.points.map((p) => [h('a', { href: `#/point/${enc(name)}/${enc(p.id)}` }, String(p.id)), json(p.payload)]);
+    const rows = res.points.map((p) => [h('a', { href: `#/point/${enc(name)}/${enc(p.id)}` }, String(p.id)), compact(p.payload)]);
     const prev = h('button', { type: 'button', disabled: offsets.length === 0, onclick: () => run(() => page(offsets.pop() ?? null)) }, 'Previous page');
     const next = h('button', { type: 'button', disabled: res.next_page_offset == null, onclick: () => run(() => { offsets.push(offset); return page(res.next_page_offset); }) }, 'Next page');
     list.replaceChildren(table(['Id', 'Payload'], rows), h('p', {}, prev, ' ', next));
@@ -164,7 +169,7 @@ async function point(main, [name, id]) {
 // results shows scored points and the curl command of the request.
 function results(name, points, cmd) {
   return h('div', {}, table(['Id', 'Score', 'Payload', 'Explanation'], points.map((p) => [
-    h('a', { href: `#/point/${enc(name)}/${enc(p.id)}` }, String(p.id)), p.score.toFixed(4), json(p.payload),
+    h('a', { href: `#/point/${enc(name)}/${enc(p.id)}` }, String(p.id)), p.score.toFixed(4), compact(p.payload),
     p.explanation ? p.explanation.map((e) => `${e.id}: ${e.contribution.toFixed(3)}`).join(', ') : ''])),
   h('h3', {}, 'The request, as curl'), h('pre', { class: 'curl' }, cmd),
   h('button', { type: 'button', onclick: () => navigator.clipboard.writeText(cmd).then(() => status('copied')) }, 'Copy curl'));
@@ -264,7 +269,7 @@ function mapSVG(m, hits) {
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', `map of ${m.points.length} points`);
   for (const p of m.points) {
-    const key = p.value == null ? '' : JSON.stringify(p.value);
+    const key = p.value == null ? '' : typeof p.value === 'string' ? p.value : JSON.stringify(p.value);
     if (!colours.has(key)) colours.set(key, key === '' ? '#888' : palette[colours.size % palette.length]);
     const c = document.createElementNS(ns, 'circle');
     c.setAttribute('cx', sx(p.x).toFixed(1));
@@ -304,7 +309,7 @@ async function server(main) {
   const names = tel.collections.collections.map((c) => c.id);
   const infos = await Promise.all(names.map((n) => api('GET', `/collections/${enc(n)}`)));
   let metricsNote = '';
-  await text('/metrics').then((m) => { metricsNote = `${m.split('\n').filter((l) => l && !l.startsWith('#')).length} metric samples at /metrics`; }).catch(() => {});
+  await text('/metrics').then((m) => { metricsNote = `${m.split('\n').filter((l) => l && !l.startsWith('#')).length} samples`; }).catch(() => {});
   main.append(h('h2', {}, 'Server'),
     h('div', { class: 'stats' }, h('div', {}, 'Version', h('b', {}, info.version)), h('div', {}, 'Uptime', h('b', {}, `${Math.floor(up / 3600)}h ${Math.floor(up / 60) % 60}m ${up % 60}s`)),
       h('div', {}, 'Collections', h('b', {}, String(names.length))), h('div', {}, 'Metrics', h('b', {}, metricsNote || 'key needed'))),
