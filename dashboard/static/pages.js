@@ -14,6 +14,7 @@ function vectorsOf(info) {
 }
 
 function bytes(n) {
+  if (!n) return '—'; // not yet measured (nothing flushed)
   if (n < 1024) return `${n} B`;
   const u = ['KiB', 'MiB', 'GiB', 'TiB'];
   let i = -1;
@@ -118,7 +119,7 @@ async function collection(main, [name]) {
   const info = await api('GET', `/collections/${enc(name)}`);
   const vecs = vectorsOf(info);
   const count = h('span', {}, String(info.points_count));
-  main.append(h('h2', {}, `Collection ${name}`), h('p', {}, count, ` points · ${info.disk_bytes ? bytes(info.disk_bytes) : 'disk size not measured yet'} · `,
+  main.append(h('h2', {}, `Collection ${name}`), h('p', {}, count, ` points · ${bytes(info.disk_bytes) + ' on disk'} · `,
     h('a', { href: `#/search/${enc(name)}` }, 'search'), ' · ', h('a', { href: `#/vectors/${enc(name)}` }, 'map')));
 
   const id = h('input', { name: 'id', required: true, placeholder: '1' });
@@ -257,7 +258,10 @@ async function vectors(main, [name]) {
 // results of the highlighted search ringed.
 function mapSVG(m, hits) {
   const ns = 'http://www.w3.org/2000/svg';
-  const W = 800, H = 500, pad = 20;
+  // The drawing is as wide as the page, so that marks keep their size
+  // on a narrow window.
+  const W = Math.max(280, Math.min(800, document.getElementById('main').clientWidth - 4));
+  const H = Math.round(W * 0.625), pad = 12;
   const xs = m.points.map((p) => p.x), ys = m.points.map((p) => p.y);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const sx = (x) => pad + ((x - x0) / (x1 - x0 || 1)) * (W - 2 * pad);
