@@ -29,6 +29,7 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/discover", access: read, api: h.discoverPoints},
 		{method: "POST", path: c + "/points/discover/batch", access: read, api: h.discoverBatch},
 		{method: "POST", path: c + "/facet", access: read, api: h.facet},
+		{method: "POST", path: c + "/points/projection", access: read, api: h.projectPoints},
 
 		{method: "GET", path: "/", access: public, raw: info},
 		{method: "GET", path: "/healthz", access: public, probe: true, raw: h.healthz},

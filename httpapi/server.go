@@ -29,6 +29,7 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/quiver-db/quiver/dashboard"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
 	"github.com/quiver-db/quiver/trainer"
@@ -237,6 +238,12 @@ func NewHandler(cfg Config) (*Handler, error) {
 	for _, rt := range h.routes() {
 		r.Handle(rt.path, h.wrap(rt)).Methods(rt.method).Name(rt.method + " " + rt.path)
 	}
+	// The dashboard's static files, outside the route table and the
+	// OpenAPI document (they are pages, not API): public like the probes,
+	// logged at Debug and not counted in flight. The API calls the pages
+	// make carry the api-key.
+	static := route{method: "GET", path: dashboard.Prefix, access: public, probe: true, raw: dashboard.Handler().ServeHTTP}
+	r.PathPrefix(dashboard.Prefix).Handler(h.wrap(static)).Methods("GET", "HEAD")
 	h.root = gzhttp.GzipHandler(r)
 	return h, nil
 }

@@ -39,9 +39,13 @@ done
 forbid index "${above_index[@]}"
 # recommend is the maths on dense indices: it knows no collection or store.
 forbid recommend index storage query httpapi cmd/quiver
+# projection is the maths of the dashboard's map, on rows of floats.
+forbid projection index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
 forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
+# The dashboard is static files: it imports nothing of Quiver.
+forbid dashboard index storage query httpapi cmd/quiver
 direct httpapi storage hnsw
 forbid internal/apitest cmd/quiver
 # The client and what runs on it link neither the server nor the store.
