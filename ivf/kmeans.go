@@ -85,12 +85,7 @@ func nearest(v, cents []float32, dim int, spherical bool) int {
 	best, bestD := 0, float32(math.Inf(1))
 	for c := 0; c*dim < len(cents); c++ {
 		cent := cents[c*dim : (c+1)*dim]
-		var d float32
-		if spherical {
-			d = -simd.Dot(v, cent)
-		} else {
-			d = simd.SquaredL2(v, cent)
-		}
+		d := centroidDistance(v, cent, spherical)
 		if d < bestD {
 			best, bestD = c, d
 		}
@@ -123,12 +118,7 @@ func nearestK(v, cents []float32, dim int, spherical bool, out []int32) {
 	}
 	for c := 0; c*dim < len(cents); c++ {
 		cent := cents[c*dim : (c+1)*dim]
-		var d float32
-		if spherical {
-			d = -simd.Dot(v, cent)
-		} else {
-			d = simd.SquaredL2(v, cent)
-		}
+		d := centroidDistance(v, cent, spherical)
 		// Insertion into the short sorted list.
 		for k := range out {
 			if d < best[k] {
@@ -139,4 +129,13 @@ func nearestK(v, cents []float32, dim int, spherical bool, out []int32) {
 			}
 		}
 	}
+}
+
+// centroidDistance is what k-means minimises: the negated inner product on
+// the sphere, the squared Euclidean distance otherwise.
+func centroidDistance(v, cent []float32, spherical bool) float32 {
+	if spherical {
+		return -simd.Dot(v, cent)
+	}
+	return simd.SquaredL2(v, cent)
 }
