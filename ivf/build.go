@@ -152,7 +152,7 @@ func (ix *Index) encodeAll(ctx context.Context) error {
 		for i := b * chunk; i < hi; i++ {
 			v := ix.vectors[i*dim : (i+1)*dim]
 			cs := assign[i*spill : (i+1)*spill]
-			nearestK(v, ix.cents, dim, ix.opts.Metric == Cosine, cs)
+			soarAssign(v, ix.cents, dim, ix.opts.Metric == Cosine, cs)
 			for k, c := range cs {
 				if c < 0 {
 					break // fewer cells than Spill

@@ -1,7 +1,7 @@
 // Package ivf is a partitioned nearest-neighbour index in the manner of
 // ScaNN and faiss's IVF-PQ fast scan: k-means cells, each point stored in
-// its two nearest cells (spilled, as ScaNN's SOAR does with a subtler
-// choice of the second), its residual from each cell's centroid
+// its nearest cell and a second one chosen as SOAR does (soarAssign), its
+// residual from each cell's centroid
 // product-quantized to 4-bit codes, cells scanned 32 codes at a time with
 // in-register table lookups (simd.ScanPQ4), and the best candidates
 // re-scored exactly from half-precision vectors.

@@ -105,31 +105,6 @@ func normalize(v []float32) {
 	}
 }
 
-// nearestK writes into out the len(out) centroids closest to v, closest
-// first; with fewer centroids the rest are −1.
-func nearestK(v, cents []float32, dim int, spherical bool, out []int32) {
-	if len(out) == 1 {
-		out[0] = int32(nearest(v, cents, dim, spherical))
-		return
-	}
-	best := make([]float32, len(out))
-	for k := range out {
-		out[k], best[k] = -1, float32(math.Inf(1))
-	}
-	for c := 0; c*dim < len(cents); c++ {
-		cent := cents[c*dim : (c+1)*dim]
-		d := centroidDistance(v, cent, spherical)
-		// Insertion into the short sorted list.
-		for k := range out {
-			if d < best[k] {
-				copy(best[k+1:], best[k:len(best)-1])
-				copy(out[k+1:], out[k:len(out)-1])
-				best[k], out[k] = d, int32(c)
-				break
-			}
-		}
-	}
-}
 
 // centroidDistance is what k-means minimises: the negated inner product on
 // the sphere, the squared Euclidean distance otherwise.
@@ -138,4 +113,53 @@ func centroidDistance(v, cent []float32, spherical bool) float32 {
 		return -simd.Dot(v, cent)
 	}
 	return simd.SquaredL2(v, cent)
+}
+
+// soarLambda weighs, in the choice of a spilled point's further cells, the
+// part of the new residual along the first one: SOAR (Sun et al., NeurIPS
+// 2023) shows that a second cell whose residual is orthogonal to the first
+// fails on other queries than the first does, so the two together miss
+// fewer neighbours than the two nearest cells.
+const soarLambda = 1
+
+// soarAssign writes into out the nearest centroid to v, then for each
+// further slot the centroid c not yet chosen that minimises
+// ‖v−c‖² + λ·⟨v−c, r̂⟩², r̂ the unit residual from the nearest. With fewer
+// centroids the rest are −1.
+func soarAssign(v, cents []float32, dim int, spherical bool, out []int32) {
+	first := nearest(v, cents, dim, spherical)
+	out[0] = int32(first)
+	for k := 1; k < len(out); k++ {
+		out[k] = -1
+	}
+	if len(out) == 1 {
+		return
+	}
+	r := make([]float32, dim)
+	c0 := cents[first*dim : (first+1)*dim]
+	for j := range r {
+		r[j] = v[j] - c0[j]
+	}
+	normalize(r)
+	vr := simd.Dot(v, r)
+	best := make([]float32, len(out))
+	for k := range best {
+		best[k] = float32(math.Inf(1))
+	}
+	for c := 0; c*dim < len(cents); c++ {
+		if c == first {
+			continue
+		}
+		cent := cents[c*dim : (c+1)*dim]
+		along := vr - simd.Dot(cent, r)
+		d := simd.SquaredL2(v, cent) + soarLambda*along*along
+		for k := 1; k < len(out); k++ {
+			if d < best[k] {
+				copy(best[k+1:], best[k:len(best)-1])
+				copy(out[k+1:], out[k:len(out)-1])
+				best[k], out[k] = d, int32(c)
+				break
+			}
+		}
+	}
 }

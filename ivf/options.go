@@ -50,8 +50,8 @@ type Options struct {
 	Iterations int
 	// Threads for training, assignment and encoding (default GOMAXPROCS).
 	Threads int
-	// Spill is how many of its nearest cells each point is stored in
-	// (default 2). A point near a cell's border is then found from
+	// Spill is how many cells each point is stored in (default 2): its
+	// nearest, then the ones soarAssign picks. A point near a cell's border is then found from
 	// either side, which raises recall at a given probe for Spill times
 	// the codes and scan work per cell: on GloVe-100, 2 reaches recall
 	// 0.95 at half the probe of 1, for 4 MB more codes at 100k.
