@@ -1,10 +1,10 @@
 // Package ivf is a partitioned nearest-neighbour index in the manner of
 // ScaNN and faiss's IVF-PQ fast scan: k-means cells, each point stored in
 // its nearest cell and a second one chosen as SOAR does (soarAssign), its
-// residual from each cell's centroid
-// product-quantized to 4-bit codes, cells scanned 32 codes at a time with
-// in-register table lookups (simd.ScanPQ4), and the best candidates
-// re-scored exactly from half-precision vectors.
+// residual from each cell's centroid product-quantized to 4-bit codes,
+// cells scanned 32 codes at a time with in-register table lookups
+// (simd.ScanPQ4), and the best candidates re-scored exactly from
+// half-precision vectors.
 //
 // It sits beside hnsw rather than in it because it answers the same
 // question another way. A graph walk pays a cache miss per vector it

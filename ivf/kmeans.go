@@ -105,7 +105,6 @@ func normalize(v []float32) {
 	}
 }
 
-
 // centroidDistance is what k-means minimises: the negated inner product on
 // the sphere, the squared Euclidean distance otherwise.
 func centroidDistance(v, cent []float32, spherical bool) float32 {
