@@ -12,13 +12,15 @@
 // that lie next to each other and scores 32 per instruction sequence, so on
 // hard sets such as GloVe it visits more points for the same recall and
 // still spends less time. It also builds in a fraction of a graph's time.
-// What it lacks is the graph's cheap incremental insert: its cells are
-// trained once, so it suits collections that are built, then mostly read.
+// What it lacks is the graph's adaptation to new data: its cells are
+// trained once and Add only files new points into them, so it suits
+// collections that are built, then mostly read, and rebuilt as they grow.
 //
 // # Invariants
 //
-//  1. An Index is immutable once Build returns; Search is safe for
-//     concurrent use.
+//  1. An Index changes only by Add, which appends a point to the cells
+//     trained at Build; Search is safe for concurrent use with Search, and
+//     the caller keeps Add apart from both.
 //  2. Each of point p's Spill cells holds p's code for that cell at some
 //     position j with cell.ids[j] = p; a block's lanes past the cell's
 //     count hold zero codes and are never reported. A point found in two

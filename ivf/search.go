@@ -110,6 +110,9 @@ func (ix *Index) SearchInto(ctx context.Context, dst []Result, query []float32, 
 	probe, reorder = min(probe, len(ix.cells)), max(reorder, k)
 	s := ix.scratch.Get().(*scratch)
 	defer ix.scratch.Put(s)
+	if s.seen != nil && len(s.seen) < ix.n { // points added since it was made
+		s.seen = append(s.seen, make([]uint32, ix.n-len(s.seen)+ix.n/8)...)
+	}
 	copy(s.q, query)
 	if ix.opts.Metric == Cosine {
 		normalize(s.q[:ix.dim])
