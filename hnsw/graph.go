@@ -42,6 +42,10 @@ type Graph struct {
 	stride         int // one node's record in the arena: layer-0 list, then vector
 	codeWords      int // one node's record in the code arena: dim code bytes, padded, then ‖x‖²
 
+	// onInsert, when set, is called after each successful Insert and
+	// InsertAt, holding no lock of the graph (SetInsertHook).
+	onInsert atomic.Pointer[InsertHook]
+
 	// writers is held for reading by Insert, InsertAt, Delete and Cleanup,
 	// and for writing by Export, which thereby sees no change while searches
 	// go on. Take it before mu.

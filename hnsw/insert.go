@@ -9,6 +9,14 @@ import (
 // Insert adds vec as a new node and returns its id; ids of deleted nodes are
 // reused once a cleanup has freed them.
 func (g *Graph) Insert(vec []float32) (uint32, error) {
+	node, err := g.insertNew(vec)
+	if err == nil {
+		g.notifyInsert(node, vec)
+	}
+	return node, err
+}
+
+func (g *Graph) insertNew(vec []float32) (uint32, error) {
 	if err := checkVector(vec, g.dim); err != nil {
 		return 0, fmt.Errorf("insert: %w", err)
 	}
@@ -29,6 +37,14 @@ func (g *Graph) Insert(vec []float32) (uint32, error) {
 // It fails with ErrNodeInUse if node is live; a deleted node is cleaned up
 // first.
 func (g *Graph) InsertAt(node uint32, vec []float32) error {
+	err := g.insertAt(node, vec)
+	if err == nil {
+		g.notifyInsert(node, vec)
+	}
+	return err
+}
+
+func (g *Graph) insertAt(node uint32, vec []float32) error {
 	if err := checkVector(vec, g.dim); err != nil {
 		return fmt.Errorf("insert node %d: %w", node, err)
 	}

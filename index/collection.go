@@ -86,7 +86,11 @@ type Collection struct {
 	savedSeq uint64     // sequence number of the stored snapshot; protected by saveMu
 
 	saveReq chan struct{}
-	stop    chan struct{}
+	// bg is cancelled when the collection closes; background index
+	// builds run under it.
+	bg       context.Context
+	cancelBG context.CancelFunc
+	stop     chan struct{}
 	done    chan struct{}
 
 	// post mirrors the store's payload indexes for the live nodes; it is
@@ -138,6 +142,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	}
 	c.mu.ids = map[pointid.ID]uint32{}
 	c.mu.indexes = cfg.PayloadIndexes
+	c.bg, c.cancelBG = context.WithCancel(context.Background())
 	err := h.ScanNodes(ctx, func(node uint32, id pointid.ID) error {
 		c.publishLocked(id, node)
 		return nil
@@ -176,6 +181,7 @@ func openCollection(ctx context.Context, db *DB, h *storage.Collection, cfg Conf
 	} else {
 		c.graph = c.spaces[0].g()
 	}
+	c.startPartitions()
 	go c.saveLoop()
 	c.log.Info("collection loaded", "points", len(c.mu.ids), "seq", c.mu.seq, "elapsed", time.Since(start))
 	return c, nil
@@ -268,6 +274,14 @@ func (c *Collection) Info() (Info, error) {
 		info.VectorNodes = map[string]int{}
 		for _, sp := range c.spaces {
 			info.VectorNodes[sp.name] = sp.g().Len()
+		}
+	}
+	for _, sp := range c.spaces {
+		if p := sp.part.Load(); p != nil {
+			if info.IVF == nil {
+				info.IVF = map[string]IVFStatus{}
+			}
+			info.IVF[sp.name] = p.status()
 		}
 	}
 	if len(c.sparse) > 0 {
@@ -383,6 +397,7 @@ func (c *Collection) close(save bool) error {
 	}
 	c.mu.closed = true
 	c.mu.Unlock()
+	c.cancelBG()
 	close(c.stop)
 	<-c.done
 	// Taking snapMu waits for the writes in flight; none start after closed.

@@ -113,6 +113,9 @@ type Config struct {
 	// Quantization is the unnamed vector's quantization, and the default
 	// of each named vector's; nil means none.
 	Quantization *QuantizationConfig `json:"quantization_config,omitempty"`
+	// IVF is the unnamed vector's partitioned index, and the default of
+	// each named vector's; nil means none.
+	IVF *IVFConfig `json:"ivf_config,omitempty"`
 }
 
 // VectorConfig describes one named vector.
@@ -130,6 +133,9 @@ type VectorConfig struct {
 	Space uint8 `json:"space"`
 	// Quantization is this vector's own; nil takes the collection's.
 	Quantization *QuantizationConfig `json:"quantization_config,omitempty"`
+	// IVF is this vector's own partitioned index; nil takes the
+	// collection's.
+	IVF *IVFConfig `json:"ivf_config,omitempty"`
 }
 
 // Named reports whether the collection has named vectors, dense or sparse.
@@ -155,7 +161,7 @@ func (c *Config) VectorNames() []string {
 func (c *Config) Vector(name string) (VectorConfig, error) {
 	if !c.Named() {
 		if name == "" {
-			return VectorConfig{Size: c.VectorSize, Distance: c.Distance, HNSW: c.HNSW, Model: c.Model, Quantization: c.Quantization}, nil
+			return VectorConfig{Size: c.VectorSize, Distance: c.Distance, HNSW: c.HNSW, Model: c.Model, Quantization: c.Quantization, IVF: c.IVF}, nil
 		}
 		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has only the unnamed vector)", ErrBadRequest, name)
 	}
@@ -168,6 +174,7 @@ func (c *Config) Vector(name string) (VectorConfig, error) {
 	}
 	v.HNSW = v.HNSW.or(c.HNSW)
 	v.Quantization = effectiveQuantization(v.Quantization, c.Quantization)
+	v.IVF = effectiveIVF(v.IVF, c.IVF)
 	return v, nil
 }
 
@@ -249,6 +256,16 @@ func (c *Config) Validate() error {
 	}
 	for _, name := range c.VectorNames() {
 		errs = append(errs, c.Vectors[name].Quantization.validate(fmt.Sprintf("vectors.%q.quantization_config", name))...)
+	}
+	if c.IVF != nil && c.IVF.Disabled {
+		errs = append(errs, errors.New(`ivf_config: "disabled" applies to a named vector, not a new collection`))
+	}
+	if !c.Named() {
+		errs = append(errs, c.IVF.validate("ivf_config", c.Distance)...)
+	}
+	for _, name := range c.VectorNames() {
+		v, _ := c.Vector(name)
+		errs = append(errs, v.IVF.validate(fmt.Sprintf("vectors.%q.ivf_config", name), v.Distance)...)
 	}
 	for field, t := range c.PayloadIndexes {
 		if _, err := t.termKind(); err != nil {

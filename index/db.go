@@ -180,6 +180,9 @@ type Info struct {
 	VectorNodes map[string]int
 	// SparseNodes is the number of points that carry each sparse vector.
 	SparseNodes map[string]int
+	// IVF is the state of each vector's partitioned index, by vector name
+	// ("" for the unnamed one); nil without any.
+	IVF map[string]IVFStatus
 	// DiskBytes estimates the collection's size in Pebble's files.
 	DiskBytes uint64
 }

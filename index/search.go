@@ -29,6 +29,9 @@ type SearchRequest struct {
 	// Quantization shapes the walk of a quantized vector; others ignore
 	// it.
 	Quantization QuantizationSearch
+	// IVF shapes the scan of a vector with a partitioned index; others
+	// ignore it.
+	IVF IVFSearch
 	ReadOptions
 }
 
@@ -54,6 +57,8 @@ type Contribution struct {
 // of points matching whether to score the matches exactly, walk the graph
 // over the matches (two-hop) or walk it as unfiltered admitting only
 // matches, and a walk that comes up short falls back to exact scoring.
+// Without a filter, a vector with a built partitioned index (IVFConfig)
+// scans its cells instead of walking the graph.
 func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoint, error) {
 	sp, err := c.space(req.Using)
 	if err != nil {
@@ -71,6 +76,9 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 	if err := req.Quantization.check(); err != nil {
 		return nil, err
 	}
+	if err := req.IVF.check(); err != nil {
+		return nil, err
+	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = 10
@@ -84,8 +92,19 @@ func (c *Collection) Search(ctx context.Context, req SearchRequest) ([]ScoredPoi
 		if closed {
 			return nil, fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 		}
-		if results, err = sp.g().Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Quantization: req.Quantization.graph()}); err != nil {
-			return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
+		g := sp.g()
+		ok := false
+		if p := sp.part.Load(); p != nil && !req.IVF.Ignore {
+			if p.graph != g { // the vectors were replaced
+				c.renewPartition(sp, p, g)
+			} else if results, ok, err = p.search(ctx, g, req.Vector, k, req.IVF); err != nil {
+				return nil, fmt.Errorf("collection %q: partitioned search: %w", c.name, err)
+			}
+		}
+		if !ok {
+			if results, err = g.Search(ctx, req.Vector, k, hnsw.SearchOptions{Ef: req.Ef, Quantization: req.Quantization.graph()}); err != nil {
+				return nil, fmt.Errorf("collection %q: search: %w", c.name, err)
+			}
 		}
 	} else {
 		set, err := c.match(ctx, req.Filter)

@@ -31,6 +31,9 @@ type vectorSpace struct {
 	// collection with named vectors; nil in one without, where every live
 	// node does. Protected by Collection.mu.
 	has bitset.Set
+	// part is the partitioned index, nil without IVFConfig
+	// (startPartitions).
+	part atomic.Pointer[partition]
 }
 
 // space returns the vector called name ("" is the unnamed one), or an

@@ -90,6 +90,9 @@ const (
 	MaxProbe   = MaxCells
 	MaxReorder = 100000
 	MaxSpill   = 4
+	// MaxCodeBytes bounds a point's code: two 4-bit sub-spaces a byte,
+	// as many as the scan kernel takes.
+	MaxCodeBytes = simd.MaxPQ4Columns
 )
 
 // ErrBadOption reports options out of range.
