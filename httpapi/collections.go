@@ -22,6 +22,8 @@ type vectorsConfig struct {
 	Datatype json.RawMessage `json:"datatype"`
 	// QuantizationConfig is this vector's own quantization_config.
 	QuantizationConfig json.RawMessage `json:"quantization_config"`
+	// IVF is this vector's own ivf_config (Quiver's; see index.IVFConfig).
+	IVF *index.IVFConfig `json:"ivf_config"`
 }
 
 // hnswConfig is Qdrant's hnsw_config; the fields Quiver has no use for are
@@ -51,6 +53,7 @@ type createCollectionRequest struct {
 	WalConfig              json.RawMessage                `json:"wal_config"`
 	OptimizersConfig       json.RawMessage                `json:"optimizers_config"`
 	QuantizationConfig     json.RawMessage                `json:"quantization_config"`
+	IVF                    *index.IVFConfig               `json:"ivf_config"`
 	SparseVectors          map[string]*sparseVectorParams `json:"sparse_vectors"`
 	InitFrom               json.RawMessage                `json:"init_from"`
 	StrictModeConfig       json.RawMessage                `json:"strict_mode_config"`
@@ -118,7 +121,7 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	if err != nil {
 		return index.Config{}, err
 	}
-	cfg := index.Config{PayloadIndexes: req.PayloadSchema, Quantization: quant}
+	cfg := index.Config{PayloadIndexes: req.PayloadSchema, Quantization: quant, IVF: req.IVF}
 	if err := sparseConfig(&cfg, req.SparseVectors); err != nil {
 		return index.Config{}, err
 	}
@@ -149,6 +152,9 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 	}
 	if v.Quantization != nil {
 		cfg.Quantization = v.Quantization // the vector's own wins, as in Qdrant
+	}
+	if v.IVF != nil {
+		cfg.IVF = v.IVF
 	}
 	return cfg, nil
 }
@@ -186,6 +192,32 @@ type collectionInfo struct {
 	Config              collectionConfigOut          `json:"config"`
 	PayloadSchema       map[string]payloadSchemaInfo `json:"payload_schema"`
 	DiskBytes           uint64                       `json:"disk_bytes"`
+	// IVFStatus is each vector's partitioned index, by vector name ("" for
+	// the unnamed one); absent without any.
+	IVFStatus map[string]ivfStatusOut `json:"ivf_status,omitempty"`
+}
+
+// ivfStatusOut is one vector's partitioned index in GET /collections/{c}.
+type ivfStatusOut struct {
+	// Status is "built", "building" (no index yet) or "rebuilding", or
+	// "waiting" while the vector holds fewer points than min_points.
+	Status      string `json:"status"`
+	Points      int    `json:"points"`
+	Cells       int    `json:"cells"`
+	MemoryBytes int64  `json:"memory_bytes"`
+}
+
+func ivfStatusOf(st index.IVFStatus) ivfStatusOut {
+	out := ivfStatusOut{Status: "waiting", Points: st.Points, Cells: st.Cells, MemoryBytes: st.Memory}
+	switch {
+	case st.Built && st.Building:
+		out.Status = "rebuilding"
+	case st.Built:
+		out.Status = "built"
+	case st.Building:
+		out.Status = "building"
+	}
+	return out
 }
 
 type collectionConfigOut struct {
@@ -203,7 +235,8 @@ type collectionConfigOut struct {
 		Ef                int `json:"ef"`
 		FullScanThreshold int `json:"full_scan_threshold"`
 	} `json:"hnsw_config"`
-	QuantizationConfig any `json:"quantization_config"`
+	QuantizationConfig any              `json:"quantization_config"`
+	IVF                *index.IVFConfig `json:"ivf_config,omitempty"`
 	OptimizerConfig    struct {
 		DefaultSegmentNumber int `json:"default_segment_number"`
 		FlushIntervalSec     int `json:"flush_interval_sec"`
@@ -244,6 +277,13 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 	hc.M, hc.EfConstruct, hc.Ef = orDefault(info.Config.HNSW.M, defaultM), orDefault(info.Config.HNSW.EfConstruction, defaultEfConstruct), orDefault(info.Config.HNSW.Ef, defaultEf)
 	hc.FullScanThreshold = 0
 	out.Config.QuantizationConfig = quantizationOut(info.Config.Quantization)
+	out.Config.IVF = info.Config.IVF
+	for name, st := range info.IVF {
+		if out.IVFStatus == nil {
+			out.IVFStatus = map[string]ivfStatusOut{}
+		}
+		out.IVFStatus[name] = ivfStatusOf(st)
+	}
 	keys := make([]string, 0, len(info.Config.PayloadIndexes))
 	for k := range info.Config.PayloadIndexes {
 		keys = append(keys, k)

@@ -91,7 +91,7 @@ func (h *Handler) vectorConfig(v *vectorsConfig, where string) (index.VectorConf
 		out.HNSW = index.HNSWConfig{M: v.HNSW.M, EfConstruction: v.HNSW.EfConstruct, Ef: v.HNSW.Ef}
 	}
 	q, err := parseQuantization(v.QuantizationConfig, where+".quantization_config", false)
-	out.Quantization = q
+	out.Quantization, out.IVF = q, v.IVF
 	return out, err
 }
 
@@ -121,6 +121,8 @@ type vectorParamsOut struct {
 	HNSW *index.HNSWConfig `json:"hnsw_config,omitempty"`
 	// QuantizationConfig is a named vector's own, where it has one.
 	QuantizationConfig any `json:"quantization_config,omitempty"`
+	// IVF is a named vector's own ivf_config, where it has one.
+	IVF *index.IVFConfig `json:"ivf_config,omitempty"`
 }
 
 // vectorsOut is config.params.vectors: the unnamed vector's params, or,
@@ -148,6 +150,7 @@ func vectorsOutOf(cfg index.Config) vectorsOut {
 			p.HNSW = &v.HNSW
 		}
 		p.QuantizationConfig = quantizationOut(v.Quantization)
+		p.IVF = v.IVF
 		out.Named[name] = p
 	}
 	return out

@@ -9,6 +9,14 @@ import (
 	"github.com/quiver-db/quiver/index"
 )
 
+// ivfSearchParams is Quiver's params.ivf, for a vector with an ivf_config
+// (index.IVFSearch); the index checks the ranges.
+type ivfSearchParams struct {
+	Ignore  bool `json:"ignore"`
+	Probe   int  `json:"probe"`
+	Reorder int  `json:"reorder"`
+}
+
 // quantizationSearchParams is Qdrant's QuantizationSearchParams.
 type quantizationSearchParams struct {
 	Ignore       bool     `json:"ignore"`

@@ -21,6 +21,7 @@ type searchParams struct {
 	HNSWEf       *int                      `json:"hnsw_ef"`
 	Exact        bool                      `json:"exact"`
 	Quantization *quantizationSearchParams `json:"quantization"`
+	IVF          *ivfSearchParams          `json:"ivf"`
 	IndexedOnly  bool                      `json:"indexed_only"`
 	Acorn        json.RawMessage           `json:"acorn"`
 }
@@ -256,6 +257,9 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 				return nil, err
 			}
 			p.Quantization = q
+		}
+		if params.IVF != nil {
+			p.IVF = index.IVFSearch{Ignore: params.IVF.Ignore, Probe: params.IVF.Probe, Reorder: params.IVF.Reorder}
 		}
 	}
 	if lookup != nil {

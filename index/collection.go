@@ -91,7 +91,7 @@ type Collection struct {
 	bg       context.Context
 	cancelBG context.CancelFunc
 	stop     chan struct{}
-	done    chan struct{}
+	done     chan struct{}
 
 	// post mirrors the store's payload indexes for the live nodes; it is
 	// changed where the store's terms are, with the write's publication.

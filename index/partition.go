@@ -20,6 +20,10 @@ import (
 // node deleted, or reused for another point, since it was filed) can cost
 // recall but never a wrong score or a deleted point.
 //
+// A node whose insert races a build can be filed twice (read by the
+// build, then told by the hook after the build ended); search scores it
+// once, and the next build drops the copy.
+//
 // Lock order: mu, then the graph's locks. The insert hook runs holding no
 // graph lock, and search releases mu before it scores on the graph.
 type partition struct {

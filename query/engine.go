@@ -360,7 +360,7 @@ func (e *Engine) nearest(ctx context.Context, c Collection, req *Request, v []fl
 	start := time.Now()
 	res, err := c.Search(ctx, index.SearchRequest{
 		Using: req.Using, Vector: v, Limit: req.Offset + limitOf(req) + len(ex), Filter: req.Filter,
-		Ef: req.Ef, Exact: req.Exact, Quantization: req.Quantization, ReadOptions: req.ReadOptions,
+		Ef: req.Ef, Exact: req.Exact, Quantization: req.Quantization, IVF: req.IVF, ReadOptions: req.ReadOptions,
 	})
 	e.cfg.Observer.Searched(ctx, time.Since(start))
 	if err != nil {

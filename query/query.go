@@ -99,6 +99,8 @@ type Request struct {
 	Exact bool
 	// Quantization shapes the walk of a quantized vector (params.quantization).
 	Quantization index.QuantizationSearch
+	// IVF shapes the scan of a vector with a partitioned index (params.ivf).
+	IVF index.IVFSearch
 	// Using names the vector the query ranks by; "" is the unnamed one.
 	// Its size and model are what inputs must match and documents use.
 	Using string

@@ -203,7 +203,7 @@ func (e *Engine) candidates(ctx context.Context, c Collection, req *Request, see
 	among := []pointid.ID{}
 	for _, p := range seeds {
 		start := time.Now()
-		res, err := c.Search(ctx, index.SearchRequest{Using: req.Using, Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k), Quantization: req.Quantization})
+		res, err := c.Search(ctx, index.SearchRequest{Using: req.Using, Vector: p.Vector, Limit: k, Filter: req.Filter, Ef: max(req.Ef, k), Quantization: req.Quantization, IVF: req.IVF})
 		e.cfg.Observer.Searched(ctx, time.Since(start))
 		if err != nil {
 			return nil, err
