@@ -3,6 +3,7 @@ package cluster
 import (
 	"archive/tar"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 
@@ -24,7 +26,15 @@ type fsm struct {
 	// snapDir is the DB's Options.SnapshotDir, where full snapshots go.
 	snapDir string
 	log     *slog.Logger
+	// applied is the index of the last command applied, or restored with
+	// a snapshot. raft.AppliedIndex runs ahead of the FSM (it counts
+	// entries handed to it), so readers that wait for a write use this.
+	applied atomic.Uint64
 }
+
+// snapMagic starts a snapshot stream; the index of the last command in
+// it follows, big-endian, then the DB's full snapshot (a tar).
+const snapMagic = "QVRSNAP1"
 
 var _ raft.FSM = (*fsm)(nil)
 
@@ -37,6 +47,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	if err == nil {
 		err = cmd.apply(context.Background(), f.db)
 	}
+	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
 		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)
 		panic(fmt.Sprintf("cluster: entry %d: replica cannot apply a committed command: %v", l.Index, err))
@@ -51,13 +62,17 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return fileSnapshot(filepath.Join(f.snapDir, file.Name)), nil
+	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load()}, nil
 }
 
 // Restore replaces every collection with the snapshot's: those in it are
 // recovered from it, the others dropped.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
+	var head [len(snapMagic) + 8]byte
+	if _, err := io.ReadFull(rc, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
+		return fmt.Errorf("cluster: restore: not a snapshot of this version: %v", err)
+	}
 	ctx := context.Background()
 	tr := tar.NewReader(rc)
 	kept := map[string]bool{}
@@ -86,13 +101,18 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			return fmt.Errorf("cluster: restore: drop collection %q: %w", name, err)
 		}
 	}
+	f.applied.Store(binary.BigEndian.Uint64(head[len(snapMagic):]))
 	return nil
 }
 
-// fileSnapshot is a full snapshot file that Persist streams to Raft.
-type fileSnapshot string
+// fileSnapshot is a full snapshot file that Persist streams to Raft,
+// after a header with the index of the last command in it.
+type fileSnapshot struct {
+	path    string
+	applied uint64
+}
 
-func (s fileSnapshot) Persist(sink raft.SnapshotSink) error {
+func (s *fileSnapshot) Persist(sink raft.SnapshotSink) error {
 	err := s.copyTo(sink)
 	if err != nil {
 		return errors.Join(err, sink.Cancel())
@@ -100,12 +120,16 @@ func (s fileSnapshot) Persist(sink raft.SnapshotSink) error {
 	return sink.Close()
 }
 
-func (s fileSnapshot) copyTo(w io.Writer) error {
-	f, err := os.Open(string(s))
+func (s *fileSnapshot) copyTo(w io.Writer) error {
+	f, err := os.Open(s.path)
 	if err != nil {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}
 	defer f.Close()
+	head := binary.BigEndian.AppendUint64([]byte(snapMagic), s.applied)
+	if _, err := w.Write(head); err != nil {
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
 	if _, err := io.Copy(w, f); err != nil {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}
@@ -113,4 +137,4 @@ func (s fileSnapshot) copyTo(w io.Writer) error {
 }
 
 // Release deletes the file: Raft's snapshot store has its copy.
-func (s fileSnapshot) Release() { os.Remove(string(s)) }
+func (s *fileSnapshot) Release() { os.Remove(s.path) }

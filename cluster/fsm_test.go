@@ -65,6 +65,7 @@ func TestFSMResponsesAndSnapshotRestore(t *testing.T) {
 	applyAll(t, dst, []Command{createCmd("stale"), upsertCmd("stale", 1), createCmd("c"), upsertCmd("c", 3)})
 	require.NoError(t, dst.Restore(rc))
 	require.Equal(t, want, dump(t, dst.db))
+	require.Equal(t, uint64(7), dst.applied.Load(), "the snapshot's last command")
 	require.Equal(t, []string{"c", "other"}, dst.db.List())
 }
 
