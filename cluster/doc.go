@@ -22,15 +22,16 @@
 //  4. A node's index.DB is derived state, rebuilt at every Open: Open
 //     deletes DIR/index, and Raft restores the newest snapshot and
 //     replays the log after it. So no entry is ever applied to a state
-//     that already holds it. The alternative, storing the last applied
-//     Raft index in the DB atomically with each write, would need the
-//     index's batches to be one Pebble write (they are not: Apply is
-//     atomic per operation), and replaying a committed suffix over a
-//     later state is not harmless: "set c=1 where b=1" then "set b=1"
-//     replayed over the state after both adds c to a point that never
-//     had it. The price is a restart that costs a snapshot restore plus
-//     the log tail; the Raft log and snapshots under DIR are the node's
-//     durable state.
+//     that already holds it, which is not harmless: "set c=1 where b=1"
+//     then "set b=1", replayed over the state after both, adds c to a
+//     point that never had it; a batch refused for a point that did not
+//     exist yet succeeds when replayed over a state where it does. The
+//     alternative, storing the last applied Raft index in the DB
+//     atomically with each write, needs each command to be one Pebble
+//     batch, which Collection.Apply is not (it is atomic per operation).
+//     The price is a restart that costs a snapshot restore plus the log
+//     tail; the Raft log and snapshots under DIR are the node's durable
+//     state. TestRestartCatchesUp fails without the rebuild.
 //  5. A snapshot is taken at exactly the applied index: FSM.Snapshot
 //     writes the full snapshot while Apply waits (Raft calls both from
 //     one goroutine), and Persist then streams the file to Raft. Applies

@@ -44,9 +44,13 @@ var _ raft.FSM = (*fsm)(nil)
 // invariant 3).
 func (f *fsm) Apply(l *raft.Log) any {
 	cmd, err := decodeCommand(l.Data)
-	if err == nil {
-		err = cmd.apply(context.Background(), f.db)
+	if err != nil {
+		// The leader decoded the entry before proposing it: this node
+		// runs another version, or its log is damaged.
+		f.log.Error("cluster: committed entry unreadable on this node; stopping it", "index", l.Index, "err", err)
+		panic(fmt.Sprintf("cluster: entry %d: %v", l.Index, err))
 	}
+	err = cmd.apply(context.Background(), f.db)
 	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
 		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)

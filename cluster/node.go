@@ -20,10 +20,11 @@ var (
 	// ErrNotLeader marks a request refused because this node is not the
 	// leader; nothing entered the log, and it may be sent to the leader.
 	ErrNotLeader = errors.New("cluster: not the leader")
-	// ErrUnknownOutcome marks a write proposed but not known to be
-	// committed (leadership lost, the deadline passed, the node shut
-	// down): it may still commit, or not. A retry must be idempotent.
-	ErrUnknownOutcome = errors.New("cluster: outcome unknown, the write may yet commit")
+	// ErrUnknownOutcome marks an entry (a write, a membership change)
+	// proposed but not known to be committed (leadership lost, the
+	// deadline passed, the node shut down): it may still commit, or not.
+	// A retried write must be idempotent.
+	ErrUnknownOutcome = errors.New("cluster: outcome unknown, the entry may yet commit")
 )
 
 // Peer is a voter of the cluster's initial configuration.

@@ -28,7 +28,7 @@ func (n *Node) Apply(ctx context.Context, cmd Command) error {
 	if err != nil {
 		return err
 	}
-	if err := decoded.check(n.db); err != nil {
+	if err := n.check(ctx, decoded); err != nil {
 		return err
 	}
 	fut := n.raft.Apply(data, timeout(ctx))
@@ -39,6 +39,26 @@ func (n *Node) Apply(ctx context.Context, cmd Command) error {
 		return err
 	}
 	return nil
+}
+
+// check validates cmd against the DB. A refusal is confirmed after a
+// barrier: a leader just elected may not have applied the entries that
+// earlier leaders committed (a restarted node rebuilds its DB from the
+// log), and its DB would refuse what they made valid. So only bad
+// requests pay the round trip.
+func (n *Node) check(ctx context.Context, cmd Command) error {
+	err := cmd.check(n.db)
+	if err == nil {
+		return nil
+	}
+	if berr := n.Barrier(ctx); berr != nil {
+		// Nothing was proposed, whatever the barrier's outcome.
+		if ctx.Err() != nil {
+			return fmt.Errorf("cluster: refusal (%w) not confirmed: %w", err, ctx.Err())
+		}
+		return fmt.Errorf("%w: refusal (%w) not confirmed: %v", ErrNotLeader, err, berr)
+	}
+	return cmd.check(n.db)
 }
 
 // Barrier returns once every entry committed before it is applied on
