@@ -22,9 +22,9 @@
 //  4. A node's index.DB is derived state, rebuilt at every Open: Open
 //     deletes DIR/index, and Raft restores the newest snapshot and
 //     replays the log after it. So no entry is ever applied to a state
-//     that already holds it, which is not harmless: "set c=1 where b=1"
-//     then "set b=1", replayed over the state after both, adds c to a
-//     point that never had it; a batch refused for a point that did not
+//     that already holds it, which would not be harmless: "set c=1
+//     where b=1" then "set b=1", replayed over the state after both,
+//     adds c to a point that never had it; a batch refused for a point that did not
 //     exist yet succeeds when replayed over a state where it does. The
 //     alternative, storing the last applied Raft index in the DB
 //     atomically with each write, needs each command to be one Pebble

@@ -52,11 +52,12 @@ func (n *Node) check(ctx context.Context, cmd Command) error {
 		return nil
 	}
 	if berr := n.Barrier(ctx); berr != nil {
-		// Nothing was proposed, whatever the barrier's outcome.
+		// Nothing was proposed, whatever the barrier's outcome; the
+		// refusal is not wrapped, since it is not confirmed.
 		if ctx.Err() != nil {
-			return fmt.Errorf("cluster: refusal (%w) not confirmed: %w", err, ctx.Err())
+			return fmt.Errorf("cluster: refusal (%v) not confirmed: %w", err, ctx.Err())
 		}
-		return fmt.Errorf("%w: refusal (%w) not confirmed: %v", ErrNotLeader, err, berr)
+		return fmt.Errorf("%w: refusal (%v) not confirmed: %v", ErrNotLeader, err, berr)
 	}
 	return cmd.check(n.db)
 }
