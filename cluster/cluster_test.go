@@ -340,3 +340,26 @@ func TestAddVoterBySnapshot(t *testing.T) {
 	require.NotEqual(t, "0", n4.Stats()["last_snapshot_index"], "n4 caught up by installing a snapshot")
 	require.Contains(t, lead.Stats()["latest_configuration"], "n4")
 }
+
+func TestTransferLeadershipAndRemoveServer(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.write(createCmd("c"))
+	old := c.leader()
+	require.NoError(t, c.nodes[old].TransferLeadership(ctx))
+	require.Eventually(t, func() bool { return c.leader() != old }, 5*time.Second, 10*time.Millisecond)
+	require.ErrorIs(t, c.nodes[old].TransferLeadership(ctx), ErrNotLeader)
+
+	gone := c.followers()[0]
+	require.NoError(t, c.nodes[c.leader()].RemoveServer(ctx, gone))
+	c.stop(gone)
+	conf := c.nodes[c.leader()].Stats()["latest_configuration"]
+	require.Contains(t, conf, "ID:"+c.leader()+" ")
+	require.NotContains(t, conf, "ID:"+gone+" ")
+	c.write(upsertCmd("c", 1, 2, 3))
+	c.converged()
+	for id, n := range c.nodes {
+		require.Equal(t, 3, count(t, n, "c"), id)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -108,6 +109,9 @@ type Node struct {
 	// ownTransport says Close closes the transport: Open made it.
 	ownTransport bool
 	log          *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error // set by closeOnce
 }
 
 // Open starts a node from cfg.Dir, bootstrapping the cluster of cfg.Peers
@@ -213,13 +217,16 @@ func (n *Node) bootstrap(cfg Config, rc *raft.Config, snaps raft.SnapshotStore) 
 func (n *Node) DB() *index.DB { return n.db }
 
 // Close stops Raft, then closes the log store and the DB, and the
-// transport if Open made it.
+// transport if Open made it. Later calls return the first's error.
 func (n *Node) Close() error {
-	var err error
-	if n.raft != nil {
-		err = n.raft.Shutdown().Error()
-	}
-	return errors.Join(err, n.closeParts())
+	n.closeOnce.Do(func() {
+		var err error
+		if n.raft != nil {
+			err = n.raft.Shutdown().Error()
+		}
+		n.closeErr = errors.Join(err, n.closeParts())
+	})
+	return n.closeErr
 }
 
 // closeParts closes what open opened, in reverse; Raft must be stopped.

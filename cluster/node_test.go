@@ -38,6 +38,7 @@ func TestSingleNodeTCP(t *testing.T) {
 		id, leaderAddr := n.Leader()
 		require.Equal(t, [2]string{"solo", addr}, [2]string{id, leaderAddr})
 		require.NoError(t, n.Close())
+		require.NoError(t, n.Close())
 	}
 }
 
