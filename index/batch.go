@@ -40,17 +40,8 @@ type step struct {
 // such as a point deleted meanwhile by another client) midway leaves the
 // operations before it applied and the rest not.
 func (c *Collection) Apply(ctx context.Context, ops []Operation) error {
-	if len(ops) > MaxOperations {
-		return fmt.Errorf("%w: operations: %d, limit %d", ErrBadRequest, len(ops), MaxOperations)
-	}
-	steps := make([]step, len(ops))
-	for i, op := range ops {
-		var err error
-		if steps[i], err = c.plan(op); err != nil {
-			return fmt.Errorf("operations[%d]: %w", i, err)
-		}
-	}
-	if err := c.checkNeeds(steps); err != nil {
+	steps, err := c.planAll(ops)
+	if err != nil {
 		return err
 	}
 	for i, s := range steps {
@@ -59,6 +50,32 @@ func (c *Collection) Apply(ctx context.Context, ops []Operation) error {
 		}
 	}
 	return nil
+}
+
+// Check validates ops as Apply does, against the collection as it is now,
+// and writes nothing: the error Apply would return before writing, or nil.
+// A replicated write checks its operations with it before proposing them.
+func (c *Collection) Check(ops []Operation) error {
+	_, err := c.planAll(ops)
+	return err
+}
+
+// planAll validates ops and returns their steps.
+func (c *Collection) planAll(ops []Operation) ([]step, error) {
+	if len(ops) > MaxOperations {
+		return nil, fmt.Errorf("%w: operations: %d, limit %d", ErrBadRequest, len(ops), MaxOperations)
+	}
+	steps := make([]step, len(ops))
+	for i, op := range ops {
+		var err error
+		if steps[i], err = c.plan(op); err != nil {
+			return nil, fmt.Errorf("operations[%d]: %w", i, err)
+		}
+	}
+	if err := c.checkNeeds(steps); err != nil {
+		return nil, err
+	}
+	return steps, nil
 }
 
 // plan validates one operation and returns its step.

@@ -100,15 +100,9 @@ func (db *DB) closeCollections() error {
 
 // Create makes a new, empty collection.
 func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection, error) {
-	if !validName(name) {
-		return nil, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", ErrBadRequest, name)
-	}
-	cfg.Vectors = maps.Clone(cfg.Vectors)
-	cfg.assignSpaces()
-	cfg.SparseVectors = maps.Clone(cfg.SparseVectors)
-	cfg.assignSparseSpaces()
-	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: collection %q: %w", ErrBadRequest, name, err)
+	cfg, err := prepareCreate(name, cfg)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
@@ -136,6 +130,30 @@ func (db *DB) Create(ctx context.Context, name string, cfg Config) (*Collection,
 	db.mu.cols[name] = c
 	db.opts.Logger.Info("collection created", "collection", name, "size", cfg.VectorSize, "distance", cfg.Distance, "vectors", cfg.VectorNames())
 	return c, nil
+}
+
+// CheckCreate validates a new collection's name and config as Create
+// does, without looking at which names are taken: the ErrBadRequest that
+// Create would return, or nil.
+func CheckCreate(name string, cfg Config) error {
+	_, err := prepareCreate(name, cfg)
+	return err
+}
+
+// prepareCreate validates name and cfg and returns cfg with its storage
+// spaces assigned, on copies of its maps.
+func prepareCreate(name string, cfg Config) (Config, error) {
+	if !validName(name) {
+		return Config{}, fmt.Errorf("%w: collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", ErrBadRequest, name)
+	}
+	cfg.Vectors = maps.Clone(cfg.Vectors)
+	cfg.assignSpaces()
+	cfg.SparseVectors = maps.Clone(cfg.SparseVectors)
+	cfg.assignSparseSpaces()
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%w: collection %q: %w", ErrBadRequest, name, err)
+	}
+	return cfg, nil
 }
 
 // Collection returns the collection called name, or the one the alias

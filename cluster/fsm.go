@@ -1,0 +1,144 @@
+package cluster
+
+import (
+	"archive/tar"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/quiver-db/quiver/index"
+)
+
+// fsm applies the log to one index.DB. Raft calls Apply, Snapshot and
+// Restore from one goroutine, never concurrently; FSMSnapshot.Persist
+// runs beside later Applies.
+type fsm struct {
+	db *index.DB
+	// snapDir is the DB's Options.SnapshotDir, where full snapshots go.
+	snapDir string
+	log     *slog.Logger
+	// applied is the index of the last command applied, or restored with
+	// a snapshot. raft.AppliedIndex runs ahead of the FSM (it counts
+	// entries handed to it), so readers that wait for a write use this.
+	applied atomic.Uint64
+}
+
+// snapMagic starts a snapshot stream; the index of the last command in
+// it follows, big-endian, then the DB's full snapshot (a tar).
+const snapMagic = "QVRSNAP1"
+
+var _ raft.FSM = (*fsm)(nil)
+
+// Apply runs one committed command and returns its error (nil when it
+// succeeded) as the entry's response, which the leader's Node.Apply
+// returns. A failure that is not the command's own panics (doc.go,
+// invariant 3).
+func (f *fsm) Apply(l *raft.Log) any {
+	cmd, err := decodeCommand(l.Data)
+	if err != nil {
+		// The leader decoded the entry before proposing it: this node
+		// runs another version, or its log is damaged.
+		f.log.Error("cluster: committed entry unreadable on this node; stopping it", "index", l.Index, "err", err)
+		panic(fmt.Sprintf("cluster: entry %d: %v", l.Index, err))
+	}
+	err = cmd.apply(context.Background(), f.db)
+	f.applied.Store(l.Index)
+	if err != nil && !deterministic(err) {
+		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)
+		panic(fmt.Sprintf("cluster: entry %d: replica cannot apply a committed command: %v", l.Index, err))
+	}
+	return err
+}
+
+// Snapshot writes a full snapshot of the DB now, while no Apply runs,
+// so it holds exactly the entries applied so far (doc.go, invariant 5).
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	file, err := f.db.CreateFullSnapshotFile(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: snapshot: %w", err)
+	}
+	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load()}, nil
+}
+
+// Restore replaces every collection with the snapshot's: those in it are
+// recovered from it, the others dropped.
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	var head [len(snapMagic) + 8]byte
+	if _, err := io.ReadFull(rc, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
+		return fmt.Errorf("cluster: restore: not a snapshot of this version: %v", err)
+	}
+	ctx := context.Background()
+	tr := tar.NewReader(rc)
+	kept := map[string]bool{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("cluster: restore: %w", err)
+		}
+		name, ok := strings.CutSuffix(h.Name, ".snapshot")
+		if !ok {
+			continue // aliases.json: aliases are not replicated
+		}
+		if _, err := f.db.Recover(ctx, tr, name); err != nil {
+			return fmt.Errorf("cluster: restore collection %q: %w", name, err)
+		}
+		kept[name] = true
+	}
+	for _, name := range f.db.List() {
+		if kept[name] {
+			continue
+		}
+		if err := f.db.Drop(ctx, name); err != nil {
+			return fmt.Errorf("cluster: restore: drop collection %q: %w", name, err)
+		}
+	}
+	f.applied.Store(binary.BigEndian.Uint64(head[len(snapMagic):]))
+	return nil
+}
+
+// fileSnapshot is a full snapshot file that Persist streams to Raft,
+// after a header with the index of the last command in it.
+type fileSnapshot struct {
+	path    string
+	applied uint64
+}
+
+func (s *fileSnapshot) Persist(sink raft.SnapshotSink) error {
+	err := s.copyTo(sink)
+	if err != nil {
+		return errors.Join(err, sink.Cancel())
+	}
+	return sink.Close()
+}
+
+func (s *fileSnapshot) copyTo(w io.Writer) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
+	defer f.Close()
+	head := binary.BigEndian.AppendUint64([]byte(snapMagic), s.applied)
+	if _, err := w.Write(head); err != nil {
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("cluster: persist snapshot: %w", err)
+	}
+	return nil
+}
+
+// Release deletes the file: Raft's snapshot store has its copy.
+func (s *fileSnapshot) Release() { os.Remove(s.path) }
