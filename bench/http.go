@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"sync"
@@ -46,6 +47,11 @@ type HTTPConfig struct {
 	Limit int
 	// M and EfConstruction configure the graph; zero means the defaults.
 	M, EfConstruction int
+	// IVF, when set, is the collection's ivf_config: searches scan its
+	// partitioned index (once built; the run waits for it) with probe
+	// Probe (zero: the config's default) instead of walking the graph.
+	IVF   *index.IVFConfig
+	Probe int
 	// Batch is the points per upsert request. Zero means 1000.
 	Batch int
 	// Block is the queries each kind of client runs before the next takes
@@ -170,7 +176,7 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	cl := &client.Client{URL: "http://" + addr}
 
 	res := &HTTPResult{Vectors: len(base) / dim, Dim: dim, Queries: nq, Ef: cfg.Ef, Clients: cfg.Clients}
-	if reusable(ctx, db, res.Vectors, dim) {
+	if reusable(ctx, db, res.Vectors, dim, cfg.IVF) {
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "reusing the %d points already in %s\n", res.Vectors, dir)
 		}
@@ -181,10 +187,13 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := waitIVF(ctx, col, cfg); err != nil {
+		return nil, err
+	}
 	bodies := make([][]byte, nq)
 	for i := range bodies {
 		if bodies[i], err = json.Marshal(map[string]any{
-			"query": queries[i*dim : (i+1)*dim], "limit": cfg.K, "params": map[string]any{"hnsw_ef": cfg.Ef},
+			"query": queries[i*dim : (i+1)*dim], "limit": cfg.K, "params": cfg.params(),
 		}); err != nil {
 			return nil, err
 		}
@@ -194,7 +203,7 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	defer hc.CloseIdleConnections()
 	kinds := []runnerKind{
 		{"in process", func() (queryRunner, error) {
-			return inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef}, nil
+			return inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef, ivf: index.IVFSearch{Probe: cfg.Probe}}, nil
 		}},
 		{"http, keep-alive conn", func() (queryRunner, error) { return dialRunner(addr, path, bodies) }},
 		{"http, net/http client", func() (queryRunner, error) {
@@ -219,7 +228,7 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 	// an idle core is slow (virtual machines) the first search after idling
 	// is slower, and every HTTP request is such a search.
 	idle := runnerKind{fmt.Sprintf("in process, %v idle before each", idleGap), func() (queryRunner, error) {
-		return idleRunner{inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef}}, nil
+		return idleRunner{inProcessRunner{col: col, queries: queries, dim: dim, k: cfg.K, ef: cfg.Ef, ivf: index.IVFSearch{Probe: cfg.Probe}}}, nil
 	}}
 	if res.Serial, err = runInterleaved(ctx, nq, 1, cfg.Block, append(kinds, idle), truth, cfg.K, cfg.Progress); err != nil {
 		return nil, fmt.Errorf("serial: %w", err)
@@ -238,12 +247,13 @@ func RunHTTP(ctx context.Context, cfg HTTPConfig) (*HTTPResult, error) {
 
 // reusable reports whether db already holds the benchmark's collection
 // with n points of dimension dim; if it holds another, it is dropped.
-func reusable(ctx context.Context, db *index.DB, n, dim int) bool {
+func reusable(ctx context.Context, db *index.DB, n, dim int, ivf *index.IVFConfig) bool {
 	col, err := db.Collection(httpBenchCollection)
 	if err != nil {
 		return false
 	}
-	if count, err := col.Count(ctx, nil); err == nil && count == n && col.Config().VectorSize == dim {
+	cfg := col.Config()
+	if count, err := col.Count(ctx, nil); err == nil && count == n && cfg.VectorSize == dim && reflect.DeepEqual(cfg.IVF, ivf) {
 		return true
 	}
 	_ = db.Drop(ctx, httpBenchCollection)
@@ -278,11 +288,53 @@ func measureFloor(ctx context.Context, cfg HTTPConfig, addr, path string, bodies
 	return out[0], nil
 }
 
+// params is every query's params object.
+func (c *HTTPConfig) params() map[string]any {
+	p := map[string]any{"hnsw_ef": c.Ef}
+	if c.IVF != nil && c.Probe > 0 {
+		p["ivf"] = map[string]any{"probe": c.Probe}
+	}
+	return p
+}
+
+// waitIVF waits, showing progress, until the collection's partitioned
+// index has been built over every point, when cfg asks for one.
+func waitIVF(ctx context.Context, col *index.Collection, cfg HTTPConfig) error {
+	if cfg.IVF == nil {
+		return nil
+	}
+	start := time.Now()
+	for last := time.Now(); ; {
+		info, err := col.Info()
+		if err != nil {
+			return err
+		}
+		st := info.IVF[""]
+		if st.Built && !st.Building && st.Points >= info.Points {
+			if cfg.Progress != nil {
+				fmt.Fprintf(cfg.Progress, "partitioned index: %d points in %d cells, %.1f MiB, ready after %v\n",
+					st.Points, st.Cells, float64(st.Memory)/(1<<20), time.Since(start).Round(time.Millisecond))
+			}
+			return nil
+		}
+		if cfg.Progress != nil && time.Since(last) > 5*time.Second {
+			fmt.Fprintf(cfg.Progress, "waiting for the partitioned index (%d of %d points filed, building %v)\n", st.Points, info.Points, st.Building)
+			last = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
 // ingestHTTP creates the collection and upserts base through the API.
 func ingestHTTP(ctx context.Context, cl *client.Client, cfg HTTPConfig, base []float32, dim int, res *HTTPResult) error {
 	err := cl.Do(ctx, http.MethodPut, "/collections/"+httpBenchCollection, map[string]any{
 		"vectors":     map[string]any{"size": dim, "distance": "Cosine"},
 		"hnsw_config": map[string]any{"m": cfg.M, "ef_construct": cfg.EfConstruction},
+		"ivf_config":  cfg.IVF,
 	}, nil)
 	if err != nil {
 		return err

@@ -42,11 +42,12 @@ type inProcessRunner struct {
 	queries []float32
 	dim     int
 	k, ef   int
+	ivf     index.IVFSearch
 }
 
 func (r inProcessRunner) query(ctx context.Context, i int) (queryAnswer, error) {
 	t := time.Now()
-	hits, err := r.col.Search(ctx, index.SearchRequest{Vector: r.queries[i*r.dim : (i+1)*r.dim], Limit: r.k, Ef: r.ef})
+	hits, err := r.col.Search(ctx, index.SearchRequest{Vector: r.queries[i*r.dim : (i+1)*r.dim], Limit: r.k, Ef: r.ef, IVF: r.ivf})
 	lat := time.Since(t)
 	if err != nil {
 		return queryAnswer{}, err

@@ -42,6 +42,9 @@ forbid recommend index storage query httpapi cmd/quiver
 # projection is the maths of the dashboard's map, on rows of floats.
 forbid projection index storage query httpapi cmd/quiver
 forbid query httpapi cmd/quiver
+# cluster replicates the index's writes; the API sits on it, not under it.
+forbid cluster query httpapi cmd/quiver
+forbid index cluster
 forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
 # The dashboard is static files: it imports nothing of Quiver.

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/quiver-db/quiver/bench"
+	"github.com/quiver-db/quiver/index"
 )
 
 func init() {
@@ -25,6 +26,9 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.M, "m", 0, "links per node (default the index's)")
 	fs.IntVar(&cfg.EfConstruction, "ef-construction", 0, "candidate list size while building (default the index's)")
 	fs.IntVar(&cfg.Batch, "batch", 1000, "points per upsert request")
+	ivf := fs.Bool("ivf", false, "give the collection an ivf_config: searches scan the partitioned index")
+	fs.IntVar(&cfg.Probe, "probe", 0, "with --ivf: cells each query scans (default the config's, cells/16)")
+	cells := fs.Int("cells", 0, "with --ivf: k-means cells (default about 3·√points)")
 	jsonPath := fs.String("json", "", "also write the result as JSON to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the query passes (client and server) to this file")
 	fs.StringVar(&cfg.DataDir, "keep", "", "keep the server's data in this directory; a later run on the same data reuses it and skips the ingest")
@@ -34,6 +38,9 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	}
 	if cfg.Dir == "" {
 		return fmt.Errorf("bench http: --data is required")
+	}
+	if *ivf {
+		cfg.IVF = &index.IVFConfig{Cells: *cells}
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -47,7 +54,11 @@ func runBenchHTTP(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("bench http: %w", err)
 	}
-	fmt.Printf("quiver over HTTP on %s: %d vectors, dim %d, %d queries, ef %d, limit 10\n", cfg.Dir, res.Vectors, res.Dim, res.Queries, res.Ef)
+	how := fmt.Sprintf("ef %d", res.Ef)
+	if cfg.IVF != nil {
+		how = fmt.Sprintf("partitioned index, probe %d (0: the default)", cfg.Probe)
+	}
+	fmt.Printf("quiver over HTTP on %s: %d vectors, dim %d, %d queries, %s, limit 10\n", cfg.Dir, res.Vectors, res.Dim, res.Queries, how)
 	fmt.Printf("ingest over HTTP: %.1fs, %.0f points/s\n", res.IngestSecs, res.IngestPerSec)
 	fmt.Printf("%-36s %7s %7s %7s %7s %7s %7s\n", "pass (kinds interleaved in blocks)", "qps", "p50 µs", "p99 µs", "server", "search", "recall")
 	us := func(v float64) string {
