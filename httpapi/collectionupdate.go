@@ -12,8 +12,9 @@ import (
 
 // updateCollectionRequest is the body of PATCH /collections/{c}, Qdrant's
 // UpdateCollection. What Quiver can change live is the graphs' ef_construct
-// (for the inserts after the change), ef (the default search ef) and
-// quantization_config (a config, or "Disabled" to remove it); the rest is
+// (for the inserts after the change), ef (the default search ef),
+// quantization_config (a config, or "Disabled" to remove it) and Quiver's
+// ivf_config (a config, or {"disabled": true} to remove it); the rest is
 // accepted when it changes nothing Quiver has, and refused with the field
 // named when it asks for what Quiver cannot do.
 type updateCollectionRequest struct {
@@ -22,6 +23,7 @@ type updateCollectionRequest struct {
 	OptimizersConfig   *optimizersConfigDiff        `json:"optimizers_config"`
 	Params             *collectionParamsDiff        `json:"params"`
 	QuantizationConfig json.RawMessage              `json:"quantization_config"`
+	IVF                *index.IVFConfig             `json:"ivf_config"`
 	SparseVectors      json.RawMessage              `json:"sparse_vectors"`
 	StrictModeConfig   json.RawMessage              `json:"strict_mode_config"`
 	Metadata           json.RawMessage              `json:"metadata"`
@@ -50,9 +52,10 @@ func (d *hnswConfigDiff) update() index.HNSWUpdate {
 // vectorParamsDiff is one vector's entry of "vectors". on_disk is
 // accepted and ignored (vectors live in Pebble and in the graph's memory).
 type vectorParamsDiff struct {
-	HNSW               *hnswConfigDiff `json:"hnsw_config"`
-	QuantizationConfig json.RawMessage `json:"quantization_config"`
-	OnDisk             *bool           `json:"on_disk"`
+	HNSW               *hnswConfigDiff  `json:"hnsw_config"`
+	QuantizationConfig json.RawMessage  `json:"quantization_config"`
+	IVF                *index.IVFConfig `json:"ivf_config"`
+	OnDisk             *bool            `json:"on_disk"`
 }
 
 // optimizersConfigDiff is Qdrant's OptimizersConfigDiff, accepted and
@@ -151,7 +154,7 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 	if err != nil {
 		return index.ConfigUpdate{}, err
 	}
-	u.Quantization = q
+	u.Quantization, u.IVF = q, req.IVF
 	if req.HNSW != nil {
 		hu := req.HNSW.update()
 		u.HNSW = &hu
@@ -173,6 +176,12 @@ func configUpdate(req updateCollectionRequest) (index.ConfigUpdate, error) {
 				u.VectorQuantization = map[string]index.QuantizationConfig{}
 			}
 			u.VectorQuantization[name] = *q
+		}
+		if v.IVF != nil {
+			if u.VectorIVF == nil {
+				u.VectorIVF = map[string]index.IVFConfig{}
+			}
+			u.VectorIVF[name] = *v.IVF
 		}
 		if v.HNSW != nil {
 			if u.Vectors == nil {

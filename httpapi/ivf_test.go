@@ -75,3 +75,36 @@ func TestIVFCollectionAPI(t *testing.T) {
 		ts.fails(http.StatusBadRequest, "PUT", "/collections/bad", bad.body, bad.want)
 	}
 }
+
+// TestIVFByPatch: PATCH turns the partitioned index on for a collection
+// created without it, and {"disabled": true} turns it off again.
+func TestIVFByPatch(t *testing.T) {
+	ts := newTestServer(t, t.TempDir(), nil)
+	ts.ok("PUT", "/collections/p", map[string]any{"vectors": map[string]any{"size": 8, "distance": "Dot"}}, nil)
+	upsertRandomPoints(ts, "p", 700, 8, "")
+	type out struct {
+		Config struct {
+			IVF map[string]any `json:"ivf_config"`
+		} `json:"config"`
+		IVFStatus map[string]struct {
+			Status string `json:"status"`
+			Points int    `json:"points"`
+		} `json:"ivf_status"`
+	}
+	var info out
+	ts.ok("GET", "/collections/p", nil, &info)
+	require.Nil(t, info.IVFStatus)
+	ts.ok("PATCH", "/collections/p", map[string]any{"ivf_config": map[string]any{"min_points": 100}}, nil)
+	require.Eventually(t, func() bool {
+		info = out{}
+		ts.ok("GET", "/collections/p", nil, &info)
+		return info.IVFStatus[""].Status == "built" && info.IVFStatus[""].Points >= 700
+	}, 30*time.Second, 20*time.Millisecond)
+	assert.Equal(t, map[string]any{"min_points": 100.0}, info.Config.IVF)
+	ts.ok("PATCH", "/collections/p", map[string]any{"ivf_config": map[string]any{"disabled": true}}, nil)
+	info = out{}
+	ts.ok("GET", "/collections/p", nil, &info)
+	assert.Nil(t, info.IVFStatus)
+	assert.Nil(t, info.Config.IVF)
+	ts.fails(http.StatusBadRequest, "PATCH", "/collections/p", map[string]any{"ivf_config": map[string]any{"spill": 12}}, "ivf_config.spill")
+}

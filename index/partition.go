@@ -64,10 +64,33 @@ func (c *Collection) startPartitions() {
 	}
 }
 
-// renewPartition replaces old (nil at open) with a partition of g, unless
-// another caller has already done so.
+// retunePartitions brings each vector's partitioned index to cfg, after
+// UpdateConfig: a new one where the ivf_config changed (built in the
+// background while the old one serves no more), none where it is off.
+func (c *Collection) retunePartitions(cfg Config) {
+	for _, sp := range c.spaces {
+		v, _ := cfg.Vector(sp.name)
+		old := sp.part.Load()
+		switch {
+		case !v.IVF.enabled() && old != nil:
+			if sp.part.CompareAndSwap(old, nil) {
+				old.graph.SetInsertHook(nil)
+			}
+		case v.IVF.enabled() && (old == nil || old.cfg != *v.IVF):
+			c.renewPartition(sp, old, sp.g())
+		}
+	}
+}
+
+// renewPartition replaces old (nil at open) with a partition of g under
+// the vector's current ivf_config, unless another caller has already
+// replaced old.
 func (c *Collection) renewPartition(sp *vectorSpace, old *partition, g *hnsw.Graph) {
-	p := &partition{c: c, sp: sp, cfg: *sp.cfg.IVF, graph: g}
+	want := c.currentVector(sp).IVF
+	if !want.enabled() {
+		return
+	}
+	p := &partition{c: c, sp: sp, cfg: *want, graph: g}
 	if !sp.part.CompareAndSwap(old, p) {
 		return
 	}

@@ -289,3 +289,30 @@ func TestPartitionUnderConcurrentWrites(t *testing.T) {
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, st.Points, info.Points, fmt.Sprintf("every live point is filed: %+v", st))
 }
+
+// UpdateConfig turns the index on after creation; the change survives a
+// reopen, and Disabled turns it off.
+func TestPartitionByUpdateConfig(t *testing.T) {
+	ctx := context.Background()
+	fs := vfs.NewMem()
+	db := openTest(t, fs)
+	const dim = 16
+	c, err := db.Create(ctx, "p", Config{VectorSize: dim, Distance: Cosine})
+	require.NoError(t, err)
+	require.NoError(t, c.Upsert(ctx, clusteredPoints(rand.New(rand.NewPCG(15, 16)), 0, 800, dim)))
+	require.NoError(t, c.UpdateConfig(ctx, ConfigUpdate{IVF: &IVFConfig{MinPoints: 200}}))
+	waitBuilt(t, c, "", 800)
+	require.NoError(t, db.Close())
+	db = openTest(t, fs)
+	defer db.Close()
+	c, err = db.Collection("p")
+	require.NoError(t, err)
+	waitBuilt(t, c, "", 800)
+	require.NoError(t, c.UpdateConfig(ctx, ConfigUpdate{IVF: &IVFConfig{Disabled: true}}))
+	info, err := c.Info()
+	require.NoError(t, err)
+	assert.Nil(t, info.IVF)
+	assert.Nil(t, c.Config().IVF)
+	err = c.UpdateConfig(ctx, ConfigUpdate{VectorIVF: map[string]IVFConfig{"x": {}}})
+	require.ErrorIs(t, err, ErrBadRequest)
+}

@@ -24,6 +24,11 @@ type ConfigUpdate struct {
 	// name; Disabled turns quantization off for that vector whatever the
 	// collection's. "" is the unnamed vector (the same as Quantization).
 	VectorQuantization map[string]QuantizationConfig
+	// IVF replaces the collection-level ivf_config; Disabled removes it.
+	IVF *IVFConfig
+	// VectorIVF replaces named vectors' own ivf_config, by name, as
+	// VectorQuantization does; "" is the unnamed vector.
+	VectorIVF map[string]IVFConfig
 	// HNSW updates the collection-level graph parameters: the unnamed
 	// vector's, and the defaults of named vectors without their own.
 	HNSW *HNSWUpdate
@@ -112,6 +117,7 @@ func (c *Collection) UpdateConfig(ctx context.Context, u ConfigUpdate) error {
 	if err := c.quantizeGraphs(ctx, next); err != nil {
 		return fmt.Errorf("collection %q: %w", c.name, err)
 	}
+	c.retunePartitions(next)
 	c.log.Info("collection config updated", "hnsw", next.HNSW)
 	return nil
 }
@@ -147,6 +153,9 @@ func (c *Collection) updatedConfig(u ConfigUpdate) (Config, error) {
 		next.Vectors[name] = v
 	}
 	if err := applyQuantization(&next, u); err != nil {
+		return Config{}, err
+	}
+	if err := applyIVF(&next, u); err != nil {
 		return Config{}, err
 	}
 	if err := next.Validate(); err != nil {
@@ -211,6 +220,34 @@ func applyQuantization(next *Config, u ConfigUpdate) error {
 			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
 		}
 		v.Quantization = &q
+		next.Vectors[name] = v
+	}
+	return nil
+}
+
+// applyIVF sets u's ivf_config changes in next, as applyQuantization does
+// the quantization's.
+func applyIVF(next *Config, u ConfigUpdate) error {
+	setCollection := func(q IVFConfig) {
+		next.IVF = &q
+		if q.Disabled {
+			next.IVF = nil
+		}
+	}
+	if u.IVF != nil {
+		setCollection(*u.IVF)
+	}
+	for _, name := range slices.Sorted(maps.Keys(u.VectorIVF)) {
+		q := u.VectorIVF[name]
+		if name == "" && !next.Named() {
+			setCollection(q)
+			continue
+		}
+		v, ok := next.Vectors[name]
+		if !ok {
+			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
+		}
+		v.IVF = &q
 		next.Vectors[name] = v
 	}
 	return nil

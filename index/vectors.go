@@ -75,7 +75,7 @@ func (c *Collection) currentVector(sp *vectorSpace) VectorConfig {
 	v := sp.cfg
 	if t := c.tuned.Load(); t != nil {
 		tv, _ := t.Vector(sp.name)
-		v.HNSW, v.Quantization = tv.HNSW, tv.Quantization
+		v.HNSW, v.Quantization, v.IVF = tv.HNSW, tv.Quantization, tv.IVF
 	}
 	return v
 }
