@@ -196,49 +196,37 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// applyQuantization sets u's quantization changes in next. Disabled
-// removes the collection-level config; on a named vector it is kept, so
-// that it overrides the collection's.
+// applyQuantization sets u's quantization changes in next.
 func applyQuantization(next *Config, u ConfigUpdate) error {
-	setCollection := func(q QuantizationConfig) {
-		next.Quantization = &q
-		if q.Disabled {
-			next.Quantization = nil
-		}
-	}
-	if u.Quantization != nil {
-		setCollection(*u.Quantization)
-	}
-	for _, name := range slices.Sorted(maps.Keys(u.VectorQuantization)) {
-		q := u.VectorQuantization[name]
-		if name == "" && !next.Named() {
-			setCollection(q)
-			continue
-		}
-		v, ok := next.Vectors[name]
-		if !ok {
-			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
-		}
-		v.Quantization = &q
-		next.Vectors[name] = v
-	}
-	return nil
+	return applyOverride(next, u.Quantization, u.VectorQuantization, &next.Quantization,
+		func(v *VectorConfig) **QuantizationConfig { return &v.Quantization },
+		func(q QuantizationConfig) bool { return q.Disabled })
 }
 
-// applyIVF sets u's ivf_config changes in next, as applyQuantization does
-// the quantization's.
+// applyIVF sets u's ivf_config changes in next.
 func applyIVF(next *Config, u ConfigUpdate) error {
-	setCollection := func(q IVFConfig) {
-		next.IVF = &q
-		if q.Disabled {
-			next.IVF = nil
+	return applyOverride(next, u.IVF, u.VectorIVF, &next.IVF,
+		func(v *VectorConfig) **IVFConfig { return &v.IVF },
+		func(q IVFConfig) bool { return q.Disabled })
+}
+
+// applyOverride sets a per-vector setting with a collection default, such
+// as the quantization: collection replaces the collection's (field), and
+// each of vectors a named vector's own (own of it), "" standing for the
+// unnamed vector. Disabled removes the collection's; on a named vector it
+// is kept, so that it overrides the collection's.
+func applyOverride[T any](next *Config, collection *T, vectors map[string]T, field **T, own func(*VectorConfig) **T, disabled func(T) bool) error {
+	setCollection := func(q T) {
+		*field = &q
+		if disabled(q) {
+			*field = nil
 		}
 	}
-	if u.IVF != nil {
-		setCollection(*u.IVF)
+	if collection != nil {
+		setCollection(*collection)
 	}
-	for _, name := range slices.Sorted(maps.Keys(u.VectorIVF)) {
-		q := u.VectorIVF[name]
+	for _, name := range slices.Sorted(maps.Keys(vectors)) {
+		q := vectors[name]
 		if name == "" && !next.Named() {
 			setCollection(q)
 			continue
@@ -247,7 +235,7 @@ func applyIVF(next *Config, u ConfigUpdate) error {
 		if !ok {
 			return fmt.Errorf("vectors: no vector named %q (the collection has: %s)", name, strings.Join(next.VectorNames(), ", "))
 		}
-		v.IVF = &q
+		*own(&v) = &q
 		next.Vectors[name] = v
 	}
 	return nil
