@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/gorilla/mux"
 )
 
 // Replica is this server's node of a replicated Quiver (Config.Replica;
@@ -82,9 +84,12 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 	}
 	self, leader := rep.Leader()
 	if self {
-		if strong {
+		// A leader just elected may not have applied what earlier
+		// leaders committed yet: a write to a collection it lacks waits
+		// for a barrier before the handler looks the collection up.
+		if strong || rt.access == write && h.lacksCollection(r) {
 			if err := rep.Barrier(r.Context()); err != nil {
-				writeError(w, start, fmt.Errorf("%w: consistent read: %w", ErrUnavailable, err))
+				writeError(w, start, fmt.Errorf("%w: %w", ErrUnavailable, err))
 				return true
 			}
 		}
@@ -100,6 +105,16 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 	}
 	h.forward(w, r, leader, start)
 	return true
+}
+
+// lacksCollection reports whether r names a collection this node lacks.
+func (h *Handler) lacksCollection(r *http.Request) bool {
+	name, ok := mux.Vars(r)["collection"]
+	if !ok {
+		return false
+	}
+	_, err := h.db.Collection(name)
+	return err != nil
 }
 
 // forward proxies r, as it came, to the leader at base.

@@ -100,12 +100,14 @@ func TestFollowerForwardsWritesToTheLeader(t *testing.T) {
 	// Reads are local unless asked otherwise: the follower's DB is empty.
 	follower.fails(http.StatusNotFound, "POST", "/collections/c/points", map[string]any{"ids": []int{1}}, "not found")
 	var got []hit
+	b0 := lrep.barriers.Load() // the create waited for one: c was new to the leader
+	require.Equal(t, int64(1), b0)
 	follower.ok("POST", "/collections/c/points?consistency=majority", map[string]any{"ids": []int{1}}, &got)
 	require.Len(t, got, 1, "a majority read is the leader's")
-	require.Equal(t, int64(1), lrep.barriers.Load(), "after a barrier")
+	require.Equal(t, b0+1, lrep.barriers.Load(), "after a barrier")
 	follower.ok("POST", "/collections/c/points/scroll?consistency=all", map[string]any{}, nil)
 	follower.ok("POST", "/collections/c/points/query?consistency=2", map[string]any{"query": []float32{1, 0}}, nil)
-	require.Equal(t, int64(3), lrep.barriers.Load())
+	require.Equal(t, b0+3, lrep.barriers.Load())
 	follower.fails(http.StatusNotFound, "POST", "/collections/c/points/scroll?consistency=1", map[string]any{}, "not found")
 	follower.fails(http.StatusBadRequest, "POST", "/collections/c/points/scroll?consistency=most", map[string]any{}, "consistency")
 }
