@@ -10,9 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,53 +19,21 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/internal/testbin"
 )
 
 // quiverBin is the binary TestMain builds once.
 var quiverBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "quiver-cluster")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	quiverBin = filepath.Join(dir, "quiver")
-	build := exec.Command("go", "build", "-o", quiverBin, "github.com/quiver-db/quiver/cmd/quiver")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build quiver:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// syncBuffer is a log the process writes while the test may read it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // protected by mu
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func TestMain(m *testing.M) { testbin.Main(m, &quiverBin) }
 
 // node is one `quiver serve --node-id` process and what restarts it.
 type node struct {
 	id, addr, dir string
 	args          []string
 	cmd           *exec.Cmd
-	log           *syncBuffer
+	log           *testbin.Log
 }
 
 func (n *node) url() string { return "http://" + n.addr }
@@ -108,7 +74,7 @@ func startCluster(t *testing.T, n int) []*node {
 
 func (n *node) start(t *testing.T) {
 	t.Helper()
-	n.log = &syncBuffer{}
+	n.log = &testbin.Log{}
 	n.cmd = exec.Command(quiverBin, n.args...)
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	require.NoError(t, n.cmd.Start())
