@@ -295,10 +295,11 @@ func TestKillLeaderMidWrites(t *testing.T) {
 	// Every node holds every acknowledged point, read locally; the nodes
 	// agree on the count (unacknowledged writes that committed included).
 	var counts [3]int
+	var records [3][]json.RawMessage
 	require.Eventually(t, func() bool {
 		for i, n := range nodes {
-			got, err := retrieve(ctx, n, acked)
-			if err != nil || len(got) != len(acked) {
+			var err error
+			if records[i], err = retrieve(ctx, n, acked); err != nil || len(records[i]) != len(acked) {
 				return false
 			}
 			if counts[i], err = count(ctx, n); err != nil {
@@ -307,6 +308,9 @@ func TestKillLeaderMidWrites(t *testing.T) {
 		}
 		return counts[0] == counts[1] && counts[1] == counts[2]
 	}, 20*time.Second, 100*time.Millisecond, "acknowledged points missing on a node, or counts differ: %v", counts)
+	for i := 1; i < 3; i++ {
+		require.Equal(t, records[0], records[i], "node %s holds other vectors or payloads than node %s", nodes[i].id, nodes[0].id)
+	}
 
 	// A search answers the same ids on every node.
 	var first []uint64
@@ -329,9 +333,10 @@ func TestKillLeaderMidWrites(t *testing.T) {
 	require.Equal(t, first, ids)
 }
 
-// retrieve reads ids on n alone (consistency 1: its own replica).
+// retrieve reads ids, with vectors and payloads, on n alone
+// (consistency 1: its own replica), in the order of ids.
 func retrieve(ctx context.Context, n *node, ids []uint64) ([]json.RawMessage, error) {
-	code, raw, err := call(ctx, "POST", n.url()+"/collections/c/points?consistency=1", map[string]any{"ids": ids})
+	code, raw, err := call(ctx, "POST", n.url()+"/collections/c/points?consistency=1", map[string]any{"ids": ids, "with_vector": true, "with_payload": true})
 	if err != nil || code != http.StatusOK {
 		return nil, errors.Join(err, fmt.Errorf("retrieve on %s: %d %s", n.id, code, raw))
 	}
