@@ -41,8 +41,9 @@ const Version = "0.1.0"
 // Embedder turns texts into vectors with one model (query.Embedder).
 type Embedder = query.Embedder
 
-// Collections is what the API serves. *index.DB implements it; the
-// cluster's router is meant to stand here too.
+// Collections is what the API serves. *index.DB implements it; a
+// cluster node serves its node's DB, whose only writer is Raft, and
+// writes through Config.Replica.
 type Collections interface {
 	Create(ctx context.Context, name string, cfg index.Config) (*index.Collection, error)
 	Collection(name string) (*index.Collection, error)
