@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/quiver-db/quiver/cluster"
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
@@ -101,4 +102,15 @@ func TestSingleVoterReplica(t *testing.T) {
 
 	require.NoError(t, rep.Drop(ctx, "c"))
 	require.ErrorIs(t, rep.Drop(ctx, "c"), index.ErrNotFound)
+
+	// A node that is not the leader (here: stopped) proposes nothing and
+	// says to retry: the API's 503.
+	require.NoError(t, rep.Close())
+	err = rep.Create(ctx, "d", index.Config{VectorSize: 2, Distance: index.Dot})
+	require.ErrorIs(t, err, httpapi.ErrUnavailable)
+	require.ErrorIs(t, err, cluster.ErrNotLeader)
+	require.ErrorIs(t, rep.Barrier(ctx), httpapi.ErrUnavailable)
+	self, url := rep.Leader()
+	require.False(t, self)
+	require.Empty(t, url)
 }
