@@ -101,6 +101,7 @@ func (c *Config) Validate() error {
 // Node is one member of a replicated Quiver: a Raft server whose FSM is
 // an index.DB. It is safe for concurrent use.
 type Node struct {
+	id        string
 	raft      *raft.Raft
 	fsm       *fsm
 	db        *index.DB
@@ -125,7 +126,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	n := &Node{log: cfg.Logger.With("node", cfg.NodeID)}
+	n := &Node{id: cfg.NodeID, log: cfg.Logger.With("node", cfg.NodeID)}
 	if err := n.open(ctx, cfg); err != nil {
 		return nil, errors.Join(err, n.closeParts())
 	}

@@ -88,6 +88,21 @@ func (n *Node) Leader() (id, addr string) {
 // that write on a follower.
 func (n *Node) AppliedIndex() uint64 { return n.fsm.applied.Load() }
 
+// IsVoter reports whether this node is a voter in the newest
+// configuration Raft knows (committed or not).
+func (n *Node) IsVoter(ctx context.Context) (bool, error) {
+	fut := n.raft.GetConfiguration()
+	if err := wait(ctx, fut); err != nil {
+		return false, fmt.Errorf("cluster: configuration: %w", err)
+	}
+	for _, s := range fut.Configuration().Servers {
+		if string(s.ID) == n.id {
+			return s.Suffrage == raft.Voter, nil
+		}
+	}
+	return false, nil
+}
+
 // AddVoter adds a voter, or updates its address; on the leader only. The
 // new node catches up from a snapshot and the log.
 func (n *Node) AddVoter(ctx context.Context, id, addr string) error {

@@ -57,7 +57,7 @@ func (h *Handler) updateBatch(r *http.Request) (any, error) {
 			return nil, fmt.Errorf("operations[%d]%s: %w", i, where, err)
 		}
 	}
-	if err := c.Apply(r.Context(), ops); err != nil {
+	if err := h.writer.Apply(r.Context(), c.Name(), ops); err != nil {
 		return nil, err
 	}
 	out := make([]updateResult, len(ops))

@@ -14,9 +14,12 @@ import (
 // singlePeerID is the peer id a single node reports for itself.
 const singlePeerID = 1
 
-// Quiver is one node: GET /cluster answers as a Qdrant with clustering
-// disabled does.
-func (h *Handler) clusterStatus(*http.Request) (any, error) {
+// clusterStatus answers GET /cluster: a single node answers as a Qdrant
+// with clustering disabled does, a cluster node with the replica's state.
+func (h *Handler) clusterStatus(r *http.Request) (any, error) {
+	if h.cfg.Replica != nil {
+		return h.cfg.Replica.Status(r.Context())
+	}
 	return map[string]string{"status": "disabled"}, nil
 }
 
@@ -85,7 +88,7 @@ func (h *Handler) telemetry(r *http.Request) (any, error) {
 			"number_of_collections": len(cols),
 			"collections":           cols,
 		},
-		"cluster":  map[string]any{"enabled": false},
+		"cluster":  map[string]any{"enabled": h.cfg.Replica != nil},
 		"requests": map[string]any{"rest": map[string]any{"responses": h.metrics.responses(r.Context())}},
 	}, nil
 }

@@ -99,7 +99,7 @@ func (h *Handler) createCollection(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.db.Create(r.Context(), mux.Vars(r)["collection"], cfg); err != nil {
+	if err := h.writer.Create(r.Context(), mux.Vars(r)["collection"], cfg); err != nil {
 		return nil, err
 	}
 	return true, nil
@@ -165,7 +165,7 @@ func (h *Handler) deleteCollection(r *http.Request) (any, error) {
 	}
 	name := mux.Vars(r)["collection"]
 	c, _ := h.db.Collection(name)
-	err := h.db.Drop(r.Context(), name)
+	err := h.writer.Drop(r.Context(), name)
 	if err == nil && c != nil {
 		h.trainer.Forget(c)
 	}

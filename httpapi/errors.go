@@ -63,7 +63,7 @@ func statusOf(err error) int {
 		return http.StatusNotImplemented
 	case errors.Is(err, index.ErrNoSpace):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed):
+	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed), errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout

@@ -84,7 +84,7 @@ func (h *Handler) payloadRoute(r *http.Request, decode func() (index.PayloadUpda
 	if err != nil {
 		return nil, err
 	}
-	if err := c.UpdatePayload(r.Context(), u); err != nil {
+	if err := h.writeOne(r.Context(), c, index.Operation{Payload: &u}); err != nil {
 		return nil, err
 	}
 	return h.updated(), nil

@@ -54,7 +54,7 @@ func (h *Handler) upsertPoints(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Upsert(r.Context(), out); err != nil {
+	if err := h.writeOne(r.Context(), c, index.Operation{Upsert: out}); err != nil {
 		return nil, err
 	}
 	return h.updated(), nil
@@ -312,14 +312,11 @@ func (h *Handler) deletePoints(r *http.Request) (any, error) {
 	switch {
 	case (req.Points == nil) == (req.Filter == nil):
 		return nil, badRequest("want exactly one of points and filter")
-	case req.Filter != nil:
-		_, err = c.DeleteByFilter(r.Context(), req.Filter)
-	case len(req.Points) > h.cfg.MaxBatch:
+	case req.Filter == nil && len(req.Points) > h.cfg.MaxBatch:
 		return nil, badRequest("points: %d ids, limit %d", len(req.Points), h.cfg.MaxBatch)
-	default:
-		_, err = c.Delete(r.Context(), req.Points)
 	}
-	if err != nil {
+	sel := index.Selector{IDs: req.Points, Filter: req.Filter}
+	if err := h.writeOne(r.Context(), c, index.Operation{Delete: &sel}); err != nil {
 		return nil, err
 	}
 	return h.updated(), nil

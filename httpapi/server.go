@@ -41,8 +41,9 @@ const Version = "0.1.0"
 // Embedder turns texts into vectors with one model (query.Embedder).
 type Embedder = query.Embedder
 
-// Collections is what the API serves. *index.DB implements it; the
-// cluster's router is meant to stand here too.
+// Collections is what the API serves. *index.DB implements it; a
+// cluster node serves its node's DB, whose only writer is Raft, and
+// writes through Config.Replica.
 type Collections interface {
 	Create(ctx context.Context, name string, cfg index.Config) (*index.Collection, error)
 	Collection(name string) (*index.Collection, error)
@@ -118,6 +119,13 @@ type Config struct {
 	// QueueWait is how long a request waits for an in-flight slot. Zero
 	// means none: a full server answers 503 at once.
 	QueueWait time.Duration
+	// Writer takes the replicable writes (collections created and
+	// dropped, point writes). Nil means Replica, or without one the DB.
+	Writer Writer
+	// Replica makes this server a node of a cluster (replica.go): writes
+	// go to the leader, writes the cluster does not replicate are
+	// refused, GET /cluster reports Raft's state. Nil means a single node.
+	Replica Replica
 }
 
 func (c *Config) ensureDefaults() {
@@ -186,6 +194,7 @@ type Handler struct {
 	db       Collections
 	engine   *query.Engine
 	trainer  *trainer.Trainer
+	writer   Writer
 	root     http.Handler
 	metrics  *metrics
 	draining atomic.Bool
@@ -207,6 +216,14 @@ func NewHandler(cfg Config) (*Handler, error) {
 		reads: newInflight(cfg.MaxInFlight, cfg.QueueWait), writes: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
+	}
+	switch {
+	case cfg.Writer != nil:
+		h.writer = cfg.Writer
+	case cfg.Replica != nil:
+		h.writer = cfg.Replica
+	default:
+		h.writer = localWriter{db: cfg.DB}
 	}
 	var err error
 	if h.metrics, err = newMetrics(cfg.Registry, cfg.DB); err != nil {
@@ -284,6 +301,8 @@ type route struct {
 	// snapshot routes move whole collections: Config.MaxSnapshotBytes and
 	// SnapshotTimeout bound them instead of MaxBodyBytes and RequestTimeout.
 	snapshot bool
+	// replication is how the route behaves on a cluster node.
+	replication replication
 	// api handlers return a result for the envelope; raw handlers write
 	// the response themselves.
 	api func(r *http.Request) (any, error)
@@ -348,6 +367,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
+		if h.replicate(rec, r, rt, start) {
+			return
+		}
 		if !rt.probe && !rt.snapshot {
 			// The body is read before the request takes an in-flight slot,
 			// so that slow senders hold a connection (bounded by the read
@@ -461,6 +483,9 @@ func writeResult(w http.ResponseWriter, start time.Time, result any) {
 
 func writeError(w http.ResponseWriter, start time.Time, err error) {
 	status := statusOf(err)
+	if errors.Is(err, ErrUnavailable) {
+		w.Header().Set("Retry-After", "1")
+	}
 	msg := message(err)
 	if status == http.StatusInternalServerError {
 		msg = "internal error"

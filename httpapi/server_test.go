@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -9,13 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/client"
+	"github.com/quiver-db/quiver/internal/testbin"
 )
 
 func TestAPIKeys(t *testing.T) {
@@ -263,7 +262,7 @@ func TestRequestDeadline(t *testing.T) {
 }
 
 func TestRequestLog(t *testing.T) {
-	var buf syncBuffer
+	var buf testbin.Log
 	ts := newTestServer(t, t.TempDir(), func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&buf, nil)) })
 	ts.ok("GET", "/collections", nil, nil)
 	ts.fails(http.StatusNotFound, "GET", "/collections/zz", nil)
@@ -277,24 +276,6 @@ func TestRequestLog(t *testing.T) {
 	require.Contains(t, log, "path=/collections/zz status=404")
 	require.NotContains(t, log, "healthz", "probes log at debug")
 	require.NotContains(t, log, "path=/metrics")
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestRootIsBare checks GET /: Qdrant's clients read title and version

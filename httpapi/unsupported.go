@@ -29,7 +29,7 @@ func unsupportedRoutes() []route {
 	const shards = "custom sharding (collections have one shard on this single node)"
 	const cluster = "cluster operations (this server is a single node)"
 	const shardSnap = "shard snapshots (a collection is one shard; use the collection's snapshots)"
-	return []route{
+	routes := []route{
 		{method: "PUT", path: c + "/shards", access: write, api: unsupported("shard keys", shards)},
 		{method: "POST", path: c + "/shards/delete", access: write, api: unsupported("shard keys", shards)},
 		{method: "POST", path: c + "/cluster", access: write, api: unsupported("collection cluster update", cluster)},
@@ -46,6 +46,10 @@ func unsupportedRoutes() []route {
 		{method: "POST", path: c + "/points/search/matrix/pairs", access: read, api: unsupported("distance matrix", "not built yet")},
 		{method: "POST", path: c + "/points/search/matrix/offsets", access: read, api: unsupported("distance matrix", "not built yet")},
 	}
+	for i := range routes {
+		routes[i].replication = nodeLocal // they write nothing: their own 501 stands
+	}
+	return routes
 }
 
 // writeLock is the state of POST /locks: while Write is set, every route

@@ -47,7 +47,7 @@ func (h *Handler) updateVectors(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.UpdateVectors(r.Context(), points); err != nil {
+	if err := h.writeOne(r.Context(), c, index.Operation{UpdateVectors: points}); err != nil {
 		return nil, err
 	}
 	return h.updated(), nil
@@ -105,7 +105,7 @@ func (h *Handler) deleteVectors(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.DeleteVectors(r.Context(), d); err != nil {
+	if err := h.writeOne(r.Context(), c, index.Operation{DeleteVectors: &d}); err != nil {
 		return nil, err
 	}
 	return h.updated(), nil

@@ -45,6 +45,9 @@ forbid query httpapi cmd/quiver
 # cluster replicates the index's writes; the API sits on it, not under it.
 forbid cluster query httpapi cmd/quiver
 forbid index cluster
+# clusterapi binds a node to the API; the API itself never links Raft.
+forbid httpapi cluster github.com/hashicorp/raft
+forbid clusterapi cmd/quiver
 forbid trainer query httpapi cmd/quiver
 forbid httpapi cmd/quiver
 # The dashboard is static files: it imports nothing of Quiver.

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/quiver-db/quiver/clusterapi"
 	"github.com/quiver-db/quiver/encoder"
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
@@ -45,8 +46,14 @@ func runServe(ctx context.Context, args []string) error {
 	maxInFlight := fs.Int("max-in-flight", 8*runtime.GOMAXPROCS(0), "reads doing work at once at most, and writes apart; past it a request waits --queue-wait, then is answered 503 with Retry-After (0: no bound; health, readiness, metrics and snapshots are not counted)")
 	queueWait := fs.Duration("queue-wait", 100*time.Millisecond, "how long a request waits for an in-flight slot before the 503")
 	debugAddr := fs.String("debug-addr", "", "serve Go's pprof profiles (/debug/pprof/) on this separate address, such as 127.0.0.1:6060; empty: off")
+	nodeID := fs.String("node-id", "", "run as this node of a replicated cluster (docs/cluster.md), with --peers; empty: a single node")
+	raftAddr := fs.String("raft-addr", "", "host:port Raft listens on; empty: this node's in --peers")
+	peers := fs.String("peers", "", "every node of the cluster, this one included, as ID=RAFTADDR=HTTPURL,... (the same list on every node)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*nodeID == "") != (*peers == "") || *raftAddr != "" && *nodeID == "" {
+		return errors.New("serve: --node-id and --peers go together (--raft-addr with them)")
 	}
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("create data directory %q: %w", *data, err)
@@ -67,23 +74,50 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	db, err := index.Open(ctx, *data, index.Options{
+	opts := index.Options{
 		Storage:     storage.Options{DiskReserveBytes: *diskReserve, BallastBytes: *ballast},
 		SnapshotDir: *snapDir, MaxSnapshotBytes: *maxSnapshot,
-	})
-	if err != nil {
-		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
-	err = serve(ctx, db, *addr, serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}, httpapi.Config{
-		DB: db, Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
+	cfg := httpapi.Config{
+		Models: models, Logger: slog.Default(), APIKey: *apiKey, ReadOnlyAPIKey: *roKey,
 		MaxBodyBytes: *maxBody, RequestTimeout: *timeout, PublicMetrics: *publicMetrics, MaxResultsInFlight: *maxResults,
 		MaxSnapshotBytes: *maxSnapshot + 1<<20, // the multipart framing around the file
 		MaxInFlight:      *maxInFlight, QueueWait: *queueWait,
-	})
+	}
+	lim := serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}
+	if *nodeID != "" {
+		return serveNode(ctx, *nodeID, *raftAddr, *peers, *data, opts, *addr, lim, cfg)
+	}
+	db, err := index.Open(ctx, *data, opts)
+	if err != nil {
+		return fmt.Errorf("open data directory %q: %w", *data, err)
+	}
+	cfg.DB = db
+	err = serve(ctx, db, *addr, lim, cfg)
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))
 	} else {
 		slog.Info("data directory closed", "data", *data)
+	}
+	return err
+}
+
+// serveNode serves the API of one node of a replicated cluster.
+func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts index.Options, addr string, lim serveLimits, cfg httpapi.Config) error {
+	peers, err := clusterapi.ParsePeers(peerList)
+	if err != nil {
+		return fmt.Errorf("serve: --peers: %w", err)
+	}
+	rep, err := clusterapi.Open(ctx, clusterapi.Config{NodeID: id, RaftAddr: raftAddr, Peers: peers, Dir: data, Index: opts, Logger: slog.Default()})
+	if err != nil {
+		return fmt.Errorf("start cluster node %q: %w", id, err)
+	}
+	cfg.DB, cfg.Replica = rep.DB(), rep
+	err = serve(ctx, rep.DB(), addr, lim, cfg)
+	if cerr := rep.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close cluster node: %w", cerr))
+	} else {
+		slog.Info("cluster node closed", "node", id)
 	}
 	return err
 }

@@ -1,44 +1,26 @@
 package reliability
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/quiver-db/quiver/internal/testbin"
 )
 
 // quiverBin is the binary TestMain builds once for every test.
 var quiverBin string
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "quiver-reliability")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	quiverBin = filepath.Join(dir, "quiver")
-	build := exec.Command("go", "build", "-o", quiverBin, "github.com/quiver-db/quiver/cmd/quiver")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build quiver:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testbin.Main(m, &quiverBin) }
 
 // server is one running `quiver serve`.
 type server struct {
 	cmd *exec.Cmd
 	url string
-	log *bytes.Buffer
+	log *testbin.Log
 }
 
 // startServer starts quiver serve on dir at a free loopback port and
@@ -51,7 +33,7 @@ func startServer(t *testing.T, dir string, args ...string) *server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &server{url: "http://" + addr, log: &bytes.Buffer{}}
+	s := &server{url: "http://" + addr, log: &testbin.Log{}}
 	s.cmd = exec.Command(quiverBin, append([]string{"serve", "--addr", addr, "--data", dir, "--model", ""}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
