@@ -369,3 +369,35 @@ func TestTransferLeadershipAndRemoveServer(t *testing.T) {
 		require.Equal(t, 3, count(t, n, "c"), id)
 	}
 }
+
+// Payload indexes and config updates are commands like the point writes:
+// on every replica, refused on the leader when bad.
+func TestReplicatesPayloadIndexesAndConfig(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	ctx := context.Background()
+	c.write(createCmd("c"))
+	c.write(upsertCmd("c", batch(0, 20)...))
+	c.write(Command{PayloadIndex: &SetPayloadIndex{Collection: "c", Key: "id", Type: index.Integer}})
+	ef := 99
+	c.write(Command{Config: &UpdateConfig{Collection: "c", Update: index.ConfigUpdate{HNSW: &index.HNSWUpdate{Ef: &ef}}}})
+	c.converged()
+	for id, n := range c.nodes {
+		col, err := n.DB().Collection("c")
+		require.NoError(t, err)
+		cfg := col.Config()
+		require.Equal(t, map[string]index.FieldType{"id": index.Integer}, cfg.PayloadIndexes, "node %s", id)
+		require.Equal(t, 99, cfg.HNSW.Ef, "node %s", id)
+	}
+	lead := c.nodes[c.leader()]
+	require.ErrorIs(t, lead.Apply(ctx, Command{PayloadIndex: &SetPayloadIndex{Collection: "c", Key: "nope"}}), index.ErrNotFound)
+	require.ErrorIs(t, lead.Apply(ctx, Command{PayloadIndex: &SetPayloadIndex{Collection: "c", Key: "x", Type: "geo"}}), index.ErrBadRequest)
+	m := 3
+	require.ErrorIs(t, lead.Apply(ctx, Command{Config: &UpdateConfig{Collection: "c", Update: index.ConfigUpdate{HNSW: &index.HNSWUpdate{M: &m}}}}), index.ErrBadRequest)
+	c.write(Command{PayloadIndex: &SetPayloadIndex{Collection: "c", Key: "id"}})
+	c.converged()
+	for id, n := range c.nodes {
+		col, err := n.DB().Collection("c")
+		require.NoError(t, err)
+		require.Empty(t, col.Config().PayloadIndexes, "node %s", id)
+	}
+}

@@ -13,9 +13,27 @@ import (
 
 // Command is one replicated write; exactly one field is set.
 type Command struct {
-	Create *CreateCollection
-	Drop   *DropCollection
-	Apply  *ApplyOperations
+	Create       *CreateCollection
+	Drop         *DropCollection
+	Apply        *ApplyOperations
+	PayloadIndex *SetPayloadIndex
+	Config       *UpdateConfig
+}
+
+// SetPayloadIndex creates a collection's payload index on Key, as
+// index.Collection.CreatePayloadIndex, or with Type "" deletes it, as
+// DeletePayloadIndex.
+type SetPayloadIndex struct {
+	Collection string
+	Key        string
+	Type       index.FieldType
+}
+
+// UpdateConfig changes a collection's config, as
+// index.Collection.UpdateConfig.
+type UpdateConfig struct {
+	Collection string
+	Update     index.ConfigUpdate
 }
 
 // CreateCollection creates an empty collection, as index.DB.Create.
@@ -47,6 +65,11 @@ const (
 	kindCreate = "create"
 	kindDrop   = "drop"
 	kindApply  = "apply"
+	// Added after the first release of version 1: a node that predates
+	// them refuses the entry as an unknown kind and stops, as it would a
+	// new version.
+	kindPayloadIndex = "payload_index"
+	kindConfig       = "config"
 )
 
 // envelope is a command as it is in the log, in JSON. The index's types
@@ -60,6 +83,11 @@ type envelope struct {
 	Collection string        `json:"collection"`
 	Config     *index.Config `json:"config,omitempty"`
 	Ops        []wireOp      `json:"ops,omitempty"`
+	// Key and FieldType are a payload_index command's; Update a config
+	// command's.
+	Key       string              `json:"key,omitempty"`
+	FieldType index.FieldType     `json:"field_type,omitempty"`
+	Update    *index.ConfigUpdate `json:"update,omitempty"`
 }
 
 type wireOp struct {
@@ -99,12 +127,24 @@ func errEncode(err error) error {
 // encode returns the command's log entry.
 func (c Command) encode() ([]byte, error) {
 	env := envelope{Version: commandVersion}
+	set := 0
+	for _, isSet := range []bool{c.Create != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil} {
+		if isSet {
+			set++
+		}
+	}
 	switch {
-	case c.Create != nil && c.Drop == nil && c.Apply == nil:
+	case set != 1:
+		return nil, fmt.Errorf("%w: command: want exactly one of create, drop, apply, payload_index and config, got %d", index.ErrBadRequest, set)
+	case c.Create != nil:
 		env.Kind, env.Collection, env.Config = kindCreate, c.Create.Name, &c.Create.Config
-	case c.Drop != nil && c.Create == nil && c.Apply == nil:
+	case c.Drop != nil:
 		env.Kind, env.Collection = kindDrop, c.Drop.Name
-	case c.Apply != nil && c.Create == nil && c.Drop == nil:
+	case c.PayloadIndex != nil:
+		env.Kind, env.Collection, env.Key, env.FieldType = kindPayloadIndex, c.PayloadIndex.Collection, c.PayloadIndex.Key, c.PayloadIndex.Type
+	case c.Config != nil:
+		env.Kind, env.Collection, env.Update = kindConfig, c.Config.Collection, &c.Config.Update
+	default:
 		env.Kind, env.Collection = kindApply, c.Apply.Collection
 		env.Ops = make([]wireOp, len(c.Apply.Ops))
 		for i, op := range c.Apply.Ops {
@@ -113,8 +153,6 @@ func (c Command) encode() ([]byte, error) {
 				return nil, errEncode(fmt.Errorf("operations[%d]: %w", i, err))
 			}
 		}
-	default:
-		return nil, fmt.Errorf("%w: command: want exactly one of create, drop and apply", index.ErrBadRequest)
 	}
 	raw, err := json.Marshal(env)
 	if err != nil {
@@ -144,6 +182,13 @@ func decodeCommand(data []byte) (Command, error) {
 		return Command{Create: &CreateCollection{Name: env.Collection, Config: *env.Config}}, nil
 	case kindDrop:
 		return Command{Drop: &DropCollection{Name: env.Collection}}, nil
+	case kindPayloadIndex:
+		return Command{PayloadIndex: &SetPayloadIndex{Collection: env.Collection, Key: env.Key, Type: env.FieldType}}, nil
+	case kindConfig:
+		if env.Update == nil {
+			return Command{}, fmt.Errorf("%w: config command without update", index.ErrBadRequest)
+		}
+		return Command{Config: &UpdateConfig{Collection: env.Collection, Update: *env.Update}}, nil
 	case kindApply:
 		ops := make([]index.Operation, len(env.Ops))
 		for i, w := range env.Ops {
@@ -248,6 +293,18 @@ func (c Command) check(db *index.DB) error {
 	case c.Drop != nil:
 		_, err := db.Collection(c.Drop.Name)
 		return err
+	case c.PayloadIndex != nil:
+		col, err := db.Collection(c.PayloadIndex.Collection)
+		if err != nil {
+			return err
+		}
+		return col.CheckPayloadIndex(c.PayloadIndex.Key, c.PayloadIndex.Type)
+	case c.Config != nil:
+		col, err := db.Collection(c.Config.Collection)
+		if err != nil {
+			return err
+		}
+		return col.CheckConfigUpdate(c.Config.Update)
 	default:
 		col, err := db.Collection(c.Apply.Collection)
 		if err != nil {
@@ -274,6 +331,21 @@ func (c Command) apply(ctx context.Context, db *index.DB) error {
 		return err
 	case c.Drop != nil:
 		return db.Drop(ctx, c.Drop.Name)
+	case c.PayloadIndex != nil:
+		col, err := db.Collection(c.PayloadIndex.Collection)
+		if err != nil {
+			return err
+		}
+		if c.PayloadIndex.Type == "" {
+			return col.DeletePayloadIndex(ctx, c.PayloadIndex.Key)
+		}
+		return col.CreatePayloadIndex(ctx, c.PayloadIndex.Key, c.PayloadIndex.Type)
+	case c.Config != nil:
+		col, err := db.Collection(c.Config.Collection)
+		if err != nil {
+			return err
+		}
+		return col.UpdateConfig(ctx, c.Config.Update)
 	default:
 		col, err := db.Collection(c.Apply.Collection)
 		if err != nil {

@@ -99,6 +99,19 @@ func TestCommandRoundTrip(t *testing.T) {
 	}
 	require.Equal(t, Command{Create: &CreateCollection{Name: "c", Config: cfg}}, roundTrip(t, Command{Create: &CreateCollection{Name: "c", Config: cfg}}))
 	require.Equal(t, Command{Drop: &DropCollection{Name: "c"}}, roundTrip(t, Command{Drop: &DropCollection{Name: "c"}}))
+	for _, pi := range []SetPayloadIndex{{Collection: "c", Key: "a.b", Type: index.Float}, {Collection: "c", Key: "k"}} {
+		require.Equal(t, Command{PayloadIndex: &pi}, roundTrip(t, Command{PayloadIndex: &pi}))
+	}
+	ef, q := 77, 0.97
+	u := UpdateConfig{Collection: "c", Update: index.ConfigUpdate{
+		HNSW:               &index.HNSWUpdate{Ef: &ef},
+		Quantization:       &index.QuantizationConfig{Scalar: &index.ScalarQuantization{Type: "int8", Quantile: &q}},
+		VectorQuantization: map[string]index.QuantizationConfig{"a": {Disabled: true}},
+		IVF:                &index.IVFConfig{Cells: 40, MinPoints: 5},
+		VectorIVF:          map[string]index.IVFConfig{"b": {Disabled: true}},
+		Vectors:            map[string]index.HNSWUpdate{"a": {EfConstruction: &ef}},
+	}}
+	require.Equal(t, Command{Config: &u}, roundTrip(t, Command{Config: &u}))
 }
 
 // TestWireTypesCoverIndexTypes fails when an index type that the
@@ -131,6 +144,7 @@ func TestCommandRefused(t *testing.T) {
 		"version":   `{"v":2,"kind":"drop","collection":"c"}`,
 		"kind":      `{"v":1,"kind":"rename","collection":"c"}`,
 		"no config": `{"v":1,"kind":"create","collection":"c"}`,
+		"no update": `{"v":1,"kind":"config","collection":"c"}`,
 		"garbage":   `{"v":`,
 	} {
 		_, err := decodeCommand([]byte(raw))

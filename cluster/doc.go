@@ -43,6 +43,7 @@
 //
 // All nodes must run the same Quiver version and the same index.Options
 // limits (payload size, and the like), since validation on apply depends
-// on them. Aliases, payload indexes, collection config updates and
-// interactions are not replicated yet: only Create, Drop and Apply are.
+// on them. Replicated: collections created, dropped and reconfigured
+// (UpdateConfig), their payload indexes, and point writes (Apply).
+// Aliases and interactions are not replicated yet.
 package cluster

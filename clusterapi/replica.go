@@ -93,6 +93,14 @@ func (r *Replica) Apply(ctx context.Context, collection string, ops []index.Oper
 	return r.apply(ctx, cluster.Command{Apply: &cluster.ApplyOperations{Collection: collection, Ops: ops}})
 }
 
+func (r *Replica) PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error {
+	return r.apply(ctx, cluster.Command{PayloadIndex: &cluster.SetPayloadIndex{Collection: collection, Key: key, Type: typ}})
+}
+
+func (r *Replica) UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error {
+	return r.apply(ctx, cluster.Command{Config: &cluster.UpdateConfig{Collection: collection, Update: u}})
+}
+
 // apply proposes cmd. Not being the leader (any more) and an unknown
 // outcome are the API's ErrUnavailable: retry, idempotently.
 func (r *Replica) apply(ctx context.Context, cmd cluster.Command) error {

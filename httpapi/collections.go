@@ -349,7 +349,7 @@ func (h *Handler) createIndex(r *http.Request) (any, error) {
 	case ok && have != schema.Type:
 		return nil, badRequest("field_name %q already has a %s index", req.FieldName, have)
 	case !ok:
-		if err := c.CreatePayloadIndex(r.Context(), req.FieldName, schema.Type); err != nil {
+		if err := h.writer.PayloadIndex(r.Context(), c.Name(), req.FieldName, schema.Type); err != nil {
 			return nil, fmt.Errorf("create payload index %q: %w", req.FieldName, err)
 		}
 	}

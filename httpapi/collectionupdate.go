@@ -132,7 +132,7 @@ func (h *Handler) updateCollection(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.UpdateConfig(r.Context(), u); err != nil {
+	if err := h.writer.UpdateConfig(r.Context(), c.Name(), u); err != nil {
 		return nil, err
 	}
 	return true, nil

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/index"
 )
 
 // fakeReplica is a cluster node as the API sees it: writes go to a
@@ -60,9 +62,6 @@ func TestReplicaRefusesWritesItCannotReplicate(t *testing.T) {
 		method, path string
 		body         any
 	}{
-		{"PUT", "/collections/c/index", map[string]any{"field_name": "k", "field_schema": "keyword"}},
-		{"DELETE", "/collections/c/index/k", nil},
-		{"PATCH", "/collections/c", map[string]any{"optimizers_config": map[string]any{}}},
 		{"POST", "/collections/aliases", map[string]any{"actions": []any{map[string]any{"create_alias": map[string]any{"collection_name": "c", "alias_name": "a"}}}}},
 		{"PUT", "/collections/c/interactions", map[string]any{}},
 		{"POST", "/collections/c/train", map[string]any{}},
@@ -72,9 +71,6 @@ func TestReplicaRefusesWritesItCannotReplicate(t *testing.T) {
 	} {
 		ts.fails(http.StatusNotImplemented, c.method, c.path, c.body, c.method+" ", "not replicated yet")
 	}
-	info, err := ts.db.Describe("c")
-	require.NoError(t, err)
-	require.Empty(t, info.Config.PayloadIndexes, "the refused index was not created on this node")
 	aliases, err := ts.db.Aliases("")
 	require.NoError(t, err)
 	require.Empty(t, aliases, "nor the alias")
@@ -138,4 +134,27 @@ func TestForwardingIsOneHopAndNeedsALeader(t *testing.T) {
 	r = a.do("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}})
 	require.Equal(t, http.StatusServiceUnavailable, r.Code, r.Error)
 	require.Contains(t, r.Error, "forward to the leader")
+}
+
+// Payload indexes and PATCH go through the replica, which applies them on
+// every node; the index then exists on this one.
+func TestReplicaCarriesPayloadIndexesAndConfig(t *testing.T) {
+	ts, rep := newReplicaServer(t, true, "")
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, nil)
+	ts.ok("PUT", "/collections/c/index", map[string]any{"field_name": "k", "field_schema": "keyword"}, nil)
+	call, _ := rep.last()
+	require.Equal(t, `index c k "keyword"`, call)
+	info, err := ts.db.Describe("c")
+	require.NoError(t, err)
+	require.Equal(t, map[string]index.FieldType{"k": index.Keyword}, info.Config.PayloadIndexes)
+	ts.ok("DELETE", "/collections/c/index/k", nil, nil)
+	call, _ = rep.last()
+	require.Equal(t, `index c k ""`, call)
+	ts.ok("PATCH", "/collections/c", map[string]any{"hnsw_config": map[string]any{"ef": 99}}, nil)
+	call, _ = rep.last()
+	require.Equal(t, "config c", call)
+	info, err = ts.db.Describe("c")
+	require.NoError(t, err)
+	require.Empty(t, info.Config.PayloadIndexes)
+	require.Equal(t, 99, info.Config.HNSW.Ef)
 }

@@ -45,9 +45,9 @@ func (h *Handler) routes() []route {
 		{method: "GET", path: c + "/exists", access: read, api: h.collectionExists},
 		{method: "PUT", path: c, access: write, replication: replicated, api: h.createCollection},
 		{method: "DELETE", path: c, access: write, replication: replicated, api: h.deleteCollection},
-		{method: "PUT", path: c + "/index", access: write, api: h.createIndex},
-		{method: "DELETE", path: c + "/index/{field_name}", access: write, api: h.deleteIndex},
-		{method: "PATCH", path: c, access: write, api: h.updateCollection},
+		{method: "PUT", path: c + "/index", access: write, replication: replicated, api: h.createIndex},
+		{method: "DELETE", path: c + "/index/{field_name}", access: write, replication: replicated, api: h.deleteIndex},
+		{method: "PATCH", path: c, access: write, replication: replicated, api: h.updateCollection},
 
 		// "/collections/aliases" has no GET, PUT or DELETE, so the
 		// {collection} routes above never take its POST.

@@ -114,7 +114,7 @@ func (h *Handler) deleteIndex(r *http.Request) (any, error) {
 		return nil, err
 	}
 	field := mux.Vars(r)["field_name"]
-	if err := c.DeletePayloadIndex(r.Context(), field); err != nil {
+	if err := h.writer.PayloadIndex(r.Context(), c.Name(), field, ""); err != nil {
 		return nil, fmt.Errorf("delete payload index %q: %w", field, err)
 	}
 	return h.updated(), nil

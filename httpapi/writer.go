@@ -7,7 +7,8 @@ import (
 )
 
 // Writer is the seam every replicable write goes through: collections
-// created and dropped, and point writes as index.Operations. The default
+// created, dropped and reconfigured, their payload indexes, and point
+// writes as index.Operations. The default
 // (Config.Writer nil) writes to the local DB; a cluster node's Writer
 // proposes them to Raft, so they reach every replica or none.
 type Writer interface {
@@ -15,6 +16,11 @@ type Writer interface {
 	Drop(ctx context.Context, name string) error
 	// Apply applies ops, in order, to the collection.
 	Apply(ctx context.Context, collection string, ops []index.Operation) error
+	// PayloadIndex creates the collection's payload index on key, or
+	// with typ "" deletes it.
+	PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error
+	// UpdateConfig applies a PATCH of the collection.
+	UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error
 }
 
 // localWriter writes to this node's DB.
@@ -27,6 +33,25 @@ func (w localWriter) Create(ctx context.Context, name string, cfg index.Config) 
 
 func (w localWriter) Drop(ctx context.Context, name string) error {
 	return w.db.Drop(ctx, name)
+}
+
+func (w localWriter) PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error {
+	c, err := w.db.Collection(collection)
+	if err != nil {
+		return err
+	}
+	if typ == "" {
+		return c.DeletePayloadIndex(ctx, key)
+	}
+	return c.CreatePayloadIndex(ctx, key, typ)
+}
+
+func (w localWriter) UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error {
+	c, err := w.db.Collection(collection)
+	if err != nil {
+		return err
+	}
+	return c.UpdateConfig(ctx, u)
 }
 
 func (w localWriter) Apply(ctx context.Context, collection string, ops []index.Operation) error {

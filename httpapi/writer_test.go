@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -47,6 +48,16 @@ func (w *recordingWriter) Apply(ctx context.Context, collection string, ops []in
 		return err
 	}
 	return c.Apply(ctx, ops)
+}
+
+func (w *recordingWriter) PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error {
+	w.record(fmt.Sprintf("index %s %s %q", collection, key, typ), nil)
+	return localWriter{w.db}.PayloadIndex(ctx, collection, key, typ)
+}
+
+func (w *recordingWriter) UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error {
+	w.record("config "+collection, nil)
+	return localWriter{w.db}.UpdateConfig(ctx, collection, u)
 }
 
 func (w *recordingWriter) last() (string, []index.Operation) {

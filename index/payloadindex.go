@@ -17,11 +17,8 @@ const reindexBatch = 1024
 // before it returns; writes to the collection wait meanwhile. Creating an
 // index that exists with the same type does nothing.
 func (c *Collection) CreatePayloadIndex(ctx context.Context, key string, typ FieldType) error {
-	if _, err := typ.termKind(); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadRequest, err)
-	}
-	if key == "" || len(key) > storage.MaxTermLen {
-		return fmt.Errorf("%w: payload index key of %d bytes, want 1..%d", ErrBadRequest, len(key), storage.MaxTermLen)
+	if err := checkPayloadIndex(key, typ); err != nil {
+		return err
 	}
 	return c.setIndexes(ctx, func(idx map[string]FieldType) bool {
 		if idx[key] == typ {
@@ -45,6 +42,32 @@ func (c *Collection) DeletePayloadIndex(ctx context.Context, key string) error {
 		return fmt.Errorf("collection %q: payload index %q: %w", c.name, key, ErrNotFound)
 	}
 	return err
+}
+
+// CheckPayloadIndex validates what CreatePayloadIndex (a type) or
+// DeletePayloadIndex (type "") would do, changing nothing: a delete needs
+// the index to exist.
+func (c *Collection) CheckPayloadIndex(key string, typ FieldType) error {
+	if typ != "" {
+		return checkPayloadIndex(key, typ)
+	}
+	c.mu.RLock()
+	_, ok := c.mu.indexes[key]
+	c.mu.RUnlock()
+	if !ok {
+		return fmt.Errorf("collection %q: payload index %q: %w", c.name, key, ErrNotFound)
+	}
+	return nil
+}
+
+func checkPayloadIndex(key string, typ FieldType) error {
+	if _, err := typ.termKind(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	if key == "" || len(key) > storage.MaxTermLen {
+		return fmt.Errorf("%w: payload index key of %d bytes, want 1..%d", ErrBadRequest, len(key), storage.MaxTermLen)
+	}
+	return nil
 }
 
 // setIndexes applies change to a copy of the payload indexes and, if it

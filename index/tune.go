@@ -122,6 +122,14 @@ func (c *Collection) UpdateConfig(ctx context.Context, u ConfigUpdate) error {
 	return nil
 }
 
+// CheckConfigUpdate validates u as UpdateConfig would, changing nothing.
+func (c *Collection) CheckConfigUpdate(u ConfigUpdate) error {
+	if _, err := c.updatedConfig(u); err != nil {
+		return fmt.Errorf("%w: collection %q: %w", ErrBadRequest, c.name, err)
+	}
+	return nil
+}
+
 // updatedConfig returns the current config with u applied, checked.
 func (c *Collection) updatedConfig(u ConfigUpdate) (Config, error) {
 	next := c.Config()
