@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // testCluster runs nodes in one process over raft.InmemTransport. Node i
@@ -399,5 +400,36 @@ func TestReplicatesPayloadIndexesAndConfig(t *testing.T) {
 		col, err := n.DB().Collection("c")
 		require.NoError(t, err)
 		require.Empty(t, col.Config().PayloadIndexes, "node %s", id)
+	}
+}
+
+// Interactions are commands too, stamped by the proposer: every replica
+// stores the same ones with the same times.
+func TestReplicatesInteractions(t *testing.T) {
+	c := newCluster(t, 3, testConfig())
+	ctx := context.Background()
+	c.write(createCmd("c"))
+	c.write(upsertCmd("c", batch(0, 5)...))
+	at := time.Unix(1_796_000_000, 0).UTC()
+	c.write(Command{Interact: &RecordInteractions{Collection: "c", Interactions: []index.Interaction{
+		{User: userid.FromNum(1), Item: ids(2)[0], Weight: 3, Time: at},
+		{User: mustUser("b"), Item: ids(4)[0], Time: at},
+	}}})
+	lead := c.nodes[c.leader()]
+	bad := Command{Interact: &RecordInteractions{Collection: "c", Interactions: []index.Interaction{{User: userid.FromNum(1), Item: ids(99)[0], Time: at}}}}
+	require.ErrorIs(t, lead.Apply(ctx, bad), index.ErrBadRequest)
+	c.converged()
+	for id, n := range c.nodes {
+		col, err := n.DB().Collection("c")
+		require.NoError(t, err)
+		var got []index.Interaction
+		require.NoError(t, col.ScanInteractions(ctx, func(it index.Interaction) error {
+			got = append(got, it)
+			return nil
+		}))
+		require.ElementsMatch(t, []index.Interaction{
+			{User: userid.FromNum(1), Item: ids(2)[0], Weight: 3, Time: at},
+			{User: mustUser("b"), Item: ids(4)[0], Weight: 1, Time: at},
+		}, got, "node %s", id)
 	}
 }

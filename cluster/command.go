@@ -18,6 +18,15 @@ type Command struct {
 	Apply        *ApplyOperations
 	PayloadIndex *SetPayloadIndex
 	Config       *UpdateConfig
+	Interact     *RecordInteractions
+}
+
+// RecordInteractions records users' interactions with a collection's
+// points, as index.Collection.Interact. Every Time must be set: "now"
+// differs from one replica to the next, so the proposer fills it in.
+type RecordInteractions struct {
+	Collection   string
+	Interactions []index.Interaction
 }
 
 // SetPayloadIndex creates a collection's payload index on Key, as
@@ -70,6 +79,7 @@ const (
 	// new version.
 	kindPayloadIndex = "payload_index"
 	kindConfig       = "config"
+	kindInteract     = "interact"
 )
 
 // envelope is a command as it is in the log, in JSON. The index's types
@@ -88,6 +98,8 @@ type envelope struct {
 	Key       string              `json:"key,omitempty"`
 	FieldType index.FieldType     `json:"field_type,omitempty"`
 	Update    *index.ConfigUpdate `json:"update,omitempty"`
+	// Interactions are an interact command's.
+	Interactions []index.Interaction `json:"interactions,omitempty"`
 }
 
 type wireOp struct {
@@ -128,14 +140,14 @@ func errEncode(err error) error {
 func (c Command) encode() ([]byte, error) {
 	env := envelope{Version: commandVersion}
 	set := 0
-	for _, isSet := range []bool{c.Create != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil} {
+	for _, isSet := range []bool{c.Create != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil, c.Interact != nil} {
 		if isSet {
 			set++
 		}
 	}
 	switch {
 	case set != 1:
-		return nil, fmt.Errorf("%w: command: want exactly one of create, drop, apply, payload_index and config, got %d", index.ErrBadRequest, set)
+		return nil, fmt.Errorf("%w: command: want exactly one of create, drop, apply, payload_index, config and interact, got %d", index.ErrBadRequest, set)
 	case c.Create != nil:
 		env.Kind, env.Collection, env.Config = kindCreate, c.Create.Name, &c.Create.Config
 	case c.Drop != nil:
@@ -144,6 +156,13 @@ func (c Command) encode() ([]byte, error) {
 		env.Kind, env.Collection, env.Key, env.FieldType = kindPayloadIndex, c.PayloadIndex.Collection, c.PayloadIndex.Key, c.PayloadIndex.Type
 	case c.Config != nil:
 		env.Kind, env.Collection, env.Update = kindConfig, c.Config.Collection, &c.Config.Update
+	case c.Interact != nil:
+		for i, it := range c.Interact.Interactions {
+			if it.Time.IsZero() {
+				return nil, fmt.Errorf("%w: command: interactions[%d].timestamp: unset (the proposer sets now)", index.ErrBadRequest, i)
+			}
+		}
+		env.Kind, env.Collection, env.Interactions = kindInteract, c.Interact.Collection, c.Interact.Interactions
 	default:
 		env.Kind, env.Collection = kindApply, c.Apply.Collection
 		env.Ops = make([]wireOp, len(c.Apply.Ops))
@@ -184,6 +203,8 @@ func decodeCommand(data []byte) (Command, error) {
 		return Command{Drop: &DropCollection{Name: env.Collection}}, nil
 	case kindPayloadIndex:
 		return Command{PayloadIndex: &SetPayloadIndex{Collection: env.Collection, Key: env.Key, Type: env.FieldType}}, nil
+	case kindInteract:
+		return Command{Interact: &RecordInteractions{Collection: env.Collection, Interactions: env.Interactions}}, nil
 	case kindConfig:
 		if env.Update == nil {
 			return Command{}, fmt.Errorf("%w: config command without update", index.ErrBadRequest)
@@ -305,6 +326,12 @@ func (c Command) check(db *index.DB) error {
 			return err
 		}
 		return col.CheckConfigUpdate(c.Config.Update)
+	case c.Interact != nil:
+		col, err := db.Collection(c.Interact.Collection)
+		if err != nil {
+			return err
+		}
+		return col.CheckInteractions(c.Interact.Interactions)
 	default:
 		col, err := db.Collection(c.Apply.Collection)
 		if err != nil {
@@ -346,6 +373,12 @@ func (c Command) apply(ctx context.Context, db *index.DB) error {
 			return err
 		}
 		return col.UpdateConfig(ctx, c.Config.Update)
+	case c.Interact != nil:
+		col, err := db.Collection(c.Interact.Collection)
+		if err != nil {
+			return err
+		}
+		return col.Interact(ctx, c.Interact.Interactions)
 	default:
 		col, err := db.Collection(c.Apply.Collection)
 		if err != nil {

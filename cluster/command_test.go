@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,7 @@ import (
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/sparse"
+	"github.com/quiver-db/quiver/userid"
 )
 
 func ptr(x float64) *float64 { return &x }
@@ -112,6 +114,12 @@ func TestCommandRoundTrip(t *testing.T) {
 		Vectors:            map[string]index.HNSWUpdate{"a": {EfConstruction: &ef}},
 	}}
 	require.Equal(t, Command{Config: &u}, roundTrip(t, Command{Config: &u}))
+	at := time.Date(2026, 12, 3, 7, 50, 1, 0, time.UTC)
+	its := RecordInteractions{Collection: "c", Interactions: []index.Interaction{
+		{User: userid.FromNum(7), Item: pointid.FromNum(1), Weight: 4.5, Time: at},
+		{User: mustUser("ann"), Item: pointid.FromNum(1 << 62), Time: at.Add(time.Second)},
+	}}
+	require.Equal(t, Command{Interact: &its}, roundTrip(t, Command{Interact: &its}))
 }
 
 // TestWireTypesCoverIndexTypes fails when an index type that the
@@ -135,6 +143,7 @@ func TestCommandRefused(t *testing.T) {
 	for name, c := range map[string]Command{
 		"none": {},
 		"two":  {Drop: &DropCollection{Name: "a"}, Create: &CreateCollection{Name: "a"}},
+		"now":  {Interact: &RecordInteractions{Collection: "c", Interactions: []index.Interaction{{User: userid.FromNum(1), Item: pointid.FromNum(1)}}}},
 		"NaN":  {Apply: &ApplyOperations{Collection: "c", Ops: []index.Operation{{Upsert: []index.Point{{ID: pointid.FromNum(1), Vector: []float32{float32(math.NaN())}}}}}}},
 	} {
 		_, err := c.encode()

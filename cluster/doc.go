@@ -44,6 +44,7 @@
 // All nodes must run the same Quiver version and the same index.Options
 // limits (payload size, and the like), since validation on apply depends
 // on them. Replicated: collections created, dropped and reconfigured
-// (UpdateConfig), their payload indexes, and point writes (Apply).
-// Aliases and interactions are not replicated yet.
+// (UpdateConfig), their payload indexes, point writes (Apply) and users'
+// interactions (stamped with the proposer's clock). Aliases, forgetting
+// a user and training are not replicated yet.
 package cluster

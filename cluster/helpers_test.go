@@ -13,6 +13,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
 )
 
 func quietLogger() *slog.Logger {
@@ -83,4 +84,12 @@ func ids(ns ...uint64) []pointid.ID {
 		out[i] = pointid.FromNum(n)
 	}
 	return out
+}
+
+func mustUser(name string) userid.ID {
+	id, err := userid.Parse(name)
+	if err != nil {
+		panic(err)
+	}
+	return id
 }

@@ -101,6 +101,20 @@ func (r *Replica) UpdateConfig(ctx context.Context, collection string, u index.C
 	return r.apply(ctx, cluster.Command{Config: &cluster.UpdateConfig{Collection: collection, Update: u}})
 }
 
+// Interact stamps the interactions without a time with the leader's
+// clock before proposing them, so every replica stores the same time.
+func (r *Replica) Interact(ctx context.Context, collection string, its []index.Interaction) error {
+	now := time.Now()
+	stamped := make([]index.Interaction, len(its))
+	for i, it := range its {
+		if it.Time.IsZero() {
+			it.Time = now
+		}
+		stamped[i] = it
+	}
+	return r.apply(ctx, cluster.Command{Interact: &cluster.RecordInteractions{Collection: collection, Interactions: stamped}})
+}
+
 // apply proposes cmd. Not being the leader (any more) and an unknown
 // outcome are the API's ErrUnavailable: retry, idempotently.
 func (r *Replica) apply(ctx context.Context, cmd cluster.Command) error {

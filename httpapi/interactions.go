@@ -90,7 +90,7 @@ func (h *Handler) putInteractions(r *http.Request) (any, error) {
 			its[i].Time = in.Timestamp.Time
 		}
 	}
-	if err := c.Interact(r.Context(), its); err != nil {
+	if err := h.writer.Interact(r.Context(), c.Name(), its); err != nil {
 		var ie *index.InteractionError
 		if errors.As(err, &ie) {
 			return nil, badRequest("%s", message(ie))

@@ -63,7 +63,6 @@ func TestReplicaRefusesWritesItCannotReplicate(t *testing.T) {
 		body         any
 	}{
 		{"POST", "/collections/aliases", map[string]any{"actions": []any{map[string]any{"create_alias": map[string]any{"collection_name": "c", "alias_name": "a"}}}}},
-		{"PUT", "/collections/c/interactions", map[string]any{}},
 		{"POST", "/collections/c/train", map[string]any{}},
 		{"DELETE", "/collections/c/users/u", nil},
 		{"PUT", "/collections/c/snapshots/recover", map[string]any{"location": "file:///x"}},
@@ -157,4 +156,15 @@ func TestReplicaCarriesPayloadIndexesAndConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, info.Config.PayloadIndexes)
 	require.Equal(t, 99, info.Config.HNSW.Ef)
+}
+
+// Interactions go through the replica.
+func TestReplicaCarriesInteractions(t *testing.T) {
+	ts, rep := newReplicaServer(t, true, "")
+	ts.ok("PUT", "/collections/c", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}, nil)
+	ts.ok("PUT", "/collections/c/points?wait=true", map[string]any{"points": []any{map[string]any{"id": 1, "vector": []float32{1, 0}}}}, nil)
+	ts.ok("PUT", "/collections/c/interactions", map[string]any{"interactions": []any{map[string]any{"user": "u", "item": 1}}}, nil)
+	call, _ := rep.last()
+	require.Equal(t, "interact c 1", call)
+	ts.fails(http.StatusBadRequest, "PUT", "/collections/c/interactions", map[string]any{"interactions": []any{map[string]any{"user": "u", "item": 2}}}, "interactions[0].item")
 }

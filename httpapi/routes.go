@@ -85,7 +85,7 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/vectors/delete", access: write, replication: replicated, api: h.deleteVectors},
 		{method: "POST", path: c + "/points/batch", access: write, replication: replicated, api: h.updateBatch},
 
-		{method: "PUT", path: c + "/interactions", access: write, api: h.putInteractions},
+		{method: "PUT", path: c + "/interactions", access: write, replication: replicated, api: h.putInteractions},
 		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
 		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
 		{method: "POST", path: c + "/train", access: write, api: h.startTraining},

@@ -21,6 +21,8 @@ type Writer interface {
 	PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error
 	// UpdateConfig applies a PATCH of the collection.
 	UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error
+	// Interact records users' interactions with the collection's points.
+	Interact(ctx context.Context, collection string, its []index.Interaction) error
 }
 
 // localWriter writes to this node's DB.
@@ -52,6 +54,14 @@ func (w localWriter) UpdateConfig(ctx context.Context, collection string, u inde
 		return err
 	}
 	return c.UpdateConfig(ctx, u)
+}
+
+func (w localWriter) Interact(ctx context.Context, collection string, its []index.Interaction) error {
+	c, err := w.db.Collection(collection)
+	if err != nil {
+		return err
+	}
+	return c.Interact(ctx, its)
 }
 
 func (w localWriter) Apply(ctx context.Context, collection string, ops []index.Operation) error {

@@ -60,6 +60,11 @@ func (w *recordingWriter) UpdateConfig(ctx context.Context, collection string, u
 	return localWriter{w.db}.UpdateConfig(ctx, collection, u)
 }
 
+func (w *recordingWriter) Interact(ctx context.Context, collection string, its []index.Interaction) error {
+	w.record(fmt.Sprintf("interact %s %d", collection, len(its)), nil)
+	return localWriter{w.db}.Interact(ctx, collection, its)
+}
+
 func (w *recordingWriter) last() (string, []index.Operation) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -50,34 +50,14 @@ func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
 	if len(its) > MaxInteractions {
 		return fmt.Errorf("%w: %d interactions in one batch, limit %d", ErrBadRequest, len(its), MaxInteractions)
 	}
-	now := time.Now()
-	ops := make([]storage.Op, len(its))
 	// snapMu before the closed check: a close waits for holders, so no
 	// write lands in a dropped collection's keys.
 	c.snapMu.RLock()
 	defer c.snapMu.RUnlock()
-	c.mu.RLock()
-	closed := c.mu.closed
-	for i, it := range its {
-		if _, ok := c.mu.ids[it.Item]; !ok {
-			c.mu.RUnlock()
-			return &InteractionError{i, "item", fmt.Errorf("%w: collection %q has no point %s", ErrBadRequest, c.name, it.Item)}
-		}
-		w := it.Weight
-		if w == 0 {
-			w = 1
-		}
-		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
-			c.mu.RUnlock()
-			return &InteractionError{i, "weight", fmt.Errorf("%w: %v is not a finite number", ErrBadRequest, w)}
-		}
-		ts := it.Time
-		if ts.IsZero() {
-			ts = now
-		}
-		ops[i] = storage.Op{Kind: storage.OpInteract, User: it.User, ID: it.Item, Weight: w, Time: ts.Unix()}
+	ops, closed, err := c.interactionOps(its, time.Now())
+	if err != nil {
+		return err
 	}
-	c.mu.RUnlock()
 	if closed {
 		return fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
 	}
@@ -88,6 +68,44 @@ func (c *Collection) Interact(ctx context.Context, its []Interaction) error {
 		c.touchUser(op.User)
 	}
 	return nil
+}
+
+// CheckInteractions validates its as Interact would, writing nothing.
+func (c *Collection) CheckInteractions(its []Interaction) error {
+	if len(its) > MaxInteractions {
+		return fmt.Errorf("%w: %d interactions in one batch, limit %d", ErrBadRequest, len(its), MaxInteractions)
+	}
+	_, closed, err := c.interactionOps(its, time.Now())
+	if err == nil && closed {
+		err = fmt.Errorf("collection %q: %w", c.name, ErrNotFound)
+	}
+	return err
+}
+
+// interactionOps checks its and returns their store ops, zero times
+// read as now; closed reports a closed collection.
+func (c *Collection) interactionOps(its []Interaction, now time.Time) (ops []storage.Op, closed bool, err error) {
+	ops = make([]storage.Op, len(its))
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for i, it := range its {
+		if _, ok := c.mu.ids[it.Item]; !ok {
+			return nil, false, &InteractionError{i, "item", fmt.Errorf("%w: collection %q has no point %s", ErrBadRequest, c.name, it.Item)}
+		}
+		w := it.Weight
+		if w == 0 {
+			w = 1
+		}
+		if math.IsNaN(float64(w)) || math.IsInf(float64(w), 0) {
+			return nil, false, &InteractionError{i, "weight", fmt.Errorf("%w: %v is not a finite number", ErrBadRequest, w)}
+		}
+		ts := it.Time
+		if ts.IsZero() {
+			ts = now
+		}
+		ops[i] = storage.Op{Kind: storage.OpInteract, User: it.User, ID: it.Item, Weight: w, Time: ts.Unix()}
+	}
+	return ops, c.mu.closed, nil
 }
 
 // userVersionStripes is the number of counters UserVersion spreads users
