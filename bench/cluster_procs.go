@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/quiver-db/quiver/internal/jsonhttp"
 )
 
 // clusterNode is one `quiver serve` process of a benchmark cluster (or the
@@ -183,28 +183,7 @@ var benchHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64,
 // httpCall sends a JSON request within timeout and returns the status
 // and body.
 func httpCall(ctx context.Context, method, url string, body any, timeout time.Duration) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := benchHTTP.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw, err
+	return jsonhttp.Call(ctx, benchHTTP, method, url, body, timeout)
 }
 
 // raftView is what the harness reads of GET /cluster.

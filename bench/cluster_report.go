@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/quiver-db/quiver/internal/jsonhttp"
 )
 
 // replicaDump is one replica's points read locally: point → version, and
@@ -71,19 +73,7 @@ func exactSearch(ctx context.Context, n *clusterNode, vec []float32, params stri
 	if err != nil || code != http.StatusOK {
 		return nil, errors.Join(err, fmt.Errorf("search on node %s: %d %s", n.id, code, raw))
 	}
-	var out struct {
-		Result []struct {
-			ID uint64 `json:"id"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, err
-	}
-	ids := make([]uint64, len(out.Result))
-	for i, r := range out.Result {
-		ids[i] = r.ID
-	}
-	return ids, nil
+	return jsonhttp.SearchIDs(raw)
 }
 
 // OK reports whether the run found nothing wrong.
