@@ -52,11 +52,14 @@ var faultKinds = []string{FaultKillLeader, FaultKillFollower, FaultKillMajority,
 
 // FaultEvent is one injected fault: its victims, when it began and when
 // every victim was back, and how long until the first acknowledged write
-// sent after it began (-1: none).
+// sent after it began (-1: none). Times are since the run's start.
 type FaultEvent struct {
 	Kind    string        `json:"kind"`
 	Victims []string      `json:"victims"`
 	At      time.Duration `json:"at"`
+	// Down is when every victim was stopped (At plus the kills' time):
+	// a majority loss starts there.
+	Down    time.Duration `json:"down"`
 	Healed  time.Duration `json:"healed"`
 	Recover time.Duration `json:"recover"`
 }
@@ -70,7 +73,7 @@ type ClusterResult struct {
 	Faults                 []FaultEvent
 	Check                  HistoryCheck
 	// Violations are writes acknowledged while a majority was down
-	// (sent after the kill and answered before the restart).
+	// (sent after the last victim's kill, answered before the restart).
 	Violations []string
 	// MajorityLossWrites counts the writes sent and answered while a
 	// majority was down: each must fail or have an unknown outcome.
@@ -120,6 +123,8 @@ type faultRun struct {
 	version atomic.Int64
 	ops     [][]ClusterOp // per client; each client appends to its own
 	counts  struct{ acked, unknown, failed atomic.Int64 }
+	// lastWrite is when (since t0) the latest acknowledged write ended.
+	lastWrite atomic.Int64
 }
 
 func (r *faultRun) since() time.Duration { return time.Since(r.t0) }
@@ -243,6 +248,9 @@ func (r *faultRun) client(ctx context.Context, c int) {
 		switch o.Outcome {
 		case Acked:
 			r.counts.acked.Add(1)
+			if o.isWrite() {
+				r.lastWrite.Store(int64(o.End))
+			}
 		case Unknown:
 			r.counts.unknown.Add(1)
 		default:

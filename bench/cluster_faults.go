@@ -11,7 +11,7 @@ import (
 
 // faults injects cfg.Cycles faults, the kinds in shuffled rounds of all
 // four so each comes up as often, each followed by its heal, an agreed
-// leader and a quiet second.
+// leader, a write acknowledged after the heal and a quiet second.
 func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0xfa017))
 	var order []string
@@ -64,6 +64,7 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 				v.kill()
 			}
 		}
+		ev.Down = r.since()
 		select {
 		case <-time.After(hold):
 		case <-ctx.Done():
@@ -87,6 +88,11 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 		}
 		if _, err := leaderOf(ctx, r.nodes, 30*time.Second); err != nil {
 			return fmt.Errorf("after fault %d (%s): %w", i+1, kind, err)
+		}
+		// The next fault waits for a write acknowledged after the heal,
+		// so a slow recovery is not charged to the fault after it.
+		for wait := time.Now(); r.lastWrite.Load() < int64(ev.Healed) && time.Since(wait) < time.Minute; {
+			time.Sleep(20 * time.Millisecond)
 		}
 		res.Faults = append(res.Faults, ev)
 		fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-13s node %-4s healed after %.1fs; ops acknowledged %d, unknown %d, failed %d\n",
@@ -140,12 +146,12 @@ func (r *faultRun) verify(ctx context.Context, res *ClusterResult) error {
 			continue
 		}
 		for _, o := range res.Ops {
-			if !o.isWrite() || o.Start <= f.At || o.End >= f.Healed {
+			if !o.isWrite() || o.Start <= f.Down || o.End >= f.Healed {
 				continue
 			}
 			res.MajorityLossWrites++
 			if o.Outcome == Acked {
-				res.Violations = append(res.Violations, fmt.Sprintf("%s of point %d acknowledged at %v, %v into the majority loss at %v", o.Kind, o.Point, o.End, o.End-f.At, f.At))
+				res.Violations = append(res.Violations, fmt.Sprintf("%s of point %d acknowledged at %v, %v into the majority loss at %v", o.Kind, o.Point, o.End, o.End-f.Down, f.Down))
 			}
 		}
 	}

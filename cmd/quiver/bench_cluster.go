@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,9 +26,11 @@ func runBenchCluster(ctx context.Context, args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the faults, victims and operations")
 	fs.DurationVar(&cfg.Hold, "hold", 0, "how long killed nodes stay down (default 2s)")
 	fs.DurationVar(&cfg.Pause, "pause", 0, "how long a paused leader stays stopped (default 3s)")
+	fs.StringVar(&cfg.Dir, "dir", "", "keep the fault run's node data and logs (NODE.log) under this directory (default: a temporary one, removed)")
 	latency := fs.Bool("latency", true, "then measure latency and CPU of a 3-node cluster beside a single node")
 	fs.IntVar(&lat.Points, "latency-points", 0, "points loaded before the latency runs (default 10000)")
 	fs.IntVar(&lat.Samples, "latency-samples", 0, "requests timed per measure (default 1000)")
+	jsonPath := fs.String("json", "", "also write the fault run (faults, verdicts, every operation) as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +47,15 @@ func runBenchCluster(ctx context.Context, args []string) error {
 		}
 		fmt.Print(res.Report())
 		failed = !res.OK()
+		if *jsonPath != "" {
+			raw, err := json.Marshal(res)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(*jsonPath, raw, 0o644); err != nil {
+				return fmt.Errorf("bench cluster: %w", err)
+			}
+		}
 	}
 	if *latency {
 		res, err := bench.RunClusterLatency(ctx, lat)
