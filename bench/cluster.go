@@ -51,8 +51,8 @@ const (
 var faultKinds = []string{FaultKillLeader, FaultKillFollower, FaultKillMajority, FaultPauseLeader}
 
 // FaultEvent is one injected fault: its victims, when it began and when
-// every victim was back, and how long until the first acknowledged write
-// sent after it began (-1: none). Times are since the run's start.
+// every victim was back, and how long from its start until the first
+// acknowledged write sent after every victim was stopped (-1: none). Times are since the run's start.
 type FaultEvent struct {
 	Kind    string        `json:"kind"`
 	Victims []string      `json:"victims"`

@@ -158,7 +158,7 @@ func (r *faultRun) verify(ctx context.Context, res *ClusterResult) error {
 	for i := range res.Faults {
 		f := &res.Faults[i]
 		for _, o := range res.Ops {
-			if o.isWrite() && o.Outcome == Acked && o.Start >= f.At && (f.Recover < 0 || o.End-f.At < f.Recover) {
+			if o.isWrite() && o.Outcome == Acked && o.Start > f.Down && (f.Recover < 0 || o.End-f.At < f.Recover) {
 				f.Recover = o.End - f.At
 			}
 		}

@@ -152,7 +152,7 @@ func (r *ClusterResult) Report() string {
 		}
 	}
 	row("all", len(r.Faults), total, violations, all)
-	fmt.Fprintf(&sb, "lost = acknowledged writes missing or overwritten by an older value on a replica at the end; resurrected = acknowledged deletes undone (or values no write wrote); stale/resurrected-read = majority reads that saw a superseded state; violations = writes acknowledged while a majority was down; recover = fault to the end of the first acknowledged write sent after it\n")
+	fmt.Fprintf(&sb, "lost = acknowledged writes missing or overwritten by an older value on a replica at the end; resurrected = acknowledged deletes undone (or values no write wrote); stale/resurrected-read = majority reads that saw a superseded state; violations = writes acknowledged while a majority was down; recover = fault to the end of the first acknowledged write sent after every victim was stopped\n")
 	fmt.Fprintf(&sb, "writes sent and answered while a majority was down: %d, acknowledged %d\n", r.MajorityLossWrites, violations)
 	fmt.Fprintf(&sb, "replicas: %d points each at the end, ids + vectors + payloads equal: %v; %d exact searches across nodes (local and majority), %d answered differently; linearizability of the per-point registers (porcupine): %s\n",
 		r.FinalPoints, len(r.ReplicasDiffer) == 0, r.Searches, r.SearchMismatches, r.Check.Linearizable)
