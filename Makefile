@@ -23,7 +23,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/... ./cluster/... ./clusterapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-rec bench-rec-http bench-retrieval model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-rec bench-rec-http bench-retrieval model clean
 
 all: build
 
@@ -59,7 +59,7 @@ test: vet staticcheck fmt-check layers
 # the encoder's throughput, the HTTP server under load and ingesting
 # MovieLens as text, and the durability runs (many crash cycles, GloVe-100
 # in a durable collection, MovieLens payload compression).
-bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability
+bench: bench-ann-peers bench-encoder bench-http bench-ingest bench-durability bench-reliability bench-cluster
 
 bench-data: $(GLOVE)/groundtruth.ivecs
 
@@ -102,6 +102,16 @@ bench-reliability:
 	QUIVER_HTTP_CRASH_CYCLES=200 $(GO) test ./tests/reliability -run TestCrashHTTP -count=1 -timeout 60m -v
 	QUIVER_HOSTILE_SCALE=1 $(GO) test ./tests/reliability -run TestHostileRSS -count=1 -timeout 30m -v
 	QUIVER_MODEL_DIR=$(QUIVER_MODEL_DIR) SCHEMATHESIS_EXAMPLES=200 ./scripts/schemathesis.sh || true
+
+# bench-cluster: three quiver serve processes under 40 seeded faults (leader
+# and follower SIGKILLed, a majority SIGKILLed, the leader SIGSTOPped past
+# the election timeout) with clients writing, deleting and reading through
+# every node, the history checked (acknowledged writes on every replica,
+# no deletes undone, porcupine over per-point registers); then latency and
+# CPU per request of a 3-node cluster beside a single node
+# (docs/cluster.md). CLUSTER_FLAGS adds flags (e.g. --nodes 5 --seed 2).
+bench-cluster: build
+	./$(BIN) bench cluster --faults 40 $(CLUSTER_FLAGS)
 
 bench-durability: bench-data
 	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v

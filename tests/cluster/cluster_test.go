@@ -1,12 +1,10 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/quiver-db/quiver/internal/jsonhttp"
 	"github.com/quiver-db/quiver/internal/testbin"
 )
 
@@ -98,28 +97,7 @@ func (n *node) waitReady(t *testing.T) {
 
 // call sends a JSON request and returns the status and the body.
 func call(ctx context.Context, method, url string, body any) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw, err
+	return jsonhttp.Call(ctx, http.DefaultClient, method, url, body, 10*time.Second)
 }
 
 // raftInfo is what the test reads of GET /cluster.
@@ -371,17 +349,6 @@ func searchWith(ctx context.Context, n *node, vector []float32, params string) (
 	if err != nil || code != http.StatusOK {
 		return nil, errors.Join(err, fmt.Errorf("search on %s: %d %s", n.id, code, raw))
 	}
-	var out struct {
-		Result []struct {
-			ID uint64 `json:"id"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, err
-	}
-	ids := make([]uint64, len(out.Result))
-	for i, r := range out.Result {
-		ids[i] = r.ID
-	}
-	return slices.Clip(ids), nil
+	ids, err := jsonhttp.SearchIDs(raw)
+	return slices.Clip(ids), err
 }

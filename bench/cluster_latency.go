@@ -1,0 +1,199 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// The latency side of issue 14: the same points and requests through a
+// 3-node cluster and through a single node, one request at a time, with
+// each node's CPU seconds per phase so the cost of replication per write
+// and per search can be projected to machines where the nodes do not
+// share two cores.
+
+// ClusterLatencyConfig configures RunClusterLatency.
+type ClusterLatencyConfig struct {
+	Binary   string
+	Points   int // loaded in 100-point upserts first (default 10000)
+	Dim      int // random vectors' dimension (default 64)
+	Samples  int // requests timed per single-point measure (default 1000)
+	Seed     uint64
+	Progress io.Writer
+}
+
+// LatencySetup is one setup's figures. Requests go to the nodes in turn,
+// so on the cluster two in three writes are forwarded by a follower.
+type LatencySetup struct {
+	Name  string
+	Nodes int
+	// Latency quantiles per measure: "upsert 1", "upsert 100",
+	// "search local", "search majority".
+	P50, P99 map[string]time.Duration
+	// CPU is each node's CPU seconds per measure; Requests the requests
+	// the measure sent.
+	CPU      map[string][]float64
+	Requests map[string]int
+}
+
+// ClusterLatencyResult is both setups and the machine's load.
+type ClusterLatencyResult struct {
+	Setups                   []LatencySetup
+	Points, Dim, Samples     int
+	LoadAvgStart, LoadAvgEnd string
+	Cores                    int
+}
+
+var latencyMeasures = []string{"upsert 1", "upsert 100", "search local", "search majority"}
+
+// RunClusterLatency measures a single node, then a 3-node cluster.
+func RunClusterLatency(ctx context.Context, cfg ClusterLatencyConfig) (*ClusterLatencyResult, error) {
+	if cfg.Points == 0 {
+		cfg.Points = 10000
+	}
+	if cfg.Dim == 0 {
+		cfg.Dim = 64
+	}
+	if cfg.Samples == 0 {
+		cfg.Samples = 1000
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = io.Discard
+	}
+	res := &ClusterLatencyResult{Points: cfg.Points, Dim: cfg.Dim, Samples: cfg.Samples, LoadAvgStart: loadAverage(), Cores: runtime.NumCPU()}
+	for _, n := range []int{0, 3} {
+		s, err := measureSetup(ctx, cfg, n)
+		if err != nil {
+			return nil, err
+		}
+		res.Setups = append(res.Setups, *s)
+	}
+	res.LoadAvgEnd = loadAverage()
+	return res, nil
+}
+
+func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*LatencySetup, error) {
+	dir, err := os.MkdirTemp("", "quiver-bench-cluster-latency-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	nodes, err := startNodes(ctx, cfg.Binary, dir, n)
+	if err != nil {
+		return nil, err
+	}
+	defer stopNodes(nodes)
+	s := &LatencySetup{Name: "single node", Nodes: len(nodes), P50: map[string]time.Duration{}, P99: map[string]time.Duration{},
+		CPU: map[string][]float64{}, Requests: map[string]int{}}
+	if n > 0 {
+		s.Name = fmt.Sprintf("%d-node cluster", n)
+		if _, err := leaderOf(ctx, nodes, 30*time.Second); err != nil {
+			return nil, err
+		}
+	}
+	code, raw, err := httpCall(ctx, "PUT", nodes[0].url()+"/collections/c", map[string]any{"vectors": map[string]any{"size": cfg.Dim, "distance": "Cosine"}}, 10*time.Second)
+	if err != nil || code != http.StatusOK {
+		return nil, errors.Join(err, fmt.Errorf("create: %d %s", code, raw))
+	}
+	rng := rand.New(rand.NewPCG(cfg.Seed, 99))
+	vec := func() []float32 {
+		v := make([]float32, cfg.Dim)
+		for i := range v {
+			v[i] = rng.Float32()*2 - 1
+		}
+		return v
+	}
+	point := func(id int) map[string]any {
+		return map[string]any{"id": id, "vector": vec(), "payload": map[string]any{"n": id % 10}}
+	}
+	measure := func(name string, count int, req func(i int) (string, string, any)) error {
+		fmt.Fprintf(cfg.Progress, "%s: %s, %d requests\n", s.Name, name, count)
+		before := make([]float64, len(nodes))
+		for i, nd := range nodes {
+			before[i] = nd.cpu()
+		}
+		lat := make([]time.Duration, count)
+		for i := range count {
+			method, path, body := req(i)
+			t := time.Now()
+			code, raw, err := httpCall(ctx, method, nodes[i%len(nodes)].url()+path, body, 30*time.Second)
+			lat[i] = time.Since(t)
+			if err != nil || code != http.StatusOK {
+				return errors.Join(err, fmt.Errorf("%s %s on node %s: %d %s", name, path, nodes[i%len(nodes)].id, code, raw))
+			}
+		}
+		for i, nd := range nodes {
+			s.CPU[name] = append(s.CPU[name], nd.cpu()-before[i])
+		}
+		s.P50[name], s.P99[name] = percentile(lat, 0.5), percentile(lat, 0.99)
+		s.Requests[name] = count
+		return nil
+	}
+	batches := cfg.Points / 100
+	if err := measure("upsert 100", batches, func(b int) (string, string, any) {
+		pts := make([]any, 100)
+		for i := range pts {
+			pts[i] = point(b*100 + i + 1)
+		}
+		return "PUT", "/collections/c/points", map[string]any{"points": pts}
+	}); err != nil {
+		return nil, err
+	}
+	if err := measure("upsert 1", cfg.Samples, func(i int) (string, string, any) {
+		return "PUT", "/collections/c/points", map[string]any{"points": []any{point(rng.IntN(cfg.Points) + 1)}}
+	}); err != nil {
+		return nil, err
+	}
+	for _, c := range []struct{ name, params string }{{"search local", ""}, {"search majority", "?consistency=majority"}} {
+		if err := measure(c.name, cfg.Samples, func(int) (string, string, any) {
+			return "POST", "/collections/c/points/search" + c.params, map[string]any{"vector": vec(), "limit": 10}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Report prints the latency table and the CPU table.
+func (r *ClusterLatencyResult) Report() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "latency: %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d local and %d majority searches (limit 10), one request at a time, sent to the nodes in turn (on the cluster 2 in 3 reach a follower, which forwards writes and majority reads to the leader)\n",
+		r.Points, r.Dim, r.Samples, r.Samples, r.Samples)
+	fmt.Fprintf(&sb, "SIMULATION: every node runs on this one %d-core machine (load average %s at start, %s at end), so the cluster's nodes share the cores the single node has alone; latency includes that contention, and CPU seconds per request are the figures to project from\n",
+		r.Cores, r.LoadAvgStart, r.LoadAvgEnd)
+	fmt.Fprintf(&sb, "%-16s", "setup")
+	for _, m := range latencyMeasures {
+		fmt.Fprintf(&sb, " %22s", m+" p50/p99")
+	}
+	sb.WriteString("\n")
+	for _, s := range r.Setups {
+		fmt.Fprintf(&sb, "%-16s", s.Name)
+		for _, m := range latencyMeasures {
+			fmt.Fprintf(&sb, " %22s", fmt.Sprintf("%.2f/%.2f ms", millis(s.P50[m]), millis(s.P99[m])))
+		}
+		sb.WriteString("\n")
+	}
+	sb.WriteString("CPU seconds per 1000 requests (per node, then the sum; upsert 100 is per 1000 100-point requests):\n")
+	for _, s := range r.Setups {
+		for _, m := range latencyMeasures {
+			var per []string
+			sum := 0.0
+			for _, c := range s.CPU[m] {
+				v := c * 1000 / float64(s.Requests[m])
+				sum += v
+				per = append(per, fmt.Sprintf("%.2f", v))
+			}
+			fmt.Fprintf(&sb, "  %-16s %-16s nodes [%s] sum %.2f s\n", s.Name, m, strings.Join(per, " "), sum)
+		}
+	}
+	return sb.String()
+}
+
+func millis(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/quiver-db/quiver/bench"
+)
+
+func init() {
+	registerBench("cluster", "a replicated cluster under seeded faults (kills, a majority down, a paused leader) with a history check, then latency beside a single node", runBenchCluster)
+}
+
+func runBenchCluster(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
+	cfg := bench.ClusterConfig{Progress: os.Stderr}
+	lat := bench.ClusterLatencyConfig{Progress: os.Stderr}
+	fs.IntVar(&cfg.Nodes, "nodes", 3, "nodes of the cluster: 3 or 5")
+	fs.IntVar(&cfg.Cycles, "faults", 24, "faults to inject (0 with --latency skips the fault run)")
+	fs.IntVar(&cfg.Clients, "clients", 4, "concurrent clients of the fault run")
+	fs.IntVar(&cfg.Points, "points", 100, "point ids the fault run's clients write")
+	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the faults, victims and operations")
+	fs.DurationVar(&cfg.Hold, "hold", 0, "how long killed nodes stay down (default 2s)")
+	fs.DurationVar(&cfg.Pause, "pause", 0, "how long a paused leader stays stopped (default 3s)")
+	fs.StringVar(&cfg.Dir, "dir", "", "keep the fault run's node data and logs (NODE.log) under this directory (default: a temporary one, removed)")
+	latency := fs.Bool("latency", true, "then measure latency and CPU of a 3-node cluster beside a single node")
+	fs.IntVar(&lat.Points, "latency-points", 0, "points loaded before the latency runs (default 10000)")
+	fs.IntVar(&lat.Samples, "latency-samples", 0, "requests timed per measure (default 1000)")
+	jsonPath := fs.String("json", "", "also write the fault run (faults, verdicts, every operation) as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench cluster: find the quiver binary: %w", err)
+	}
+	cfg.Binary, lat.Binary = exe, exe
+	failed := false
+	if cfg.Cycles > 0 {
+		res, err := bench.RunCluster(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("bench cluster: %w", err)
+		}
+		fmt.Print(res.Report())
+		failed = !res.OK()
+		if *jsonPath != "" {
+			raw, err := json.Marshal(res)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(*jsonPath, raw, 0o644); err != nil {
+				return fmt.Errorf("bench cluster: %w", err)
+			}
+		}
+	}
+	if *latency {
+		res, err := bench.RunClusterLatency(ctx, lat)
+		if err != nil {
+			return fmt.Errorf("bench cluster: latency: %w", err)
+		}
+		fmt.Print(res.Report())
+	}
+	if failed {
+		return errors.New("bench cluster: the fault run found anomalies (above)")
+	}
+	return nil
+}
