@@ -44,6 +44,19 @@ func waitBuilt(t *testing.T, c *Collection, vector string, points int) IVFStatus
 	return st
 }
 
+// builtPartition is a Cosine collection of n clustered points whose
+// partitioned index has been built over all of them.
+func builtPartition(t *testing.T, rng *rand.Rand, dim, n int) *Collection {
+	t.Helper()
+	db := openTest(t, vfs.NewMem())
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Create(context.Background(), "p", Config{VectorSize: dim, Distance: Cosine, IVF: &IVFConfig{MinPoints: 1000}})
+	require.NoError(t, err)
+	require.NoError(t, c.Upsert(context.Background(), clusteredPoints(rng, 0, n, dim)))
+	waitBuilt(t, c, "", n)
+	return c
+}
+
 func resultIDs(res []ScoredPoint) []pointid.ID {
 	out := make([]pointid.ID, len(res))
 	for i, r := range res {
@@ -106,14 +119,9 @@ func TestPartitionedSearchIsExactWhenExhaustive(t *testing.T) {
 // nearest neighbours, and asking to ignore it walks the graph.
 func TestPartitionedSearchRecall(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, vfs.NewMem())
-	defer db.Close()
 	const dim, n = 32, 5000
-	c, err := db.Create(ctx, "p", Config{VectorSize: dim, Distance: Cosine, IVF: &IVFConfig{MinPoints: 1000}})
-	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(7, 8))
-	require.NoError(t, c.Upsert(ctx, clusteredPoints(rng, 0, n, dim)))
-	waitBuilt(t, c, "", n)
+	c := builtPartition(t, rng, dim, n)
 	var hits, total int
 	for range 50 {
 		v := clusteredPoints(rng, 0, 1, dim)[0].Vector
@@ -142,19 +150,14 @@ func TestPartitionedSearchRecall(t *testing.T) {
 // is built again over the live points, and searches go on meanwhile.
 func TestPartitionRebuildsAfterDeletes(t *testing.T) {
 	ctx := context.Background()
-	db := openTest(t, vfs.NewMem())
-	defer db.Close()
 	const dim, n = 16, 3000
-	c, err := db.Create(ctx, "p", Config{VectorSize: dim, Distance: Cosine, IVF: &IVFConfig{MinPoints: 1000}})
-	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(9, 10))
-	require.NoError(t, c.Upsert(ctx, clusteredPoints(rng, 0, n, dim)))
-	waitBuilt(t, c, "", n)
+	c := builtPartition(t, rng, dim, n)
 	var gone []pointid.ID
 	for i := range n / 3 {
 		gone = append(gone, pointid.FromNum(uint64(3*i)))
 	}
-	_, err = c.Delete(ctx, gone)
+	_, err := c.Delete(ctx, gone)
 	require.NoError(t, err)
 	deleted := map[pointid.ID]bool{}
 	for _, id := range gone {
