@@ -34,6 +34,9 @@ func (s *Store) commit(ctx context.Context, b *pebble.Batch, gated bool) (err er
 			err = s.failure()
 		}
 	}()
+	if s.noSync {
+		return b.Commit(pebble.NoSync)
+	}
 	return b.Commit(pebble.Sync)
 }
 

@@ -60,6 +60,11 @@ type Options struct {
 	// DiskCheckInterval is how often the free space is re-checked, to
 	// take writes again once space returns. Zero means one second.
 	DiskCheckInterval time.Duration
+	// NoSync commits without waiting for the disk. Only for a store that
+	// is derived state another log holds durably, such as a cluster
+	// node's, which is rebuilt from its Raft log at every open: a crash
+	// loses the tail of the writes, which that log replays.
+	NoSync bool
 }
 
 // EnsureDefaults fills zero fields with their defaults.
@@ -96,6 +101,8 @@ type Store struct {
 	db    *pebble.DB
 	log   *slog.Logger
 	guard *diskGuard
+	// noSync is Options.NoSync.
+	noSync bool
 	// fatal is Pebble's fatal error once it had one (see commit).
 	fatal atomic.Pointer[string]
 
@@ -111,7 +118,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	cache := pebble.NewCache(opts.CacheBytes)
 	defer cache.Unref()
-	s := &Store{log: opts.Logger, guard: newDiskGuard(opts.Logger, opts.FS, dir, opts)}
+	s := &Store{log: opts.Logger, guard: newDiskGuard(opts.Logger, opts.FS, dir, opts), noSync: opts.NoSync}
 	// A write that hits ENOSPC deletes the ballast and is retried once,
 	// so a WAL write in flight when the disk fills succeeds.
 	fs := vfs.OnDiskFull(opts.FS, func() { s.guard.noSpace("a write") })
