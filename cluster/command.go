@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 )
@@ -86,7 +87,7 @@ const (
 // travel in their own JSON (field names, pointid.ID's MarshalJSON, nil
 // slices as null and empty ones as [], which Apply tells apart), except
 // where a selector holds a filter.Filter, which has no MarshalJSON and
-// goes in Qdrant's filter JSON (filterjson.go).
+// goes in Qdrant's filter JSON (filter.Marshal).
 type envelope struct {
 	Version    int           `json:"v"`
 	Kind       string        `json:"kind"`
@@ -274,7 +275,7 @@ func fromWire(w wireOp) (index.Operation, error) {
 func selectorToWire(s index.Selector) (wireSelector, error) {
 	w := wireSelector{IDs: s.IDs}
 	if s.Filter != nil {
-		raw, err := marshalFilter(s.Filter)
+		raw, err := filter.Marshal(s.Filter)
 		if err != nil {
 			return wireSelector{}, err
 		}
@@ -286,7 +287,7 @@ func selectorToWire(s index.Selector) (wireSelector, error) {
 func selectorFromWire(w wireSelector) (index.Selector, error) {
 	s := index.Selector{IDs: w.IDs}
 	if w.Filter != nil {
-		f, err := parseFilter(w.Filter)
+		f, err := filter.Parse(w.Filter)
 		if err != nil {
 			return index.Selector{}, err
 		}

@@ -173,8 +173,8 @@ func (c *Config) Vector(name string) (VectorConfig, error) {
 		return VectorConfig{}, fmt.Errorf("%w: has no vector named %q (it has: %s)", ErrBadRequest, name, strings.Join(c.VectorNames(), ", "))
 	}
 	v.HNSW = v.HNSW.or(c.HNSW)
-	v.Quantization = effectiveQuantization(v.Quantization, c.Quantization)
-	v.IVF = effectiveIVF(v.IVF, c.IVF)
+	v.Quantization = ownOr(v.Quantization, c.Quantization)
+	v.IVF = ownOr(v.IVF, c.IVF)
 	return v, nil
 }
 

@@ -107,11 +107,3 @@ func (s IVFSearch) check() error {
 	}
 	return nil
 }
-
-// effectiveIVF returns own unless it is unset, else the collection's.
-func effectiveIVF(own, collection *IVFConfig) *IVFConfig {
-	if own != nil {
-		return own
-	}
-	return collection
-}

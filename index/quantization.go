@@ -99,8 +99,9 @@ func (q *QuantizationConfig) validate(field string) []error {
 	return errs
 }
 
-// effective returns own unless it is unset, else the collection's.
-func effectiveQuantization(own, collection *QuantizationConfig) *QuantizationConfig {
+// ownOr returns a vector's own setting unless it is unset, else the
+// collection's (quantization_config, ivf_config).
+func ownOr[T any](own, collection *T) *T {
 	if own != nil {
 		return own
 	}

@@ -1,17 +1,16 @@
-package cluster
+package filter
 
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/quiver-db/quiver/filter"
 )
 
-// marshalFilter writes f in Qdrant's filter JSON, the form filter.Parse
-// reads: filter.Filter decodes from it but has no encoder of its own.
+// Marshal writes f in Qdrant's filter JSON, the form Parse reads, for
+// what must carry a filter as data (a cluster's replicated commands).
 // Nil condition lists are left out and empty ones kept, so a filter
-// round-trips exactly.
-func marshalFilter(f *filter.Filter) (json.RawMessage, error) {
+// round-trips exactly. It is a function, not a MarshalJSON method, so
+// that encoding a Filter by reflection elsewhere keeps its form.
+func Marshal(f *Filter) (json.RawMessage, error) {
 	v, err := filterJSON(f)
 	if err != nil {
 		return nil, err
@@ -19,15 +18,11 @@ func marshalFilter(f *filter.Filter) (json.RawMessage, error) {
 	return json.Marshal(v)
 }
 
-func parseFilter(raw json.RawMessage) (*filter.Filter, error) {
-	return filter.Parse(raw)
-}
-
-func filterJSON(f *filter.Filter) (map[string]any, error) {
+func filterJSON(f *Filter) (map[string]any, error) {
 	out := map[string]any{}
 	for _, part := range []struct {
 		key   string
-		conds []filter.Condition
+		conds []Condition
 	}{{"must", f.Must}, {"should", f.Should}, {"must_not", f.MustNot}} {
 		if part.conds == nil {
 			continue
@@ -44,7 +39,7 @@ func filterJSON(f *filter.Filter) (map[string]any, error) {
 	return out, nil
 }
 
-func conditionJSON(c filter.Condition) (any, error) {
+func conditionJSON(c Condition) (any, error) {
 	switch {
 	case c.Field != nil:
 		return fieldJSON(c.Field)
@@ -57,10 +52,10 @@ func conditionJSON(c filter.Condition) (any, error) {
 	case c.Filter != nil:
 		return filterJSON(c.Filter)
 	}
-	return nil, fmt.Errorf("%w: empty condition", filter.ErrInvalid)
+	return nil, fmt.Errorf("%w: empty condition", ErrInvalid)
 }
 
-func fieldJSON(fc *filter.FieldCondition) (any, error) {
+func fieldJSON(fc *FieldCondition) (any, error) {
 	out := map[string]any{"key": fc.Key}
 	if m := fc.Match; m != nil {
 		switch {
@@ -71,7 +66,7 @@ func fieldJSON(fc *filter.FieldCondition) (any, error) {
 		case m.IsExcept():
 			out["match"] = map[string]any{"except": m.Except}
 		default:
-			return nil, fmt.Errorf("%w: key %q: match built without NewMatchValue, NewMatchAny or NewMatchExcept", filter.ErrInvalid, fc.Key)
+			return nil, fmt.Errorf("%w: key %q: match built without NewMatchValue, NewMatchAny or NewMatchExcept", ErrInvalid, fc.Key)
 		}
 	}
 	if r := fc.Range; r != nil {
