@@ -49,8 +49,10 @@ type Config struct {
 	// the same list. Empty: the node waits to be added by AddVoter.
 	Peers []Peer
 	// Transport, when set, replaces the TCP transport (tests pass
-	// raft.InmemTransport). Close leaves it open.
-	Transport raft.Transport
+	// raft.InmemTransport, a Mux's transport). Close leaves it open
+	// unless OwnTransport.
+	Transport    raft.Transport
+	OwnTransport bool
 	// SnapshotThreshold is how many entries after the last snapshot make
 	// raft take another (default 8192); SnapshotInterval how often raft
 	// checks (default 120 s); TrailingLogs how many entries a snapshot
@@ -159,7 +161,7 @@ func (n *Node) open(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("cluster: snapshot store: %w", err)
 	}
-	n.transport = cfg.Transport
+	n.transport, n.ownTransport = cfg.Transport, cfg.OwnTransport
 	if n.transport == nil {
 		if n.transport, err = raft.NewTCPTransportWithLogger(cfg.RaftAddr, nil, 3, 10*time.Second, hl); err != nil {
 			return fmt.Errorf("cluster: transport: %w", err)
