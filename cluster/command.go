@@ -14,12 +14,15 @@ import (
 
 // Command is one replicated write; exactly one field is set.
 type Command struct {
-	Create       *CreateCollection
-	Drop         *DropCollection
-	Apply        *ApplyOperations
-	PayloadIndex *SetPayloadIndex
-	Config       *UpdateConfig
-	Interact     *RecordInteractions
+	Create *CreateCollection
+	// CreateSharded is group 0's: the schema collection (empty; the
+	// points are in the shard groups) and the placement.
+	CreateSharded *CreateShardedCollection
+	Drop          *DropCollection
+	Apply         *ApplyOperations
+	PayloadIndex  *SetPayloadIndex
+	Config        *UpdateConfig
+	Interact      *RecordInteractions
 }
 
 // RecordInteractions records users' interactions with a collection's
@@ -52,6 +55,14 @@ type CreateCollection struct {
 	Config index.Config
 }
 
+// CreateShardedCollection creates a sharded collection: in group 0 an
+// empty collection of Placement.Config, as index.DB.Create, and the
+// placement (Placement.Created is set when applied).
+type CreateShardedCollection struct {
+	Name      string
+	Placement Placement
+}
+
 // DropCollection drops a collection, as index.DB.Drop.
 type DropCollection struct {
 	Name string
@@ -78,9 +89,10 @@ const (
 	// Added after the first release of version 1: a node that predates
 	// them refuses the entry as an unknown kind and stops, as it would a
 	// new version.
-	kindPayloadIndex = "payload_index"
-	kindConfig       = "config"
-	kindInteract     = "interact"
+	kindPayloadIndex  = "payload_index"
+	kindConfig        = "config"
+	kindInteract      = "interact"
+	kindShardedCreate = "create_sharded"
 )
 
 // envelope is a command as it is in the log, in JSON. The index's types
@@ -101,6 +113,9 @@ type envelope struct {
 	Update    *index.ConfigUpdate `json:"update,omitempty"`
 	// Interactions are an interact command's.
 	Interactions []index.Interaction `json:"interactions,omitempty"`
+	// Replicas are a create_sharded command's placement (Config is its
+	// config).
+	Replicas [][]Peer `json:"replicas,omitempty"`
 }
 
 type wireOp struct {
@@ -141,16 +156,19 @@ func errEncode(err error) error {
 func (c Command) encode() ([]byte, error) {
 	env := envelope{Version: commandVersion}
 	set := 0
-	for _, isSet := range []bool{c.Create != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil, c.Interact != nil} {
+	for _, isSet := range []bool{c.Create != nil, c.CreateSharded != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil, c.Interact != nil} {
 		if isSet {
 			set++
 		}
 	}
 	switch {
 	case set != 1:
-		return nil, fmt.Errorf("%w: command: want exactly one of create, drop, apply, payload_index, config and interact, got %d", index.ErrBadRequest, set)
+		return nil, fmt.Errorf("%w: command: want exactly one of create, create_sharded, drop, apply, payload_index, config and interact, got %d", index.ErrBadRequest, set)
 	case c.Create != nil:
 		env.Kind, env.Collection, env.Config = kindCreate, c.Create.Name, &c.Create.Config
+	case c.CreateSharded != nil:
+		env.Kind, env.Collection = kindShardedCreate, c.CreateSharded.Name
+		env.Config, env.Replicas = &c.CreateSharded.Placement.Config, c.CreateSharded.Placement.Replicas
 	case c.Drop != nil:
 		env.Kind, env.Collection = kindDrop, c.Drop.Name
 	case c.PayloadIndex != nil:
@@ -200,6 +218,12 @@ func decodeCommand(data []byte) (Command, error) {
 			return Command{}, fmt.Errorf("%w: create command without config", index.ErrBadRequest)
 		}
 		return Command{Create: &CreateCollection{Name: env.Collection, Config: *env.Config}}, nil
+	case kindShardedCreate:
+		if env.Config == nil {
+			return Command{}, fmt.Errorf("%w: create_sharded command without config", index.ErrBadRequest)
+		}
+		p := Placement{Config: *env.Config, Replicas: env.Replicas}
+		return Command{CreateSharded: &CreateShardedCollection{Name: env.Collection, Placement: p}}, nil
 	case kindDrop:
 		return Command{Drop: &DropCollection{Name: env.Collection}}, nil
 	case kindPayloadIndex:
@@ -312,6 +336,11 @@ func (c Command) check(db *index.DB) error {
 			return fmt.Errorf("collection %q: %w", c.Create.Name, index.ErrExists)
 		}
 		return nil
+	case c.CreateSharded != nil:
+		if err := c.CreateSharded.Placement.check(); err != nil {
+			return err
+		}
+		return Command{Create: &CreateCollection{Name: c.CreateSharded.Name, Config: c.CreateSharded.Placement.Config}}.check(db)
 	case c.Drop != nil:
 		_, err := db.Collection(c.Drop.Name)
 		return err
@@ -356,6 +385,9 @@ func (c Command) apply(ctx context.Context, db *index.DB) error {
 	switch {
 	case c.Create != nil:
 		_, err := db.Create(ctx, c.Create.Name, c.Create.Config)
+		return err
+	case c.CreateSharded != nil:
+		_, err := db.Create(ctx, c.CreateSharded.Name, c.CreateSharded.Placement.Config)
 		return err
 	case c.Drop != nil:
 		return db.Drop(ctx, c.Drop.Name)

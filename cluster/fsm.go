@@ -4,13 +4,16 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/raft"
@@ -30,11 +33,25 @@ type fsm struct {
 	// a snapshot. raft.AppliedIndex runs ahead of the FSM (it counts
 	// entries handed to it), so readers that wait for a write use this.
 	applied atomic.Uint64
+	// observer hears of placement changes; nil: nobody listens.
+	observer PlacementObserver
+	mu       struct {
+		sync.RWMutex
+		// placements are the sharded collections by name; written by
+		// Apply and Restore only.
+		placements map[string]Placement // protected by mu
+	}
 }
 
-// snapMagic starts a snapshot stream; the index of the last command in
-// it follows, big-endian, then the DB's full snapshot (a tar).
-const snapMagic = "QVRSNAP1"
+// Snapshot streams start with a magic naming their version. Version 1:
+// the index of the last command in it (big-endian uint64), then the
+// DB's full snapshot (a tar). Version 2 puts the placements of the
+// sharded collections (JSON, after its big-endian uint32 length) between
+// the two: they are consensus state, which the index does not hold.
+const (
+	snapMagicV1 = "QVRSNAP1"
+	snapMagic   = "QVRSNAP2"
+)
 
 var _ raft.FSM = (*fsm)(nil)
 
@@ -51,12 +68,56 @@ func (f *fsm) Apply(l *raft.Log) any {
 		panic(fmt.Sprintf("cluster: entry %d: %v", l.Index, err))
 	}
 	err = cmd.apply(context.Background(), f.db)
+	if err == nil {
+		f.placementsChanged(cmd, l.Index)
+	}
 	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
 		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)
 		panic(fmt.Sprintf("cluster: entry %d: replica cannot apply a committed command: %v", l.Index, err))
 	}
 	return err
+}
+
+// placementsChanged records a sharded collection created or dropped by
+// the command applied at index, and tells the observer.
+func (f *fsm) placementsChanged(cmd Command, index uint64) {
+	switch {
+	case cmd.CreateSharded != nil:
+		p := cmd.CreateSharded.Placement
+		p.Created = index
+		f.mu.Lock()
+		if f.mu.placements == nil {
+			f.mu.placements = map[string]Placement{}
+		}
+		f.mu.placements[cmd.CreateSharded.Name] = p
+		f.mu.Unlock()
+		if f.observer != nil {
+			f.observer.Placed(cmd.CreateSharded.Name, p)
+		}
+	case cmd.Drop != nil:
+		f.mu.Lock()
+		p, ok := f.mu.placements[cmd.Drop.Name]
+		delete(f.mu.placements, cmd.Drop.Name)
+		f.mu.Unlock()
+		if ok && f.observer != nil {
+			f.observer.Unplaced(cmd.Drop.Name, p)
+		}
+	}
+}
+
+// placement returns the sharded collection's placement.
+func (f *fsm) placement(name string) (Placement, bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	p, ok := f.mu.placements[name]
+	return p, ok
+}
+
+func (f *fsm) placementsCopy() map[string]Placement {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return maps.Clone(f.mu.placements)
 }
 
 // Snapshot writes a full snapshot of the DB now, while no Apply runs,
@@ -66,16 +127,20 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load()}, nil
+	placed, err := json.Marshal(f.placementsCopy())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: snapshot placements: %w", err)
+	}
+	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load(), placements: placed}, nil
 }
 
 // Restore replaces every collection with the snapshot's: those in it are
 // recovered from it, the others dropped.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	var head [len(snapMagic) + 8]byte
-	if _, err := io.ReadFull(rc, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
-		return fmt.Errorf("cluster: restore: not a snapshot of this version: %v", err)
+	applied, placed, err := readSnapshotHeader(rc)
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
 	tr := tar.NewReader(rc)
@@ -105,15 +170,55 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			return fmt.Errorf("cluster: restore: drop collection %q: %w", name, err)
 		}
 	}
-	f.applied.Store(binary.BigEndian.Uint64(head[len(snapMagic):]))
+	f.mu.Lock()
+	f.mu.placements = placed
+	f.mu.Unlock()
+	f.applied.Store(applied)
+	if f.observer != nil {
+		f.observer.Restored(maps.Clone(placed), applied)
+	}
 	return nil
+}
+
+// readSnapshotHeader reads what precedes the tar: the applied index and
+// the placements (none in a version 1 snapshot).
+func readSnapshotHeader(r io.Reader) (uint64, map[string]Placement, error) {
+	var head [len(snapMagic) + 8]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return 0, nil, fmt.Errorf("cluster: restore: snapshot header: %w", err)
+	}
+	applied := binary.BigEndian.Uint64(head[len(snapMagic):])
+	placed := map[string]Placement{}
+	switch string(head[:len(snapMagic)]) {
+	case snapMagicV1:
+		return applied, placed, nil
+	case snapMagic:
+	default:
+		return 0, nil, fmt.Errorf("cluster: restore: not a snapshot of a version this node reads: %q", head[:len(snapMagic)])
+	}
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return 0, nil, fmt.Errorf("cluster: restore: snapshot header: %w", err)
+	}
+	raw := make([]byte, binary.BigEndian.Uint32(n[:]))
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return 0, nil, fmt.Errorf("cluster: restore: snapshot placements: %w", err)
+	}
+	if err := json.Unmarshal(raw, &placed); err != nil {
+		return 0, nil, fmt.Errorf("cluster: restore: snapshot placements: %w", err)
+	}
+	if placed == nil {
+		placed = map[string]Placement{}
+	}
+	return applied, placed, nil
 }
 
 // fileSnapshot is a full snapshot file that Persist streams to Raft,
 // after a header with the index of the last command in it.
 type fileSnapshot struct {
-	path    string
-	applied uint64
+	path       string
+	applied    uint64
+	placements []byte // JSON
 }
 
 func (s *fileSnapshot) Persist(sink raft.SnapshotSink) error {
@@ -131,6 +236,8 @@ func (s *fileSnapshot) copyTo(w io.Writer) error {
 	}
 	defer f.Close()
 	head := binary.BigEndian.AppendUint64([]byte(snapMagic), s.applied)
+	head = binary.BigEndian.AppendUint32(head, uint32(len(s.placements)))
+	head = append(head, s.placements...)
 	if _, err := w.Write(head); err != nil {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}

@@ -71,6 +71,13 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's and raft's logs; nil is slog.Default().
 	Logger *slog.Logger
+	// Init, when set, runs on the new, empty DB before Raft restores and
+	// replays into it: a shard group creates its collection there, since
+	// its log holds only the shard's writes. It must be deterministic.
+	Init func(ctx context.Context, db *index.DB) error
+	// Observer hears of the sharded collections the log creates and
+	// drops (group 0's); nil: nobody listens.
+	Observer PlacementObserver
 }
 
 // Validate reports every problem with c.
@@ -153,6 +160,11 @@ func (n *Node) open(ctx context.Context, cfg Config) error {
 	if n.db, err = index.Open(ctx, indexDir, opts); err != nil {
 		return fmt.Errorf("cluster: open index: %w", err)
 	}
+	if cfg.Init != nil {
+		if err := cfg.Init(ctx, n.db); err != nil {
+			return fmt.Errorf("cluster: init the index: %w", err)
+		}
+	}
 	if n.store, err = raftstore.Open(filepath.Join(cfg.Dir, "raft"), raftstore.Options{}); err != nil {
 		return err
 	}
@@ -172,7 +184,7 @@ func (n *Node) open(ctx context.Context, cfg Config) error {
 	if err := n.bootstrap(cfg, rc, snaps); err != nil {
 		return err
 	}
-	n.fsm = &fsm{db: n.db, snapDir: opts.SnapshotDir, log: n.log}
+	n.fsm = &fsm{db: n.db, snapDir: opts.SnapshotDir, log: n.log, observer: cfg.Observer}
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.store, n.store, snaps, n.transport); err != nil {
 		return fmt.Errorf("cluster: start raft: %w", err)
 	}

@@ -20,6 +20,12 @@ func (n *Node) Apply(ctx context.Context, cmd Command) error {
 	if err != nil {
 		return err
 	}
+	return n.ApplyEncoded(ctx, data)
+}
+
+// ApplyEncoded is Apply of a command as EncodeCommand encoded it (on
+// another node, which sent it here, to the group's leader).
+func (n *Node) ApplyEncoded(ctx context.Context, data []byte) error {
 	if n.raft.State() != raft.Leader {
 		return n.notLeader()
 	}
@@ -39,6 +45,31 @@ func (n *Node) Apply(ctx context.Context, cmd Command) error {
 		return err
 	}
 	return nil
+}
+
+// EncodeCommand returns cmd as a log entry holds it, for ApplyEncoded.
+func EncodeCommand(cmd Command) ([]byte, error) { return cmd.encode() }
+
+// Placement returns the sharded collection's placement, as this node
+// has applied it (group 0's nodes).
+func (n *Node) Placement(name string) (Placement, bool) { return n.fsm.placement(name) }
+
+// Placements returns every sharded collection's placement.
+func (n *Node) Placements() map[string]Placement { return n.fsm.placementsCopy() }
+
+// Voters returns the voters of the newest configuration Raft knows.
+func (n *Node) Voters(ctx context.Context) ([]Peer, error) {
+	fut := n.raft.GetConfiguration()
+	if err := wait(ctx, fut); err != nil {
+		return nil, fmt.Errorf("cluster: configuration: %w", err)
+	}
+	var out []Peer
+	for _, s := range fut.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			out = append(out, Peer{ID: string(s.ID), Addr: string(s.Address)})
+		}
+	}
+	return out, nil
 }
 
 // check validates cmd against the DB. A refusal is confirmed after a
