@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/quiver-db/quiver/index"
 )
@@ -58,25 +59,15 @@ func Place(voters []Peer, cfg index.Config, shards, replicationFactor int) (Plac
 		return Placement{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
 	}
 	sorted := slices.Clone(voters)
-	slices.SortFunc(sorted, func(a, b Peer) int { return compareStrings(a.ID, b.ID) })
+	slices.SortFunc(sorted, func(a, b Peer) int { return strings.Compare(a.ID, b.ID) })
 	p := Placement{Config: cfg, Replicas: make([][]Peer, shards)}
 	for s := range shards {
 		for j := range replicationFactor {
 			p.Replicas[s] = append(p.Replicas[s], sorted[(s+j)%len(sorted)])
 		}
-		slices.SortFunc(p.Replicas[s], func(a, b Peer) int { return compareStrings(a.ID, b.ID) })
+		slices.SortFunc(p.Replicas[s], func(a, b Peer) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return p, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // check reports what is wrong with a placement a command carries.

@@ -3,7 +3,6 @@ package cluster
 import (
 	"testing"
 
-	"github.com/hashicorp/raft"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/index"
@@ -78,15 +77,7 @@ func TestFSMPlacementsSurviveSnapshots(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "the schema collection holds no points")
 
-	snap, err := src.Snapshot()
-	require.NoError(t, err)
-	store := raft.NewInmemSnapshotStore()
-	sink, err := store.Create(raft.SnapshotVersionMax, 4, 1, raft.Configuration{}, 1, nil)
-	require.NoError(t, err)
-	require.NoError(t, snap.Persist(sink))
-	snap.Release()
-	_, rc, err := store.Open(sink.ID())
-	require.NoError(t, err)
+	rc := persist(t, src)
 	dst := newFSM(t)
 	dobs := &placementLog{}
 	dst.observer = dobs
