@@ -95,9 +95,13 @@ func (m *Mux) Transport(group string, log *slog.Logger) (*raft.NetworkTransport,
 	return raft.NewNetworkTransportWithLogger(layer, 3, 10*time.Second, newHclogger(log.With("group", group))), nil
 }
 
-// Close stops accepting and closes every layer.
+// Close stops accepting and closes every layer; later calls do nothing.
 func (m *Mux) Close() error {
 	m.mu.Lock()
+	if m.mu.closed {
+		m.mu.Unlock()
+		return nil
+	}
 	m.mu.closed = true
 	layers := make([]*muxLayer, 0, len(m.mu.groups))
 	for _, l := range m.mu.groups {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -31,17 +32,29 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
+	// Raft group's (cluster.Config); zero takes raft's defaults.
+	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
 }
 
 // Replica is a cluster.Node as the HTTP API uses it. It is safe for
 // concurrent use.
 type Replica struct {
-	node  *cluster.Node
+	node  *cluster.Node // group 0
+	mux   *cluster.Mux
+	host  *cluster.Host
 	self  string
 	peers []Peer
+	// shards sends sharded collections' writes to their shards' leaders.
+	shards *shardWriter
 }
 
-var _ httpapi.Replica = (*Replica)(nil)
+var (
+	_ httpapi.Replica = (*Replica)(nil)
+)
+
+// metaGroup is group 0's name on the Mux.
+const metaGroup = "meta"
 
 // Open starts the node (bootstrapping the cluster of cfg.Peers on first
 // start) and returns its replica.
@@ -62,24 +75,48 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 		return nil, fmt.Errorf("cluster: raft address %q differs from this node's in the peers, %q", cfg.RaftAddr, self.RaftAddr)
 	}
 	voters := make([]cluster.Peer, len(cfg.Peers))
+	urls := map[string]string{}
 	for i, p := range cfg.Peers {
 		voters[i] = cluster.Peer{ID: p.ID, Addr: p.RaftAddr}
+		urls[p.ID] = p.URL
 	}
-	node, err := cluster.Open(ctx, cluster.Config{
-		NodeID: cfg.NodeID, RaftAddr: cfg.RaftAddr, Dir: filepath.Join(cfg.Dir, "cluster"),
-		Peers: voters, Index: cfg.Index, Logger: cfg.Logger,
-	})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	mux, err := cluster.ListenMux(cfg.RaftAddr, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return &Replica{node: node, self: cfg.NodeID, peers: cfg.Peers}, nil
+	tr, err := mux.Transport(metaGroup, cfg.Logger)
+	if err != nil {
+		return nil, errors.Join(err, mux.Close())
+	}
+	template := cluster.Config{
+		Index: cfg.Index, Logger: cfg.Logger,
+		HeartbeatTimeout: cfg.HeartbeatTimeout, ElectionTimeout: cfg.ElectionTimeout, LeaderLeaseTimeout: cfg.LeaderLeaseTimeout,
+	}
+	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: template})
+	meta := template
+	meta.NodeID, meta.RaftAddr, meta.Dir, meta.Peers = cfg.NodeID, cfg.RaftAddr, filepath.Join(cfg.Dir, "cluster"), voters
+	meta.Transport, meta.OwnTransport, meta.Observer = tr, true, host
+	node, err := cluster.Open(ctx, meta)
+	if err != nil {
+		return nil, errors.Join(err, host.Close(), mux.Close())
+	}
+	r := &Replica{node: node, mux: mux, host: host, self: cfg.NodeID, peers: cfg.Peers,
+		shards: &shardWriter{self: cfg.NodeID, urls: urls, host: host, client: &http.Client{Timeout: time.Minute}}}
+	r.shards.mu.leaders = map[string]string{}
+	return r, nil
 }
 
-// DB is the node's database, for the API's reads.
+// DB is the node's database, for the API's reads: group 0's, which
+// holds the unsharded collections whole and the sharded ones' schema.
 func (r *Replica) DB() *index.DB { return r.node.DB() }
 
-// Close stops the node.
-func (r *Replica) Close() error { return r.node.Close() }
+// Close stops group 0, then the shard groups, then the Mux.
+func (r *Replica) Close() error {
+	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
+}
 
 func (r *Replica) Create(ctx context.Context, name string, cfg index.Config) error {
 	return r.apply(ctx, cluster.Command{Create: &cluster.CreateCollection{Name: name, Config: cfg}})
@@ -89,21 +126,68 @@ func (r *Replica) Drop(ctx context.Context, name string) error {
 	return r.apply(ctx, cluster.Command{Drop: &cluster.DropCollection{Name: name}})
 }
 
+// Apply implements httpapi.Writer; a sharded collection's operations
+// are split by shard (applySharded).
 func (r *Replica) Apply(ctx context.Context, collection string, ops []index.Operation) error {
+	if p, ok := r.node.Placement(collection); ok {
+		return r.applySharded(ctx, collection, p, ops)
+	}
 	return r.apply(ctx, cluster.Command{Apply: &cluster.ApplyOperations{Collection: collection, Ops: ops}})
 }
 
+// PayloadIndex implements httpapi.Writer; a sharded collection's goes
+// to its schema, then to every shard.
 func (r *Replica) PayloadIndex(ctx context.Context, collection, key string, typ index.FieldType) error {
-	return r.apply(ctx, cluster.Command{PayloadIndex: &cluster.SetPayloadIndex{Collection: collection, Key: key, Type: typ}})
+	return r.everywhere(ctx, collection, cluster.Command{PayloadIndex: &cluster.SetPayloadIndex{Collection: collection, Key: key, Type: typ}})
 }
 
+// UpdateConfig implements httpapi.Writer, as PayloadIndex.
 func (r *Replica) UpdateConfig(ctx context.Context, collection string, u index.ConfigUpdate) error {
-	return r.apply(ctx, cluster.Command{Config: &cluster.UpdateConfig{Collection: collection, Update: u}})
+	return r.everywhere(ctx, collection, cluster.Command{Config: &cluster.UpdateConfig{Collection: collection, Update: u}})
+}
+
+// everywhere applies cmd to group 0 and, for a sharded collection, to
+// every shard group: group 0 first, which refuses a bad command before
+// any shard sees it.
+func (r *Replica) everywhere(ctx context.Context, collection string, cmd cluster.Command) error {
+	if err := r.apply(ctx, cmd); err != nil {
+		return err
+	}
+	p, ok := r.node.Placement(collection)
+	if !ok {
+		return nil
+	}
+	cmds := make([]*cluster.Command, p.Shards())
+	for s := range cmds {
+		cmds[s] = &cmd
+	}
+	return r.toShards(ctx, collection, p, cmds)
+}
+
+// CreateSharded implements httpapi.Sharder: the leader places the
+// shards over the voters it knows (cluster.Place) and proposes the
+// collection with its placement to group 0.
+func (r *Replica) CreateSharded(ctx context.Context, name string, cfg index.Config, s httpapi.Sharding) error {
+	if !r.node.IsLeader() {
+		return unavailable(fmt.Errorf("%w: create a sharded collection", cluster.ErrNotLeader))
+	}
+	voters, err := r.node.Voters(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
+	}
+	p, err := cluster.Place(voters, cfg, s.Shards, s.Replicas)
+	if err != nil {
+		return err
+	}
+	return r.apply(ctx, cluster.Command{CreateSharded: &cluster.CreateShardedCollection{Name: name, Placement: p}})
 }
 
 // Interact stamps the interactions without a time with the leader's
 // clock before proposing them, so every replica stores the same time.
 func (r *Replica) Interact(ctx context.Context, collection string, its []index.Interaction) error {
+	if _, ok := r.node.Placement(collection); ok {
+		return fmt.Errorf("%w: interactions on a sharded collection", httpapi.ErrNotSupported)
+	}
 	now := time.Now()
 	stamped := make([]index.Interaction, len(its))
 	for i, it := range its {
@@ -118,11 +202,7 @@ func (r *Replica) Interact(ctx context.Context, collection string, its []index.I
 // apply proposes cmd. Not being the leader (any more) and an unknown
 // outcome are the API's ErrUnavailable: retry, idempotently.
 func (r *Replica) apply(ctx context.Context, cmd cluster.Command) error {
-	err := r.node.Apply(ctx, cmd)
-	if errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome) {
-		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
-	}
-	return err
+	return unavailable(r.node.Apply(ctx, cmd))
 }
 
 // Leader implements httpapi.Replica.
@@ -141,11 +221,7 @@ func (r *Replica) Leader() (bool, string) {
 
 // Barrier implements httpapi.Replica.
 func (r *Replica) Barrier(ctx context.Context) error {
-	err := r.node.Barrier(ctx)
-	if errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome) {
-		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
-	}
-	return err
+	return unavailable(r.node.Barrier(ctx))
 }
 
 // status is Qdrant's ClusterStatus when clustering is enabled.

@@ -1,0 +1,152 @@
+package clusterapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/quiver-db/quiver/cluster"
+	"github.com/quiver-db/quiver/index"
+)
+
+// stateProbeTimeout bounds asking a peer for its replica's state.
+const stateProbeTimeout = time.Second
+
+// Replica states, as Qdrant names them: a replica whose Raft group has a
+// leader it knows is Active, one that cannot be reached or knows none is
+// Dead.
+const (
+	stateActive = "Active"
+	stateDead   = "Dead"
+)
+
+type localShardInfo struct {
+	ShardID     int    `json:"shard_id"`
+	PointsCount int    `json:"points_count"`
+	State       string `json:"state"`
+}
+
+type remoteShardInfo struct {
+	ShardID int    `json:"shard_id"`
+	PeerID  uint64 `json:"peer_id"`
+	State   string `json:"state"`
+}
+
+// collectionClusterInfo is Qdrant's CollectionClusterInfo.
+type collectionClusterInfo struct {
+	PeerID         uint64            `json:"peer_id"`
+	ShardCount     int               `json:"shard_count"`
+	LocalShards    []localShardInfo  `json:"local_shards"`
+	RemoteShards   []remoteShardInfo `json:"remote_shards"`
+	ShardTransfers []any             `json:"shard_transfers"`
+}
+
+// shardState is GET /internal/shards/{collection}/{shard}/state.
+type shardState struct {
+	Role   string `json:"role"`
+	Leader string `json:"leader"`
+}
+
+// ShardInfo implements httpapi.Sharder: the shards this node keeps with
+// their point counts, and the other replicas, each asked for its state.
+func (r *Replica) ShardInfo(ctx context.Context, name string) (any, error) {
+	p, ok := r.node.Placement(name)
+	if !ok {
+		return nil, fmt.Errorf("%w: collection %q is not sharded", index.ErrNotFound, name)
+	}
+	out := collectionClusterInfo{PeerID: peerID(r.self), ShardCount: p.Shards(), LocalShards: []localShardInfo{}, RemoteShards: []remoteShardInfo{}, ShardTransfers: []any{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for s := range p.Shards() {
+		for _, q := range p.Replicas[s] {
+			if q.ID == r.self {
+				info, err := r.localShard(ctx, name, p, s)
+				if err != nil {
+					return nil, err
+				}
+				out.LocalShards = append(out.LocalShards, info)
+				continue
+			}
+			i := len(out.RemoteShards)
+			out.RemoteShards = append(out.RemoteShards, remoteShardInfo{ShardID: s, PeerID: peerID(q.ID), State: stateDead})
+			wg.Go(func() {
+				st := r.shards.probe(ctx, q.ID, name, s)
+				mu.Lock()
+				out.RemoteShards[i].State = st
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	return out, nil
+}
+
+func (r *Replica) localShard(ctx context.Context, name string, p cluster.Placement, s int) (localShardInfo, error) {
+	info := localShardInfo{ShardID: s, State: stateDead}
+	n, ok := r.host.Group(name, p, s)
+	if !ok {
+		return info, nil
+	}
+	if id, _ := n.Leader(); id != "" {
+		info.State = stateActive
+	}
+	c, err := n.DB().Collection(name)
+	if err != nil {
+		return info, nil // not restored yet
+	}
+	if info.PointsCount, err = c.Count(ctx, nil); err != nil {
+		return info, fmt.Errorf("count shard %d: %w", s, err)
+	}
+	return info, nil
+}
+
+// probe asks node id for its replica of the shard's state.
+func (w *shardWriter) probe(ctx context.Context, id, collection string, s int) string {
+	ctx, cancel := context.WithTimeout(ctx, stateProbeTimeout)
+	defer cancel()
+	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.urls[id], collection, s)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return stateDead
+	}
+	req.Header.Set(InternalHeader, "1")
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return stateDead
+	}
+	defer resp.Body.Close()
+	var st shardState
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Leader == "" {
+		return stateDead
+	}
+	return stateActive
+}
+
+// serveState answers probe: this node's replica's Raft role and leader.
+func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
+	n, err := r.shardGroup(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	leader, _ := n.Leader()
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(shardState{Role: n.Stats()["state"], Leader: leader})
+}
+
+// InternalHandler serves the routes other nodes call under
+// /internal/shards/{collection}/{shard}/: apply (a shard's write, on its
+// leader) and state (for ShardInfo); the rest go to reads, the shards'
+// read RPC.
+func (r *Replica) InternalHandler(reads http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /internal/shards/{collection}/{shard}/apply", r.serveApply)
+	mux.HandleFunc("GET /internal/shards/{collection}/{shard}/state", r.serveState)
+	if reads != nil {
+		mux.Handle("/internal/shards/", reads)
+	}
+	return mux
+}

@@ -1,0 +1,305 @@
+package clusterapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/cluster"
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/httpapi"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+// testNode is one Replica behind a loopback HTTP server that serves its
+// internal routes; the server outlives restarts of the replica.
+type testNode struct {
+	id, dir string
+	srv     *httptest.Server
+	rep     atomic.Pointer[Replica]
+	handler atomic.Pointer[http.Handler]
+}
+
+func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := n.handler.Load()
+	if h == nil {
+		// As a node up without the shard's group answers.
+		w.WriteHeader(http.StatusMisdirectedRequest)
+		json.NewEncoder(w).Encode(shardAnswer{Kind: kindNotLeader, Error: "down"})
+		return
+	}
+	(*h).ServeHTTP(w, r)
+}
+
+type testNodes struct {
+	t     *testing.T
+	nodes []*testNode
+	peers []Peer
+}
+
+func startNodes(t *testing.T, size int) *testNodes {
+	tn := &testNodes{t: t}
+	for i := range size {
+		n := &testNode{id: fmt.Sprint(i + 1), dir: t.TempDir()}
+		n.srv = httptest.NewServer(n)
+		t.Cleanup(n.srv.Close)
+		tn.nodes = append(tn.nodes, n)
+		tn.peers = append(tn.peers, Peer{ID: n.id, RaftAddr: freeAddr(t), URL: n.srv.URL})
+	}
+	for i := range tn.nodes {
+		tn.open(i)
+	}
+	t.Cleanup(func() {
+		for i := range tn.nodes {
+			tn.close(i)
+		}
+	})
+	return tn
+}
+
+func quiet() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
+}
+
+func (tn *testNodes) open(i int) {
+	n := tn.nodes[i]
+	rep, err := Open(context.Background(), Config{
+		NodeID: n.id, Peers: tn.peers, Dir: n.dir, Logger: quiet(),
+		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond, LeaderLeaseTimeout: 100 * time.Millisecond,
+	})
+	require.NoError(tn.t, err)
+	n.rep.Store(rep)
+	h := rep.InternalHandler(nil)
+	n.handler.Store(&h)
+}
+
+func (tn *testNodes) close(i int) {
+	n := tn.nodes[i]
+	if rep := n.rep.Swap(nil); rep != nil {
+		n.handler.Store(nil)
+		require.NoError(tn.t, rep.Close())
+	}
+}
+
+// leader waits for group 0's leader among the open nodes.
+func (tn *testNodes) leader() *Replica {
+	var lead *Replica
+	require.Eventually(tn.t, func() bool {
+		for _, n := range tn.nodes {
+			if rep := n.rep.Load(); rep != nil {
+				if self, _ := rep.Leader(); self {
+					lead = rep
+					return true
+				}
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond, "no leader of group 0")
+	return lead
+}
+
+// placement waits for every open node to have applied the collection's
+// placement.
+func (tn *testNodes) placement(name string) cluster.Placement {
+	var p cluster.Placement
+	require.Eventually(tn.t, func() bool {
+		for _, n := range tn.nodes {
+			if rep := n.rep.Load(); rep != nil {
+				var ok bool
+				if p, ok = rep.node.Placement(name); !ok {
+					return false
+				}
+			}
+		}
+		return true
+	}, 10*time.Second, 10*time.Millisecond)
+	return p
+}
+
+// shardIDs returns the ids node i's replica of shard s holds, or false
+// when it runs no such group.
+func (tn *testNodes) shardIDs(i int, name string, p cluster.Placement, s int) ([]uint64, bool) {
+	rep := tn.nodes[i].rep.Load()
+	g, ok := rep.host.Group(name, p, s)
+	if !ok {
+		return nil, false
+	}
+	c, err := g.DB().Collection(name)
+	if err != nil {
+		return nil, true
+	}
+	page, err := c.Scroll(context.Background(), index.ScrollRequest{Limit: 10000})
+	require.NoError(tn.t, err)
+	var out []uint64
+	for _, rec := range page.Points {
+		n, _ := rec.ID.Num()
+		out = append(out, n)
+	}
+	return out, true
+}
+
+// waitShards waits until each replica of each shard holds exactly the ids
+// of want that the shard owns, and no node runs a group it does not keep.
+func (tn *testNodes) waitShards(name string, p cluster.Placement, want []uint64) {
+	tn.t.Helper()
+	owned := make([][]uint64, p.Shards())
+	for _, id := range want {
+		s := pointid.FromNum(id).Shard(p.Shards())
+		owned[s] = append(owned[s], id)
+	}
+	require.Eventually(tn.t, func() bool {
+		for i, n := range tn.nodes {
+			if n.rep.Load() == nil {
+				continue
+			}
+			for s := range p.Shards() {
+				got, runs := tn.shardIDs(i, name, p, s)
+				if runs != p.Holds(s, n.id) {
+					return false
+				}
+				slices.Sort(got)
+				if runs && !slices.Equal(got, owned[s]) {
+					return false
+				}
+			}
+		}
+		return true
+	}, 15*time.Second, 20*time.Millisecond, "shards never held exactly their points")
+}
+
+func points(from, to uint64) ([]index.Point, []uint64) {
+	var ps []index.Point
+	var ids []uint64
+	for id := from; id < to; id++ {
+		ps = append(ps, index.Point{ID: pointid.FromNum(id), Vector: vectorOf(id), Payload: map[string]any{"w": id % 5}})
+		ids = append(ids, id)
+	}
+	return ps, ids
+}
+
+func vectorOf(id uint64) []float32 {
+	return []float32{float32(id%7) - 3, float32(id%11) - 5, float32(id%13) - 6, 1}
+}
+
+var shardedConfig = index.Config{VectorSize: 4, Distance: index.Euclid}
+
+// TestShardsPlacedReplicatedAndDropped: 3 shards of 2 replicas on 3
+// nodes; each shard's points on exactly its two nodes, written through
+// any node; a filter delete reaches every shard; a node restarted
+// catches up; drop removes every group and its directory.
+func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tn := startNodes(t, 3)
+	lead := tn.leader()
+	err := lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 4})
+	require.ErrorIs(t, err, index.ErrBadRequest)
+	require.ErrorContains(t, err, "replication_factor 4")
+	require.NoError(t, lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2}))
+	p := tn.placement("s")
+	require.Equal(t, 3, p.Shards())
+	require.Equal(t, 2, p.ReplicationFactor())
+
+	var acked []uint64
+	for i, n := range tn.nodes {
+		ps, ids := points(uint64(i*100), uint64(i*100+100))
+		require.NoError(t, n.rep.Load().Apply(ctx, "s", []index.Operation{{Upsert: ps}}), "through node %s", n.id)
+		acked = append(acked, ids...)
+	}
+	err = lead.Apply(ctx, "s", []index.Operation{{Upsert: []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1}}}}})
+	require.ErrorIs(t, err, index.ErrBadRequest, "the shard leader's check refuses it")
+	tn.waitShards("s", p, acked)
+
+	// A delete by filter goes to every shard; one by ids to theirs.
+	f := &filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "w", Match: filter.NewMatchValue(int64(0))}}}}
+	require.NoError(t, tn.nodes[1].rep.Load().Apply(ctx, "s", []index.Operation{
+		{Delete: &index.Selector{Filter: f}},
+		{Delete: &index.Selector{IDs: []pointid.ID{pointid.FromNum(1), pointid.FromNum(2)}}},
+	}))
+	acked = slices.DeleteFunc(acked, func(id uint64) bool { return id%5 == 0 || id == 1 || id == 2 })
+	tn.waitShards("s", p, acked)
+
+	// Payload indexes and config updates reach the schema and every shard.
+	require.NoError(t, lead.PayloadIndex(ctx, "s", "w", index.Integer))
+	for _, s := range []int{0, 1, 2} {
+		for i, n := range tn.nodes {
+			if g, ok := n.rep.Load().host.Group("s", p, s); ok {
+				require.Eventually(t, func() bool {
+					c, err := g.DB().Collection("s")
+					return err == nil && c.Config().PayloadIndexes["w"] != ""
+				}, 10*time.Second, 10*time.Millisecond, "node %d shard %d", i, s)
+			}
+		}
+	}
+	require.ErrorIs(t, lead.Interact(ctx, "s", nil), httpapi.ErrNotSupported)
+
+	// Node 3 goes down; the shards it keeps have one replica of two left
+	// and take no writes, the other keeps on. It restarts and catches up.
+	tn.close(2)
+	ps, ids := points(1000, 1030)
+	lead = tn.leader()
+	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
+	err = lead.Apply(short, "s", []index.Operation{{Upsert: ps}})
+	cancelShort()
+	require.ErrorIs(t, err, httpapi.ErrUnavailable, "a shard without a majority acknowledges nothing")
+	tn.open(2)
+	require.NoError(t, tn.leader().Apply(ctx, "s", []index.Operation{{Upsert: ps}}))
+	acked = append(acked, ids...)
+	tn.waitShards("s", p, acked)
+
+	// Drop stops the groups and removes their directories.
+	require.NoError(t, tn.leader().Drop(ctx, "s"))
+	for _, n := range tn.nodes {
+		require.Eventually(t, func() bool {
+			_, err := os.Stat(filepath.Join(n.dir, "shards", "s"))
+			return os.IsNotExist(err)
+		}, 10*time.Second, 10*time.Millisecond, "node %s keeps the dropped shards", n.id)
+		for s := range 3 {
+			_, ok := n.rep.Load().host.Group("s", p, s)
+			require.False(t, ok)
+		}
+	}
+}
+
+// TestShardsSurviveANode: with replication_factor 3, writes and the
+// shards' state go on with one node of three closed.
+func TestShardsSurviveANode(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	tn := startNodes(t, 3)
+	require.NoError(t, tn.leader().CreateSharded(ctx, "r", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3}))
+	p := tn.placement("r")
+	ps, acked := points(0, 50)
+	require.NoError(t, tn.leader().Apply(ctx, "r", []index.Operation{{Upsert: ps}}))
+	tn.waitShards("r", p, acked)
+
+	tn.close(0)
+	ps, ids := points(50, 80)
+	require.NoError(t, tn.leader().Apply(ctx, "r", []index.Operation{{Upsert: ps}}))
+	acked = append(acked, ids...)
+	tn.waitShards("r", p, acked)
+	info, err := tn.nodes[1].rep.Load().ShardInfo(ctx, "r")
+	require.NoError(t, err)
+	ci := info.(collectionClusterInfo)
+	require.Equal(t, uint64(2), ci.PeerID)
+	require.Len(t, ci.LocalShards, 2)
+	require.Equal(t, len(acked), ci.LocalShards[0].PointsCount+ci.LocalShards[1].PointsCount)
+	states := map[uint64]string{}
+	for _, rs := range ci.RemoteShards {
+		states[rs.PeerID] = rs.State
+	}
+	require.Equal(t, map[uint64]string{1: stateDead, 3: stateActive}, states)
+}

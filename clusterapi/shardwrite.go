@@ -1,0 +1,291 @@
+package clusterapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/quiver-db/quiver/cluster"
+	"github.com/quiver-db/quiver/httpapi"
+	"github.com/quiver-db/quiver/index"
+)
+
+// InternalHeader marks a request one node sends another (a shard's
+// write sent to the shard's leader); a node serves it itself, never
+// sending it on, so it makes one hop.
+const InternalHeader = "X-Quiver-Internal"
+
+// shardRetryFor bounds how long a shard write waits for its group to
+// have a leader (nothing is proposed meanwhile): an election, or a
+// collection just created whose groups are starting.
+const shardRetryFor = 10 * time.Second
+
+// shardAnswer is the body of an internal shard write's answer.
+type shardAnswer struct {
+	// Kind is "" for success, else the error's kind (errorKinds).
+	Kind   string `json:"kind,omitempty"`
+	Error  string `json:"error,omitempty"`
+	Leader string `json:"leader,omitempty"`
+}
+
+// Kinds of error an internal answer carries. notLeader: nothing was
+// proposed, try the leader it names; unknown: the write may yet commit.
+const (
+	kindNotLeader = "not_leader"
+	kindUnknown   = "unknown"
+)
+
+type errorKind struct {
+	kind string
+	err  error
+}
+
+var errorKinds = []errorKind{
+	{"bad_request", index.ErrBadRequest},
+	{"not_found", index.ErrNotFound},
+	{"exists", index.ErrExists},
+	{"too_large", index.ErrTooLarge},
+}
+
+// shardWriter sends shards' commands to their leaders.
+type shardWriter struct {
+	self   string
+	urls   map[string]string // node id → HTTP base URL
+	host   *cluster.Host
+	client *http.Client
+	mu     struct {
+		sync.Mutex
+		leaders map[string]string // group name → the leader last heard of
+	}
+}
+
+// applySharded splits ops by shard and applies each shard's part on its
+// leader, the shards at once: atomic per shard only.
+func (r *Replica) applySharded(ctx context.Context, collection string, p cluster.Placement, ops []index.Operation) error {
+	parts := splitOps(ops, p.Shards())
+	cmds := make([]*cluster.Command, len(parts))
+	for s, part := range parts {
+		if len(part) > 0 {
+			cmds[s] = &cluster.Command{Apply: &cluster.ApplyOperations{Collection: collection, Ops: part}}
+		}
+	}
+	return r.toShards(ctx, collection, p, cmds)
+}
+
+// toShards applies cmds[s] (when not nil) on shard s's leader, the
+// shards at once, and joins their errors.
+func (r *Replica) toShards(ctx context.Context, collection string, p cluster.Placement, cmds []*cluster.Command) error {
+	errs := make([]error, len(cmds))
+	var wg sync.WaitGroup
+	for s, cmd := range cmds {
+		if cmd == nil {
+			continue
+		}
+		data, err := cluster.EncodeCommand(*cmd)
+		if err != nil {
+			return err
+		}
+		wg.Go(func() {
+			if err := r.shards.apply(ctx, collection, p, s, data); err != nil {
+				errs[s] = fmt.Errorf("shard %d: %w", s, err)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// apply applies one shard's command on its leader: here when this node
+// leads the group, else by an internal request to the leader, retrying
+// while the group has none.
+func (w *shardWriter) apply(ctx context.Context, collection string, p cluster.Placement, s int, data []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, shardRetryFor)
+	defer cancel()
+	pause := 20 * time.Millisecond
+	for {
+		err, retry := w.try(ctx, collection, p, s, data)
+		if !retry {
+			return err
+		}
+		select {
+		case <-time.After(pause):
+			pause = min(2*pause, 200*time.Millisecond)
+		case <-ctx.Done():
+			return fmt.Errorf("%w: no leader of the shard answered: %v", httpapi.ErrUnavailable, err)
+		}
+	}
+}
+
+// try makes one round of the shard's replicas, the leader heard of
+// first; retry says nothing was proposed and another round may find a
+// leader.
+func (w *shardWriter) try(ctx context.Context, collection string, p cluster.Placement, s int, data []byte) (err error, retry bool) {
+	group := p.Group(s)
+	if n, ok := w.host.Group(collection, p, s); ok {
+		if n.IsLeader() {
+			err := n.ApplyEncoded(ctx, data)
+			if errors.Is(err, cluster.ErrNotLeader) {
+				return err, true
+			}
+			return unavailable(err), false
+		}
+		if id, _ := n.Leader(); id != "" {
+			w.setLeader(group, id)
+		}
+	}
+	tried := map[string]bool{w.self: true}
+	next := func() string {
+		if l := w.leader(group); l != "" && !tried[l] {
+			return l
+		}
+		for _, q := range p.Replicas[s] {
+			if !tried[q.ID] {
+				return q.ID
+			}
+		}
+		return ""
+	}
+	err = fmt.Errorf("%w: no leader known", cluster.ErrNotLeader)
+	for id := next(); id != ""; id = next() {
+		tried[id] = true
+		ans, sendErr := w.post(ctx, id, collection, s, data)
+		switch {
+		case sendErr != nil && errors.Is(sendErr, syscall.ECONNREFUSED):
+			err = sendErr // down: nothing was sent
+			continue
+		case sendErr != nil:
+			return fmt.Errorf("%w: %s to node %s: %w", httpapi.ErrUnavailable, cluster.ErrUnknownOutcome, id, sendErr), false
+		case ans.Kind == "":
+			w.setLeader(group, id)
+			return nil, false
+		case ans.Kind == kindNotLeader:
+			w.setLeader(group, ans.Leader)
+			err = fmt.Errorf("%w: node %s: %s", cluster.ErrNotLeader, id, ans.Error)
+			continue
+		}
+		return ans.err(id), false
+	}
+	return err, true
+}
+
+// post sends the command to node id's internal apply route.
+func (w *shardWriter) post(ctx context.Context, id, collection string, s int, data []byte) (shardAnswer, error) {
+	url := fmt.Sprintf("%s/internal/shards/%s/%d/apply", w.urls[id], collection, s)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
+	if err != nil {
+		return shardAnswer{}, err
+	}
+	req.Header.Set(InternalHeader, "1")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return shardAnswer{}, err
+	}
+	defer resp.Body.Close()
+	var ans shardAnswer
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&ans); err != nil {
+		return shardAnswer{}, fmt.Errorf("answer %d: %w", resp.StatusCode, err)
+	}
+	if resp.StatusCode != http.StatusOK && ans.Kind == "" {
+		ans.Kind = kindUnknown
+	}
+	return ans, nil
+}
+
+func (a shardAnswer) err(node string) error {
+	for _, k := range errorKinds {
+		if a.Kind == k.kind {
+			return fmt.Errorf("%w: %s", k.err, a.Error)
+		}
+	}
+	return fmt.Errorf("%w: node %s: %s", httpapi.ErrUnavailable, node, a.Error)
+}
+
+func (w *shardWriter) leader(group string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.mu.leaders[group]
+}
+
+func (w *shardWriter) setLeader(group, id string) {
+	if id == "" {
+		return
+	}
+	w.mu.Lock()
+	w.mu.leaders[group] = id
+	w.mu.Unlock()
+}
+
+// serveApply is POST /internal/shards/{collection}/{shard}/apply: this
+// node applies the command if it leads the shard's group, and never
+// sends it on.
+func (r *Replica) serveApply(w http.ResponseWriter, req *http.Request) {
+	answer := func(code int, a shardAnswer) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(a)
+	}
+	if req.Header.Get(InternalHeader) == "" {
+		answer(http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: "internal route: the " + InternalHeader + " header is missing"})
+		return
+	}
+	n, err := r.shardGroup(req)
+	if err != nil {
+		answer(http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error()})
+		return
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 256<<20))
+	if err != nil {
+		answer(http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: err.Error()})
+		return
+	}
+	err = n.ApplyEncoded(req.Context(), data)
+	leader, _ := n.Leader()
+	switch {
+	case err == nil:
+		answer(http.StatusOK, shardAnswer{Leader: leader})
+	case errors.Is(err, cluster.ErrNotLeader):
+		answer(http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error(), Leader: leader})
+	default:
+		kind, code := kindUnknown, http.StatusServiceUnavailable
+		if i := slices.IndexFunc(errorKinds, func(k errorKind) bool { return errors.Is(err, k.err) }); i >= 0 {
+			kind, code = errorKinds[i].kind, http.StatusBadRequest
+		}
+		answer(code, shardAnswer{Kind: kind, Error: err.Error(), Leader: leader})
+	}
+}
+
+// shardGroup is this node's running group of the request's shard.
+func (r *Replica) shardGroup(req *http.Request) (*cluster.Node, error) {
+	collection := req.PathValue("collection")
+	s, err := strconv.Atoi(req.PathValue("shard"))
+	if err != nil {
+		return nil, fmt.Errorf("shard %q: %w", req.PathValue("shard"), err)
+	}
+	p, ok := r.node.Placement(collection)
+	if !ok || s < 0 || s >= p.Shards() {
+		return nil, fmt.Errorf("collection %q has no shard %d here (yet)", collection, s)
+	}
+	n, ok := r.host.Group(collection, p, s)
+	if !ok {
+		return nil, fmt.Errorf("shard %d of %q does not run on node %s (yet)", s, collection, r.self)
+	}
+	return n, nil
+}
+
+// unavailable makes a Raft outcome error the API's ErrUnavailable.
+func unavailable(err error) error {
+	if errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome) {
+		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
+	}
+	return err
+}
