@@ -1,0 +1,101 @@
+package shard
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+// rankPage is how many candidates a Client asks for at once when it
+// ranks; the Handler cuts a page shorter to keep it under rankPageBytes.
+const (
+	rankPage      = 1024
+	rankPageBytes = 8 << 20
+)
+
+// Rank implements Shard. A rank's score is the caller's function, which
+// cannot travel: the client pages through the shard's candidates with
+// their vectors (as the graph holds them, unit length for Cosine), scores
+// them here and reads the best with the options asked. It moves every
+// candidate's vector, so it costs what the candidates weigh: the query
+// engine ranks the whole collection only up to its RecommendScanMax.
+func (c *Client) Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error) {
+	if req.Score == nil {
+		return nil, errNoScore
+	}
+	limit, err := checkWindow(req.Limit, req.Offset)
+	if err != nil {
+		return nil, err
+	}
+	if req.Among != nil && len(req.Among) == 0 {
+		return []index.ScoredPoint{}, nil
+	}
+	f, err := marshalFilter(req.Filter)
+	if err != nil {
+		return nil, err
+	}
+	k := limit + req.Offset
+	var best []index.ScoredPoint
+	in := rankVectorsWire{Using: req.Using, Among: req.Among, Filter: f, Limit: rankPage}
+	for {
+		var page rankVectorsAnswer
+		if err := c.call(ctx, methodRankVectors, in, &page); err != nil {
+			return nil, err
+		}
+		for i, id := range page.IDs {
+			best = append(best, index.ScoredPoint{Record: index.Record{ID: id}, Score: req.Score(page.Vectors[i])})
+		}
+		if len(best) > 4*k {
+			best = topScored(best, k)
+		}
+		if page.Next == nil {
+			break
+		}
+		in.After = page.Next
+	}
+	best = topScored(best, k)
+	best = best[min(req.Offset, len(best)):]
+	return c.withRecords(ctx, best, req.ReadOptions)
+}
+
+// topScored keeps the best k, best first, ties by id.
+func topScored(ps []index.ScoredPoint, k int) []index.ScoredPoint {
+	slices.SortFunc(ps, func(a, b index.ScoredPoint) int {
+		if c := cmp.Compare(b.Score, a.Score); c != 0 {
+			return c
+		}
+		return a.ID.Compare(b.ID)
+	})
+	return ps[:min(k, len(ps))]
+}
+
+// withRecords reads the points' payloads and vectors as opts asks,
+// dropping those deleted since they were scored (as the index drops
+// nodes no longer published).
+func (c *Client) withRecords(ctx context.Context, ps []index.ScoredPoint, opts index.ReadOptions) ([]index.ScoredPoint, error) {
+	ids := make([]pointid.ID, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	recs, err := c.Get(ctx, ids, opts)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[pointid.ID]index.Record, len(recs))
+	for _, r := range recs {
+		found[r.ID] = r
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if r, ok := found[p.ID]; ok {
+			if opts.WithPayload || opts.WithVector || opts.VectorNames != nil {
+				p.Record = r
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
