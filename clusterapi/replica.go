@@ -32,6 +32,9 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// APIKey is sent on the internal calls to the other nodes (shards'
+	// writes and reads), whose API checks it as on any call.
+	APIKey string
 	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
 	// Raft group's (cluster.Config); zero takes raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
@@ -45,12 +48,14 @@ type Replica struct {
 	host  *cluster.Host
 	self  string
 	peers []Peer
+	log   *slog.Logger
 	// shards sends sharded collections' writes to their shards' leaders.
 	shards *shardWriter
 }
 
 var (
 	_ httpapi.Replica = (*Replica)(nil)
+	_ httpapi.Sharder = (*Replica)(nil)
 )
 
 // metaGroup is group 0's name on the Mux.
@@ -103,8 +108,11 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, errors.Join(err, host.Close(), mux.Close())
 	}
-	r := &Replica{node: node, mux: mux, host: host, self: cfg.NodeID, peers: cfg.Peers,
-		shards: &shardWriter{self: cfg.NodeID, urls: urls, host: host, client: &http.Client{Timeout: time.Minute}}}
+	// Keep connections to every peer: a search asks one per remote shard.
+	pool := http.DefaultTransport.(*http.Transport).Clone()
+	pool.MaxIdleConnsPerHost = 64
+	r := &Replica{node: node, mux: mux, host: host, self: cfg.NodeID, peers: cfg.Peers, log: cfg.Logger,
+		shards: &shardWriter{self: cfg.NodeID, urls: urls, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}}
 	r.shards.mu.leaders = map[string]string{}
 	return r, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/quiver-db/quiver/cluster"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/shard"
 )
 
 // stateProbeTimeout bounds asking a peer for its replica's state.
@@ -112,7 +113,7 @@ func (w *shardWriter) probe(ctx context.Context, id, collection string, s int) s
 	if err != nil {
 		return stateDead
 	}
-	req.Header.Set(InternalHeader, "1")
+	w.header(req)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		return stateDead
@@ -138,15 +139,18 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 }
 
 // InternalHandler serves the routes other nodes call under
-// /internal/shards/{collection}/{shard}/: apply (a shard's write, on its
-// leader) and state (for ShardInfo); the rest go to reads, the shards'
-// read RPC.
-func (r *Replica) InternalHandler(reads http.Handler) http.Handler {
+// /internal/shards/{collection}/{shard}/ (shard.Prefix): apply (a
+// shard's write, on its leader) and state (for ShardInfo); the other
+// methods are the shards' read RPC (shard.Handler) over this node's
+// replicas. It checks no api-key: mount it behind the API's.
+func (r *Replica) InternalHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /internal/shards/{collection}/{shard}/apply", r.serveApply)
-	mux.HandleFunc("GET /internal/shards/{collection}/{shard}/state", r.serveState)
-	if reads != nil {
-		mux.Handle("/internal/shards/", reads)
+	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.serveApply)
+	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.serveState)
+	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.localShardReader, Logger: r.log})
+	if err != nil {
+		panic(err) // Shards is set: NewHandler cannot fail
 	}
+	mux.Handle(shard.Prefix, reads)
 	return mux
 }

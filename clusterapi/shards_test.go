@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -82,7 +83,7 @@ func (tn *testNodes) open(i int) {
 	})
 	require.NoError(tn.t, err)
 	n.rep.Store(rep)
-	h := rep.InternalHandler(nil)
+	h := rep.InternalHandler()
 	n.handler.Store(&h)
 }
 
@@ -184,14 +185,78 @@ func points(from, to uint64) ([]index.Point, []uint64) {
 	var ps []index.Point
 	var ids []uint64
 	for id := from; id < to; id++ {
-		ps = append(ps, index.Point{ID: pointid.FromNum(id), Vector: vectorOf(id), Payload: map[string]any{"w": id % 5}})
+		ps = append(ps, index.Point{ID: pointid.FromNum(id), Vector: vectorOf(id), Payload: map[string]any{"w": json.Number(fmt.Sprint(id % 5))}})
 		ids = append(ids, id)
 	}
 	return ps, ids
 }
 
+// vectorOf is point id's vector: pseudo-random, so no two score alike.
 func vectorOf(id uint64) []float32 {
-	return []float32{float32(id%7) - 3, float32(id%11) - 5, float32(id%13) - 6, 1}
+	r := rand.New(rand.NewPCG(id, 7))
+	return []float32{r.Float32(), r.Float32(), r.Float32(), r.Float32()}
+}
+
+// reference is one unsharded collection that gets every write the
+// sharded one gets, to compare the routers' answers with.
+func reference(t *testing.T) *index.Collection {
+	db, err := index.Open(context.Background(), t.TempDir(), index.Options{Logger: quiet()})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Create(context.Background(), "s", shardedConfig)
+	require.NoError(t, err)
+	return c
+}
+
+// sameAnswers checks that node i's router answers searches, counts and
+// scrolls as the reference does.
+func (tn *testNodes) sameAnswers(i int, ref *index.Collection) {
+	tn.t.Helper()
+	ctx := context.Background()
+	router, ok, err := tn.nodes[i].rep.Load().Router("s")
+	require.NoError(tn.t, err)
+	require.True(tn.t, ok)
+	for q := range uint64(10) {
+		req := index.SearchRequest{Vector: vectorOf(5000 + q), Limit: 7, Offset: int(q % 3), Exact: q%2 == 0, ReadOptions: index.ReadOptions{WithPayload: true}}
+		if q%4 == 1 {
+			f, err := filter.Parse(fmt.Appendf(nil, `{"must":[{"key":"w","match":{"value":%d}}]}`, q%5))
+			require.NoError(tn.t, err)
+			req.Filter = f
+		}
+		req.Ef = 200 // the shards' graphs differ from the reference's: search them wide
+		want, err := ref.Search(ctx, req)
+		require.NoError(tn.t, err)
+		got, err := router.Search(ctx, req)
+		require.NoError(tn.t, err)
+		require.Equal(tn.t, ids(want), ids(got), "node %d, query %d", i, q)
+	}
+	want, err := ref.Count(ctx, nil)
+	require.NoError(tn.t, err)
+	got, err := router.Count(ctx, nil)
+	require.NoError(tn.t, err)
+	require.Equal(tn.t, want, got)
+	wantPage, err := ref.Scroll(ctx, index.ScrollRequest{Limit: 50})
+	require.NoError(tn.t, err)
+	gotPage, err := router.Scroll(ctx, index.ScrollRequest{Limit: 50})
+	require.NoError(tn.t, err)
+	require.Equal(tn.t, recordIDs(wantPage.Points), recordIDs(gotPage.Points))
+	require.Equal(tn.t, wantPage.Next, gotPage.Next)
+}
+
+func ids(ps []index.ScoredPoint) []pointid.ID {
+	return mapIDs(ps, func(p index.ScoredPoint) pointid.ID { return p.ID })
+}
+
+func recordIDs(rs []index.Record) []pointid.ID {
+	return mapIDs(rs, func(r index.Record) pointid.ID { return r.ID })
+}
+
+func mapIDs[T any](xs []T, id func(T) pointid.ID) []pointid.ID {
+	out := make([]pointid.ID, len(xs))
+	for i, x := range xs {
+		out[i] = id(x)
+	}
+	return out
 }
 
 var shardedConfig = index.Config{VectorSize: 4, Distance: index.Euclid}
@@ -213,10 +278,12 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	require.Equal(t, 3, p.Shards())
 	require.Equal(t, 2, p.ReplicationFactor())
 
+	ref := reference(t)
 	var acked []uint64
 	for i, n := range tn.nodes {
 		ps, ids := points(uint64(i*100), uint64(i*100+100))
 		require.NoError(t, n.rep.Load().Apply(ctx, "s", []index.Operation{{Upsert: ps}}), "through node %s", n.id)
+		require.NoError(t, ref.Upsert(ctx, ps))
 		acked = append(acked, ids...)
 	}
 	err = lead.Apply(ctx, "s", []index.Operation{{Upsert: []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1}}}}})
@@ -224,13 +291,19 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	tn.waitShards("s", p, acked)
 
 	// A delete by filter goes to every shard; one by ids to theirs.
-	f := &filter.Filter{Must: []filter.Condition{{Field: &filter.FieldCondition{Key: "w", Match: filter.NewMatchValue(int64(0))}}}}
-	require.NoError(t, tn.nodes[1].rep.Load().Apply(ctx, "s", []index.Operation{
+	f, err := filter.Parse([]byte(`{"must":[{"key":"w","match":{"value":0}}]}`))
+	require.NoError(t, err)
+	deletes := []index.Operation{
 		{Delete: &index.Selector{Filter: f}},
 		{Delete: &index.Selector{IDs: []pointid.ID{pointid.FromNum(1), pointid.FromNum(2)}}},
-	}))
+	}
+	require.NoError(t, tn.nodes[1].rep.Load().Apply(ctx, "s", deletes))
+	require.NoError(t, ref.Apply(ctx, deletes))
 	acked = slices.DeleteFunc(acked, func(id uint64) bool { return id%5 == 0 || id == 1 || id == 2 })
 	tn.waitShards("s", p, acked)
+	for i := range tn.nodes {
+		tn.sameAnswers(i, ref)
+	}
 
 	// Payload indexes and config updates reach the schema and every shard.
 	require.NoError(t, lead.PayloadIndex(ctx, "s", "w", index.Integer))

@@ -62,6 +62,7 @@ type shardWriter struct {
 	urls   map[string]string // node id → HTTP base URL
 	host   *cluster.Host
 	client *http.Client
+	apiKey string // sent to the peers, whose API checks it
 	mu     struct {
 		sync.Mutex
 		leaders map[string]string // group name → the leader last heard of
@@ -184,7 +185,7 @@ func (w *shardWriter) post(ctx context.Context, id, collection string, s int, da
 	if err != nil {
 		return shardAnswer{}, err
 	}
-	req.Header.Set(InternalHeader, "1")
+	w.header(req)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := w.client.Do(req)
 	if err != nil {
@@ -199,6 +200,14 @@ func (w *shardWriter) post(ctx context.Context, id, collection string, s int, da
 		ans.Kind = kindUnknown
 	}
 	return ans, nil
+}
+
+// header marks req internal and authenticates it.
+func (w *shardWriter) header(req *http.Request) {
+	req.Header.Set(InternalHeader, "1")
+	if w.apiKey != "" {
+		req.Header.Set("api-key", w.apiKey)
+	}
 }
 
 func (a shardAnswer) err(node string) error {

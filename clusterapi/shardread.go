@@ -1,0 +1,144 @@
+package clusterapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/quiver-db/quiver/cluster"
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/shard"
+	"github.com/quiver-db/quiver/sparse"
+)
+
+// Router implements httpapi.Sharder: a sharded collection read as one,
+// each shard from this node's replica when it keeps one (a prefix of the
+// shard's log, as any local read), else from another node's, the
+// shard's leader first.
+func (r *Replica) Router(name string) (query.Collection, bool, error) {
+	p, ok := r.node.Placement(name)
+	if !ok {
+		return nil, false, nil
+	}
+	schema, err := r.node.DB().Collection(name)
+	if err != nil {
+		return nil, true, err
+	}
+	shards := make([]shard.Shard, p.Shards())
+	for s := range shards {
+		if shards[s], err = r.shardReader(name, p, s); err != nil {
+			return nil, true, err
+		}
+	}
+	router, err := shard.NewRouter(name, schema.Config(), shards)
+	return router, true, err
+}
+
+// shardReader is shard s as this node reads it.
+func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Shard, error) {
+	if g, ok := r.host.Group(name, p, s); ok {
+		if c, err := g.DB().Collection(name); err == nil {
+			return c, nil
+		}
+	}
+	leader := r.shards.leader(p.Group(s))
+	var order []string
+	if leader != "" && leader != r.self && p.Holds(s, leader) {
+		order = append(order, leader)
+	}
+	for _, q := range p.Replicas[s] {
+		if q.ID != r.self && q.ID != leader {
+			order = append(order, q.ID)
+		}
+	}
+	set := &replicaSet{}
+	for _, id := range order {
+		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.urls[id], HTTP: r.shards.client, APIKey: r.shards.apiKey}, name, s)
+		if err != nil {
+			return nil, err
+		}
+		set.replicas = append(set.replicas, c)
+	}
+	if len(set.replicas) == 0 {
+		return nil, fmt.Errorf("%w: shard %d of %q: no replica reachable from node %s", shard.ErrUnavailable, s, name, r.self)
+	}
+	return set, nil
+}
+
+// localShard is the Handler's lookup: this node's replica of a shard.
+func (r *Replica) localShardReader(collection string, s int) (shard.Shard, error) {
+	p, ok := r.node.Placement(collection)
+	if !ok {
+		return nil, fmt.Errorf("%w: collection %q is not sharded here (yet)", shard.ErrUnavailable, collection)
+	}
+	if s >= p.Shards() {
+		return nil, fmt.Errorf("%w: collection %q has %d shards", index.ErrNotFound, collection, p.Shards())
+	}
+	g, ok := r.host.Group(collection, p, s)
+	if !ok {
+		return nil, fmt.Errorf("%w: node %s runs no replica of shard %d", shard.ErrUnavailable, r.self, s)
+	}
+	c, err := g.DB().Collection(collection)
+	if err != nil {
+		return nil, fmt.Errorf("%w: replica not restored yet: %v", shard.ErrUnavailable, err)
+	}
+	return c, nil
+}
+
+// replicaSet is one shard on other nodes: each read goes to the first
+// replica, and to the next while the one asked is unavailable.
+type replicaSet struct {
+	replicas []shard.Shard
+}
+
+var _ shard.Shard = (*replicaSet)(nil)
+
+func first[T any](rs *replicaSet, read func(shard.Shard) (T, error)) (T, error) {
+	var out T
+	var err error
+	for _, s := range rs.replicas {
+		if out, err = read(s); err == nil || !errors.Is(err, shard.ErrUnavailable) {
+			return out, err
+		}
+	}
+	return out, err
+}
+
+func (rs *replicaSet) Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error) {
+	return first(rs, func(s shard.Shard) ([]index.ScoredPoint, error) { return s.Search(ctx, req) })
+}
+
+func (rs *replicaSet) SearchSparse(ctx context.Context, req index.SparseSearchRequest) ([]index.ScoredPoint, error) {
+	return first(rs, func(s shard.Shard) ([]index.ScoredPoint, error) { return s.SearchSparse(ctx, req) })
+}
+
+func (rs *replicaSet) Rank(ctx context.Context, req index.RankRequest) ([]index.ScoredPoint, error) {
+	return first(rs, func(s shard.Shard) ([]index.ScoredPoint, error) { return s.Rank(ctx, req) })
+}
+
+func (rs *replicaSet) Vectors(ctx context.Context, using string, ids []pointid.ID) ([][]float32, error) {
+	return first(rs, func(s shard.Shard) ([][]float32, error) { return s.Vectors(ctx, using, ids) })
+}
+
+func (rs *replicaSet) SparseVectors(ctx context.Context, using string, ids []pointid.ID) ([]sparse.Vector, error) {
+	return first(rs, func(s shard.Shard) ([]sparse.Vector, error) { return s.SparseVectors(ctx, using, ids) })
+}
+
+func (rs *replicaSet) Get(ctx context.Context, ids []pointid.ID, opts index.ReadOptions) ([]index.Record, error) {
+	return first(rs, func(s shard.Shard) ([]index.Record, error) { return s.Get(ctx, ids, opts) })
+}
+
+func (rs *replicaSet) Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error) {
+	return first(rs, func(s shard.Shard) (index.ScrollPage, error) { return s.Scroll(ctx, req) })
+}
+
+func (rs *replicaSet) ScrollOrdered(ctx context.Context, req index.OrderedScrollRequest) ([]index.Record, error) {
+	return first(rs, func(s shard.Shard) ([]index.Record, error) { return s.ScrollOrdered(ctx, req) })
+}
+
+func (rs *replicaSet) Count(ctx context.Context, f *filter.Filter) (int, error) {
+	return first(rs, func(s shard.Shard) (int, error) { return s.Count(ctx, f) })
+}
