@@ -36,6 +36,37 @@
 //     writes the full snapshot while Apply waits (Raft calls both from
 //     one goroutine), and Persist then streams the file to Raft. Applies
 //     stall meanwhile; a Pebble checkpoint would shorten that.
+//  6. Shards: a collection created with shard_number S and
+//     replication_factor R is one create_sharded entry in group 0 (the
+//     metadata group, which also replicates the unsharded collections
+//     whole on every node, as before). It carries the placement, computed
+//     on the leader by Place: shard s is kept by the voters (sorted by
+//     id) s..s+R-1 mod N. Group 0 holds the schema collection, empty, so
+//     listing, aliases and GET /collections/{c} work as for any
+//     collection, and the placement, which the FSM keeps beside the DB
+//     and writes into its snapshot stream (a version 2 header, before
+//     the DB's tar). The placement is consensus state, not the index's:
+//     storing it in the DB would put cluster metadata in a package that
+//     knows nothing of replication, and would make the snapshot's
+//     placements depend on the index's own snapshot format.
+//  7. Each shard is a Raft group of its R replicas, run by a Host on each
+//     of them, on the node's one port (Mux: a versioned header names the
+//     group). Placement.Created, the index of the create entry, names the
+//     groups and their directories, DIR/shards/COLLECTION/CREATED/SHARD,
+//     so a collection dropped and created again never meets an old
+//     group's log. A shard group's DB starts with the collection
+//     created from the placement's config (Config.Init) and is then
+//     rebuilt from its own snapshot and log, as invariant 4 says. The
+//     FSM of group 0 only queues the Host's work (PlacementObserver), so
+//     opening a group never stalls group 0's apply loop; the Host does it
+//     in log order. A restart replays group 0, which places the collections
+//     again and reopens their groups, each catching up from its peers.
+//  8. A write to a sharded collection is split by pointid.ID.Shard, each
+//     shard's part one command in its group's log, committed by a
+//     majority of that shard's replicas (synced there); an operation
+//     that selects by filter goes to every shard. A batch that spans
+//     shards is atomic per shard only, as in Qdrant: one shard may
+//     acknowledge while another refuses or is unavailable.
 //
 // Acknowledged means committed: Node.Apply returns nil only after a
 // majority of voters has the entry in its synced log (cluster/raftstore
@@ -45,6 +76,8 @@
 // limits (payload size, and the like), since validation on apply depends
 // on them. Replicated: collections created, dropped and reconfigured
 // (UpdateConfig), their payload indexes, point writes (Apply) and users'
-// interactions (stamped with the proposer's clock). Aliases, forgetting
-// a user and training are not replicated yet.
+// interactions (stamped with the proposer's clock); sharded collections'
+// placements, and their shards' points, payload indexes and config
+// updates in the shard groups. Aliases, forgetting a user, training and
+// interactions on sharded collections are not replicated yet.
 package cluster

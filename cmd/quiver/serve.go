@@ -108,7 +108,7 @@ func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts in
 	if err != nil {
 		return fmt.Errorf("serve: --peers: %w", err)
 	}
-	rep, err := clusterapi.Open(ctx, clusterapi.Config{NodeID: id, RaftAddr: raftAddr, Peers: peers, Dir: data, Index: opts, Logger: slog.Default()})
+	rep, err := clusterapi.Open(ctx, clusterapi.Config{NodeID: id, RaftAddr: raftAddr, Peers: peers, Dir: data, Index: opts, Logger: slog.Default(), APIKey: cfg.APIKey})
 	if err != nil {
 		return fmt.Errorf("start cluster node %q: %w", id, err)
 	}
