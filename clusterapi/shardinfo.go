@@ -2,6 +2,7 @@ package clusterapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -138,19 +139,28 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 	json.NewEncoder(w).Encode(shardState{Role: n.Stats()["state"], Leader: leader})
 }
 
-// InternalHandler serves the routes other nodes call under
-// /internal/shards/{collection}/{shard}/ (shard.Prefix): apply (a
-// shard's write, on its leader) and state (for ShardInfo); the other
-// methods are the shards' read RPC (shard.Handler) over this node's
-// replicas. It checks no api-key: mount it behind the API's.
-func (r *Replica) InternalHandler() http.Handler {
+// Internal serves the routes other nodes call that package shard's RPC
+// does not: POST shard.Prefix{collection}/{shard}/apply (a shard's write,
+// on its leader) and GET .../state (for ShardInfo), behind the api-key
+// when the cluster has one; every other request goes to next (the API,
+// which serves the shards' reads at shard.Prefix through Shards).
+func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.serveApply)
-	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.serveState)
-	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.localShardReader, Logger: r.log})
-	if err != nil {
-		panic(err) // Shards is set: NewHandler cannot fail
-	}
-	mux.Handle(shard.Prefix, reads)
+	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
+	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
+	mux.Handle("/", next)
 	return mux
+}
+
+// authorized refuses a request without the api-key the nodes share.
+func (r *Replica) authorized(h http.HandlerFunc) http.HandlerFunc {
+	key := r.shards.apiKey
+	return func(w http.ResponseWriter, req *http.Request) {
+		got := req.Header.Get("api-key")
+		if key != "" && subtle.ConstantTimeCompare([]byte(got), []byte(key)) != 1 {
+			http.Error(w, "internal route: wrong or missing api-key", http.StatusUnauthorized)
+			return
+		}
+		h(w, req)
+	}
 }

@@ -68,8 +68,9 @@ func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Sh
 	return set, nil
 }
 
-// localShard is the Handler's lookup: this node's replica of a shard.
-func (r *Replica) localShardReader(collection string, s int) (shard.Shard, error) {
+// Shards is shard.Handler's lookup (httpapi.Config.Shards): this node's
+// replica of a shard.
+func (r *Replica) Shards(collection string, s int) (shard.Shard, error) {
 	p, ok := r.node.Placement(collection)
 	if !ok {
 		return nil, fmt.Errorf("%w: collection %q is not sharded here (yet)", shard.ErrUnavailable, collection)

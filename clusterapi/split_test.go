@@ -1,6 +1,9 @@
 package clusterapi
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -8,6 +11,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/shard"
 )
 
 func TestSplitOps(t *testing.T) {
@@ -66,4 +70,19 @@ func TestSplitOps(t *testing.T) {
 	}
 	require.Len(t, seen, 30)
 	require.Equal(t, 1, deleted)
+}
+
+func TestInternalRoutesNeedTheAPIKey(t *testing.T) {
+	r := &Replica{shards: &shardWriter{apiKey: "k"}}
+	h := r.Internal(http.NotFoundHandler())
+	for _, key := range []string{"", "wrong"} {
+		req := httptest.NewRequest("POST", shard.Prefix+"c/0/apply", strings.NewReader("{}"))
+		req.Header.Set("api-key", key)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnauthorized, rec.Code)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", shard.Prefix+"c/0/search", strings.NewReader("{}")))
+	require.Equal(t, http.StatusNotFound, rec.Code, "the shards' reads go to the API, which checks the key itself")
 }

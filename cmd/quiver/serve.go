@@ -93,7 +93,7 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("open data directory %q: %w", *data, err)
 	}
 	cfg.DB = db
-	err = serve(ctx, db, *addr, lim, cfg)
+	err = serve(ctx, db, *addr, lim, cfg, nil)
 	if cerr := db.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close data directory: %w", cerr))
 	} else {
@@ -113,7 +113,9 @@ func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts in
 		return fmt.Errorf("start cluster node %q: %w", id, err)
 	}
 	cfg.DB, cfg.Replica = rep.DB(), rep
-	err = serve(ctx, rep.DB(), addr, lim, cfg)
+	// The shards' internal writes and states are clusterapi's routes,
+	// beside the API (which serves the shards' reads through cfg.Shards).
+	err = serve(ctx, rep.DB(), addr, lim, cfg, rep.Internal)
 	if cerr := rep.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close cluster node: %w", cerr))
 	} else {
@@ -124,14 +126,19 @@ func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts in
 
 // serve runs the API on addr until ctx is done, then drains: /readyz turns
 // 503, the listener closes and in-flight requests finish (30s at most).
-func serve(ctx context.Context, db *index.DB, addr string, lim serveLimits, cfg httpapi.Config) error {
+// wrap, when set, stands in front of the API.
+func serve(ctx context.Context, db *index.DB, addr string, lim serveLimits, cfg httpapi.Config, wrap func(http.Handler) http.Handler) error {
 	h, err := httpapi.NewHandler(cfg)
 	if err != nil {
 		return err
 	}
+	var handler http.Handler = h
+	if wrap != nil {
+		handler = wrap(h)
+	}
 	srv := &http.Server{
 		Addr:              addr,
-		Handler:           h,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       lim.read,
 		WriteTimeout:      lim.write,
