@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -187,7 +188,42 @@ func (r *Replica) CreateSharded(ctx context.Context, name string, cfg index.Conf
 	if err != nil {
 		return err
 	}
-	return r.apply(ctx, cluster.Command{CreateSharded: &cluster.CreateShardedCollection{Name: name, Placement: p}})
+	if err := r.apply(ctx, cluster.Command{CreateSharded: &cluster.CreateShardedCollection{Name: name, Placement: p}}); err != nil {
+		return err
+	}
+	r.waitActive(ctx, name)
+	return nil
+}
+
+// waitActive waits, up to shardRetryFor, for a replica of each of the
+// collection's shards to know its group's leader, so that the reads
+// and writes right after a create find the shards up. A shard still
+// electing then is no error: its reads and writes wait or answer 503.
+func (r *Replica) waitActive(ctx context.Context, name string) {
+	ctx, cancel := context.WithTimeout(ctx, shardRetryFor)
+	defer cancel()
+	for pause := 5 * time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		info, err := r.ShardInfo(ctx, name)
+		if err == nil && allActive(info.(collectionClusterInfo)) {
+			return
+		}
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func allActive(info collectionClusterInfo) bool {
+	active := make([]bool, info.ShardCount)
+	for _, s := range info.LocalShards {
+		active[s.ShardID] = active[s.ShardID] || s.State == stateActive
+	}
+	for _, s := range info.RemoteShards {
+		active[s.ShardID] = active[s.ShardID] || s.State == stateActive
+	}
+	return !slices.Contains(active, false)
 }
 
 // Interact stamps the interactions without a time with the leader's
