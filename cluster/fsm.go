@@ -67,10 +67,12 @@ func (f *fsm) Apply(l *raft.Log) any {
 		f.log.Error("cluster: committed entry unreadable on this node; stopping it", "index", l.Index, "err", err)
 		panic(fmt.Sprintf("cluster: entry %d: %v", l.Index, err))
 	}
+	// A sharded collection's placement is recorded before its schema
+	// collection exists, so no reader ever sees the collection without
+	// it and writes points into the schema.
+	f.placementsChanged(cmd, l.Index, false, nil)
 	err = cmd.apply(context.Background(), f.db)
-	if err == nil {
-		f.placementsChanged(cmd, l.Index)
-	}
+	f.placementsChanged(cmd, l.Index, true, err)
 	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
 		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)
@@ -80,22 +82,32 @@ func (f *fsm) Apply(l *raft.Log) any {
 }
 
 // placementsChanged records a sharded collection created or dropped by
-// the command applied at index, and tells the observer.
-func (f *fsm) placementsChanged(cmd Command, index uint64) {
+// the command at index: called with applied false before applying it
+// and true after, with the apply's error. A create is recorded before
+// (and forgotten if it failed) and told to the observer after; a drop
+// is recorded and told after it succeeded.
+func (f *fsm) placementsChanged(cmd Command, index uint64, applied bool, err error) {
 	switch {
 	case cmd.CreateSharded != nil:
+		name := cmd.CreateSharded.Name
 		p := cmd.CreateSharded.Placement
 		p.Created = index
 		f.mu.Lock()
-		if f.mu.placements == nil {
-			f.mu.placements = map[string]Placement{}
+		old, exists := f.mu.placements[name]
+		switch {
+		case !applied && !exists: // else the name is taken: the apply fails
+			if f.mu.placements == nil {
+				f.mu.placements = map[string]Placement{}
+			}
+			f.mu.placements[name] = p
+		case applied && err != nil && exists && old.Created == index:
+			delete(f.mu.placements, name)
 		}
-		f.mu.placements[cmd.CreateSharded.Name] = p
 		f.mu.Unlock()
-		if f.observer != nil {
-			f.observer.Placed(cmd.CreateSharded.Name, p)
+		if applied && err == nil && f.observer != nil {
+			f.observer.Placed(name, p)
 		}
-	case cmd.Drop != nil:
+	case cmd.Drop != nil && applied && err == nil:
 		f.mu.Lock()
 		p, ok := f.mu.placements[cmd.Drop.Name]
 		delete(f.mu.placements, cmd.Drop.Name)

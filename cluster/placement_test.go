@@ -60,9 +60,13 @@ func TestFSMPlacementsSurviveSnapshots(t *testing.T) {
 	bad.CreateSharded.Placement.Replicas[1] = nil
 	require.ErrorContains(t, bad.check(src.db), "placement of shard 1")
 
-	resps := applyAll(t, src, []Command{shardedCmd(t, "s"), shardedCmd(t, "gone"), {Drop: &DropCollection{Name: "gone"}}, createCmd("plain")})
-	for _, r := range resps {
+	resps := applyAll(t, src, []Command{shardedCmd(t, "s"), shardedCmd(t, "gone"), {Drop: &DropCollection{Name: "gone"}}, createCmd("plain"),
+		shardedCmd(t, "s"), shardedCmd(t, "plain")})
+	for _, r := range resps[:4] {
 		require.Nil(t, r)
+	}
+	for _, r := range resps[4:] {
+		require.ErrorIs(t, r.(error), index.ErrExists, "a taken name keeps its placement, or its lack of one")
 	}
 	require.Equal(t, []string{"placed s", "placed gone", "unplaced gone"}, obs.events)
 	p, ok := src.placement("s")
@@ -84,7 +88,7 @@ func TestFSMPlacementsSurviveSnapshots(t *testing.T) {
 	require.NoError(t, dst.Restore(rc))
 	require.Equal(t, []string{"restored"}, dobs.events)
 	require.Equal(t, map[string]Placement{"s": p}, dobs.all)
-	require.Equal(t, uint64(4), dobs.upTo)
+	require.Equal(t, uint64(6), dobs.upTo)
 	got, ok := dst.placement("s")
 	require.True(t, ok)
 	require.Equal(t, p, got)

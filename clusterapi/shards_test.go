@@ -322,8 +322,10 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	}
 	require.ErrorIs(t, lead.Interact(ctx, "s", nil), httpapi.ErrNotSupported)
 
-	// Node 3 goes down; the shards it keeps have one replica of two left
-	// and take no writes, the other keeps on. It restarts and catches up.
+	// Node 3 goes down, its group 0 restarting from a snapshot (which
+	// holds the placements); the shards it keeps have one replica of two
+	// left and take no writes. It restarts and catches up.
+	require.NoError(t, tn.nodes[2].rep.Load().node.Snapshot(ctx))
 	tn.close(2)
 	ps, ids := points(1000, 1030)
 	lead = tn.leader()
@@ -378,4 +380,15 @@ func TestShardsSurviveANode(t *testing.T) {
 		states[rs.PeerID] = rs.State
 	}
 	require.Equal(t, map[uint64]string{1: stateDead, 3: stateActive}, states)
+	for _, i := range []int{1, 2} {
+		router, ok, err := tn.nodes[i].rep.Load().Router("r")
+		require.NoError(t, err)
+		require.True(t, ok)
+		n, err := router.Count(ctx, nil)
+		require.NoError(t, err)
+		require.Equal(t, len(acked), n, "node %d reads every shard", i)
+	}
+	_, ok, err := tn.nodes[1].rep.Load().Router("missing")
+	require.NoError(t, err)
+	require.False(t, ok, "not sharded: the API reads its own DB")
 }
