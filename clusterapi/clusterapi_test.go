@@ -33,7 +33,7 @@ func TestParsePeers(t *testing.T) {
 	require.NotEqual(t, peerID("a"), peerID("b"))
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

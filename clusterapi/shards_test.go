@@ -47,12 +47,12 @@ func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type testNodes struct {
-	t     *testing.T
+	t     testing.TB
 	nodes []*testNode
 	peers []Peer
 }
 
-func startNodes(t *testing.T, size int) *testNodes {
+func startNodes(t testing.TB, size int) *testNodes {
 	tn := &testNodes{t: t}
 	for i := range size {
 		n := &testNode{id: fmt.Sprint(i + 1), dir: t.TempDir()}
@@ -202,7 +202,7 @@ func vectorOf(id uint64) []float32 {
 
 // reference is one unsharded collection that gets every write the
 // sharded one gets, to compare the routers' answers with.
-func reference(t *testing.T) *index.Collection {
+func reference(t testing.TB) *index.Collection {
 	db, err := index.Open(context.Background(), t.TempDir(), index.Options{Logger: quiet()})
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
