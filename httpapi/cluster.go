@@ -35,9 +35,8 @@ type localShardOut struct {
 // CollectionClusterInfo: the Sharder's for a sharded collection, else one
 // local shard holding every point.
 func (h *Handler) collectionCluster(r *http.Request) (any, error) {
-	name := mux.Vars(r)["collection"]
-	if _, ok := h.sharding(name); ok {
-		return h.sharder().ShardInfo(r.Context(), name)
+	if real, _, ok := h.sharded(mux.Vars(r)["collection"]); ok {
+		return h.sharder().ShardInfo(r.Context(), real)
 	}
 	c, err := h.collection(r)
 	if err != nil {

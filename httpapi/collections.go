@@ -286,7 +286,7 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 		out.IndexedVectorsCount += n
 	}
 	p.ShardNumber, p.ReplicationFactor, p.WriteConsistencyFactor, p.OnDiskPayload = 1, 1, 1, true
-	if s, ok := h.sharding(mux.Vars(r)["collection"]); ok {
+	if _, s, ok := h.sharded(mux.Vars(r)["collection"]); ok {
 		// The node's copy is the schema alone: the points are the shards'.
 		if info.Points, err = h.countAll(r.Context(), mux.Vars(r)["collection"]); err != nil {
 			return nil, err

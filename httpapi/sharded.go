@@ -26,13 +26,19 @@ func (h *Handler) sharder() Sharder {
 	return s
 }
 
-// sharding reports how the collection called name is spread; ok is false
-// on a node that does not shard and for an unsharded collection.
-func (h *Handler) sharding(name string) (Sharding, bool) {
-	if s := h.sharder(); s != nil {
-		return s.Sharding(name)
+// sharded reports how the collection called name, or aliased so, is
+// spread, with the collection's own name; ok is false on a node that does
+// not shard and for an unsharded collection.
+func (h *Handler) sharded(name string) (real string, s Sharding, ok bool) {
+	sh := h.sharder()
+	if sh == nil {
+		return name, Sharding{}, false
 	}
-	return Sharding{}, false
+	if c, err := h.db.Collection(name); err == nil {
+		name = c.Name() // the Sharder knows collections by name, not alias
+	}
+	s, ok = sh.Sharding(name)
+	return name, s, ok
 }
 
 // reader returns the route's collection to read points from.
@@ -43,18 +49,19 @@ func (h *Handler) reader(r *http.Request) (pointReader, error) {
 // readerNamed returns the collection called name to read points from:
 // the Sharder's router for a sharded collection, else the DB's own.
 func (h *Handler) readerNamed(name string) (pointReader, error) {
-	if s := h.sharder(); s != nil {
-		c, ok, err := s.Router(name)
+	if real, _, sharded := h.sharded(name); sharded {
+		c, ok, err := h.sharder().Router(real)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
-			pr, isReader := c.(pointReader)
-			if !isReader {
-				return nil, fmt.Errorf("collection %q: the cluster's router %T has no Get", name, c)
-			}
-			return pr, nil
+		if !ok { // dropped since
+			return nil, fmt.Errorf("collection %q: %w", name, index.ErrNotFound)
 		}
+		pr, isReader := c.(pointReader)
+		if !isReader {
+			return nil, fmt.Errorf("collection %q: the cluster's router %T has no Get", name, c)
+		}
+		return pr, nil
 	}
 	c, err := h.db.Collection(name)
 	if err != nil {
@@ -71,7 +78,7 @@ func (h *Handler) checkSharded(r *http.Request, rt route) error {
 	if !ok || rt.sharded {
 		return nil
 	}
-	if _, sharded := h.sharding(name); sharded {
+	if _, _, sharded := h.sharded(name); sharded {
 		return fmt.Errorf("%w: %s %s: not supported on a sharded collection yet", ErrNotSupported, rt.method, rt.path)
 	}
 	return nil

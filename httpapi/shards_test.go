@@ -139,6 +139,27 @@ func TestShardedCollectionReadsAsOne(t *testing.T) {
 		offset = page.Next
 	}
 	require.Equal(t, 150, seen)
+
+	// Through an alias (in the node's DB: a cluster does not replicate
+	// aliases yet), the collection is the sharded one still.
+	require.NoError(t, ts.db.UpdateAliases([]index.AliasAction{{Create: &index.CreateAlias{Collection: "spread", Alias: "sp"}}}))
+	var count struct {
+		Count int `json:"count"`
+	}
+	ts.ok("POST", "/collections/sp/points/count", nil, &count)
+	require.Equal(t, 150, count.Count)
+	var info struct {
+		PointsCount int `json:"points_count"`
+	}
+	ts.ok("GET", "/collections/sp", nil, &info)
+	require.Equal(t, 150, info.PointsCount)
+	ts.fails(http.StatusNotImplemented, "POST", "/collections/sp/facet", map[string]any{"key": "rank"}, "sharded")
+	q := map[string]any{"query": id, "limit": 4, "params": exact, "lookup_from": map[string]any{"collection": "sp"}}
+	want := ts.do("POST", "/collections/flat/points/query", map[string]any{"query": id, "limit": 4, "params": exact})
+	got := ts.do("POST", "/collections/flat/points/query", q)
+	require.Equal(t, http.StatusOK, got.Code, got.Error)
+	require.NotEqual(t, string(want.Result), string(got.Result), "lookup_from does not leave out the looked-up point")
+	require.Contains(t, string(got.Result), `"id":8,`, "the point itself, looked up in the sharded collection, is nearest")
 }
 
 func TestShardedCollectionInfoAndCluster(t *testing.T) {
