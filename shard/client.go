@@ -25,7 +25,9 @@ type ClientConfig struct {
 	// URL is the base URL of the node's HTTP API, where its Handler is
 	// mounted at Prefix ("http://10.0.0.2:6333"); required.
 	URL string
-	// HTTP makes the calls. Nil means a client with a 30s timeout.
+	// HTTP makes the calls. Nil means http.DefaultClient; a call's
+	// context bounds it (see Timeout), so the client needs no timeout of
+	// its own.
 	HTTP *http.Client
 	// APIKey, when set, is sent in the api-key header: the node's API
 	// authenticates internal calls as it does every other.
@@ -59,7 +61,7 @@ func NewClient(cfg ClientConfig, collection string, shard int) (*Client, error) 
 		return nil, errors.New("shard client: limits must not be negative")
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: 30 * time.Second}
+		cfg.HTTP = http.DefaultClient
 	}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = 256 << 20

@@ -10,11 +10,11 @@ import (
 )
 
 // rankPage is how many candidates a Client asks for at once when it
-// ranks; the Handler cuts a page shorter to keep it under rankPageBytes.
-const (
-	rankPage      = 1024
-	rankPageBytes = 8 << 20
-)
+// ranks (a variable so that tests can make pages short); the Handler cuts
+// a page shorter to keep it under rankPageBytes.
+var rankPage = 1024
+
+const rankPageBytes = 8 << 20
 
 // Rank implements Shard. A rank's score is the caller's function, which
 // cannot travel: the client pages through the shard's candidates with
@@ -38,7 +38,7 @@ func (c *Client) Rank(ctx context.Context, req index.RankRequest) ([]index.Score
 		return nil, err
 	}
 	k := limit + req.Offset
-	var best []index.ScoredPoint
+	best := []index.ScoredPoint{}
 	in := rankVectorsWire{Using: req.Using, Among: req.Among, Filter: f, Limit: rankPage}
 	for {
 		var page rankVectorsAnswer
