@@ -7,6 +7,7 @@ import (
 
 	"github.com/quiver-db/quiver/cluster"
 	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/query"
@@ -35,6 +36,16 @@ func (r *Replica) Router(name string) (query.Collection, bool, error) {
 	}
 	router, err := shard.NewRouter(name, schema.Config(), shards)
 	return router, true, err
+}
+
+// Sharding implements httpapi.Sharder: a map lookup in group 0's
+// placements, as this node has applied them.
+func (r *Replica) Sharding(name string) (httpapi.Sharding, bool) {
+	p, ok := r.node.Placement(name)
+	if !ok {
+		return httpapi.Sharding{}, false
+	}
+	return httpapi.Sharding{Shards: p.Shards(), Replicas: p.ReplicationFactor()}, true
 }
 
 // shardReader is shard s as this node reads it.

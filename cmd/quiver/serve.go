@@ -112,7 +112,7 @@ func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts in
 	if err != nil {
 		return fmt.Errorf("start cluster node %q: %w", id, err)
 	}
-	cfg.DB, cfg.Replica = rep.DB(), rep
+	cfg.DB, cfg.Replica, cfg.Shards = rep.DB(), rep, rep.Shards
 	// The shards' internal writes and states are clusterapi's routes,
 	// beside the API (which serves the shards' reads through cfg.Shards).
 	err = serve(ctx, rep.DB(), addr, lim, cfg, rep.Internal)
