@@ -139,15 +139,24 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 	json.NewEncoder(w).Encode(shardState{Role: n.Stats()["state"], Leader: leader})
 }
 
-// Internal serves the routes other nodes call that package shard's RPC
-// does not: POST shard.Prefix{collection}/{shard}/apply (a shard's write,
-// on its leader) and GET .../state (for ShardInfo), behind the api-key
-// when the cluster has one; every other request goes to next (the API,
-// which serves the shards' reads at shard.Prefix through Shards).
+// Internal serves the routes other nodes call, in front of the API
+// (next): POST shard.Prefix{collection}/{shard}/apply (a shard's write,
+// on its leader), GET .../state (for ShardInfo), and package shard's
+// read RPC over this node's replicas (Shards), all behind the api-key
+// when the cluster has one. Serving the RPC here rather than through the
+// API's own mount skips its router and gzip, which cost a remote shard's
+// search more than the search (measured, docs/cluster.md); the API's
+// mount (httpapi.Config.Shards) is for servers without this wrapper.
+// Every other request goes to next.
 func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
+	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Logger: r.log})
+	if err != nil {
+		panic(err) // Shards is set: NewHandler cannot fail
+	}
+	mux.HandleFunc("POST "+shard.Prefix, r.authorized(reads.ServeHTTP))
 	mux.Handle("/", next)
 	return mux
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
-	"github.com/quiver-db/quiver/shard"
 )
 
 // testNode is one Replica behind a loopback HTTP server that serves its
@@ -84,9 +83,7 @@ func (tn *testNodes) open(i int) {
 	})
 	require.NoError(tn.t, err)
 	n.rep.Store(rep)
-	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: rep.Shards, Logger: quiet()})
-	require.NoError(tn.t, err)
-	h := rep.Internal(reads)
+	h := rep.Internal(http.NotFoundHandler())
 	n.handler.Store(&h)
 }
 

@@ -84,5 +84,8 @@ func TestInternalRoutesNeedTheAPIKey(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", shard.Prefix+"c/0/search", strings.NewReader("{}")))
-	require.Equal(t, http.StatusNotFound, rec.Code, "the shards' reads go to the API, which checks the key itself")
+	require.Equal(t, http.StatusUnauthorized, rec.Code, "the shards' reads too")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/collections", nil))
+	require.Equal(t, http.StatusNotFound, rec.Code, "the rest goes to the API, which checks the key itself")
 }

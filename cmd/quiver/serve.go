@@ -112,9 +112,9 @@ func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts in
 	if err != nil {
 		return fmt.Errorf("start cluster node %q: %w", id, err)
 	}
-	cfg.DB, cfg.Replica, cfg.Shards = rep.DB(), rep, rep.Shards
-	// The shards' internal writes and states are clusterapi's routes,
-	// beside the API (which serves the shards' reads through cfg.Shards).
+	cfg.DB, cfg.Replica = rep.DB(), rep
+	// The shards' internal routes (writes, states and the read RPC) are
+	// served in front of the API (clusterapi.Replica.Internal says why).
 	err = serve(ctx, rep.DB(), addr, lim, cfg, rep.Internal)
 	if cerr := rep.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close cluster node: %w", cerr))
