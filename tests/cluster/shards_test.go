@@ -102,8 +102,20 @@ func sameEverywhere(ctx context.Context, t *testing.T, nodes []*node, alive []in
 		return true
 	}, 20*time.Second, 50*time.Millisecond, "a node misses acknowledged points or counts others")
 	var first []uint64
+	var firstPage json.RawMessage
 	for _, i := range alive {
 		require.Equal(t, records[alive[0]], records[i], "node %s holds other points than node %s", nodes[i].id, nodes[alive[0]].id)
+		code, page, err := call(ctx, "POST", nodes[i].url()+"/collections/c/points/scroll", map[string]any{"limit": 25, "with_payload": true})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, code, "%s", page)
+		var out struct {
+			Result json.RawMessage `json:"result"`
+		}
+		require.NoError(t, json.Unmarshal(page, &out))
+		if firstPage == nil {
+			firstPage = out.Result
+		}
+		require.JSONEq(t, string(firstPage), string(out.Result), "node %s scrolls unlike node %s", nodes[i].id, nodes[alive[0]].id)
 		ids, err := search(ctx, nodes[i], vectorOf(4242))
 		require.NoError(t, err)
 		require.Len(t, ids, 10)
