@@ -60,8 +60,7 @@ func (r *Replica) ShardInfo(ctx context.Context, name string) (any, error) {
 		return nil, fmt.Errorf("%w: collection %q is not sharded", index.ErrNotFound, name)
 	}
 	out := collectionClusterInfo{PeerID: peerID(r.self), ShardCount: p.Shards(), LocalShards: []localShardInfo{}, RemoteShards: []remoteShardInfo{}, ShardTransfers: []any{}}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var remote []string // node ids, beside out.RemoteShards
 	for s := range p.Shards() {
 		for _, q := range p.Replicas[s] {
 			if q.ID == r.self {
@@ -72,15 +71,13 @@ func (r *Replica) ShardInfo(ctx context.Context, name string) (any, error) {
 				out.LocalShards = append(out.LocalShards, info)
 				continue
 			}
-			i := len(out.RemoteShards)
 			out.RemoteShards = append(out.RemoteShards, remoteShardInfo{ShardID: s, PeerID: peerID(q.ID), State: stateDead})
-			wg.Go(func() {
-				st := r.shards.probe(ctx, q.ID, name, s)
-				mu.Lock()
-				out.RemoteShards[i].State = st
-				mu.Unlock()
-			})
+			remote = append(remote, q.ID)
 		}
+	}
+	var wg sync.WaitGroup
+	for i, id := range remote {
+		wg.Go(func() { out.RemoteShards[i].State = r.shards.probe(ctx, id, name, out.RemoteShards[i].ShardID) })
 	}
 	wg.Wait()
 	return out, nil

@@ -3,6 +3,7 @@ package clusterapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -181,6 +182,19 @@ func (tn *testNodes) waitShards(name string, p cluster.Placement, want []uint64)
 	}, 15*time.Second, 20*time.Millisecond, "shards never held exactly their points")
 }
 
+// upsert writes ps through group 0's leader until it is acknowledged,
+// as a client would after a fault: a 503 (an election, an outcome
+// unknown) is retried, upserts being idempotent.
+func (tn *testNodes) upsert(ctx context.Context, name string, ps []index.Point) {
+	tn.t.Helper()
+	var err error
+	require.Eventually(tn.t, func() bool {
+		err = tn.leader().Apply(ctx, name, []index.Operation{{Upsert: ps}})
+		require.True(tn.t, err == nil || errors.Is(err, httpapi.ErrUnavailable), "%v", err)
+		return err == nil
+	}, 20*time.Second, 20*time.Millisecond, "never acknowledged: %v", err)
+}
+
 func points(from, to uint64) ([]index.Point, []uint64) {
 	var ps []index.Point
 	var ids []uint64
@@ -331,7 +345,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	cancelShort()
 	require.ErrorIs(t, err, httpapi.ErrUnavailable, "a shard without a majority acknowledges nothing")
 	tn.open(2)
-	require.NoError(t, tn.leader().Apply(ctx, "s", []index.Operation{{Upsert: ps}}))
+	tn.upsert(ctx, "s", ps)
 	acked = append(acked, ids...)
 	tn.waitShards("s", p, acked)
 
@@ -358,12 +372,12 @@ func TestShardsSurviveANode(t *testing.T) {
 	require.NoError(t, tn.leader().CreateSharded(ctx, "r", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3}))
 	p := tn.placement("r")
 	ps, acked := points(0, 50)
-	require.NoError(t, tn.leader().Apply(ctx, "r", []index.Operation{{Upsert: ps}}))
+	tn.upsert(ctx, "r", ps)
 	tn.waitShards("r", p, acked)
 
 	tn.close(0)
 	ps, ids := points(50, 80)
-	require.NoError(t, tn.leader().Apply(ctx, "r", []index.Operation{{Upsert: ps}}))
+	tn.upsert(ctx, "r", ps)
 	acked = append(acked, ids...)
 	tn.waitShards("r", p, acked)
 	info, err := tn.nodes[1].rep.Load().ShardInfo(ctx, "r")
