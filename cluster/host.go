@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/index"
@@ -42,11 +43,17 @@ type Host struct {
 	wake chan struct{}
 	stop chan struct{} // closed by Close
 	done chan struct{} // closed when run returns
-	mu   struct {
+	// failures counts groups that failed to open.
+	failures atomic.Int64
+	mu       struct {
 		sync.Mutex
 		queue  []func()           // protected by mu; run in order
 		groups map[groupKey]*Node // protected by mu: the running groups
-		closed bool               // protected by mu
+		// placed is each collection's incarnation (Placement.Created) as
+		// the work done so far left it: a retry of a start that failed
+		// runs only while its incarnation is still placed.
+		placed map[string]uint64 // protected by mu
+		closed bool              // protected by mu
 	}
 }
 
@@ -65,6 +72,7 @@ func NewHost(cfg HostConfig) *Host {
 	}
 	h := &Host{cfg: cfg, log: cfg.Group.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	h.mu.groups = map[groupKey]*Node{}
+	h.mu.placed = map[string]uint64{}
 	go h.run()
 	return h
 }
@@ -146,9 +154,17 @@ func (h *Host) groupDir(collection string, created uint64) string {
 	return filepath.Join(h.cfg.Dir, collection, strconv.FormatUint(created, 10))
 }
 
+// startRetry is how long a group that failed to open waits to try again.
+const startRetry = time.Second
+
 // start opens the groups of p's shards that this node keeps and that do
-// not run yet.
+// not run yet; one that fails to open is tried again later, while the
+// collection is still placed so.
 func (h *Host) start(collection string, p Placement) {
+	h.mu.Lock()
+	h.mu.placed[collection] = p.Created
+	h.mu.Unlock()
+	failed := false
 	for s := range p.Shards() {
 		if !p.Holds(s, h.cfg.NodeID) {
 			continue
@@ -162,9 +178,10 @@ func (h *Host) start(collection string, p Placement) {
 		}
 		n, err := h.open(collection, p, s)
 		if err != nil {
-			// The collection's shard is unavailable on this node until
-			// it restarts; the other replicas serve it.
-			h.log.Error("cluster: start shard group", "collection", collection, "shard", s, "err", err)
+			// The other replicas serve the shard meanwhile.
+			h.log.Error("cluster: start shard group; trying again", "collection", collection, "shard", s, "in", startRetry, "err", err)
+			failed = true
+			h.failures.Add(1)
 			continue
 		}
 		h.mu.Lock()
@@ -176,6 +193,19 @@ func (h *Host) start(collection string, p Placement) {
 		if closed {
 			n.Close()
 		}
+	}
+	if failed {
+		time.AfterFunc(startRetry, func() { h.enqueue(func() { h.retry(collection, p) }) })
+	}
+}
+
+// retry starts p's groups again if the collection is still placed as p.
+func (h *Host) retry(collection string, p Placement) {
+	h.mu.Lock()
+	created, ok := h.mu.placed[collection]
+	h.mu.Unlock()
+	if ok && created == p.Created {
+		h.start(collection, p)
 	}
 }
 
@@ -211,6 +241,9 @@ func (h *Host) open(collection string, p Placement, s int) (*Node, error) {
 // their directories.
 func (h *Host) remove(collection string, created uint64) {
 	h.mu.Lock()
+	if h.mu.placed[collection] == created {
+		delete(h.mu.placed, collection)
+	}
 	var stop []*Node
 	for key, n := range h.mu.groups {
 		if key.collection == collection && key.created == created {
