@@ -77,7 +77,8 @@ func (r *Replica) ShardInfo(ctx context.Context, name string) (any, error) {
 	}
 	var wg sync.WaitGroup
 	for i, id := range remote {
-		wg.Go(func() { out.RemoteShards[i].State = r.shards.probe(ctx, id, name, out.RemoteShards[i].ShardID) })
+		s := out.RemoteShards[i].ShardID
+		wg.Go(func() { out.RemoteShards[i].State = r.shards.probe(ctx, id, name, s, p.Group(s)) })
 	}
 	wg.Wait()
 	return out, nil
@@ -102,8 +103,9 @@ func (r *Replica) localShard(ctx context.Context, name string, p cluster.Placeme
 	return info, nil
 }
 
-// probe asks node id for its replica of the shard's state.
-func (w *shardWriter) probe(ctx context.Context, id, collection string, s int) string {
+// probe asks node id for its replica of the shard's state, and notes the
+// leader it names, whom reads and writes then try first.
+func (w *shardWriter) probe(ctx context.Context, id, collection string, s int, group string) string {
 	ctx, cancel := context.WithTimeout(ctx, stateProbeTimeout)
 	defer cancel()
 	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.urls[id], collection, s)
@@ -121,6 +123,7 @@ func (w *shardWriter) probe(ctx context.Context, id, collection string, s int) s
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Leader == "" {
 		return stateDead
 	}
+	w.setLeader(group, st.Leader)
 	return stateActive
 }
 
