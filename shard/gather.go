@@ -100,25 +100,35 @@ func wantsRecords(opts index.ReadOptions) bool {
 // withRecords reads the points' payloads and vectors as opts asks, with
 // get, dropping those deleted since they were scored. It calls get even
 // for no points, so that opts are checked as a read would check them.
-func withRecords(ctx context.Context, get func(context.Context, []pointid.ID, index.ReadOptions) ([]index.Record, error),
-	ps []index.ScoredPoint, opts index.ReadOptions) ([]index.ScoredPoint, error) {
-	ids := make([]pointid.ID, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
+func withRecords(ctx context.Context, get getFunc, ps []index.ScoredPoint, opts index.ReadOptions) ([]index.ScoredPoint, error) {
+	return fill(ctx, get, ps, opts, func(p *index.ScoredPoint) *index.Record { return &p.Record })
+}
+
+type getFunc func(context.Context, []pointid.ID, index.ReadOptions) ([]index.Record, error)
+
+// fill replaces the record of each item (rec returns it) by the point as
+// get reads it with opts, keeping its OrderValue, and drops the items
+// whose point get does not find.
+func fill[T any](ctx context.Context, get getFunc, items []T, opts index.ReadOptions, rec func(*T) *index.Record) ([]T, error) {
+	ids := make([]pointid.ID, len(items))
+	for i := range items {
+		ids[i] = rec(&items[i]).ID
 	}
 	recs, err := get(ctx, ids, opts)
 	if err != nil {
 		return nil, err
 	}
 	found := make(map[pointid.ID]index.Record, len(recs))
-	for _, rec := range recs {
-		found[rec.ID] = rec
+	for _, r := range recs {
+		found[r.ID] = r
 	}
-	out := ps[:0]
-	for _, p := range ps {
-		if rec, ok := found[p.ID]; ok {
-			p.Record = rec
-			out = append(out, p)
+	out := items[:0]
+	for _, it := range items {
+		r := rec(&it)
+		if full, ok := found[r.ID]; ok {
+			full.OrderValue = r.OrderValue
+			*r = full
+			out = append(out, it)
 		}
 	}
 	return out, nil
