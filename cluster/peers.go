@@ -94,3 +94,10 @@ func (n *Node) TransferLeadershipTo(ctx context.Context, id string) error {
 	}
 	return fmt.Errorf("cluster: leadership transfer: voter %q: %w", id, index.ErrNotFound)
 }
+
+// PeerURL returns node id's replicated HTTP URL, "" when none.
+func (n *Node) PeerURL(id string) string {
+	n.fsm.peers.mu.RLock()
+	defer n.fsm.peers.mu.RUnlock()
+	return n.fsm.peers.mu.urls[id]
+}

@@ -26,6 +26,9 @@ type Publisher func(ctx context.Context, c *index.Collection, m Trained) error
 // DB writes only through its log). Call it before the first Start.
 func (t *Trainer) SetPublisher(p Publisher) { t.publish = p }
 
+// Publishes reports whether t publishes its models (SetPublisher).
+func (t *Trainer) Publishes() bool { return t.publish != nil }
+
 // CheckInstall reports what would make Install(c, m) fail, writing
 // nothing: a model that does not load, or names vectors c lacks or holds
 // at another size. Errors wrap index.ErrBadRequest.
