@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -106,13 +107,7 @@ func TestReplicatesAliasesForgetAndModels(t *testing.T) {
 	require.ErrorContains(t, err, "actions[1]")
 
 	// The leader trains and proposes the model; every replica installs it.
-	job, err := lead.Trainer().Start(mustCollection(t, lead, "m"), trainer.Options{Iterations: 5, Lambda: 0.1, Seed: 1})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		job, _ = lead.Trainer().Status("m")
-		return job.State != trainer.Running
-	}, 20*time.Second, 10*time.Millisecond)
-	require.Equal(t, trainer.Done, job.State, job.Error)
+	job := train(t, lead)
 	require.Equal(t, "cf", job.Options.Vector)
 	require.ErrorIs(t, lead.Apply(ctx, Command{Model: &InstallModel{Collection: "m", Model: trainer.Trained{Model: []byte("junk")}}}), index.ErrBadRequest)
 
@@ -174,4 +169,62 @@ func TestSnapshotKeepsAliasesAndPeers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, uint64(9), applied)
 	require.Empty(t, peers)
+}
+
+// TestJoinCatchesUpWithTheCatalog: a node added after a snapshot gets
+// the aliases, the model and the peers' URLs with it, and CaughtUp says
+// so only once it has applied what the leader committed, though the
+// last entries (the configuration change) never reach its FSM.
+func TestJoinCatchesUpWithTheCatalog(t *testing.T) {
+	c := newCompactingCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	modelCollection(c)
+	c.write(Command{Aliases: &UpdateAliases{Actions: []index.AliasAction{{Create: &index.CreateAlias{Alias: "a", Collection: "m"}}}}})
+	c.write(Command{Peer: &SetPeer{ID: "n4", URL: "http://n4:6333"}})
+	lead := c.nodes[c.leader()]
+	train(t, lead)
+	require.NoError(t, lead.Snapshot(ctx))
+
+	n4 := c.start("n4", nil)
+	commit := func() uint64 {
+		n, err := strconv.ParseUint(lead.Stats()["commit_index"], 10, 64)
+		require.NoError(t, err)
+		return n
+	}
+	ok, err := n4.CaughtUp(commit())
+	require.NoError(t, err)
+	require.False(t, ok, "n4 has nothing yet")
+	require.NoError(t, lead.AddVoter(ctx, "n4", "n4"))
+	target := commit()
+	require.Eventually(t, func() bool {
+		ok, err := n4.CaughtUp(target)
+		require.NoError(t, err)
+		return ok
+	}, 10*time.Second, time.Millisecond)
+	require.Equal(t, 40, count(t, n4, "m"), "caught up means applied")
+	require.Less(t, n4.AppliedIndex(), target, "the configuration entry is past the FSM's last command")
+	require.NotEqual(t, "0", n4.Stats()["last_snapshot_index"], "n4 caught up by installing a snapshot")
+	aliases, err := n4.DB().Aliases("")
+	require.NoError(t, err)
+	require.Equal(t, []index.Alias{{Name: "a", Collection: "m"}}, aliases)
+	require.Equal(t, map[string]string{"n4": "http://n4:6333"}, n4.PeerURLs())
+	require.Equal(t, modelOf(t, lead), modelOf(t, n4))
+	members, err := n4.Members(ctx)
+	require.NoError(t, err)
+	require.Len(t, members, 4)
+	c.converged()
+}
+
+// train trains collection m on the leader and waits for the job's end.
+func train(t *testing.T, lead *Node) trainer.Job {
+	t.Helper()
+	job, err := lead.Trainer().Start(mustCollection(t, lead, "m"), trainer.Options{Iterations: 5, Lambda: 0.1, Seed: 1})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		job, _ = lead.Trainer().Status("m")
+		return job.State != trainer.Running
+	}, 20*time.Second, 10*time.Millisecond)
+	require.Equal(t, trainer.Done, job.State, job.Error)
+	return job
 }

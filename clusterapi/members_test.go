@@ -36,6 +36,18 @@ func reserve(t *testing.T) (net.Listener, string) {
 	return ln, "http://" + ln.Addr().String()
 }
 
+// reservePeers reserves the addresses of n nodes "1".."n".
+func reservePeers(t *testing.T, n int) ([]Peer, []net.Listener) {
+	var peers []Peer
+	var lns []net.Listener
+	for i := 1; i <= n; i++ {
+		ln, url := reserve(t)
+		lns = append(lns, ln)
+		peers = append(peers, Peer{ID: fmt.Sprint(i), RaftAddr: freeAddr(t), URL: url})
+	}
+	return peers, lns
+}
+
 func serveReplica(t *testing.T, ln net.Listener, cfg Config) *httpNode {
 	t.Helper()
 	cfg.APIKey, cfg.Logger = testKey, quietLogger()
@@ -109,13 +121,7 @@ func leaderOf(t *testing.T, nodes []*httpNode) *httpNode {
 // aliases, a trained model); leadership moves to a joined node, whose
 // URL the others learned from the log; removed nodes refuse writes.
 func TestJoinRemoveAndTransferOverHTTP(t *testing.T) {
-	var peers []Peer
-	var lns []net.Listener
-	for i := 1; i <= 3; i++ {
-		ln, url := reserve(t)
-		lns = append(lns, ln)
-		peers = append(peers, Peer{ID: fmt.Sprint(i), RaftAddr: freeAddr(t), URL: url})
-	}
+	peers, lns := reservePeers(t, 3)
 	var nodes []*httpNode
 	for i, p := range peers {
 		nodes = append(nodes, serveReplica(t, lns[i], Config{NodeID: p.ID, Peers: peers, Dir: t.TempDir()}))
