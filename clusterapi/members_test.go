@@ -218,6 +218,8 @@ func TestJoinRemoveAndTransferOverHTTP(t *testing.T) {
 		}, 10*time.Second, 20*time.Millisecond, "node %s still takes writes", gone.id)
 		_, _, raw := call(t, "PUT", gone.url+"/collections/m/points", `{"points":[{"id":200,"vector":{"content":[1,0,0,0]}}]}`)
 		require.Contains(t, raw, "not a voter", gone.id)
+		code, _, raw = call(t, "GET", gone.url+"/readyz", "")
+		require.Equal(t, 503, code, "a removed node is not ready: %s", raw)
 	}
 	status = mustCall(t, "GET", n5.url+"/cluster", "").(map[string]any)
 	require.Len(t, status["peers"], 3)

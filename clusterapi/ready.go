@@ -12,7 +12,7 @@ import (
 
 // Ready implements the API's readiness check (/readyz): nil once this
 // node has applied every command the cluster had committed when it
-// asked, then nil for good. A restarted node rebuilds its DB from a
+// asked, then nil for as long as it is a voter. A restarted node rebuilds its DB from a
 // snapshot and the log (cluster/doc.go, invariant 4), and a joined one
 // catches up from the leader's; until then its local reads see an older
 // state. The leader's word is needed, since only the leader knows the
@@ -20,11 +20,11 @@ import (
 // leader's commit index from its GET /cluster and waits to have applied
 // up to it (cluster.Node.CaughtUp).
 func (r *Replica) Ready(ctx context.Context) error {
+	if err := r.Member(); err != nil {
+		return err // not joined yet, or removed: no reads here either
+	}
 	if r.ready.Load() {
 		return nil
-	}
-	if err := r.Member(); err != nil {
-		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
