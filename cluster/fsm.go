@@ -94,6 +94,11 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		return err
 	}
 	ctx := context.Background()
+	// No aliases while collections are recovered: Recover resolves an
+	// alias, and this node's may name a collection of the snapshot's.
+	if err := f.db.SetAliases(nil); err != nil {
+		return fmt.Errorf("cluster: restore: clear aliases: %w", err)
+	}
 	tr := tar.NewReader(rc)
 	kept := map[string]bool{}
 	var aliases []byte

@@ -152,11 +152,14 @@ func TestSnapshotKeepsAliasesAndPeers(t *testing.T) {
 		{Peer: &SetPeer{ID: "4", URL: "http://h4:6333"}}, {Peer: &SetPeer{ID: "5", URL: "http://h5:6333"}}, {Peer: &SetPeer{ID: "5"}},
 	})
 	require.Equal(t, map[string]string{"4": "http://h4:6333"}, src.peers.all())
-	rc := persist(t, src, 6)
+	// dst's alias "other" names the collection "d"; the snapshot has a
+	// collection "other", which must not be recovered into "d".
+	applyAll(t, src, []Command{createCmd("other"), upsertCmd("other", 7, 8)})
+	rc := persist(t, src, 8)
 
 	dst := newFSM(t)
-	applyAll(t, dst, []Command{createCmd("c"), createCmd("d"),
-		{Aliases: &UpdateAliases{Actions: []index.AliasAction{{Create: &index.CreateAlias{Alias: "b", Collection: "c"}}}}},
+	applyAll(t, dst, []Command{createCmd("c"), createCmd("d"), upsertCmd("d", 1),
+		{Aliases: &UpdateAliases{Actions: []index.AliasAction{{Create: &index.CreateAlias{Alias: "other", Collection: "d"}}}}},
 		{Peer: &SetPeer{ID: "9", URL: "http://h9:1"}}})
 	require.NoError(t, dst.Restore(rc))
 	aliases, err := dst.db.Aliases("")
@@ -164,6 +167,7 @@ func TestSnapshotKeepsAliasesAndPeers(t *testing.T) {
 	require.Equal(t, []index.Alias{{Name: "a", Collection: "c"}}, aliases)
 	require.Equal(t, map[string]string{"4": "http://h4:6333"}, dst.peers.all())
 	require.Equal(t, dump(t, src.db), dump(t, dst.db))
+	require.Equal(t, []string{"c", "other"}, dst.db.List())
 
 	applied, peers, err := readSnapHeader(bytes.NewReader(append([]byte(snapMagicV1), 0, 0, 0, 0, 0, 0, 0, 9)))
 	require.NoError(t, err)
