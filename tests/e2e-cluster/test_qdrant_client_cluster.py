@@ -19,14 +19,9 @@ URLS = os.environ["QUIVER_CLUSTER_URLS"].split(",")
 KEY = os.environ["QUIVER_API_KEY"]
 MAJORITY = models.ReadConsistencyType.MAJORITY
 
-VECTORS = {
-    1: [1.0, 0.0, 0.0, 0.0],
-    2: [0.9, 0.1, 0.0, 0.0],
-    3: [0.8, 0.3, 0.1, 0.0],
-    4: [0.0, 1.0, 0.0, 0.0],
-    5: [0.1, 0.9, 0.1, 0.0],
-    6: [0.0, 0.0, 1.0, 0.0],
-}
+# Points 1-3 near the first axis, 4-5 near the second, 6 on the third.
+ROWS = [[1.0, 0.0, 0.0, 0.0], [0.9, 0.1, 0.0, 0.0], [0.8, 0.3, 0.1, 0.0], [0.0, 1.0, 0.0, 0.0], [0.1, 0.9, 0.1, 0.0], [0.0, 0.0, 1.0, 0.0]]
+VECTORS = {i + 1: v for i, v in enumerate(ROWS)}
 
 
 @pytest.fixture(scope="module")
