@@ -60,7 +60,8 @@ type Replica struct {
 var _ httpapi.Replica = (*Replica)(nil)
 
 // Open starts the node (bootstrapping the cluster of cfg.Peers on first
-// start) and returns its replica.
+// start; without Peers, waiting to be added, and with Join asking to be)
+// and returns its replica.
 func Open(ctx context.Context, cfg Config) (*Replica, error) {
 	if cfg.Join != "" || len(cfg.Peers) == 0 {
 		return openJoining(ctx, cfg)
