@@ -27,8 +27,10 @@ type ClientConfig struct {
 	URL string
 	// HTTP makes the calls. Nil means a client shared by all Clients
 	// that keeps up to 64 idle connections a node (http.DefaultClient
-	// keeps 2, and a router calls every shard at once). A call's context
-	// bounds it (see Timeout), so the client needs no timeout of its own.
+	// keeps 2, and a router calls every shard at once) and asks for no
+	// gzip (nodes share a fast network; compressing float vectors costs
+	// both nodes CPU for little). A call's context bounds it (see
+	// Timeout), so the client needs no timeout of its own.
 	HTTP *http.Client
 	// APIKey, when set, is sent in the api-key header: the node's API
 	// authenticates internal calls as it does every other.
@@ -80,6 +82,7 @@ var _ Shard = (*Client)(nil)
 var sharedHTTP = func() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 64
+	t.DisableCompression = true
 	return &http.Client{Transport: t}
 }()
 
