@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/trainer"
 )
 
 // fsm applies the log to one index.DB. Raft calls Apply, Snapshot and
@@ -29,6 +30,10 @@ type fsm struct {
 	// snapDir is the DB's Options.SnapshotDir, where full snapshots go.
 	snapDir string
 	log     *slog.Logger
+	// trainer installs models and forgets users (kinds.go); it is the
+	// node's, which the API serves models from.
+	trainer *trainer.Trainer
+	peers   peerURLs
 	// applied is the index of the last command applied, or restored with
 	// a snapshot. raft.AppliedIndex runs ahead of the FSM (it counts
 	// entries handed to it), so readers that wait for a write use this.
@@ -43,14 +48,16 @@ type fsm struct {
 	}
 }
 
-// Snapshot streams start with a magic naming their version. Version 1:
-// the index of the last command in it (big-endian uint64), then the
-// DB's full snapshot (a tar). Version 2 puts the placements of the
-// sharded collections (JSON, after its big-endian uint32 length) between
-// the two: they are consensus state, which the index does not hold.
+// Snapshot streams start with a magic naming their version, then the
+// index of the last command in it (big-endian uint64). Version 1 goes on
+// with the DB's full snapshot (a tar); version 2 puts the peers' URLs
+// (JSON, after its big-endian uint32 length) before it; version 3 then
+// the placements of the sharded collections, the same way. Both are
+// consensus state, which the index does not hold.
 const (
+	snapMagic   = "QVRSNAP3"
+	snapMagicV2 = "QVRSNAP2"
 	snapMagicV1 = "QVRSNAP1"
-	snapMagic   = "QVRSNAP2"
 )
 
 var _ raft.FSM = (*fsm)(nil)
@@ -71,7 +78,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 	// collection exists, so no reader ever sees the collection without
 	// it and writes points into the schema.
 	f.placementsChanged(cmd, l.Index, false, nil)
-	err = cmd.apply(context.Background(), f.db)
+	err = f.applyCommand(context.Background(), cmd)
 	f.placementsChanged(cmd, l.Index, true, err)
 	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
@@ -139,24 +146,35 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
+	peers, err := json.Marshal(f.peers.all())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: snapshot: %w", err)
+	}
 	placed, err := json.Marshal(f.placementsCopy())
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot placements: %w", err)
 	}
-	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load(), placements: placed}, nil
+	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load(), peers: peers, placements: placed}, nil
 }
 
 // Restore replaces every collection with the snapshot's: those in it are
-// recovered from it, the others dropped.
+// recovered from it, the others dropped; then the aliases and the peers'
+// URLs.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	applied, placed, err := readSnapshotHeader(rc)
+	head, err := readSnapHeader(rc)
 	if err != nil {
 		return err
 	}
 	ctx := context.Background()
+	// No aliases while collections are recovered: Recover resolves an
+	// alias, and this node's may name a collection of the snapshot's.
+	if err := f.db.SetAliases(nil); err != nil {
+		return fmt.Errorf("cluster: restore: clear aliases: %w", err)
+	}
 	tr := tar.NewReader(rc)
 	kept := map[string]bool{}
+	var aliases []byte
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -165,9 +183,15 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		if err != nil {
 			return fmt.Errorf("cluster: restore: %w", err)
 		}
+		if h.Name == aliasesEntry {
+			if aliases, err = io.ReadAll(tr); err != nil {
+				return fmt.Errorf("cluster: restore aliases: %w", err)
+			}
+			continue
+		}
 		name, ok := strings.CutSuffix(h.Name, ".snapshot")
 		if !ok {
-			continue // aliases.json: aliases are not replicated
+			continue
 		}
 		if _, err := f.db.Recover(ctx, tr, name); err != nil {
 			return fmt.Errorf("cluster: restore collection %q: %w", name, err)
@@ -182,47 +206,18 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			return fmt.Errorf("cluster: restore: drop collection %q: %w", name, err)
 		}
 	}
+	if err := restoreAliases(f.db, aliases); err != nil {
+		return err
+	}
+	f.peers.replace(head.peers)
 	f.mu.Lock()
-	f.mu.placements = placed
+	f.mu.placements = head.placements
 	f.mu.Unlock()
-	f.applied.Store(applied)
+	f.applied.Store(head.applied)
 	if f.observer != nil {
-		f.observer.Restored(maps.Clone(placed), applied)
+		f.observer.Restored(maps.Clone(head.placements), head.applied)
 	}
 	return nil
-}
-
-// readSnapshotHeader reads what precedes the tar: the applied index and
-// the placements (none in a version 1 snapshot).
-func readSnapshotHeader(r io.Reader) (uint64, map[string]Placement, error) {
-	var head [len(snapMagic) + 8]byte
-	if _, err := io.ReadFull(r, head[:]); err != nil {
-		return 0, nil, fmt.Errorf("cluster: restore: snapshot header: %w", err)
-	}
-	applied := binary.BigEndian.Uint64(head[len(snapMagic):])
-	placed := map[string]Placement{}
-	switch string(head[:len(snapMagic)]) {
-	case snapMagicV1:
-		return applied, placed, nil
-	case snapMagic:
-	default:
-		return 0, nil, fmt.Errorf("cluster: restore: not a snapshot of a version this node reads: %q", head[:len(snapMagic)])
-	}
-	var n [4]byte
-	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return 0, nil, fmt.Errorf("cluster: restore: snapshot header: %w", err)
-	}
-	raw := make([]byte, binary.BigEndian.Uint32(n[:]))
-	if _, err := io.ReadFull(r, raw); err != nil {
-		return 0, nil, fmt.Errorf("cluster: restore: snapshot placements: %w", err)
-	}
-	if err := json.Unmarshal(raw, &placed); err != nil {
-		return 0, nil, fmt.Errorf("cluster: restore: snapshot placements: %w", err)
-	}
-	if placed == nil {
-		placed = map[string]Placement{}
-	}
-	return applied, placed, nil
 }
 
 // fileSnapshot is a full snapshot file that Persist streams to Raft,
@@ -230,6 +225,7 @@ func readSnapshotHeader(r io.Reader) (uint64, map[string]Placement, error) {
 type fileSnapshot struct {
 	path       string
 	applied    uint64
+	peers      []byte // the peers' URLs, JSON
 	placements []byte // JSON
 }
 
@@ -248,8 +244,8 @@ func (s *fileSnapshot) copyTo(w io.Writer) error {
 	}
 	defer f.Close()
 	head := binary.BigEndian.AppendUint64([]byte(snapMagic), s.applied)
-	head = binary.BigEndian.AppendUint32(head, uint32(len(s.placements)))
-	head = append(head, s.placements...)
+	head = appendJSONSection(head, s.peers)
+	head = appendJSONSection(head, s.placements)
 	if _, err := w.Write(head); err != nil {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}

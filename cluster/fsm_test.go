@@ -52,7 +52,8 @@ func TestFSMResponsesAndSnapshotRestore(t *testing.T) {
 
 	// Persist into a snapshot store and restore into a DB that holds a
 	// collection the snapshot lacks and another "c".
-	rc := persist(t, src)
+	rc := persist(t, src, 7)
+
 	dst := newFSM(t)
 	applyAll(t, dst, []Command{createCmd("stale"), upsertCmd("stale", 1), createCmd("c"), upsertCmd("c", 3)})
 	require.NoError(t, dst.Restore(rc))
@@ -74,14 +75,14 @@ func TestReplayOverLaterStateDiverges(t *testing.T) {
 	require.Contains(t, dump(t, f.db)["c"], `"c":1`)
 }
 
-// persist takes f's snapshot through a snapshot store and returns it as
-// Restore reads it.
-func persist(t *testing.T, f *fsm) io.ReadCloser {
+// persist takes src's snapshot, as of entry index, into a snapshot store
+// and opens it for a restore.
+func persist(t *testing.T, src *fsm, index uint64) io.ReadCloser {
 	t.Helper()
-	snap, err := f.Snapshot()
+	snap, err := src.Snapshot()
 	require.NoError(t, err)
 	store := raft.NewInmemSnapshotStore()
-	sink, err := store.Create(raft.SnapshotVersionMax, 7, 1, raft.Configuration{}, 1, nil)
+	sink, err := store.Create(raft.SnapshotVersionMax, index, 1, raft.Configuration{}, 1, nil)
 	require.NoError(t, err)
 	require.NoError(t, snap.Persist(sink))
 	snap.Release()

@@ -81,7 +81,7 @@ func TestFSMPlacementsSurviveSnapshots(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "the schema collection holds no points")
 
-	rc := persist(t, src)
+	rc := persist(t, src, 7)
 	dst := newFSM(t)
 	dobs := &placementLog{}
 	dst.observer = dobs

@@ -78,7 +78,7 @@ func (n *Node) Voters(ctx context.Context) ([]Peer, error) {
 // log), and its DB would refuse what they made valid. So only bad
 // requests pay the round trip.
 func (n *Node) check(ctx context.Context, cmd Command) error {
-	err := cmd.check(n.db)
+	err := n.fsm.checkCommand(cmd)
 	if err == nil {
 		return nil
 	}
@@ -90,7 +90,7 @@ func (n *Node) check(ctx context.Context, cmd Command) error {
 		}
 		return fmt.Errorf("%w: refusal (%v) not confirmed: %v", ErrNotLeader, err, berr)
 	}
-	return cmd.check(n.db)
+	return n.fsm.checkCommand(cmd)
 }
 
 // Barrier returns once every entry committed before it is applied on

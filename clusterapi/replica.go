@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/cluster"
@@ -33,8 +34,14 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
-	// APIKey is sent on the internal calls to the other nodes (shards'
-	// writes and reads), whose API checks it as on any call.
+	// Join, instead of Peers, is the base URL of any node of a running
+	// cluster, which this node asks to add it (members.go); URL is then
+	// this node's own HTTP base URL, and RaftAddr its Raft address.
+	Join string
+	URL  string
+	// APIKey is sent, as the api-key header, on the requests this node
+	// makes to others: joining, asking the leader's commit index, and the
+	// shards' writes and reads.
 	APIKey string
 	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
 	// Raft group's (cluster.Config); zero takes raft's defaults.
@@ -52,6 +59,13 @@ type Replica struct {
 	log   *slog.Logger
 	// shards sends sharded collections' writes to their shards' leaders.
 	shards *shardWriter
+	// client makes the requests to other nodes, with the api-key.
+	client *http.Client
+	// ready latches once the node has caught up (Ready).
+	ready atomic.Bool
+	// stop ends the join loop, if any; joined is closed when it is over.
+	stop   context.CancelFunc
+	joined chan struct{}
 }
 
 var (
@@ -63,8 +77,12 @@ var (
 const metaGroup = "meta"
 
 // Open starts the node (bootstrapping the cluster of cfg.Peers on first
-// start) and returns its replica.
+// start; without Peers, waiting to be added, and with Join asking to be)
+// and returns its replica.
 func Open(ctx context.Context, cfg Config) (*Replica, error) {
+	if cfg.Join != "" || len(cfg.Peers) == 0 {
+		return openJoining(ctx, cfg)
+	}
 	var self *Peer
 	for i := range cfg.Peers {
 		if cfg.Peers[i].ID == cfg.NodeID {
@@ -81,11 +99,16 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 		return nil, fmt.Errorf("cluster: raft address %q differs from this node's in the peers, %q", cfg.RaftAddr, self.RaftAddr)
 	}
 	voters := make([]cluster.Peer, len(cfg.Peers))
-	urls := map[string]string{}
 	for i, p := range cfg.Peers {
 		voters[i] = cluster.Peer{ID: p.ID, Addr: p.RaftAddr}
-		urls[p.ID] = p.URL
 	}
+	return start(ctx, cfg, voters)
+}
+
+// start opens group 0 on a Mux at cfg.RaftAddr, bootstrapping voters
+// when there are any, with the Host of the shard groups as its
+// placements' observer.
+func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -109,14 +132,15 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, errors.Join(err, host.Close(), mux.Close())
 	}
+	r := newReplica(node, cfg)
+	r.mux, r.host, r.log = mux, host, cfg.Logger
 	// Keep connections to every peer: a search asks one per remote shard.
 	pool := http.DefaultTransport.(*http.Transport).Clone()
 	pool.MaxIdleConnsPerHost = 64
 	// Internal answers are small and on a LAN: gzip costs more CPU than
 	// it saves (measured: about a tenth of a remote shard's search).
 	pool.DisableCompression = true
-	r := &Replica{node: node, mux: mux, host: host, self: cfg.NodeID, peers: cfg.Peers, log: cfg.Logger,
-		shards: &shardWriter{self: cfg.NodeID, urls: urls, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}}
+	r.shards = &shardWriter{self: cfg.NodeID, url: r.urlOf, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}
 	r.shards.mu.leaders = map[string]string{}
 	return r, nil
 }
@@ -125,8 +149,11 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 // holds the unsharded collections whole and the sharded ones' schema.
 func (r *Replica) DB() *index.DB { return r.node.DB() }
 
-// Close stops group 0, then the shard groups, then the Mux.
+// Close stops the join loop, if any, then group 0, the shard groups and
+// the Mux.
 func (r *Replica) Close() error {
+	r.stop()
+	<-r.joined
 	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
 }
 
@@ -258,12 +285,10 @@ func (r *Replica) Leader() (bool, string) {
 		return true, ""
 	}
 	id, _ := r.node.Leader()
-	for _, p := range r.peers {
-		if p.ID == id {
-			return false, p.URL
-		}
+	if id == "" {
+		return false, ""
 	}
-	return false, ""
+	return false, r.urlOf(id)
 }
 
 // Barrier implements httpapi.Replica.
@@ -321,8 +346,12 @@ func (r *Replica) Status(ctx context.Context) (any, error) {
 		ConsensusThread: consensusThread{Status: "working", LastUpdate: time.Now().UTC().Format(time.RFC3339Nano)},
 		SendFailures:    map[string]any{},
 	}
-	for _, p := range r.peers {
-		out.Peers[strconv.FormatUint(peerID(p.ID), 10)] = peerInfo{URI: p.URL}
+	members, err := r.node.Members(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
+	}
+	for _, m := range members {
+		out.Peers[strconv.FormatUint(peerID(m.ID), 10)] = peerInfo{URI: r.urlOf(m.ID)}
 	}
 	if id, _ := r.node.Leader(); id != "" {
 		l := peerID(id)

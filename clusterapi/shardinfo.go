@@ -108,7 +108,7 @@ func (r *Replica) localShard(ctx context.Context, name string, p cluster.Placeme
 func (w *shardWriter) probe(ctx context.Context, id, collection string, s int, group string) string {
 	ctx, cancel := context.WithTimeout(ctx, stateProbeTimeout)
 	defer cancel()
-	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.urls[id], collection, s)
+	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.url(id), collection, s)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return stateDead

@@ -67,7 +67,7 @@ func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Sh
 	}
 	set := &replicaSet{}
 	for _, id := range order {
-		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.urls[id], HTTP: r.shards.client, APIKey: r.shards.apiKey}, name, s)
+		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.url(id), HTTP: r.shards.client, APIKey: r.shards.apiKey}, name, s)
 		if err != nil {
 			return nil, err
 		}

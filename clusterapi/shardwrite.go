@@ -59,7 +59,7 @@ var errorKinds = []errorKind{
 // shardWriter sends shards' commands to their leaders.
 type shardWriter struct {
 	self   string
-	urls   map[string]string // node id → HTTP base URL
+	url    func(id string) string // node id → HTTP base URL
 	host   *cluster.Host
 	client *http.Client
 	apiKey string // sent to the peers, whose API checks it
@@ -180,7 +180,7 @@ func (w *shardWriter) try(ctx context.Context, collection string, p cluster.Plac
 
 // post sends the command to node id's internal apply route.
 func (w *shardWriter) post(ctx context.Context, id, collection string, s int, data []byte) (shardAnswer, error) {
-	url := fmt.Sprintf("%s/internal/shards/%s/%d/apply", w.urls[id], collection, s)
+	url := fmt.Sprintf("%s/internal/shards/%s/%d/apply", w.url(id), collection, s)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
 	if err != nil {
 		return shardAnswer{}, err

@@ -51,7 +51,7 @@ func (h *Handler) routes() []route {
 
 		// "/collections/aliases" has no GET, PUT or DELETE, so the
 		// {collection} routes above never take its POST.
-		{method: "POST", path: "/collections/aliases", access: write, api: h.updateAliases},
+		{method: "POST", path: "/collections/aliases", access: write, replication: replicated, api: h.updateAliases},
 		{method: "GET", path: "/aliases", access: read, api: h.listAliases},
 		{method: "GET", path: c + "/aliases", access: read, sharded: true, api: h.collectionAliases},
 
@@ -67,6 +67,9 @@ func (h *Handler) routes() []route {
 		{method: "DELETE", path: "/snapshots/{snapshot_name}", access: write, replication: nodeLocal, api: h.deleteSnapshot},
 
 		{method: "GET", path: "/cluster", access: read, api: h.clusterStatus},
+		{method: "POST", path: "/cluster/peer", access: write, replication: replicated, api: h.addPeer},
+		{method: "DELETE", path: "/cluster/peer/{peer_id}", access: write, replication: replicated, api: h.removePeer},
+		{method: "POST", path: "/cluster/leader/transfer", access: write, replication: replicated, api: h.transferLeader},
 		{method: "GET", path: c + "/cluster", access: read, sharded: true, api: h.collectionCluster},
 		{method: "GET", path: "/telemetry", access: read, api: h.telemetry},
 
@@ -87,8 +90,8 @@ func (h *Handler) routes() []route {
 
 		{method: "PUT", path: c + "/interactions", access: write, replication: replicated, api: h.putInteractions},
 		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
-		{method: "DELETE", path: c + "/users/{user}", access: write, api: h.deleteUser},
-		{method: "POST", path: c + "/train", access: write, api: h.startTraining},
+		{method: "DELETE", path: c + "/users/{user}", access: write, replication: replicated, api: h.deleteUser},
+		{method: "POST", path: c + "/train", access: write, replication: replicated, api: h.startTraining},
 		{method: "GET", path: c + "/train", access: read, api: h.trainingStatus},
 		{method: "POST", path: c + "/predict", access: read, api: h.predict},
 	}, unsupportedRoutes()...)
@@ -104,11 +107,15 @@ func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz answers 200 while the server takes requests and 503 once it is
-// draining for shutdown.
-func (h *Handler) readyz(w http.ResponseWriter, _ *http.Request) {
+// readyz answers 200 while the server takes requests, and 503 once it is
+// draining for shutdown or, on a cluster node, until it has caught up.
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	if h.draining.Load() {
 		writeErrorStatus(w, time.Now(), http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	if err := h.replicaReady(r.Context()); err != nil {
+		writeErrorStatus(w, time.Now(), http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

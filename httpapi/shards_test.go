@@ -112,6 +112,9 @@ func TestShardedCollectionReadsAsOne(t *testing.T) {
 		{"/points", map[string]any{"ids": []any{29, id, "00000000-0000-0000-0000-000000000000", uint64(1 << 63)}, "with_payload": true, "with_vector": true}},
 		{"/points/scroll", map[string]any{"limit": 5, "with_payload": true, "order_by": map[string]any{"key": "rank", "start_from": 30}}},
 		{"/points/search/groups", map[string]any{"vector": vec(), "group_by": "group", "limit": 3, "group_size": 2, "params": exact}},
+		{"/points/query/groups", map[string]any{"query": vec(), "group_by": "tag", "limit": 2, "group_size": 3, "params": exact, "with_payload": true}},
+		{"/points/recommend/groups", map[string]any{"positive": []any{id}, "group_by": "group", "limit": 2, "group_size": 2, "strategy": "best_score"}},
+		{"/points/projection", map[string]any{"limit": 50}},
 	} {
 		sameAnswer(t, ts, "POST", q.route, q.body)
 	}

@@ -38,7 +38,7 @@ func (f *fixture) readers() map[string]*Router {
 	return map[string]*Router{"local": f.local, "remote": f.remote}
 }
 
-func newFixture(t *testing.T, cfg index.Config, points []index.Point, shards int) *fixture {
+func newFixture(t testing.TB, cfg index.Config, points []index.Point, shards int) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db, err := index.Open(ctx, t.TempDir(), index.Options{})
@@ -81,7 +81,7 @@ func newFixture(t *testing.T, cfg index.Config, points []index.Point, shards int
 }
 
 // newServer serves a Handler over shards behind the api-key testKey.
-func newServer(t *testing.T, shards func(string, int) (Shard, error)) *httptest.Server {
+func newServer(t testing.TB, shards func(string, int) (Shard, error)) *httptest.Server {
 	t.Helper()
 	h, err := NewHandler(HandlerConfig{Shards: shards})
 	require.NoError(t, err)
@@ -96,7 +96,7 @@ func newServer(t *testing.T, shards func(string, int) (Shard, error)) *httptest.
 	return srv
 }
 
-func newClient(t *testing.T, url, collection string, shard int, maxResponse int64) *Client {
+func newClient(t testing.TB, url, collection string, shard int, maxResponse int64) *Client {
 	t.Helper()
 	c, err := NewClient(ClientConfig{URL: url, APIKey: testKey, MaxResponseBytes: maxResponse}, collection, shard)
 	require.NoError(t, err)

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/quiver-db/quiver/index"
-	"github.com/quiver-db/quiver/pointid"
 )
 
 // rankPage is how many candidates a Client asks for at once when it
@@ -58,7 +57,10 @@ func (c *Client) Rank(ctx context.Context, req index.RankRequest) ([]index.Score
 	}
 	best = topScored(best, k)
 	best = best[min(req.Offset, len(best)):]
-	return c.withRecords(ctx, best, req.ReadOptions)
+	if !wantsRecords(req.ReadOptions) {
+		return best, nil
+	}
+	return withRecords(ctx, c.Get, best, req.ReadOptions)
 }
 
 // topScored keeps the best k, best first, ties by id.
@@ -70,32 +72,4 @@ func topScored(ps []index.ScoredPoint, k int) []index.ScoredPoint {
 		return a.ID.Compare(b.ID)
 	})
 	return ps[:min(k, len(ps))]
-}
-
-// withRecords reads the points' payloads and vectors as opts asks,
-// dropping those deleted since they were scored (as the index drops
-// nodes no longer published).
-func (c *Client) withRecords(ctx context.Context, ps []index.ScoredPoint, opts index.ReadOptions) ([]index.ScoredPoint, error) {
-	ids := make([]pointid.ID, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	recs, err := c.Get(ctx, ids, opts)
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[pointid.ID]index.Record, len(recs))
-	for _, r := range recs {
-		found[r.ID] = r
-	}
-	out := ps[:0]
-	for _, p := range ps {
-		if r, ok := found[p.ID]; ok {
-			if opts.WithPayload || opts.WithVector || opts.VectorNames != nil {
-				p.Record = r
-			}
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }

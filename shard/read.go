@@ -100,6 +100,10 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	}
 	sub := req
 	sub.Limit = limit
+	bare := len(r.shards) > 1 && wantsRecords(req.ReadOptions)
+	if bare { // read by id, below, only the points kept
+		sub.ReadOptions = index.ReadOptions{}
+	}
 	pages, err := scatter(ctx, r, r.all(), func(ctx context.Context, i int) (index.ScrollPage, error) {
 		return r.shards[i].Scroll(ctx, sub)
 	})
@@ -125,6 +129,11 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	if all == nil {
 		all = []index.Record{}
 	}
+	if bare {
+		if all, err = fill(ctx, r.Get, all, req.ReadOptions, self); err != nil {
+			return index.ScrollPage{}, err
+		}
+	}
 	return index.ScrollPage{Points: all, Next: next}, nil
 }
 
@@ -138,8 +147,13 @@ func (r *Router) ScrollOrdered(ctx context.Context, req index.OrderedScrollReque
 	if limit == 0 {
 		limit = 10
 	}
+	sub := req
+	bare := len(r.shards) > 1 && wantsRecords(req.ReadOptions)
+	if bare { // read by id, below, only the points kept
+		sub.ReadOptions = index.ReadOptions{}
+	}
 	lists, err := scatter(ctx, r, r.all(), func(ctx context.Context, i int) ([]index.Record, error) {
-		return r.shards[i].ScrollOrdered(ctx, req)
+		return r.shards[i].ScrollOrdered(ctx, sub)
 	})
 	if err != nil {
 		return nil, err
@@ -159,8 +173,14 @@ func (r *Router) ScrollOrdered(ctx context.Context, req index.OrderedScrollReque
 		return c
 	})
 	all = dedupe(all, func(rec index.Record) pointid.ID { return rec.ID })
-	return all[:min(limit, len(all))], nil
+	all = all[:min(limit, len(all))]
+	if bare {
+		return fill(ctx, r.Get, all, req.ReadOptions, self)
+	}
+	return all, nil
 }
+
+func self(r *index.Record) *index.Record { return r }
 
 // compareOrder compares order values (int64 or float64), exactly when
 // both are integers.

@@ -3,6 +3,7 @@ package shard
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -251,5 +252,34 @@ func TestRouterVectorsAndGetInOrder(t *testing.T) {
 		require.ErrorIs(t, err, index.ErrNotFound)
 		_, err = rt.Vectors(ctx, "s", asked)
 		require.ErrorIs(t, err, index.ErrBadRequest, "s is sparse")
+	}
+}
+
+// Reads at once through one router, local and remote, answer as one at a
+// time (and, under -race, share nothing unguarded).
+func TestRouterConcurrentReads(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	f := newFixture(t, index.Config{VectorSize: 5, Distance: index.Euclid}, densePoints(r, 120, 5), 3)
+	reqs := make([]index.SearchRequest, 16)
+	want := make([][]index.ScoredPoint, len(reqs))
+	for i := range reqs {
+		reqs[i] = index.SearchRequest{Vector: randVector(r, 5), Limit: 6, Exact: true, ReadOptions: all}
+		var err error
+		want[i], err = f.whole.Search(ctx, reqs[i])
+		require.NoError(t, err)
+	}
+	for name, rt := range f.readers() {
+		var wg sync.WaitGroup
+		got := make([][]index.ScoredPoint, len(reqs))
+		errs := make([]error, len(reqs))
+		for i := range reqs {
+			wg.Go(func() { got[i], errs[i] = rt.Search(ctx, reqs[i]) })
+		}
+		wg.Wait()
+		for i := range reqs {
+			require.NoError(t, errs[i], name)
+			require.Equal(t, want[i], got[i], name)
+		}
 	}
 }
