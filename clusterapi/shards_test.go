@@ -361,6 +361,15 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 			require.False(t, ok)
 		}
 	}
+
+	// The name again, spread otherwise: new groups, none of the old
+	// points.
+	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3}))
+	again := tn.placement("s")
+	require.Greater(t, again.Created, p.Created)
+	ps, ids = points(2000, 2010)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", again, ids)
 }
 
 // TestShardsSurviveANode: with replication_factor 3, writes and the
