@@ -152,7 +152,7 @@ func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
-	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Logger: r.log})
+	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: r.leaderShard, Logger: r.log})
 	if err != nil {
 		panic(err) // Shards is set: NewHandler cannot fail
 	}

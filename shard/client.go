@@ -40,6 +40,11 @@ type ClientConfig struct {
 	MaxResponseBytes int64
 	// Timeout bounds a call whose context has no deadline. Zero means 30s.
 	Timeout time.Duration
+	// Leader, when set, asks the node for its replica only if it leads
+	// the shard's group, read after a barrier on it (a linearizable
+	// read); a node that does not lead it answers ErrUnavailable, so the
+	// caller can try the next replica.
+	Leader bool
 }
 
 // Client is one shard of a collection on another node, a Shard over the
@@ -102,6 +107,9 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 		return fmt.Errorf("shard %s: %s: %w", c.name, method, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.cfg.Leader {
+		req.Header.Set(ReadHeader, "leader")
+	}
 	if c.cfg.APIKey != "" {
 		req.Header.Set("api-key", c.cfg.APIKey)
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,4 +187,49 @@ func TestHandlerRefusesBadCalls(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body)))
 		require.Equal(t, tc.status, rec.Code, "%s %s: %s", tc.method, tc.path, rec.Body)
 	}
+}
+
+// A Client with Leader asks the node's Leader lookup, which may refuse
+// (not the leader) with ErrUnavailable; without it, Shards answers. A
+// handler without a Leader lookup refuses leader reads.
+func TestClientLeaderReadsAskTheLeaderLookup(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	f := newFixture(t, index.Config{VectorSize: 4, Distance: index.Dot}, densePoints(r, 40, 4), 2)
+	var leading atomic.Bool
+	leading.Store(true)
+	h, err := NewHandler(HandlerConfig{
+		Shards: func(string, int) (Shard, error) { return f.local.shards[0], nil },
+		Leader: func(ctx context.Context, _ string, _ int) (Shard, error) {
+			require.NotNil(t, ctx.Done(), "the call's context, with its deadline")
+			if !leading.Load() {
+				return nil, fmt.Errorf("%w: not the leader", ErrUnavailable)
+			}
+			return f.whole, nil
+		},
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	count := func(s Shard) int {
+		n, err := s.Count(context.Background(), nil)
+		require.NoError(t, err)
+		return n
+	}
+	anyone, err := NewClient(ClientConfig{URL: srv.URL}, "docs", 0)
+	require.NoError(t, err)
+	leader, err := NewClient(ClientConfig{URL: srv.URL, Leader: true}, "docs", 0)
+	require.NoError(t, err)
+	require.NotEqual(t, count(f.local.shards[0]), count(f.whole))
+	require.Equal(t, count(f.local.shards[0]), count(anyone))
+	require.Equal(t, count(f.whole), count(leader))
+	leading.Store(false)
+	_, err = leader.Count(ctx, nil)
+	require.ErrorIs(t, err, ErrUnavailable)
+
+	plain := newServer(t, func(string, int) (Shard, error) { return f.local.shards[0], nil })
+	c, err := NewClient(ClientConfig{URL: plain.URL, APIKey: testKey, Leader: true}, "docs", 0)
+	require.NoError(t, err)
+	_, err = c.Count(ctx, nil)
+	require.ErrorIs(t, err, ErrUnavailable)
 }

@@ -25,6 +25,12 @@ type HandlerConfig struct {
 	// index.ErrNotFound (no such collection) or ErrUnavailable (this node
 	// does not hold the shard now) keeps its kind for the caller.
 	Shards func(collection string, shard int) (Shard, error)
+	// Leader finds the shard for a call that asks for the leader's
+	// replica (ClientConfig.Leader): this node's, only while it leads the
+	// shard's group, and after a barrier on it, so the call reads every
+	// write acknowledged before it. It should refuse with ErrUnavailable
+	// otherwise. Nil refuses every such call so.
+	Leader func(ctx context.Context, collection string, shard int) (Shard, error)
 	// MaxBodyBytes bounds a request body. Zero means 32 MiB.
 	MaxBodyBytes int64
 	// Timeout bounds a call, and the caller's remaining time bounds it
@@ -84,7 +90,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, fmt.Errorf("request body: %w", err))
 		return
 	}
-	s, err := h.cfg.Shards(collection, n)
+	s, err := h.shard(ctx, r, collection, n)
 	if err != nil {
 		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
 		return
@@ -104,6 +110,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(data)
+}
+
+// shard finds the shard r calls: the leader's replica when r asks for it.
+func (h *Handler) shard(ctx context.Context, r *http.Request, collection string, n int) (Shard, error) {
+	if r.Header.Get(ReadHeader) != "leader" {
+		return h.cfg.Shards(collection, n)
+	}
+	if h.cfg.Leader == nil {
+		return nil, fmt.Errorf("%w: this node serves no leader reads", ErrUnavailable)
+	}
+	return h.cfg.Leader(ctx, collection, n)
 }
 
 // parsePath splits Prefix{collection}/{shard}/{method}.

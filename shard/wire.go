@@ -40,6 +40,10 @@ const Prefix = "/internal/shards/"
 // the serving node gives up when the caller does.
 const timeoutHeader = "X-Quiver-Timeout-Ms"
 
+// ReadHeader, set to "leader", asks for the shard's leader's replica, read
+// after a barrier on its group (ClientConfig.Leader, HandlerConfig.Leader).
+const ReadHeader = "X-Quiver-Read"
+
 type searchWire struct {
 	Req    index.SearchRequest
 	Filter json.RawMessage
