@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -46,10 +47,13 @@ type collectionClusterInfo struct {
 	ShardTransfers []any             `json:"shard_transfers"`
 }
 
-// shardState is GET /internal/shards/{collection}/{shard}/state.
+// shardState is GET /internal/shards/{collection}/{shard}/state: the
+// replica's Raft role, the leader it knows and its commit index (which a
+// leader's is the group's, for Ready).
 type shardState struct {
 	Role   string `json:"role"`
 	Leader string `json:"leader"`
+	Commit uint64 `json:"commit"`
 }
 
 // ShardInfo implements httpapi.Sharder: the shards this node keeps with
@@ -106,25 +110,37 @@ func (r *Replica) localShard(ctx context.Context, name string, p cluster.Placeme
 // probe asks node id for its replica of the shard's state, and notes the
 // leader it names, whom reads and writes then try first.
 func (w *shardWriter) probe(ctx context.Context, id, collection string, s int, group string) string {
+	st, err := w.state(ctx, id, collection, s)
+	if err != nil || st.Leader == "" {
+		return stateDead
+	}
+	w.setLeader(group, st.Leader)
+	return stateActive
+}
+
+// state asks node id for its replica of the shard's state.
+func (w *shardWriter) state(ctx context.Context, id, collection string, s int) (shardState, error) {
 	ctx, cancel := context.WithTimeout(ctx, stateProbeTimeout)
 	defer cancel()
 	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.url(id), collection, s)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return stateDead
+		return shardState{}, err
 	}
 	w.header(req)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return stateDead
+		return shardState{}, err
 	}
 	defer resp.Body.Close()
 	var st shardState
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Leader == "" {
-		return stateDead
+	if resp.StatusCode != http.StatusOK {
+		return shardState{}, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
 	}
-	w.setLeader(group, st.Leader)
-	return stateActive
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return shardState{}, fmt.Errorf("GET %s: %w", url, err)
+	}
+	return st, nil
 }
 
 // serveState answers probe: this node's replica's Raft role and leader.
@@ -136,7 +152,9 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 	}
 	leader, _ := n.Leader()
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(shardState{Role: n.Stats()["state"], Leader: leader})
+	stats := n.Stats()
+	commit, _ := strconv.ParseUint(stats["commit_index"], 10, 64)
+	json.NewEncoder(w).Encode(shardState{Role: stats["state"], Leader: leader, Commit: commit})
 }
 
 // Internal serves the routes other nodes call, in front of the API
