@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -232,4 +233,41 @@ func TestClientLeaderReadsAskTheLeaderLookup(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Count(ctx, nil)
 	require.ErrorIs(t, err, ErrUnavailable)
+}
+
+// searchRecorder keeps the last search request it was asked.
+type searchRecorder struct {
+	Shard
+	got chan index.SearchRequest
+}
+
+func (s searchRecorder) Search(_ context.Context, req index.SearchRequest) ([]index.ScoredPoint, error) {
+	s.got <- req
+	return nil, nil
+}
+
+// The query vector crosses as float32 bytes, every bit kept; a vector
+// whose bytes are not whole float32s is a bad request.
+func TestSearchVectorCrossesExactly(t *testing.T) {
+	rec := searchRecorder{got: make(chan index.SearchRequest, 1)}
+	srv := newServer(t, func(string, int) (Shard, error) { return rec, nil })
+	c := newClient(t, srv.URL, "docs", 0, 0)
+	vec := []float32{0, float32(math.Copysign(0, -1)), 1e-45, math.MaxFloat32, -math.SmallestNonzeroFloat32, 0.1, float32(math.Inf(1)), float32(math.NaN()), 1.0000001}
+	_, err := c.Search(context.Background(), index.SearchRequest{Vector: vec, Limit: 3, Using: "a", Ef: 77})
+	require.NoError(t, err)
+	got := <-rec.got
+	require.Len(t, got.Vector, len(vec))
+	for i := range vec {
+		require.Equal(t, math.Float32bits(vec[i]), math.Float32bits(got.Vector[i]), "component %d", i)
+	}
+	require.Equal(t, "a", got.Using)
+	require.Equal(t, 77, got.Ef)
+
+	req, err := http.NewRequest(http.MethodPost, srv.URL+Prefix+"docs/0/search", strings.NewReader(`{"Req":{"Limit":3},"Vector":"AAAA","Filter":null}`))
+	require.NoError(t, err)
+	req.Header.Set("api-key", testKey)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "3 bytes are no float32s")
 }

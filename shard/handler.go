@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -85,11 +84,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	if err != nil {
+	in := getBuffer()
+	defer putBuffer(in) // decoding copies what it keeps
+	if _, err := in.ReadFrom(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)); err != nil {
 		writeErr(w, fmt.Errorf("request body: %w", err))
 		return
 	}
+	body := in.Bytes()
 	s, err := h.shard(ctx, r, collection, n)
 	if err != nil {
 		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
@@ -103,13 +104,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	data, err := json.Marshal(out)
-	if err != nil {
+	data := getBuffer()
+	defer putBuffer(data)
+	if err := json.NewEncoder(data).Encode(out); err != nil {
 		writeErr(w, fmt.Errorf("encode the answer: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(data)
+	_, _ = w.Write(data.Bytes())
 }
 
 // shard finds the shard r calls: the leader's replica when r asks for it.
@@ -162,6 +164,12 @@ func serve(ctx context.Context, s Shard, method string, body []byte) (any, error
 		var in searchWire
 		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
 			return nil, err
+		}
+		if in.Vector != nil {
+			var err error
+			if in.Req.Vector, err = bytesFloat32(in.Vector); err != nil {
+				return nil, err
+			}
 		}
 		res, err := s.Search(ctx, in.Req)
 		return mapOK(res, err, toScoredWire)

@@ -44,8 +44,11 @@ const timeoutHeader = "X-Quiver-Timeout-Ms"
 // after a barrier on its group (ClientConfig.Leader, HandlerConfig.Leader).
 const ReadHeader = "X-Quiver-Read"
 
+// searchWire carries Req.Vector in Vector, as float32Bytes (base64 in
+// the JSON), Req.Vector itself null.
 type searchWire struct {
 	Req    index.SearchRequest
+	Vector []byte
 	Filter json.RawMessage
 }
 
