@@ -43,6 +43,7 @@ func BenchmarkRouterSearch(b *testing.B) {
 			router, _, err := tn.nodes[0].rep.Load().Router("s", httpapi.ReadLocal)
 			require.NoError(b, err)
 			q := vec()
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				if _, err := router.Search(ctx, index.SearchRequest{Vector: q, Limit: 10}); err != nil {
