@@ -81,6 +81,9 @@ type FaultEvent struct {
 	// During is the writes sent after Down and answered before Healed:
 	// how many were acknowledged and their latency.
 	During WriteWindow `json:"during"`
+	// Lag is how many entries the least advanced node's commit index was
+	// behind the furthest one's when the fault began.
+	Lag uint64 `json:"lag"`
 	// Violations counts writes acknowledged that the fault forbade: while
 	// a majority was down, or by a minority-side node.
 	Violations int `json:"violations"`

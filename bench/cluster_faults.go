@@ -32,7 +32,7 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 			return fmt.Errorf("before fault %d: %w", i+1, err)
 		}
 		p := planFault(kind, len(r.nodes), lead, rng)
-		ev := FaultEvent{Kind: kind, Recover: -1}
+		ev := FaultEvent{Kind: kind, Recover: -1, Lag: commitLag(ctx, r.nodes)}
 		for _, v := range p.victims {
 			ev.Victims = append(ev.Victims, r.nodes[v].id)
 		}
@@ -90,8 +90,8 @@ func (r *faultRun) progress(i int, ev FaultEvent) {
 	if ev.StepDown >= 0 || ev.Elected >= 0 {
 		extra = fmt.Sprintf("; old leader stepped down after %.2fs, new leader after %.2fs", ev.StepDown.Seconds(), ev.Elected.Seconds())
 	}
-	fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-18s node %-5s healed after %.1fs; ops acknowledged %d, unknown %d, failed %d%s\n",
-		i+1, r.cfg.Cycles, ev.At.Seconds(), ev.Kind, strings.Join(ev.Victims, ","), (ev.Healed - ev.At).Seconds(),
+	fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-18s node %-5s (lag %d) healed after %.1fs; ops acknowledged %d, unknown %d, failed %d%s\n",
+		i+1, r.cfg.Cycles, ev.At.Seconds(), ev.Kind, strings.Join(ev.Victims, ","), ev.Lag, (ev.Healed - ev.At).Seconds(),
 		r.counts.acked.Load(), r.counts.unknown.Load(), r.counts.failed.Load(), extra)
 }
 

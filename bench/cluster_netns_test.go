@@ -1,7 +1,12 @@
 package bench
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -86,4 +91,23 @@ func TestLeftoverTags(t *testing.T) {
 	names := []string{"qv100n1", "qv100h1", "qv100b", "qv200n1", "qv300d", "qvtest", "eth0", "qv100x1", "docker0"}
 	live := func(pid int) bool { return pid == 200 }
 	require.Equal(t, []string{"qv100", "qv300"}, leftoverTags(names, live), "a live run's names stay, and foreign names are never touched")
+}
+
+// fakeNode is a node whose GET /cluster answers commit, with a live
+// process (sleep) standing in for quiver.
+func fakeNode(t *testing.T, commit uint64) *clusterNode {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"result":{"raft_info":{"leader":1,"role":"Follower","commit":%d}}}`, commit)
+	}))
+	t.Cleanup(srv.Close)
+	cmd := exec.Command("sleep", "60")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return &clusterNode{id: "x", addr: strings.TrimPrefix(srv.URL, "http://"), cmd: cmd}
+}
+
+func TestCommitLag(t *testing.T) {
+	nodes := []*clusterNode{fakeNode(t, 100), fakeNode(t, 90), fakeNode(t, 100), fakeNode(t, 5)}
+	nodes[3].paused = true
+	require.Equal(t, uint64(10), commitLag(context.Background(), nodes), "the paused node is left out")
 }

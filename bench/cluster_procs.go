@@ -213,6 +213,7 @@ func httpCall(ctx context.Context, method, url string, body any, timeout time.Du
 type raftView struct {
 	Leader *uint64 `json:"leader"`
 	Role   string  `json:"role"`
+	Commit uint64  `json:"commit"`
 }
 
 func (n *clusterNode) raft(ctx context.Context) (raftView, error) {
@@ -258,4 +259,27 @@ func agreedLeader(ctx context.Context, nodes []*clusterNode) (int, bool) {
 		}
 	}
 	return found, found >= 0 && strconv.FormatUint(*lead, 10) == nodes[found].id
+}
+
+// commitLag is how far the least advanced node's commit index is behind
+// the furthest one's (nodes down or unreachable left out): a follower
+// still catching up after the last heal shows here.
+func commitLag(ctx context.Context, nodes []*clusterNode) uint64 {
+	var lo, hi uint64
+	seen := false
+	for _, n := range nodes {
+		if !n.alive() || n.paused {
+			continue
+		}
+		v, err := n.raft(ctx)
+		if err != nil {
+			continue
+		}
+		if !seen || v.Commit < lo {
+			lo = v.Commit
+		}
+		hi = max(hi, v.Commit)
+		seen = true
+	}
+	return hi - lo
 }
