@@ -87,8 +87,14 @@ func faultOrder(kinds []string, cycles int, rng *rand.Rand) []string {
 
 func (r *faultRun) progress(i int, ev FaultEvent) {
 	extra := ""
-	if ev.StepDown >= 0 || ev.Elected >= 0 {
-		extra = fmt.Sprintf("; old leader stepped down after %.2fs, new leader after %.2fs", ev.StepDown.Seconds(), ev.Elected.Seconds())
+	if ev.LeaderCut {
+		after := func(d time.Duration) string {
+			if d < 0 {
+				return "not within the partition"
+			}
+			return fmt.Sprintf("after %.2fs", d.Seconds())
+		}
+		extra = fmt.Sprintf("; old leader stepped down %s, new leader %s", after(ev.StepDown), after(ev.Elected))
 	}
 	fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-18s node %-5s (lag %d) healed after %.1fs; ops acknowledged %d, unknown %d, failed %d%s\n",
 		i+1, r.cfg.Cycles, ev.At.Seconds(), ev.Kind, strings.Join(ev.Victims, ","), ev.Lag, (ev.Healed - ev.At).Seconds(),
