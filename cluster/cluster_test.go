@@ -320,10 +320,16 @@ func TestRestartCatchesUp(t *testing.T) {
 	require.NotContains(t, got["c"], `"ID":60`, "a refused batch applied on replay")
 }
 
-func TestAddVoterBySnapshot(t *testing.T) {
+// newCompactingCluster starts 3 nodes that snapshot and compact their
+// logs often, so a node added later catches up from a snapshot.
+func newCompactingCluster(t *testing.T) *testCluster {
 	cfg := testConfig()
 	cfg.SnapshotThreshold, cfg.TrailingLogs = 4, 1
-	c := newCluster(t, 3, cfg)
+	return newCluster(t, 3, cfg)
+}
+
+func TestAddVoterBySnapshot(t *testing.T) {
+	c := newCompactingCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c.write(createCmd("c"))

@@ -10,6 +10,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // Command is one replicated write; exactly one field is set.
@@ -20,6 +21,11 @@ type Command struct {
 	PayloadIndex *SetPayloadIndex
 	Config       *UpdateConfig
 	Interact     *RecordInteractions
+	// The later kinds (kinds.go).
+	Aliases *UpdateAliases
+	Forget  *ForgetUser
+	Model   *InstallModel
+	Peer    *SetPeer
 }
 
 // RecordInteractions records users' interactions with a collection's
@@ -101,6 +107,12 @@ type envelope struct {
 	Update    *index.ConfigUpdate `json:"update,omitempty"`
 	// Interactions are an interact command's.
 	Interactions []index.Interaction `json:"interactions,omitempty"`
+	// The later kinds' fields (kinds.go).
+	Aliases []index.AliasAction `json:"aliases,omitempty"`
+	User    *userid.ID          `json:"user,omitempty"`
+	Model   []byte              `json:"model,omitempty"`
+	Content string              `json:"content,omitempty"`
+	Peer    *SetPeer            `json:"peer,omitempty"`
 }
 
 type wireOp struct {
@@ -140,7 +152,7 @@ func errEncode(err error) error {
 // encode returns the command's log entry.
 func (c Command) encode() ([]byte, error) {
 	env := envelope{Version: commandVersion}
-	set := 0
+	set := c.laterSet()
 	for _, isSet := range []bool{c.Create != nil, c.Drop != nil, c.Apply != nil, c.PayloadIndex != nil, c.Config != nil, c.Interact != nil} {
 		if isSet {
 			set++
@@ -148,7 +160,11 @@ func (c Command) encode() ([]byte, error) {
 	}
 	switch {
 	case set != 1:
-		return nil, fmt.Errorf("%w: command: want exactly one of create, drop, apply, payload_index, config and interact, got %d", index.ErrBadRequest, set)
+		return nil, fmt.Errorf("%w: command: want exactly one kind, got %d", index.ErrBadRequest, set)
+	case c.later():
+		if err := c.encodeLater(&env); err != nil {
+			return nil, err
+		}
 	case c.Create != nil:
 		env.Kind, env.Collection, env.Config = kindCreate, c.Create.Name, &c.Create.Config
 	case c.Drop != nil:
@@ -193,6 +209,9 @@ func decodeCommand(data []byte) (Command, error) {
 	}
 	if env.Version != commandVersion {
 		return Command{}, fmt.Errorf("%w: command version %d, this node reads %d", index.ErrBadRequest, env.Version, commandVersion)
+	}
+	if cmd, ok, err := decodeLater(env); ok {
+		return cmd, err
 	}
 	switch env.Kind {
 	case kindCreate:

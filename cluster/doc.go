@@ -44,7 +44,42 @@
 // All nodes must run the same Quiver version and the same index.Options
 // limits (payload size, and the like), since validation on apply depends
 // on them. Replicated: collections created, dropped and reconfigured
-// (UpdateConfig), their payload indexes, point writes (Apply) and users'
-// interactions (stamped with the proposer's clock). Aliases, forgetting
-// a user and training are not replicated yet.
+// (UpdateConfig), their payload indexes, point writes (Apply), users'
+// interactions (stamped with the proposer's clock), aliases (one command
+// per request, so a list of actions applies all or none everywhere),
+// forgetting a user (its interactions and its row of the model), trained
+// models, and the nodes' HTTP URLs (kinds.go).
+//
+// Training: the leader trains and proposes the result (InstallModel: the
+// model's saved form and the content vector cold items are mapped from);
+// every replica installs it, item vectors included, in its apply. The
+// other way, a command that carries the seed and every replica training
+// from it, was rejected: a training runs for seconds to minutes and would
+// stall every replica's apply loop (every write waits behind it) and cost
+// the CPU of a training on every node, and its result would have to be
+// bit-identical across replicas for invariant 3 to hold, which no test
+// can promise of a parallel float computation. Installing is deterministic:
+// the model's bytes are the same everywhere, and the vectors it implies
+// are computed from them and from the collection as the log left it. The
+// price is an entry as large as the model (ids and factors of every user
+// and item); the job runs on the leader only, so its status (GET .../train)
+// is the leader's, and the trainer never repairs vectors on load (a write
+// outside the log would diverge).
+//
+// Membership: a node joins by asking the leader (over HTTP, package
+// clusterapi) to add it; the leader proposes the node's URL as a SetPeer
+// command (and, the first time, the bootstrap nodes' URLs), then adds it
+// as a voter (Node.AddVoter), and the node catches up from a snapshot and
+// the log. The URLs are replicated state, in the log and in every
+// snapshot, rather than packed into Raft's server address: that address
+// is what the transport dials, and Raft's configuration has no room for
+// anything else. So by the time a joined node can lead, every node can
+// forward to it. A snapshot holds, after the index of its last command,
+// the URLs (as JSON), then the DB's full snapshot, aliases included.
+//
+// Caught up (Node.CaughtUp): a node has applied every command up to a
+// commit index the leader reported. The FSM's own index stays below a
+// commit index it has caught up with when the last entries are ones Raft
+// never gives the FSM (a leader's no-op, a configuration change), so the
+// entries past it are read from the log: caught up when none is a command.
 package cluster

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/raft"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/trainer"
 )
 
 // fsm applies the log to one index.DB. Raft calls Apply, Snapshot and
@@ -26,6 +28,10 @@ type fsm struct {
 	// snapDir is the DB's Options.SnapshotDir, where full snapshots go.
 	snapDir string
 	log     *slog.Logger
+	// trainer installs models and forgets users (kinds.go); it is the
+	// node's, which the API serves models from.
+	trainer *trainer.Trainer
+	peers   peerURLs
 	// applied is the index of the last command applied, or restored with
 	// a snapshot. raft.AppliedIndex runs ahead of the FSM (it counts
 	// entries handed to it), so readers that wait for a write use this.
@@ -33,8 +39,13 @@ type fsm struct {
 }
 
 // snapMagic starts a snapshot stream; the index of the last command in
-// it follows, big-endian, then the DB's full snapshot (a tar).
-const snapMagic = "QVRSNAP1"
+// it follows, big-endian, then the length (4 bytes, big-endian) and JSON
+// of the peers' URLs, then the DB's full snapshot (a tar). A stream
+// starting snapMagicV1 has no peers' URLs.
+const (
+	snapMagic   = "QVRSNAP2"
+	snapMagicV1 = "QVRSNAP1"
+)
 
 var _ raft.FSM = (*fsm)(nil)
 
@@ -50,7 +61,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 		f.log.Error("cluster: committed entry unreadable on this node; stopping it", "index", l.Index, "err", err)
 		panic(fmt.Sprintf("cluster: entry %d: %v", l.Index, err))
 	}
-	err = cmd.apply(context.Background(), f.db)
+	err = f.applyCommand(context.Background(), cmd)
 	f.applied.Store(l.Index)
 	if err != nil && !deterministic(err) {
 		f.log.Error("cluster: apply failed on this node only; stopping it rather than diverging", "index", l.Index, "err", err)
@@ -66,20 +77,31 @@ func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: snapshot: %w", err)
 	}
-	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load()}, nil
+	peers, err := json.Marshal(f.peers.all())
+	if err != nil {
+		return nil, fmt.Errorf("cluster: snapshot: %w", err)
+	}
+	return &fileSnapshot{path: filepath.Join(f.snapDir, file.Name), applied: f.applied.Load(), peers: peers}, nil
 }
 
 // Restore replaces every collection with the snapshot's: those in it are
-// recovered from it, the others dropped.
+// recovered from it, the others dropped; then the aliases and the peers'
+// URLs.
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
-	var head [len(snapMagic) + 8]byte
-	if _, err := io.ReadFull(rc, head[:]); err != nil || string(head[:len(snapMagic)]) != snapMagic {
-		return fmt.Errorf("cluster: restore: not a snapshot of this version: %v", err)
+	applied, peers, err := readSnapHeader(rc)
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
+	// No aliases while collections are recovered: Recover resolves an
+	// alias, and this node's may name a collection of the snapshot's.
+	if err := f.db.SetAliases(nil); err != nil {
+		return fmt.Errorf("cluster: restore: clear aliases: %w", err)
+	}
 	tr := tar.NewReader(rc)
 	kept := map[string]bool{}
+	var aliases []byte
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -88,9 +110,15 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 		if err != nil {
 			return fmt.Errorf("cluster: restore: %w", err)
 		}
+		if h.Name == aliasesEntry {
+			if aliases, err = io.ReadAll(tr); err != nil {
+				return fmt.Errorf("cluster: restore aliases: %w", err)
+			}
+			continue
+		}
 		name, ok := strings.CutSuffix(h.Name, ".snapshot")
 		if !ok {
-			continue // aliases.json: aliases are not replicated
+			continue
 		}
 		if _, err := f.db.Recover(ctx, tr, name); err != nil {
 			return fmt.Errorf("cluster: restore collection %q: %w", name, err)
@@ -105,7 +133,11 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			return fmt.Errorf("cluster: restore: drop collection %q: %w", name, err)
 		}
 	}
-	f.applied.Store(binary.BigEndian.Uint64(head[len(snapMagic):]))
+	if err := restoreAliases(f.db, aliases); err != nil {
+		return err
+	}
+	f.peers.replace(peers)
+	f.applied.Store(applied)
 	return nil
 }
 
@@ -114,6 +146,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 type fileSnapshot struct {
 	path    string
 	applied uint64
+	peers   []byte // the peers' URLs, JSON
 }
 
 func (s *fileSnapshot) Persist(sink raft.SnapshotSink) error {
@@ -131,6 +164,8 @@ func (s *fileSnapshot) copyTo(w io.Writer) error {
 	}
 	defer f.Close()
 	head := binary.BigEndian.AppendUint64([]byte(snapMagic), s.applied)
+	head = binary.BigEndian.AppendUint32(head, uint32(len(s.peers)))
+	head = append(head, s.peers...)
 	if _, err := w.Write(head); err != nil {
 		return fmt.Errorf("cluster: persist snapshot: %w", err)
 	}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"io"
 	"testing"
 
 	"github.com/hashicorp/raft"
@@ -51,15 +52,7 @@ func TestFSMResponsesAndSnapshotRestore(t *testing.T) {
 
 	// Persist into a snapshot store and restore into a DB that holds a
 	// collection the snapshot lacks and another "c".
-	snap, err := src.Snapshot()
-	require.NoError(t, err)
-	store := raft.NewInmemSnapshotStore()
-	sink, err := store.Create(raft.SnapshotVersionMax, 7, 1, raft.Configuration{}, 1, nil)
-	require.NoError(t, err)
-	require.NoError(t, snap.Persist(sink))
-	snap.Release()
-	_, rc, err := store.Open(sink.ID())
-	require.NoError(t, err)
+	rc := persist(t, src, 7)
 
 	dst := newFSM(t)
 	applyAll(t, dst, []Command{createCmd("stale"), upsertCmd("stale", 1), createCmd("c"), upsertCmd("c", 3)})
@@ -80,4 +73,20 @@ func TestReplayOverLaterStateDiverges(t *testing.T) {
 	applyAll(t, f, cmds[2:])
 	require.NotEqual(t, before, dump(t, f.db))
 	require.Contains(t, dump(t, f.db)["c"], `"c":1`)
+}
+
+// persist takes src's snapshot, as of entry index, into a snapshot store
+// and opens it for a restore.
+func persist(t *testing.T, src *fsm, index uint64) io.ReadCloser {
+	t.Helper()
+	snap, err := src.Snapshot()
+	require.NoError(t, err)
+	store := raft.NewInmemSnapshotStore()
+	sink, err := store.Create(raft.SnapshotVersionMax, index, 1, raft.Configuration{}, 1, nil)
+	require.NoError(t, err)
+	require.NoError(t, snap.Persist(sink))
+	snap.Release()
+	_, rc, err := store.Open(sink.ID())
+	require.NoError(t, err)
+	return rc
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/trainer"
 	"github.com/quiver-db/quiver/userid"
 )
 
@@ -28,7 +29,7 @@ func newFSM(t *testing.T) *fsm {
 	db, err := index.Open(context.Background(), dir, index.Options{Logger: quietLogger(), SnapshotDir: snapDir})
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	return &fsm{db: db, snapDir: snapDir, log: quietLogger()}
+	return &fsm{db: db, snapDir: snapDir, log: quietLogger(), trainer: trainer.New(quietLogger())}
 }
 
 // dump returns every collection's points (ids, payloads, vectors) as

@@ -14,6 +14,7 @@ import (
 
 	"github.com/quiver-db/quiver/cluster/raftstore"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/trainer"
 )
 
 // Errors returned by Node, wrapped with context.
@@ -69,6 +70,10 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's and raft's logs; nil is slog.Default().
 	Logger *slog.Logger
+	// Trainer, when set, is the node's trainer, which the FSM installs
+	// trained models into and the API serves them from; nil means a new
+	// one (Node.Trainer). Open makes it publish its models to the log.
+	Trainer *trainer.Trainer
 }
 
 // Validate reports every problem with c.
@@ -170,7 +175,11 @@ func (n *Node) open(ctx context.Context, cfg Config) error {
 	if err := n.bootstrap(cfg, rc, snaps); err != nil {
 		return err
 	}
-	n.fsm = &fsm{db: n.db, snapDir: opts.SnapshotDir, log: n.log}
+	n.fsm = &fsm{db: n.db, snapDir: opts.SnapshotDir, log: n.log, trainer: cfg.Trainer}
+	if n.fsm.trainer == nil {
+		n.fsm.trainer = trainer.New(n.log)
+	}
+	n.fsm.trainer.SetPublisher(n.publishModel)
 	if n.raft, err = raft.NewRaft(rc, n.fsm, n.store, n.store, snaps, n.transport); err != nil {
 		return fmt.Errorf("cluster: start raft: %w", err)
 	}
@@ -216,6 +225,15 @@ func (n *Node) bootstrap(cfg Config, rc *raft.Config, snaps raft.SnapshotStore) 
 		return fmt.Errorf("cluster: bootstrap: %w", err)
 	}
 	return nil
+}
+
+// Trainer is the node's trainer: models the FSM installed, and
+// trainings that publish their model to the log (on the leader).
+func (n *Node) Trainer() *trainer.Trainer { return n.fsm.trainer }
+
+// publishModel proposes a model trained here; every replica installs it.
+func (n *Node) publishModel(ctx context.Context, c *index.Collection, m trainer.Trained) error {
+	return n.Apply(ctx, Command{Model: &InstallModel{Collection: c.Name(), Model: m}})
 }
 
 // DB is the node's database, for reads only (doc.go, invariant 1).

@@ -47,7 +47,7 @@ func (n *Node) Apply(ctx context.Context, cmd Command) error {
 // log), and its DB would refuse what they made valid. So only bad
 // requests pay the round trip.
 func (n *Node) check(ctx context.Context, cmd Command) error {
-	err := cmd.check(n.db)
+	err := n.fsm.checkCommand(cmd)
 	if err == nil {
 		return nil
 	}
@@ -59,7 +59,7 @@ func (n *Node) check(ctx context.Context, cmd Command) error {
 		}
 		return fmt.Errorf("%w: refusal (%v) not confirmed: %v", ErrNotLeader, err, berr)
 	}
-	return cmd.check(n.db)
+	return n.fsm.checkCommand(cmd)
 }
 
 // Barrier returns once every entry committed before it is applied on

@@ -2,11 +2,12 @@ package clusterapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/quiver-db/quiver/cluster"
@@ -31,6 +32,14 @@ type Config struct {
 	Index index.Options
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Join, instead of Peers, is the base URL of any node of a running
+	// cluster, which this node asks to add it (members.go); URL is then
+	// this node's own HTTP base URL, and RaftAddr its Raft address.
+	Join string
+	URL  string
+	// APIKey is sent, as the api-key header, on the requests this node
+	// makes to others: joining, and asking the leader's commit index.
+	APIKey string
 }
 
 // Replica is a cluster.Node as the HTTP API uses it. It is safe for
@@ -39,13 +48,24 @@ type Replica struct {
 	node  *cluster.Node
 	self  string
 	peers []Peer
+	// client makes the requests to other nodes, with the api-key.
+	client *http.Client
+	// ready latches once the node has caught up (Ready).
+	ready atomic.Bool
+	// stop ends the join loop, if any; joined is closed when it is over.
+	stop   context.CancelFunc
+	joined chan struct{}
 }
 
 var _ httpapi.Replica = (*Replica)(nil)
 
 // Open starts the node (bootstrapping the cluster of cfg.Peers on first
-// start) and returns its replica.
+// start; without Peers, waiting to be added, and with Join asking to be)
+// and returns its replica.
 func Open(ctx context.Context, cfg Config) (*Replica, error) {
+	if cfg.Join != "" || len(cfg.Peers) == 0 {
+		return openJoining(ctx, cfg)
+	}
 	var self *Peer
 	for i := range cfg.Peers {
 		if cfg.Peers[i].ID == cfg.NodeID {
@@ -72,14 +92,18 @@ func Open(ctx context.Context, cfg Config) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Replica{node: node, self: cfg.NodeID, peers: cfg.Peers}, nil
+	return newReplica(node, cfg), nil
 }
 
 // DB is the node's database, for the API's reads.
 func (r *Replica) DB() *index.DB { return r.node.DB() }
 
-// Close stops the node.
-func (r *Replica) Close() error { return r.node.Close() }
+// Close stops the join loop, if any, then the node.
+func (r *Replica) Close() error {
+	r.stop()
+	<-r.joined
+	return r.node.Close()
+}
 
 func (r *Replica) Create(ctx context.Context, name string, cfg index.Config) error {
 	return r.apply(ctx, cluster.Command{Create: &cluster.CreateCollection{Name: name, Config: cfg}})
@@ -118,11 +142,7 @@ func (r *Replica) Interact(ctx context.Context, collection string, its []index.I
 // apply proposes cmd. Not being the leader (any more) and an unknown
 // outcome are the API's ErrUnavailable: retry, idempotently.
 func (r *Replica) apply(ctx context.Context, cmd cluster.Command) error {
-	err := r.node.Apply(ctx, cmd)
-	if errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome) {
-		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
-	}
-	return err
+	return r.unavailable(r.node.Apply(ctx, cmd))
 }
 
 // Leader implements httpapi.Replica.
@@ -131,21 +151,15 @@ func (r *Replica) Leader() (bool, string) {
 		return true, ""
 	}
 	id, _ := r.node.Leader()
-	for _, p := range r.peers {
-		if p.ID == id {
-			return false, p.URL
-		}
+	if id == "" {
+		return false, ""
 	}
-	return false, ""
+	return false, r.urlOf(id)
 }
 
 // Barrier implements httpapi.Replica.
 func (r *Replica) Barrier(ctx context.Context) error {
-	err := r.node.Barrier(ctx)
-	if errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome) {
-		return fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
-	}
-	return err
+	return r.unavailable(r.node.Barrier(ctx))
 }
 
 // status is Qdrant's ClusterStatus when clustering is enabled.
@@ -198,8 +212,12 @@ func (r *Replica) Status(ctx context.Context) (any, error) {
 		ConsensusThread: consensusThread{Status: "working", LastUpdate: time.Now().UTC().Format(time.RFC3339Nano)},
 		SendFailures:    map[string]any{},
 	}
-	for _, p := range r.peers {
-		out.Peers[strconv.FormatUint(peerID(p.ID), 10)] = peerInfo{URI: p.URL}
+	members, err := r.node.Members(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", httpapi.ErrUnavailable, err)
+	}
+	for _, m := range members {
+		out.Peers[strconv.FormatUint(peerID(m.ID), 10)] = peerInfo{URI: r.urlOf(m.ID)}
 	}
 	if id, _ := r.node.Leader(); id != "" {
 		l := peerID(id)

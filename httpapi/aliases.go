@@ -78,7 +78,7 @@ func (h *Handler) updateAliases(r *http.Request) (any, error) {
 		}
 		actions[i] = out
 	}
-	if err := h.db.UpdateAliases(actions); err != nil {
+	if err := h.writeAliases(r.Context(), actions); err != nil {
 		return nil, err
 	}
 	return true, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -31,8 +32,12 @@ type localShardOut struct {
 }
 
 // collectionCluster answers GET /collections/{c}/cluster, Qdrant's
-// CollectionClusterInfo: one local shard holding every point.
+// CollectionClusterInfo: the Sharder's for a sharded collection, else one
+// local shard holding every point.
 func (h *Handler) collectionCluster(r *http.Request) (any, error) {
+	if real, _, ok := h.sharded(mux.Vars(r)["collection"]); ok {
+		return h.sharder().ShardInfo(r.Context(), real)
+	}
 	c, err := h.collection(r)
 	if err != nil {
 		return nil, err
@@ -71,11 +76,10 @@ func (h *Handler) telemetry(r *http.Request) (any, error) {
 	names := h.db.List()
 	cols := make([]collectionOut, 0, len(names))
 	for _, name := range names {
-		c, err := h.db.Collection(name)
-		if err != nil {
+		n, err := h.countAll(r.Context(), name)
+		if statusOf(err) == http.StatusNotFound {
 			continue // dropped meanwhile
 		}
-		n, err := c.Count(r.Context(), nil)
 		if err != nil {
 			return nil, err
 		}

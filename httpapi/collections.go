@@ -38,9 +38,11 @@ type hnswConfig struct {
 	PayloadM           *int  `json:"payload_m"`
 }
 
-// createCollectionRequest is the body of PUT /collections/{c}. Fields
-// about shards, replicas, the WAL and optimizers are accepted and ignored:
-// Quiver is one node with its own storage.
+// createCollectionRequest is the body of PUT /collections/{c}.
+// shard_number and replication_factor other than 1 shard the collection
+// on a node whose Replica is a Sharder (and are refused elsewhere); the
+// WAL and optimizer fields are accepted and ignored: Quiver has its own
+// storage.
 type createCollectionRequest struct {
 	Vectors                *collectionVectors             `json:"vectors"`
 	HNSW                   *hnswConfig                    `json:"hnsw_config"`
@@ -95,11 +97,25 @@ func (h *Handler) createCollection(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
+	s, sharded, err := shardingOf(&req)
+	if err != nil {
+		return nil, err
+	}
+	sharder := h.sharder()
+	if sharded && sharder == nil {
+		return nil, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
+	}
 	cfg, err := h.collectionConfig(req)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.writer.Create(r.Context(), mux.Vars(r)["collection"], cfg); err != nil {
+	name := mux.Vars(r)["collection"]
+	if sharded {
+		err = sharder.CreateSharded(r.Context(), name, cfg, s)
+	} else {
+		err = h.writer.Create(r.Context(), name, cfg)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return true, nil
@@ -113,9 +129,6 @@ func (h *Handler) collectionConfig(req createCollectionRequest) (index.Config, e
 		if !isNull(raw) {
 			return index.Config{}, badRequest("%s: not supported", name)
 		}
-	}
-	if req.ShardNumber != nil && *req.ShardNumber != 1 || req.ReplicationFactor != nil && *req.ReplicationFactor != 1 {
-		return index.Config{}, badRequest("shard_number and replication_factor: Quiver is a single node; want 1")
 	}
 	quant, err := parseQuantization(req.QuantizationConfig, "quantization_config", false)
 	if err != nil {
@@ -273,6 +286,14 @@ func (h *Handler) getCollection(r *http.Request) (any, error) {
 		out.IndexedVectorsCount += n
 	}
 	p.ShardNumber, p.ReplicationFactor, p.WriteConsistencyFactor, p.OnDiskPayload = 1, 1, 1, true
+	if _, s, ok := h.sharded(mux.Vars(r)["collection"]); ok {
+		// The node's copy is the schema alone: the points are the shards'.
+		if info.Points, err = h.countAll(r.Context(), mux.Vars(r)["collection"]); err != nil {
+			return nil, err
+		}
+		out.PointsCount, out.IndexedVectorsCount = info.Points, info.Points
+		p.ShardNumber, p.ReplicationFactor = s.Shards, s.Replicas
+	}
 	hc := &out.Config.HNSW
 	hc.M, hc.EfConstruct, hc.Ef = orDefault(info.Config.HNSW.M, defaultM), orDefault(info.Config.HNSW.EfConstruction, defaultEfConstruct), orDefault(info.Config.HNSW.Ef, defaultEf)
 	hc.FullScanThreshold = 0

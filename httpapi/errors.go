@@ -15,6 +15,7 @@ import (
 	"github.com/quiver-db/quiver/filter"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/shard"
 )
 
 // Errors of this package, wrapped with context. statusOf maps them, and the
@@ -63,7 +64,7 @@ func statusOf(err error) int {
 		return http.StatusNotImplemented
 	case errors.Is(err, index.ErrNoSpace):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed), errors.Is(err, ErrUnavailable):
+	case errors.Is(err, index.ErrClosed), errors.Is(err, index.ErrStorageFailed), errors.Is(err, ErrUnavailable), errors.Is(err, shard.ErrUnavailable):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout

@@ -24,7 +24,7 @@ type facetHit struct {
 }
 
 func (h *Handler) facet(r *http.Request) (any, error) {
-	c, req, err := decodeRead[facetRequest](h, r)
+	c, req, err := decodeReadFrom[*index.Collection, facetRequest](r, h.collection)
 	if err != nil {
 		return nil, err
 	}

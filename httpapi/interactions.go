@@ -168,7 +168,7 @@ func (h *Handler) deleteUser(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.trainer.ForgetUser(r.Context(), c, user); err != nil {
+	if err := h.forgetUser(r.Context(), c, user); err != nil {
 		return nil, err
 	}
 	return true, nil

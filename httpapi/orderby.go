@@ -81,7 +81,7 @@ type orderedScrollResult struct {
 }
 
 // scrollOrdered answers a scroll with order_by.
-func scrollOrdered(ctx context.Context, c *index.Collection, req *scrollRequest, limit int) (any, error) {
+func scrollOrdered(ctx context.Context, c query.Collection, req *scrollRequest, limit int) (any, error) {
 	var o orderByInput
 	if err := o.UnmarshalJSON(req.OrderBy); err != nil {
 		return nil, err

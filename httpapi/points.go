@@ -226,7 +226,7 @@ func (h *Handler) retrievePoints(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
-	c, err := h.collection(r)
+	c, err := h.reader(r)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (h *Handler) getPoint(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "consistency"); err != nil {
 		return nil, err
 	}
-	c, err := h.collection(r)
+	c, err := h.reader(r)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func (h *Handler) scrollPoints(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
-	c, err := h.collection(r)
+	c, err := h.reader(r)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +393,7 @@ func (h *Handler) countPoints(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "timeout"); err != nil {
 		return nil, err
 	}
-	c, err := h.collection(r)
+	c, err := h.reader(r)
 	if err != nil {
 		return nil, err
 	}

@@ -278,7 +278,7 @@ func (h *Handler) planCommon(using *string, f *filter.Filter, params *searchPara
 }
 
 // runQueries runs requests on the route's collection.
-func (h *Handler) runQueries(ctx context.Context, c *index.Collection, reqs []query.Request) (scoredPointLists, error) {
+func (h *Handler) runQueries(ctx context.Context, c query.Collection, reqs []query.Request) (scoredPointLists, error) {
 	for i := range reqs {
 		if err := checkVectorNames(c, reqs[i].ReadOptions); err != nil {
 			return nil, err
@@ -336,19 +336,26 @@ func singleQuery[T any](h *Handler, r *http.Request, planFn func(*T) (*query.Req
 	return res[0], nil
 }
 
-// decodeRead checks a read route's query parameters and returns its
-// collection and its body, of type T.
-func decodeRead[T any](h *Handler, r *http.Request) (*index.Collection, *T, error) {
+// decodeRead checks a read route's query parameters and returns the
+// collection to read (sharded or not) and its body, of type T.
+func decodeRead[T any](h *Handler, r *http.Request) (pointReader, *T, error) {
+	return decodeReadFrom[pointReader, T](r, h.reader)
+}
+
+// decodeReadFrom is decodeRead with the collection from get: routes that
+// read an index collection's own methods take h.collection.
+func decodeReadFrom[C, T any](r *http.Request, get func(*http.Request) (C, error)) (C, *T, error) {
+	var none C
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
-	c, err := h.collection(r)
+	c, err := get(r)
 	if err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
 	var body T
 	if err := decodeJSON(r, &body); err != nil {
-		return nil, nil, err
+		return none, nil, err
 	}
 	return c, &body, nil
 }
@@ -371,7 +378,7 @@ func batchQuery[T any](h *Handler, r *http.Request, planOf func(*T) (*query.Requ
 	if err := checkQueryParams(r, "consistency", "timeout"); err != nil {
 		return nil, err
 	}
-	c, err := h.collection(r)
+	c, err := h.reader(r)
 	if err != nil {
 		return nil, err
 	}

@@ -82,6 +82,9 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 			return false
 		}
 	}
+	if rt.access == write && h.refuseNonMember(w, start) {
+		return true
+	}
 	self, leader := rep.Leader()
 	if self {
 		// A leader just elected may not have applied what earlier

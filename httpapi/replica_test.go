@@ -62,14 +62,16 @@ func TestReplicaRefusesWritesItCannotReplicate(t *testing.T) {
 		method, path string
 		body         any
 	}{
-		{"POST", "/collections/aliases", map[string]any{"actions": []any{map[string]any{"create_alias": map[string]any{"collection_name": "c", "alias_name": "a"}}}}},
-		{"POST", "/collections/c/train", map[string]any{}},
-		{"DELETE", "/collections/c/users/u", nil},
 		{"PUT", "/collections/c/snapshots/recover", map[string]any{"location": "file:///x"}},
 		{"POST", "/collections/c/snapshots/upload", nil},
 	} {
 		ts.fails(http.StatusNotImplemented, c.method, c.path, c.body, c.method+" ", "not replicated yet")
 	}
+	// A replica that is no CatalogWriter, and a trainer that does not
+	// publish its models, cannot replicate these either.
+	ts.fails(http.StatusNotImplemented, "POST", "/collections/aliases", aliasBody("c", "a"), "does not replicate")
+	ts.fails(http.StatusNotImplemented, "DELETE", "/collections/c/users/u", nil, "does not replicate")
+	ts.fails(http.StatusNotImplemented, "POST", "/collections/c/train", map[string]any{}, "install the model here only")
 	aliases, err := ts.db.Aliases("")
 	require.NoError(t, err)
 	require.Empty(t, aliases, "nor the alias")

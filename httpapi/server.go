@@ -32,6 +32,7 @@ import (
 	"github.com/quiver-db/quiver/dashboard"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/query"
+	"github.com/quiver-db/quiver/shard"
 	"github.com/quiver-db/quiver/trainer"
 )
 
@@ -125,7 +126,12 @@ type Config struct {
 	// Replica makes this server a node of a cluster (replica.go): writes
 	// go to the leader, writes the cluster does not replicate are
 	// refused, GET /cluster reports Raft's state. Nil means a single node.
+	// A Replica that is also a Sharder shards collections (shards.go).
 	Replica Replica
+	// Shards finds the shards this node holds, served to the other nodes
+	// at shard.Prefix (package shard's internal RPC) behind the same
+	// api-key as every route. Nil means the RPC is not served.
+	Shards func(collection string, shard int) (shard.Shard, error)
 }
 
 func (c *Config) ensureDefaults() {
@@ -261,17 +267,21 @@ func NewHandler(cfg Config) (*Handler, error) {
 	// make carry the api-key.
 	static := route{method: "GET", path: dashboard.Prefix, access: public, probe: true, raw: dashboard.Handler().ServeHTTP}
 	r.PathPrefix(dashboard.Prefix).Handler(h.wrap(static)).Methods("GET", "HEAD")
+	if cfg.Shards != nil {
+		sh, err := shard.NewHandler(shard.HandlerConfig{Shards: cfg.Shards, MaxBodyBytes: cfg.MaxBodyBytes, Timeout: cfg.RequestTimeout, Logger: cfg.Logger})
+		if err != nil {
+			return nil, err
+		}
+		rpc := route{method: "POST", path: shard.Prefix, access: read, internal: true, raw: sh.ServeHTTP}
+		r.PathPrefix(shard.Prefix).Handler(h.wrap(rpc)).Methods("POST")
+	}
 	h.root = gzhttp.GzipHandler(r)
 	return h, nil
 }
 
 // lookup finds the collection a query's lookup_from names.
 func (h *Handler) lookup(name string) (query.Collection, error) {
-	c, err := h.db.Collection(name)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return h.readerNamed(name)
 }
 
 // ServeHTTP implements http.Handler.
@@ -298,6 +308,15 @@ type route struct {
 	access       access
 	// probe routes (health, readiness, metrics) log successes at Debug.
 	probe bool
+	// internal routes (package shard's RPC between nodes) log successes
+	// at Debug and take no in-flight slot: the request that called them
+	// holds one on its own node, and two full nodes waiting on each
+	// other's slots would stall until QueueWait.
+	internal bool
+	// sharded routes serve a sharded collection too: they read its
+	// points through Handler.reader and write through the Writer. Other
+	// routes naming one answer 501 (checkSharded).
+	sharded bool
 	// snapshot routes move whole collections: Config.MaxSnapshotBytes and
 	// SnapshotTimeout bound them instead of MaxBodyBytes and RequestTimeout.
 	snapshot bool
@@ -330,7 +349,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 			switch {
 			case rec.status >= 500:
 				level = slog.LevelError
-			case rt.probe && rec.status < 400:
+			case (rt.probe || rt.internal) && rec.status < 400:
 				level = slog.LevelDebug
 			}
 			h.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
@@ -366,11 +385,15 @@ func (h *Handler) wrap(rt route) http.Handler {
 			writeError(rec, start, badRequest("collection name %q: want 1-255 letters, digits, '_', '-' or '.', other than . or .. alone", name))
 			return
 		}
+		if err := h.checkSharded(r, rt); err != nil {
+			writeError(rec, start, err)
+			return
+		}
 		r.Body = http.MaxBytesReader(rec, r.Body, maxBody)
 		if h.replicate(rec, r, rt, start) {
 			return
 		}
-		if !rt.probe && !rt.snapshot {
+		if !rt.probe && !rt.snapshot && !rt.internal {
 			// The body is read before the request takes an in-flight slot,
 			// so that slow senders hold a connection (bounded by the read
 			// timeout and the connection cap) but never a slot.
@@ -483,7 +506,7 @@ func writeResult(w http.ResponseWriter, start time.Time, result any) {
 
 func writeError(w http.ResponseWriter, start time.Time, err error) {
 	status := statusOf(err)
-	if errors.Is(err, ErrUnavailable) {
+	if errors.Is(err, ErrUnavailable) || errors.Is(err, shard.ErrUnavailable) {
 		w.Header().Set("Retry-After", "1")
 	}
 	msg := message(err)

@@ -15,19 +15,34 @@ type Sharding struct {
 	Replicas int
 }
 
+// Bounds of Sharding, checked where a collection is created.
+const (
+	MaxShards   = 1024
+	MaxReplicas = 16
+)
+
 // Sharder is a Replica that also shards collections across its cluster's
 // nodes. A collection created with shard_number or replication_factor
 // other than 1 is created through it; the API then reads the collection
 // through Router and writes through the Replica's Writer, which splits
-// point writes by shard.
+// point writes by shard. The node's DB keeps a sharded collection's
+// schema (config, payload indexes) as an empty collection of the same
+// name: the API reads its config there, never its points; routes that
+// would read its points answer 501 (see route.sharded).
 type Sharder interface {
 	// CreateSharded creates a collection of cfg spread as s says.
 	CreateSharded(ctx context.Context, name string, cfg index.Config, s Sharding) error
 	// Router returns the collection as the query engine reads it, every
 	// shard at once (a search scatters to one replica of each shard and
 	// gathers the top hits); ok is false for a collection that is not
-	// sharded, which the node's own DB holds whole.
+	// sharded, which the node's own DB holds whole. The collection must
+	// also have Get, as *shard.Router has: the point routes read by id.
 	Router(name string) (c query.Collection, ok bool, err error)
+	// Sharding reports how the collection called name is spread; ok is
+	// false for a collection that is not sharded (or does not exist). It
+	// is called on every request naming a collection, so it must be cheap
+	// (a map lookup).
+	Sharding(name string) (s Sharding, ok bool)
 	// ShardInfo is GET /collections/{c}/cluster's answer, in Qdrant's
 	// shape.
 	ShardInfo(ctx context.Context, name string) (any, error)

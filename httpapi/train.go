@@ -29,6 +29,9 @@ func (h *Handler) startTraining(r *http.Request) (any, error) {
 	if err := decodeJSON(r, &req); err != nil {
 		return nil, err
 	}
+	if h.cfg.Replica != nil && !h.trainer.Publishes() {
+		return nil, fmt.Errorf("%w: training: this cluster node's trainer would install the model here only", ErrNotSupported)
+	}
 	if req.Model != "" && req.Model != "ials" {
 		return nil, badRequest("model %q: want \"ials\" (bpr and biased MF are in package recommend, not yet served)", req.Model)
 	}
@@ -44,7 +47,9 @@ func (h *Handler) startTraining(r *http.Request) (any, error) {
 
 // trainingStatus answers GET .../train: the collection's latest job.
 func (h *Handler) trainingStatus(r *http.Request) (any, error) {
-	if err := checkQueryParams(r); err != nil {
+	// On a cluster node the job is the leader's, which trained:
+	// consistency=majority reads it there.
+	if err := checkQueryParams(r, "consistency"); err != nil {
 		return nil, err
 	}
 	c, err := h.collection(r)

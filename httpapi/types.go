@@ -238,7 +238,7 @@ func (s readSelection) options(defPayload bool) index.ReadOptions {
 }
 
 // checkVectorNames refuses with_vector names that c lacks.
-func checkVectorNames(c *index.Collection, opts index.ReadOptions) error {
+func checkVectorNames(c query.Collection, opts index.ReadOptions) error {
 	for _, name := range opts.VectorNames {
 		if _, err := c.VectorConfig(name); err != nil {
 			if _, serr := c.SparseVectorConfig(name); serr == nil {

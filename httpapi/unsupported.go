@@ -34,7 +34,6 @@ func unsupportedRoutes() []route {
 		{method: "POST", path: c + "/shards/delete", access: write, api: unsupported("shard keys", shards)},
 		{method: "POST", path: c + "/cluster", access: write, api: unsupported("collection cluster update", cluster)},
 		{method: "POST", path: "/cluster/recover", access: write, api: unsupported("cluster recover", cluster)},
-		{method: "DELETE", path: "/cluster/peer/{peer_id}", access: write, api: unsupported("remove peer", cluster)},
 		{method: "GET", path: "/issues", access: read, api: unsupported("issues report", "Quiver has no performance advisor")},
 		{method: "DELETE", path: "/issues", access: write, api: unsupported("issues report", "Quiver has no performance advisor")},
 		{method: "GET", path: c + "/shards/{shard_id}/snapshots", access: read, api: unsupported("shard snapshots", shardSnap)},

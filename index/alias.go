@@ -43,11 +43,9 @@ func (db *DB) UpdateAliases(actions []AliasAction) error {
 	if db.mu.closed {
 		return ErrClosed
 	}
-	next := maps.Clone(db.mu.aliases)
-	for i, a := range actions {
-		if err := db.applyAliasLocked(next, a); err != nil {
-			return fmt.Errorf("actions[%d]: %w", i, err)
-		}
+	next, err := db.nextAliasesLocked(actions)
+	if err != nil {
+		return err
 	}
 	var changes []storage.AliasChange
 	for _, name := range slices.Sorted(maps.Keys(db.mu.aliases)) {

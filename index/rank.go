@@ -21,8 +21,9 @@ type RankRequest struct {
 	// Filter restricts the candidates to matching points; nil means all.
 	Filter *filter.Filter
 	// Score maps a point's vector as the graph holds it (unit length for
-	// Cosine) to its score, higher is better. It is called from one
-	// goroutine and must not keep the slice.
+	// Cosine) to its score, higher is better. It must not keep the slice,
+	// and must be safe for concurrent use: one collection calls it from
+	// one goroutine, but a shard router ranks its shards at once.
 	Score func(v []float32) float32
 	// Limit is the number of results; zero means 10. Offset skips the best
 	// Offset.

@@ -4,7 +4,8 @@
 # port with a temporary data directory and API keys, runs tests/e2e (the
 # official qdrant-client, REST) from a venv under .venv/e2e, then
 # tests/e2e-frameworks (LangChain's and LlamaIndex's Qdrant vector stores)
-# from one under .venv/e2e-frameworks, and stops the server. Each venv is
+# from one under .venv/e2e-frameworks, and stops the server; then starts a
+# 3-node cluster (no model) and runs tests/e2e-cluster against it. Each venv is
 # installed once with pinned versions and reused while its pins hold.
 # Exits non-zero when anything fails. Needs python3 (3.9+) and the model
 # from `make model`.
@@ -100,4 +101,53 @@ if [ "$status" -ne 0 ]; then
 	tail -n 40 "$LOG" >&2
 fi
 rm -f "$LOG"
+
+# The same client against a 3-node cluster (tests/e2e-cluster).
+CDIR=$(mktemp -d)
+free_port() { "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+declare -a HTTP RAFT NODES
+PEERS=""
+for i in 1 2 3; do
+	HTTP[$i]=$(free_port)
+	RAFT[$i]=$(free_port)
+	PEERS="$PEERS${PEERS:+,}$i=127.0.0.1:${RAFT[$i]}=http://127.0.0.1:${HTTP[$i]}"
+done
+stop_cluster() {
+	for pid in "${NODES[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for pid in "${NODES[@]}"; do wait "$pid" 2>/dev/null || true; done
+	rm -rf "$CDIR"
+}
+trap 'stop_cluster; cleanup' EXIT
+URLS=""
+for i in 1 2 3; do
+	bin/quiver serve --addr "127.0.0.1:${HTTP[$i]}" --data "$CDIR/$i" --model "" --api-key "$QUIVER_API_KEY" \
+		--node-id "$i" --peers "$PEERS" >"$CDIR/$i.log" 2>&1 &
+	NODES[$i]=$!
+	URLS="$URLS${URLS:+,}http://127.0.0.1:${HTTP[$i]}"
+done
+export QUIVER_CLUSTER_URLS=$URLS
+cluster_ready=0
+for _ in $(seq 1 300); do
+	n=0
+	for u in ${URLS//,/ }; do
+		"$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$u/readyz" 2>/dev/null && n=$((n + 1))
+	done
+	if [ "$n" -eq 3 ]; then
+		cluster_ready=1
+		break
+	fi
+	sleep 0.1
+done
+if [ "$cluster_ready" -ne 1 ]; then
+	echo "e2e: the 3-node cluster was not ready after 30s" >&2
+	status=1
+elif ! "$VENV/bin/python" -m pytest -q -p no:cacheprovider -W "ignore:Api key is used with an insecure connection" tests/e2e-cluster; then
+	status=1
+fi
+if [ "$status" -ne 0 ]; then
+	for i in 1 2 3; do
+		echo "e2e: cluster node $i log (last 20 lines):" >&2
+		tail -n 20 "$CDIR/$i.log" >&2
+	done
+fi
 exit "$status"

@@ -69,7 +69,10 @@ type Trainer struct {
 	forgetMu sync.Mutex
 	profiles profileCache
 	nextID   atomic.Uint64
-	mu       struct {
+	// publish, when set (SetPublisher, before the first Start), receives
+	// each trained model instead of install.
+	publish Publisher
+	mu      struct {
 		sync.Mutex
 		jobs map[string]*Job // latest per collection; protected by mu
 		// models are per collection handle, so a collection dropped and
@@ -321,32 +324,47 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err != nil {
 		return err
 	}
+	if t.publish != nil {
+		return t.publish(ctx, c, Trained{Model: data, Content: job.Options.Content})
+	}
+	cold, err := t.install(ctx, c, model, data, job.Options.Content)
+	if err != nil {
+		return err
+	}
+	t.mu.Lock()
+	job.ColdItems = cold
+	t.mu.Unlock()
+	return nil
+}
+
+// install saves model (data is its saved form), writes its item vectors
+// and swaps it in; it returns how many cold items got mapped vectors.
+func (t *Trainer) install(ctx context.Context, c *index.Collection, model *Model, data []byte, content string) (int, error) {
 	// Saved before the vectors are written: a crash between the two
 	// leaves a model whose vectors Model repairs at the next load.
 	if err := c.SaveModel(data); err != nil {
-		return err
+		return 0, err
 	}
+	var cold map[pointid.ID]coldItem
 	if model.vector != "" || model.hybrid != nil {
-		vecs, cold, err := itemVectors(ctx, c, model, job.Options.Content)
-		if err != nil {
-			return err
+		var vecs map[pointid.ID][]float32
+		var err error
+		if vecs, cold, err = itemVectors(ctx, c, model, content); err != nil {
+			return 0, err
 		}
 		if model.vector != "" {
 			if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		if model.hybrid != nil {
 			if _, err := c.ReplaceVectors(ctx, model.hybridVector, hybridVectors(model, cold)); err != nil {
-				return err
+				return 0, err
 			}
 		}
-		t.mu.Lock()
-		job.ColdItems = len(cold)
-		t.mu.Unlock()
 	}
 	t.slot(c).Store(model) // invariant 1: saved, then swapped
-	return nil
+	return len(cold), nil
 }
 
 func (t *Trainer) slot(c *index.Collection) *atomic.Pointer[Model] {
@@ -375,8 +393,13 @@ func (t *Trainer) Model(ctx context.Context, c *index.Collection) (*Model, error
 	if err != nil {
 		return nil, fmt.Errorf("collection %q: %w", c.Name(), err)
 	}
-	if err := repairVectors(ctx, c, m); err != nil {
-		return nil, fmt.Errorf("collection %q: repair item vectors: %w", c.Name(), err)
+	// A replicated DB (publish set) is rebuilt from its log, which
+	// installs a model and its vectors in one command: nothing to repair,
+	// and a write outside the log would make this replica diverge.
+	if t.publish == nil {
+		if err := repairVectors(ctx, c, m); err != nil {
+			return nil, fmt.Errorf("collection %q: repair item vectors: %w", c.Name(), err)
+		}
 	}
 	p.CompareAndSwap(nil, m)
 	return p.Load(), nil

@@ -49,11 +49,13 @@ func runServe(ctx context.Context, args []string) error {
 	nodeID := fs.String("node-id", "", "run as this node of a replicated cluster (docs/cluster.md), with --peers; empty: a single node")
 	raftAddr := fs.String("raft-addr", "", "host:port Raft listens on; empty: this node's in --peers")
 	peers := fs.String("peers", "", "every node of the cluster, this one included, as ID=RAFTADDR=HTTPURL,... (the same list on every node)")
+	join := fs.String("join", "", "instead of --peers: the HTTP URL of any node of a running cluster, which adds this node as a voter (with --node-id, --raft-addr and --url)")
+	selfURL := fs.String("url", "", "with --join: this node's HTTP base URL as the other nodes reach it, such as http://10.0.0.4:6333")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (*nodeID == "") != (*peers == "") || *raftAddr != "" && *nodeID == "" {
-		return errors.New("serve: --node-id and --peers go together (--raft-addr with them)")
+	if (*nodeID == "") != (*peers == "" && *join == "") || *peers != "" && *join != "" || (*raftAddr != "" || *selfURL != "") && *nodeID == "" {
+		return errors.New("serve: --node-id goes with one of --peers and --join (--raft-addr and --url with them)")
 	}
 	if err := os.MkdirAll(*data, 0o755); err != nil {
 		return fmt.Errorf("create data directory %q: %w", *data, err)
@@ -86,7 +88,8 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	lim := serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}
 	if *nodeID != "" {
-		return serveNode(ctx, *nodeID, *raftAddr, *peers, *data, opts, *addr, lim, cfg)
+		ccfg := clusterapi.Config{NodeID: *nodeID, RaftAddr: *raftAddr, Join: *join, URL: *selfURL, Dir: *data, Index: opts, APIKey: *apiKey, Logger: slog.Default()}
+		return serveNode(ctx, ccfg, *peers, *addr, lim, cfg)
 	}
 	db, err := index.Open(ctx, *data, opts)
 	if err != nil {
@@ -103,16 +106,19 @@ func runServe(ctx context.Context, args []string) error {
 }
 
 // serveNode serves the API of one node of a replicated cluster.
-func serveNode(ctx context.Context, id, raftAddr, peerList, data string, opts index.Options, addr string, lim serveLimits, cfg httpapi.Config) error {
-	peers, err := clusterapi.ParsePeers(peerList)
-	if err != nil {
-		return fmt.Errorf("serve: --peers: %w", err)
+func serveNode(ctx context.Context, ccfg clusterapi.Config, peerList, addr string, lim serveLimits, cfg httpapi.Config) error {
+	id := ccfg.NodeID
+	if peerList != "" {
+		var err error
+		if ccfg.Peers, err = clusterapi.ParsePeers(peerList); err != nil {
+			return fmt.Errorf("serve: --peers: %w", err)
+		}
 	}
-	rep, err := clusterapi.Open(ctx, clusterapi.Config{NodeID: id, RaftAddr: raftAddr, Peers: peers, Dir: data, Index: opts, Logger: slog.Default()})
+	rep, err := clusterapi.Open(ctx, ccfg)
 	if err != nil {
 		return fmt.Errorf("start cluster node %q: %w", id, err)
 	}
-	cfg.DB, cfg.Replica = rep.DB(), rep
+	cfg.DB, cfg.Replica, cfg.Trainer = rep.DB(), rep, rep.Trainer()
 	err = serve(ctx, rep.DB(), addr, lim, cfg)
 	if cerr := rep.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("close cluster node: %w", cerr))

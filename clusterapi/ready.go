@@ -1,0 +1,85 @@
+package clusterapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/quiver-db/quiver/httpapi"
+)
+
+// Ready implements the API's readiness check (/readyz): nil once this
+// node has applied every command the cluster had committed when it
+// asked, then nil for as long as it is a voter. A restarted node rebuilds its DB from a
+// snapshot and the log (cluster/doc.go, invariant 4), and a joined one
+// catches up from the leader's; until then its local reads see an older
+// state. The leader's word is needed, since only the leader knows the
+// commit index: the leader itself runs a barrier, a follower reads the
+// leader's commit index from its GET /cluster and waits to have applied
+// up to it (cluster.Node.CaughtUp).
+func (r *Replica) Ready(ctx context.Context) error {
+	if err := r.Member(); err != nil {
+		return err // not joined yet, or removed: no reads here either
+	}
+	if r.ready.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var caughtUp bool
+	if r.node.IsLeader() {
+		if err := r.node.Barrier(ctx); err != nil {
+			return fmt.Errorf("%w: the leader's barrier: %w", httpapi.ErrUnavailable, err)
+		}
+		caughtUp = true
+	} else {
+		id, _ := r.node.Leader()
+		url := ""
+		if id != "" {
+			url = r.urlOf(id)
+		}
+		if url == "" {
+			return fmt.Errorf("%w: no leader known (or not its URL)", httpapi.ErrUnavailable)
+		}
+		commit, err := r.leaderCommit(ctx, url)
+		if err != nil {
+			return fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
+		}
+		if caughtUp, err = r.node.CaughtUp(commit); err != nil {
+			return err
+		}
+		if !caughtUp {
+			return fmt.Errorf("%w: catching up: applied %d of the leader's commit index %d", httpapi.ErrUnavailable, r.node.AppliedIndex(), commit)
+		}
+	}
+	r.ready.Store(true)
+	return nil
+}
+
+// leaderCommit reads raft_info.commit from GET /cluster at url.
+func (r *Replica) leaderCommit(ctx context.Context, url string) (uint64, error) {
+	status, raw, err := r.call(ctx, http.MethodGet, url+"/cluster", nil)
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK {
+		return 0, fmt.Errorf("GET %s/cluster: %d: %.200s", url, status, raw)
+	}
+	var out struct {
+		Result struct {
+			RaftInfo struct {
+				Commit uint64 `json:"commit"`
+				Role   string `json:"role"`
+			} `json:"raft_info"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return 0, fmt.Errorf("GET %s/cluster: %w", url, err)
+	}
+	if out.Result.RaftInfo.Role != "Leader" {
+		return 0, fmt.Errorf("%s is not the leader (%s)", url, out.Result.RaftInfo.Role)
+	}
+	return out.Result.RaftInfo.Commit, nil
+}

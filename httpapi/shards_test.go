@@ -1,0 +1,304 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/internal/testseed"
+	"github.com/quiver-db/quiver/shard"
+)
+
+// shardedPair creates "flat", an unsharded collection, and "spread", the
+// same collection over three shards, with the same points.
+func shardedPair(t *testing.T, r *rand.Rand, n int) (*testServer, *fakeSharder) {
+	t.Helper()
+	ts, f := newShardedServer(t)
+	create := map[string]any{"vectors": map[string]any{"size": 8, "distance": "Cosine"}}
+	ts.ok("PUT", "/collections/flat", create, nil)
+	create["shard_number"], create["replication_factor"] = 3, 2
+	ts.ok("PUT", "/collections/spread", create, nil)
+	points := make([]map[string]any, n)
+	ranks := r.Perm(n)
+	for i := range points {
+		var id any = uint64(i*7 + 1)
+		if i%3 == 0 {
+			id = uuid.NewSHA1(uuid.NameSpaceOID, []byte(fmt.Sprint(i))).String()
+		}
+		if i%5 == 0 {
+			id = ^uint64(0) - uint64(i)
+		}
+		v := make([]float64, 8)
+		for j := range v {
+			v[j] = r.NormFloat64()
+		}
+		points[i] = map[string]any{"id": id, "vector": v, "payload": map[string]any{
+			"tag": []string{"a", "b", "c"}[i%3], "rank": ranks[i], "big": json.Number("123456789012345678901"), "group": i % 4}}
+	}
+	for _, c := range []string{"flat", "spread"} {
+		ts.ok("PUT", "/collections/"+c+"/index", map[string]any{"field_name": "rank", "field_schema": "integer"}, nil)
+		ts.ok("PUT", "/collections/"+c+"/points?wait=true", map[string]any{"points": points}, nil)
+	}
+	return ts, f
+}
+
+// sameAnswer requires route to answer the same on both collections.
+func sameAnswer(t *testing.T, ts *testServer, method, route string, body any) json.RawMessage {
+	t.Helper()
+	want := ts.do(method, "/collections/flat"+route, body)
+	require.Equal(t, http.StatusOK, want.Code, "%s flat%s: %s", method, route, want.Error)
+	got := ts.do(method, "/collections/spread"+route, body)
+	require.Equal(t, http.StatusOK, got.Code, "%s spread%s: %s", method, route, got.Error)
+	require.JSONEq(t, string(want.Result), string(got.Result), "%s %s", method, route)
+	require.NotRegexp(t, `^(\[\]|\{"points":\[\]\}|\{"count":0\}|\{"groups":\[\]\}|\[(\[\],?)+\])$`, string(got.Result), "%s %s answers something", method, route)
+	return got.Result
+}
+
+func TestShardedCollectionReadsAsOne(t *testing.T) {
+	r := testseed.New(t)
+	ts, f := shardedPair(t, r, 150)
+	sc, ok := f.get("spread")
+	require.True(t, ok)
+	for _, p := range sc.parts {
+		n, err := p.Count(context.Background(), nil)
+		require.NoError(t, err)
+		require.Positive(t, n, "every shard holds some points")
+		require.Less(t, n, 150)
+	}
+	vec := func() []float64 {
+		v := make([]float64, 8)
+		for j := range v {
+			v[j] = r.NormFloat64()
+		}
+		return v
+	}
+	tagA := map[string]any{"must": []any{map[string]any{"key": "tag", "match": map[string]any{"value": "a"}}}}
+	exact := map[string]any{"exact": true}
+	id := uint64(8) // point 1
+	for _, q := range []struct {
+		route string
+		body  any
+	}{
+		{"/points/search", map[string]any{"vector": vec(), "limit": 7, "offset": 3, "params": exact, "with_payload": true}},
+		{"/points/search", map[string]any{"vector": vec(), "limit": 20, "filter": tagA, "params": exact, "with_vector": true, "score_threshold": 0.1}},
+		{"/points/search/batch", map[string]any{"searches": []any{
+			map[string]any{"vector": vec(), "limit": 3, "params": exact},
+			map[string]any{"vector": vec(), "limit": 4, "filter": tagA, "params": exact}}}},
+		{"/points/query", map[string]any{"query": vec(), "limit": 6, "params": exact, "with_payload": []string{"big", "tag"}}},
+		{"/points/query", map[string]any{"query": id, "limit": 6, "params": exact}},
+		{"/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{"positive": []any{id, 15}, "negative": []any{29}, "strategy": "best_score"}}, "limit": 8}},
+		{"/points/query", map[string]any{"query": map[string]any{"order_by": map[string]any{"key": "rank", "direction": "desc"}}, "limit": 9, "with_payload": true}},
+		{"/points/query", map[string]any{"prefetch": []any{
+			map[string]any{"query": vec(), "limit": 20, "params": exact},
+			map[string]any{"query": vec(), "limit": 20, "params": exact}}, "query": map[string]any{"fusion": "rrf"}, "limit": 10}},
+		{"/points/query", map[string]any{"filter": tagA, "limit": 5, "offset": 2}},
+		{"/points/query/batch", map[string]any{"searches": []any{
+			map[string]any{"query": vec(), "limit": 3, "params": exact},
+			map[string]any{"query": map[string]any{"recommend": map[string]any{"positive": []any{id}, "strategy": "sum_scores"}}, "limit": 3}}}},
+		{"/points/recommend", map[string]any{"positive": []any{id, 15}, "negative": []any{29}, "limit": 5, "params": exact}},
+		{"/points/recommend/batch", map[string]any{"searches": []any{map[string]any{"positive": []any{id}, "limit": 4, "strategy": "best_score"}}}},
+		{"/points/discover", map[string]any{"target": id, "context": []any{map[string]any{"positive": 15, "negative": 29}}, "limit": 5}},
+		{"/points/discover/batch", map[string]any{"searches": []any{map[string]any{"target": 15, "context": []any{map[string]any{"positive": id, "negative": 29}}, "limit": 5}}}},
+		{"/points/count", map[string]any{"filter": tagA}},
+		{"/points/count", nil},
+		{"/points", map[string]any{"ids": []any{29, id, "00000000-0000-0000-0000-000000000000", uint64(1 << 63)}, "with_payload": true, "with_vector": true}},
+		{"/points/scroll", map[string]any{"limit": 5, "with_payload": true, "order_by": map[string]any{"key": "rank", "start_from": 30}}},
+		{"/points/search/groups", map[string]any{"vector": vec(), "group_by": "group", "limit": 3, "group_size": 2, "params": exact}},
+		{"/points/query/groups", map[string]any{"query": vec(), "group_by": "tag", "limit": 2, "group_size": 3, "params": exact, "with_payload": true}},
+		{"/points/recommend/groups", map[string]any{"positive": []any{id}, "group_by": "group", "limit": 2, "group_size": 2, "strategy": "best_score"}},
+		{"/points/projection", map[string]any{"limit": 50}},
+	} {
+		sameAnswer(t, ts, "POST", q.route, q.body)
+	}
+	sameAnswer(t, ts, "GET", fmt.Sprintf("/points/%d", id), nil)
+	require.Equal(t, http.StatusNotFound, ts.do("GET", "/collections/spread/points/3", nil).Code)
+
+	// Scroll page by page to the end: every point once, in id order.
+	var offset json.RawMessage
+	seen := 0
+	for pages := 0; ; pages++ {
+		require.Less(t, pages, 50)
+		var page struct {
+			Points []hit           `json:"points"`
+			Next   json.RawMessage `json:"next_page_offset"`
+		}
+		body := map[string]any{"limit": 11, "with_payload": true}
+		if offset != nil {
+			body["offset"] = offset
+		}
+		require.NoError(t, json.Unmarshal(sameAnswer(t, ts, "POST", "/points/scroll", body), &page))
+		seen += len(page.Points)
+		if string(page.Next) == "null" {
+			break
+		}
+		offset = page.Next
+	}
+	require.Equal(t, 150, seen)
+
+	// Through an alias (in the node's DB: a cluster does not replicate
+	// aliases yet), the collection is the sharded one still.
+	require.NoError(t, ts.db.UpdateAliases([]index.AliasAction{{Create: &index.CreateAlias{Collection: "spread", Alias: "sp"}}}))
+	var count struct {
+		Count int `json:"count"`
+	}
+	ts.ok("POST", "/collections/sp/points/count", nil, &count)
+	require.Equal(t, 150, count.Count)
+	var info struct {
+		PointsCount int `json:"points_count"`
+	}
+	ts.ok("GET", "/collections/sp", nil, &info)
+	require.Equal(t, 150, info.PointsCount)
+	ts.fails(http.StatusNotImplemented, "POST", "/collections/sp/facet", map[string]any{"key": "rank"}, "sharded")
+	q := map[string]any{"query": id, "limit": 4, "params": exact, "lookup_from": map[string]any{"collection": "sp"}}
+	want := ts.do("POST", "/collections/flat/points/query", map[string]any{"query": id, "limit": 4, "params": exact})
+	got := ts.do("POST", "/collections/flat/points/query", q)
+	require.Equal(t, http.StatusOK, got.Code, got.Error)
+	require.NotEqual(t, string(want.Result), string(got.Result), "lookup_from does not leave out the looked-up point")
+	require.Contains(t, string(got.Result), `"id":8,`, "the point itself, looked up in the sharded collection, is nearest")
+}
+
+func TestShardedCollectionInfoAndCluster(t *testing.T) {
+	r := testseed.New(t)
+	ts, _ := shardedPair(t, r, 60)
+	var info struct {
+		PointsCount int `json:"points_count"`
+		Config      struct {
+			Params struct {
+				ShardNumber       int `json:"shard_number"`
+				ReplicationFactor int `json:"replication_factor"`
+			} `json:"params"`
+		} `json:"config"`
+	}
+	ts.ok("GET", "/collections/spread", nil, &info)
+	require.Equal(t, 60, info.PointsCount, "the shards' points, not the empty schema copy's")
+	require.Equal(t, 3, info.Config.Params.ShardNumber)
+	require.Equal(t, 2, info.Config.Params.ReplicationFactor)
+	ts.ok("GET", "/collections/flat", nil, &info)
+	require.Equal(t, 60, info.PointsCount)
+	require.Equal(t, 1, info.Config.Params.ShardNumber)
+
+	type shardOut struct {
+		ShardID     int    `json:"shard_id"`
+		PeerID      int    `json:"peer_id"`
+		PointsCount int    `json:"points_count"`
+		State       string `json:"state"`
+	}
+	var cl struct {
+		PeerID     int        `json:"peer_id"`
+		ShardCount int        `json:"shard_count"`
+		Local      []shardOut `json:"local_shards"`
+		Remote     []shardOut `json:"remote_shards"`
+		Transfers  []any      `json:"shard_transfers"`
+	}
+	ts.ok("GET", "/collections/spread/cluster", nil, &cl)
+	require.Equal(t, 3, cl.ShardCount)
+	require.Equal(t, 7, cl.PeerID)
+	total := 0
+	for _, s := range cl.Local {
+		total += s.PointsCount
+	}
+	require.Equal(t, 60, total)
+	require.Equal(t, []shardOut{{ShardID: 0, PeerID: 8, State: "Active"}}, cl.Remote)
+	ts.ok("GET", "/collections/flat/cluster", nil, &cl)
+	require.Equal(t, 1, cl.ShardCount)
+	require.Equal(t, []shardOut{{ShardID: 0, PointsCount: 60, State: "Active"}}, cl.Local)
+	require.Empty(t, cl.Remote)
+	require.NotNil(t, cl.Transfers)
+}
+
+func TestShardedCollectionRefusesWhatItCannotServe(t *testing.T) {
+	r := testseed.New(t)
+	ts, f := shardedPair(t, r, 30)
+	for _, rt := range []struct{ method, path string }{
+		{"POST", "/facet"},
+		{"POST", "/snapshots"},
+		{"GET", "/snapshots"},
+		{"PUT", "/interactions"},
+		{"GET", "/users/{user}"},
+		{"POST", "/train"},
+		{"GET", "/train"},
+		{"POST", "/predict"},
+	} {
+		path := strings.ReplaceAll(rt.path, "{user}", "1")
+		res := ts.do(rt.method, "/collections/spread"+path, map[string]any{})
+		require.Equal(t, http.StatusNotImplemented, res.Code, "%s %s: %s", rt.method, rt.path, res.Error)
+		require.Contains(t, res.Error, "not supported on a sharded collection yet")
+		require.Contains(t, res.Error, rt.method+" /collections/{collection}"+rt.path)
+		require.NotContains(t, ts.do(rt.method, "/collections/flat"+path, map[string]any{}).Error, "sharded",
+			"%s %s: an unsharded collection is not refused for sharding", rt.method, rt.path)
+	}
+	ts.ok("POST", "/collections/flat/facet", map[string]any{"key": "rank"}, nil)
+
+	// A shard that cannot be reached is a 503 to retry.
+	dead, err := shard.NewClient(shard.ClientConfig{URL: "http://127.0.0.1:1"}, "spread", 0)
+	require.NoError(t, err)
+	f.mu.Lock()
+	f.broken = dead
+	f.mu.Unlock()
+	res := ts.do("POST", "/collections/spread/points/count", nil)
+	require.Equal(t, http.StatusServiceUnavailable, res.Code, res.Error)
+	require.Equal(t, "1", res.Header.Get("Retry-After"))
+}
+
+func TestCreateShardedValidates(t *testing.T) {
+	ts, _ := newShardedServer(t)
+	vectors := map[string]any{"size": 2, "distance": "Dot"}
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{
+		{map[string]any{"vectors": vectors, "shard_number": 0}, "shard_number 0"},
+		{map[string]any{"vectors": vectors, "shard_number": MaxShards + 1}, "shard_number"},
+		{map[string]any{"vectors": vectors, "replication_factor": -1}, "replication_factor -1"},
+		{map[string]any{"vectors": vectors, "shard_number": 2, "replication_factor": MaxReplicas + 1}, "replication_factor"},
+	} {
+		ts.fails(http.StatusBadRequest, "PUT", "/collections/x", tc.body, tc.want)
+	}
+	ts.ok("PUT", "/collections/x", map[string]any{"vectors": vectors, "shard_number": 1, "replication_factor": 1}, nil)
+	var cl struct {
+		ShardCount int `json:"shard_count"`
+	}
+	ts.ok("GET", "/collections/x/cluster", nil, &cl)
+	require.Equal(t, 1, cl.ShardCount, "shard_number 1 is an unsharded collection")
+
+	single := newTestServer(t, t.TempDir(), nil)
+	single.fails(http.StatusBadRequest, "PUT", "/collections/x", map[string]any{"vectors": vectors, "shard_number": 2}, "single node")
+	single.fails(http.StatusBadRequest, "PUT", "/collections/x", map[string]any{"vectors": vectors, "shard_number": 0}, "shard_number 0")
+}
+
+func TestShardRPCMountedBehindTheAPIKey(t *testing.T) {
+	r := testseed.New(t)
+	ts, _ := shardedPair(t, r, 40)
+	ctx := context.Background()
+	total := 0
+	for i := range 3 {
+		c, err := shard.NewClient(shard.ClientConfig{URL: ts.url, APIKey: "secret"}, "spread", i)
+		require.NoError(t, err)
+		n, err := c.Count(ctx, nil)
+		require.NoError(t, err)
+		total += n
+	}
+	require.Equal(t, 40, total)
+	c, err := shard.NewClient(shard.ClientConfig{URL: ts.url}, "spread", 0)
+	require.NoError(t, err)
+	_, err = c.Count(ctx, nil)
+	require.ErrorContains(t, err, "401")
+	c, err = shard.NewClient(shard.ClientConfig{URL: ts.url, APIKey: "secret"}, "flat", 0)
+	require.NoError(t, err)
+	_, err = c.Count(ctx, nil)
+	require.ErrorIs(t, err, index.ErrNotFound)
+
+	plain := newTestServer(t, t.TempDir(), nil)
+	c, err = shard.NewClient(shard.ClientConfig{URL: plain.url}, "spread", 0)
+	require.NoError(t, err)
+	_, err = c.Count(ctx, nil)
+	require.ErrorContains(t, err, "404", "not mounted without Config.Shards")
+}

@@ -1,0 +1,41 @@
+package shard
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/quiver-db/quiver/index"
+)
+
+// BenchmarkSearch measures a top-10 search with payloads over one
+// collection, a Router over 4 local shards and one over 4 Clients to a
+// loopback server, 20,000 points of 64 dimensions.
+func BenchmarkSearch(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	f := newFixture(b, index.Config{VectorSize: 64, Distance: index.Cosine}, densePoints(r, 20000, 64), 4)
+	queries := make([][]float32, 64)
+	for i := range queries {
+		queries[i] = randVector(r, 64)
+	}
+	type searcher interface {
+		Search(context.Context, index.SearchRequest) ([]index.ScoredPoint, error)
+	}
+	for _, bc := range []struct {
+		name string
+		c    searcher
+	}{{"warmup", f.whole}, {"whole", f.whole}, {"local4", f.local}, {"remote4", f.remote}} {
+		name, c := bc.name, bc.c
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				res, err := c.Search(context.Background(), index.SearchRequest{Vector: queries[i%len(queries)], Limit: 10, ReadOptions: index.ReadOptions{WithPayload: true}})
+				if err != nil || len(res) != 10 {
+					b.Fatalf("search: %d results, %v", len(res), err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -1,0 +1,260 @@
+package shard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/quiver-db/quiver/filter"
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+)
+
+// HandlerConfig configures a Handler. Zero fields take the defaults
+// their comments state.
+type HandlerConfig struct {
+	// Shards finds the shard a call names; required. An error wrapping
+	// index.ErrNotFound (no such collection) or ErrUnavailable (this node
+	// does not hold the shard now) keeps its kind for the caller.
+	Shards func(collection string, shard int) (Shard, error)
+	// MaxBodyBytes bounds a request body. Zero means 32 MiB.
+	MaxBodyBytes int64
+	// Timeout bounds a call, and the caller's remaining time bounds it
+	// further. Zero means 60s.
+	Timeout time.Duration
+	// Logger hears internal errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler serves the RPC a Client calls, at
+// Prefix{collection}/{shard}/{method}: POST only, a JSON body in and out.
+// It checks no api-key itself: mount it behind the API's authentication.
+type Handler struct {
+	cfg HandlerConfig
+}
+
+// NewHandler returns the handler of cfg.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	if cfg.Shards == nil {
+		return nil, errors.New("shard handler: Shards is nil")
+	}
+	if cfg.MaxBodyBytes < 0 || cfg.Timeout < 0 {
+		return nil, errors.New("shard handler: limits must not be negative")
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Handler{cfg: cfg}, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeErr(w, fmt.Errorf("%w: method %s: want POST", index.ErrBadRequest, r.Method))
+		return
+	}
+	timeout := h.cfg.Timeout
+	if ms, err := strconv.ParseInt(r.Header.Get(timeoutHeader), 10, 64); err == nil && ms > 0 {
+		timeout = min(timeout, time.Duration(ms)*time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	collection, n, method, err := parsePath(r.URL.Path)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	if err != nil {
+		writeErr(w, fmt.Errorf("request body: %w", err))
+		return
+	}
+	s, err := h.cfg.Shards(collection, n)
+	if err != nil {
+		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
+		return
+	}
+	out, err := serve(ctx, s, method, body)
+	if err != nil {
+		if kind, _ := kindOf(err); kind == "internal" {
+			h.cfg.Logger.Error("shard call failed", "collection", collection, "shard", n, "method", method, "err", err)
+		}
+		writeErr(w, err)
+		return
+	}
+	data, err := json.Marshal(out)
+	if err != nil {
+		writeErr(w, fmt.Errorf("encode the answer: %w", err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(data)
+}
+
+// parsePath splits Prefix{collection}/{shard}/{method}.
+func parsePath(path string) (collection string, shard int, method string, err error) {
+	parts := strings.Split(strings.TrimPrefix(path, Prefix), "/")
+	if !strings.HasPrefix(path, Prefix) || len(parts) != 3 {
+		return "", 0, "", fmt.Errorf("%w: path %q: want %s{collection}/{shard}/{method}", index.ErrNotFound, path, Prefix)
+	}
+	n, err := strconv.Atoi(parts[1])
+	if !index.ValidName(parts[0]) || err != nil || n < 0 {
+		return "", 0, "", fmt.Errorf("%w: path %q: want a collection name and a shard number ≥ 0", index.ErrBadRequest, path)
+	}
+	return parts[0], n, parts[2], nil
+}
+
+func writeErr(w http.ResponseWriter, err error) {
+	kind, status := kindOf(err)
+	data, _ := json.Marshal(errorWire{Kind: kind, Error: err.Error()})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(data)
+}
+
+// decode reads a request body; payload numbers stay json.Number.
+func decode(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: request body: %v", index.ErrBadRequest, err)
+	}
+	return nil
+}
+
+// serve runs one call on s.
+func serve(ctx context.Context, s Shard, method string, body []byte) (any, error) {
+	switch method {
+	case methodSearch:
+		var in searchWire
+		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+			return nil, err
+		}
+		res, err := s.Search(ctx, in.Req)
+		return mapOK(res, err, toScoredWire)
+	case methodSearchSparse:
+		var in sparseSearchWire
+		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+			return nil, err
+		}
+		res, err := s.SearchSparse(ctx, in.Req)
+		return mapOK(res, err, toScoredWire)
+	case methodRankVectors:
+		var in rankVectorsWire
+		var f *filter.Filter
+		if err := decodeWithFilter(body, &in, &in.Filter, &f); err != nil {
+			return nil, err
+		}
+		return rankVectors(ctx, s, in, f)
+	case methodVectors, methodSparseVectors, methodGet:
+		var in idsWire
+		if err := decode(body, &in); err != nil {
+			return nil, err
+		}
+		switch method {
+		case methodVectors:
+			return s.Vectors(ctx, in.Using, in.IDs)
+		case methodSparseVectors:
+			return s.SparseVectors(ctx, in.Using, in.IDs)
+		}
+		recs, err := s.Get(ctx, in.IDs, in.Opts)
+		return mapOK(recs, err, toRecordsWire)
+	case methodScroll:
+		var in scrollWire
+		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+			return nil, err
+		}
+		page, err := s.Scroll(ctx, in.Req)
+		if err != nil {
+			return nil, err
+		}
+		return pageWire{Points: toRecordsWire(page.Points), Next: page.Next}, nil
+	case methodScrollOrdered:
+		var in orderedWire
+		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+			return nil, err
+		}
+		recs, err := s.ScrollOrdered(ctx, in.Req)
+		return mapOK(recs, err, toRecordsWire)
+	case methodCount:
+		var in countWire
+		var f *filter.Filter
+		if err := decodeWithFilter(body, &in, &in.Filter, &f); err != nil {
+			return nil, err
+		}
+		return s.Count(ctx, f)
+	}
+	return nil, fmt.Errorf("%w: no shard method %q", index.ErrNotFound, method)
+}
+
+// decodeWithFilter decodes body into v and parses the filter it carried
+// in raw into f.
+func decodeWithFilter(body []byte, v any, raw *json.RawMessage, f **filter.Filter) error {
+	if err := decode(body, v); err != nil {
+		return err
+	}
+	var err error
+	*f, err = parseFilter(*raw)
+	return err
+}
+
+func mapOK[T, W any](v T, err error, to func(T) W) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return to(v), nil
+}
+
+// rankVectors answers a page of a rank's candidates (rankVectorsWire):
+// the matching points from After in id order, those carrying the vector
+// with it, cut to stay under rankPageBytes.
+func rankVectors(ctx context.Context, s Shard, in rankVectorsWire, f *filter.Filter) (rankVectorsAnswer, error) {
+	if in.Limit < 1 || in.Limit > index.MaxLimit {
+		return rankVectorsAnswer{}, fmt.Errorf("%w: rank page limit %d, want 1..%d", index.ErrBadRequest, in.Limit, index.MaxLimit)
+	}
+	if in.Among != nil {
+		among := &filter.Filter{Must: []filter.Condition{{HasID: in.Among}}}
+		if f != nil {
+			among.Must = append(among.Must, filter.Condition{Filter: f})
+		}
+		f = among
+	}
+	page, err := s.Scroll(ctx, index.ScrollRequest{Filter: f, Offset: in.After, Limit: in.Limit})
+	if err != nil {
+		return rankVectorsAnswer{}, err
+	}
+	out := rankVectorsAnswer{Next: page.Next}
+	size := 0
+	for i, p := range page.Points {
+		vs, err := s.Vectors(ctx, in.Using, []pointid.ID{p.ID})
+		if errors.Is(err, index.ErrNotFound) {
+			continue // lacks the vector, or deleted since the scroll
+		}
+		if err != nil {
+			return rankVectorsAnswer{}, err
+		}
+		if size += 16*len(vs[0]) + 32; size > rankPageBytes && len(out.IDs) > 0 {
+			out.Next = &page.Points[i].ID
+			break
+		}
+		out.IDs = append(out.IDs, p.ID)
+		out.Vectors = append(out.Vectors, vs[0])
+	}
+	return out, nil
+}
