@@ -62,6 +62,9 @@ type FaultEvent struct {
 	// kills' or the routes' time): a majority loss starts there.
 	Down   time.Duration `json:"down"`
 	Healed time.Duration `json:"healed"`
+	// Ready is how long after the heal every node answered /readyz 200
+	// (a restarted node once it has caught up).
+	Ready time.Duration `json:"ready"`
 	// Settled is when, after the heal, every node was ready, a leader
 	// agreed and a write acknowledged: the calm until the next fault
 	// starts there.

@@ -49,11 +49,14 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 			return fmt.Errorf("fault %d (%s): heal: %w", i+1, kind, err)
 		}
 		ev.Healed = r.since()
+		// /readyz waits until a restarted node has caught up, which
+		// takes as long as its log tail is to replay.
 		for _, n := range r.nodes {
-			if err := n.waitReady(ctx, 30*time.Second); err != nil {
-				return err
+			if err := n.waitReady(ctx, 3*time.Minute); err != nil {
+				return fmt.Errorf("after fault %d (%s): %w", i+1, kind, err)
 			}
 		}
+		ev.Ready = r.since() - ev.Healed
 		if _, err := leaderOf(ctx, r.nodes, 30*time.Second); err != nil {
 			return fmt.Errorf("after fault %d (%s): %w", i+1, kind, err)
 		}

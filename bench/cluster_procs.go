@@ -155,12 +155,12 @@ func (n *clusterNode) resume() error {
 func (n *clusterNode) waitReady(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		code, _, err := httpCall(ctx, "GET", n.url()+"/readyz", nil, time.Second)
+		code, body, err := httpCall(ctx, "GET", n.url()+"/readyz", nil, time.Second)
 		if err == nil && code == http.StatusOK {
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("node %s not ready after %v (log %s.log): %w", n.id, limit, n.dir, errors.Join(err, ctx.Err()))
+			return fmt.Errorf("node %s not ready after %v (last /readyz: %d %s; log %s.log): %w", n.id, limit, code, strings.TrimSpace(string(body)), n.dir, errors.Join(err, ctx.Err()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

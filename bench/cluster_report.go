@@ -153,6 +153,7 @@ func (r *ClusterResult) Report() string {
 	fmt.Fprintf(&sb, "writes sent and answered while a majority was down: %d, acknowledged %d; sent to and answered by a minority-side node during a partition: %d, acknowledged %d\n",
 		r.MajorityLossWrites, violations[FaultKillMajority], r.MinorityWrites, len(r.Violations)-violations[FaultKillMajority])
 	r.partitionReport(&sb)
+	r.readyReport(&sb, order)
 	r.duringReport(&sb, order)
 	fmt.Fprintf(&sb, "replicas: %d points each at the end, ids + vectors + payloads equal: %v; %d exact searches across nodes (local and majority), %d answered differently; linearizability of the per-point registers (porcupine): %s\n",
 		r.FinalPoints, len(r.ReplicasDiffer) == 0, r.Searches, r.SearchMismatches, r.Check.Linearizable)
@@ -249,4 +250,20 @@ func (r *ClusterResult) duringReport(sb *strings.Builder, kinds []string) {
 		line(k, writeWindow(r.Ops, wins...))
 	}
 	line("calm", r.Calm)
+}
+
+// readyReport prints how long after each kind's heal every node was
+// ready again.
+func (r *ClusterResult) readyReport(sb *strings.Builder, kinds []string) {
+	fmt.Fprintf(sb, "every node ready (/readyz 200) after the heal, p50/max:")
+	for _, k := range kinds {
+		var d []time.Duration
+		for _, f := range r.Faults {
+			if f.Kind == k {
+				d = append(d, f.Ready)
+			}
+		}
+		fmt.Fprintf(sb, " %s %.2f/%.2fs;", k, percentile(d, 0.5).Seconds(), slices.Max(d).Seconds())
+	}
+	sb.WriteString("\n")
 }
