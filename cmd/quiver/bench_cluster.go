@@ -33,6 +33,7 @@ func runBenchCluster(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Dir, "dir", "", "keep the fault run's node data and logs (NODE.log) under this directory (default: a temporary one, removed)")
 	latency := fs.Bool("latency", true, "then measure latency and CPU of a 3-node cluster beside a single node")
 	fs.IntVar(&lat.Points, "latency-points", 0, "points loaded before the latency runs (default 10000)")
+	fs.IntVar(&lat.Dim, "latency-dim", 0, "dimension of the latency runs' random vectors (default 64)")
 	fs.IntVar(&lat.Samples, "latency-samples", 0, "requests timed per measure (default 1000)")
 	fs.IntVar(&lat.Shards, "shards", 0, "latency of a collection of this shard_number: a 1-node cluster beside a 3-node one (scatter-gather), instead of a single node beside a 3-node cluster")
 	fs.IntVar(&lat.Replicas, "replication-factor", 1, "with --shards: the 3-node cluster's replication_factor")
