@@ -63,6 +63,10 @@ type Replica struct {
 	client *http.Client
 	// ready latches once the node has caught up (Ready).
 	ready atomic.Bool
+	// transfers runs the shard transfers group 0 records, on its leader
+	// (transfers.go); stopTransfers stops it.
+	transfers     *transferDriver
+	stopTransfers func()
 	// stop ends the join loop, if any; joined is closed when it is over.
 	stop   context.CancelFunc
 	joined chan struct{}
@@ -142,6 +146,7 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	pool.DisableCompression = true
 	r.shards = &shardWriter{self: cfg.NodeID, url: r.urlOf, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}
 	r.shards.mu.leaders = map[string]string{}
+	r.stopTransfers = r.startTransfers()
 	return r, nil
 }
 
@@ -154,6 +159,7 @@ func (r *Replica) DB() *index.DB { return r.node.DB() }
 func (r *Replica) Close() error {
 	r.stop()
 	<-r.joined
+	r.stopTransfers()
 	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
 }
 
