@@ -101,7 +101,9 @@ func (tn *testNodes) waitReplicas(name string, s int, want ...string) cluster.Pl
 func TestMoveShardUnderWrites(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	tn := startNodes(t, 3)
+	// Shard groups keep 16 entries behind a snapshot: the target of the
+	// move is sent the shard's snapshot, not the whole log.
+	tn := startTuned(t, 3, func(c *Config) { c.ShardTrailingLogs = 16 })
 	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 1}))
 	p := tn.placement("s")
 	require.Equal(t, "1", p.Replicas[0][0].ID)
@@ -109,6 +111,10 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	w := startWriter(ctx, tn, ref, 0)
 	require.Eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.acked) >= 300 }, 30*time.Second, 10*time.Millisecond)
 
+	source, ok := tn.nodes[0].rep.Load().host.Group("s", p, 0)
+	require.True(t, ok)
+	require.NoError(t, source.Snapshot(ctx))
+	snapped := source.Stats()["last_snapshot_index"]
 	start := time.Now()
 	move := httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: 0, From: "1", To: "3"}
 	require.NoError(t, tn.leader().UpdateShards(ctx, "s", move))
@@ -119,7 +125,17 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	}
 	moved := tn.waitReplicas("s", 0, "3")
 	t.Logf("move of shard 0 took %v", time.Since(start))
-	time.Sleep(200 * time.Millisecond) // writes after the move, against the new placement
+	target, ok := tn.nodes[2].rep.Load().host.Group("s", moved, 0)
+	require.True(t, ok)
+	got, err := strconv.ParseUint(target.Stats()["last_snapshot_index"], 10, 64)
+	require.NoError(t, err)
+	want, err := strconv.ParseUint(snapped, 10, 64)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, got, want, "the target installed the source's snapshot")
+	w.mu.Lock()
+	before := len(w.acked)
+	w.mu.Unlock()
+	require.Eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return len(w.acked) >= before+100 }, 30*time.Second, 10*time.Millisecond, "writes after the move")
 	acked := w.finish()
 	require.NotEmpty(t, acked)
 	tn.waitShards("s", moved, acked)

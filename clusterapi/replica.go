@@ -46,6 +46,11 @@ type Config struct {
 	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
 	// Raft group's (cluster.Config); zero takes raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
+	// ShardTrailingLogs is how many entries a shard group's snapshot
+	// leaves in its log (cluster.Config.TrailingLogs); zero takes raft's
+	// default. A replica added later that lags by more is sent the
+	// shard's snapshot.
+	ShardTrailingLogs uint64
 }
 
 // Replica is a cluster.Node as the HTTP API uses it. It is safe for
@@ -128,7 +133,9 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 		Index: cfg.Index, Logger: cfg.Logger,
 		HeartbeatTimeout: cfg.HeartbeatTimeout, ElectionTimeout: cfg.ElectionTimeout, LeaderLeaseTimeout: cfg.LeaderLeaseTimeout,
 	}
-	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: template})
+	shardGroups := template
+	shardGroups.TrailingLogs = cfg.ShardTrailingLogs
+	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: shardGroups})
 	meta := template
 	meta.NodeID, meta.RaftAddr, meta.Dir, meta.Peers = cfg.NodeID, cfg.RaftAddr, filepath.Join(cfg.Dir, "cluster"), voters
 	meta.Transport, meta.OwnTransport, meta.Observer = tr, true, host
