@@ -202,3 +202,38 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	final, _ := tn.nodes[0].rep.Load().node.Placement("s")
 	tn.waitShards("s", final, acked)
 }
+
+// TestTransferResumesAfterLeaderRestart: group 0's leader, which drives
+// a move, is closed right after recording it; the next leader runs the
+// move from its first step, and the restarted node ends with the new
+// placement and no group of the shard it does not keep.
+func TestTransferResumesAfterLeaderRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	tn := startNodes(t, 3)
+	lead := tn.leader()
+	require.NoError(t, lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 1}))
+	p := tn.placement("s")
+	ps, acked := points(0, 200)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", p, acked)
+
+	// Move a shard between the two other nodes.
+	li := slices.IndexFunc(tn.nodes, func(n *testNode) bool { return n.rep.Load() == lead })
+	var others []string
+	for i, n := range tn.nodes {
+		if i != li {
+			others = append(others, n.id)
+		}
+	}
+	s := slices.IndexFunc(p.Replicas, func(r []cluster.Peer) bool { return r[0].ID == others[0] })
+	require.NoError(t, lead.UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: s, From: others[0], To: others[1]}))
+	tn.close(li)
+	tn.open(li)
+	moved := tn.waitReplicas("s", s, others[1])
+	ps, ids := points(200, 260)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", moved, append(acked, ids...))
+	from := slices.IndexFunc(tn.nodes, func(n *testNode) bool { return n.id == others[0] })
+	require.NoDirExists(t, filepath.Join(tn.nodes[from].dir, "shards", "s", strconv.FormatUint(p.Created, 10), strconv.Itoa(s)))
+}

@@ -58,9 +58,12 @@ func (h *Handler) updateCollectionCluster(r *http.Request) (any, error) {
 		return nil, err
 	}
 	name := mux.Vars(r)["collection"]
+	if h.cfg.Replica == nil {
+		return nil, fmt.Errorf("%w: collection cluster update: this server is a single node, which keeps every collection whole", ErrNotSupported)
+	}
 	mover, ok := h.cfg.Replica.(ShardMover)
 	if !ok {
-		return nil, fmt.Errorf("%w: collection cluster update: this server does not shard (a single node keeps every collection whole)", ErrNotSupported)
+		return nil, fmt.Errorf("%w: collection cluster update: this node's replica does not move shards", ErrNotSupported)
 	}
 	real, _, sharded := h.sharded(name)
 	if !sharded {
