@@ -135,6 +135,9 @@ func (f *fsm) changedLocked(c *ChangeReplicas) (Placement, error) {
 	cur, running := p.Transfer(c.Shard)
 	out := p
 	out.Transfers = slices.DeleteFunc(slices.Clone(p.Transfers), func(t Transfer) bool { return t.Shard == c.Shard })
+	if len(out.Transfers) == 0 {
+		out.Transfers = nil // as a snapshot restores it
+	}
 	switch {
 	case c.Begin != nil:
 		if running {
