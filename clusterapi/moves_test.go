@@ -237,3 +237,29 @@ func TestTransferResumesAfterLeaderRestart(t *testing.T) {
 	from := slices.IndexFunc(tn.nodes, func(n *testNode) bool { return n.id == others[0] })
 	require.NoDirExists(t, filepath.Join(tn.nodes[from].dir, "shards", "s", strconv.FormatUint(p.Created, 10), strconv.Itoa(s)))
 }
+
+// TestMoveWhileSourceRestarts: the source of a move of a shard of 2
+// replicas is closed right after the move is recorded and opened again;
+// the move finishes, and the source, replaying group 0, ends with no
+// group and no directory of the shard, and writes go on.
+func TestMoveWhileSourceRestarts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	tn := startNodes(t, 3)
+	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2}))
+	p := tn.placement("s")
+	ps, acked := points(0, 200)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", p, acked)
+
+	// Shard 0 is on nodes 1 and 2; node 1's replica moves to node 3.
+	require.Equal(t, []string{"1", "2"}, []string{p.Replicas[0][0].ID, p.Replicas[0][1].ID})
+	require.NoError(t, tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: 0, From: "1", To: "3"}))
+	tn.close(0)
+	tn.open(0)
+	moved := tn.waitReplicas("s", 0, "2", "3")
+	ps, ids := points(200, 260)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", moved, append(acked, ids...))
+	require.NoDirExists(t, filepath.Join(tn.nodes[0].dir, "shards", "s", strconv.FormatUint(p.Created, 10), "0"))
+}
