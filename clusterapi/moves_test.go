@@ -210,13 +210,8 @@ func TestMoveShardUnderWrites(t *testing.T) {
 func TestTransferResumesAfterLeaderRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	tn := startNodes(t, 3)
+	tn, p, acked := shardedNodes(ctx, t, httpapi.Sharding{Shards: 3, Replicas: 1})
 	lead := tn.leader()
-	require.NoError(t, lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 1}))
-	p := tn.placement("s")
-	ps, acked := points(0, 200)
-	tn.upsert(ctx, "s", ps)
-	tn.waitShards("s", p, acked)
 
 	// Move a shard between the two other nodes.
 	li := slices.IndexFunc(tn.nodes, func(n *testNode) bool { return n.rep.Load() == lead })
@@ -245,12 +240,7 @@ func TestTransferResumesAfterLeaderRestart(t *testing.T) {
 func TestMoveWhileSourceRestarts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	tn := startNodes(t, 3)
-	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2}))
-	p := tn.placement("s")
-	ps, acked := points(0, 200)
-	tn.upsert(ctx, "s", ps)
-	tn.waitShards("s", p, acked)
+	tn, p, acked := shardedNodes(ctx, t, httpapi.Sharding{Shards: 3, Replicas: 2})
 
 	// Shard 0 is on nodes 1 and 2; node 1's replica moves to node 3.
 	require.Equal(t, []string{"1", "2"}, []string{p.Replicas[0][0].ID, p.Replicas[0][1].ID})
@@ -262,4 +252,16 @@ func TestMoveWhileSourceRestarts(t *testing.T) {
 	tn.upsert(ctx, "s", ps)
 	tn.waitShards("s", moved, append(acked, ids...))
 	require.NoDirExists(t, filepath.Join(tn.nodes[0].dir, "shards", "s", strconv.FormatUint(p.Created, 10), "0"))
+}
+
+// shardedNodes starts 3 nodes with collection "s" sharded as sh and
+// points 0-199 in it.
+func shardedNodes(ctx context.Context, t *testing.T, sh httpapi.Sharding) (*testNodes, cluster.Placement, []uint64) {
+	tn := startNodes(t, 3)
+	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, sh))
+	p := tn.placement("s")
+	ps, acked := points(0, 200)
+	tn.upsert(ctx, "s", ps)
+	tn.waitShards("s", p, acked)
+	return tn, p, acked
 }
