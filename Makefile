@@ -23,7 +23,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/... ./cluster/... ./clusterapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-rec bench-rec-http bench-retrieval model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-cluster-netns bench-rec bench-rec-http bench-retrieval model clean
 
 all: build
 
@@ -112,6 +112,16 @@ bench-reliability:
 # (docs/cluster.md). CLUSTER_FLAGS adds flags (e.g. --nodes 5 --seed 2).
 bench-cluster: build
 	./$(BIN) bench cluster --faults 40 $(CLUSTER_FLAGS)
+
+# bench-cluster-netns: the same fault run with each node in its own network
+# namespace (root only; it refuses, saying why, elsewhere) and the faults
+# that need it: partitions (the leader cut off, a minority, a random split,
+# a bridge node between two sides), the leader's link capped (tbf) and its
+# disk writes throttled (blkio cgroup). NETNS_KINDS=all adds the process
+# faults; CLUSTER_FLAGS as above.
+NETNS_KINDS ?= partition-leader,partition-minority,partition-halves,partition-bridge,slow-link,slow-disk
+bench-cluster-netns: build
+	./$(BIN) bench cluster --netns --faults 40 --kinds $(NETNS_KINDS) --latency=false $(CLUSTER_FLAGS)
 
 bench-durability: bench-data
 	QUIVER_CRASH_CYCLES=200 $(GO) test ./index -run TestCrashKill -count=1 -timeout 30m -v

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,8 @@ import (
 	"time"
 )
 
-// The fault run (issue 14): N `quiver serve` processes on loopback, clients
+// The fault run (issue 14): N `quiver serve` processes on loopback (or
+// each in its own network namespace, for partitions), clients
 // writing, deleting and reading through different nodes, and faults
 // injected in seeded cycles. The history it records is judged afterwards
 // by CheckHistory against every replica's final state.
@@ -38,17 +40,16 @@ type ClusterConfig struct {
 	// OpTimeout bounds each client request (default 2s); a write that
 	// times out has an unknown outcome.
 	OpTimeout time.Duration
+	// Kinds are the faults to inject, in shuffled rounds (default
+	// ProcessFaults, with PartitionFaults too under Netns).
+	Kinds []string
+	// Netns runs each node in its own network namespace (needs root), for
+	// the partitions and slow-link.
+	Netns bool
+	// Partition is how long a partition or a slowed link or disk lasts
+	// (default 4s): past the election timeout, so the majority side elects.
+	Partition time.Duration
 }
-
-// Fault kinds.
-const (
-	FaultKillLeader   = "kill-leader"
-	FaultKillFollower = "kill-follower"
-	FaultKillMajority = "kill-majority"
-	FaultPauseLeader  = "pause-leader"
-)
-
-var faultKinds = []string{FaultKillLeader, FaultKillFollower, FaultKillMajority, FaultPauseLeader}
 
 // FaultEvent is one injected fault: its victims, when it began and when
 // every victim was back, and how long from its start until the first
@@ -57,11 +58,70 @@ type FaultEvent struct {
 	Kind    string        `json:"kind"`
 	Victims []string      `json:"victims"`
 	At      time.Duration `json:"at"`
-	// Down is when every victim was stopped (At plus the kills' time):
-	// a majority loss starts there.
-	Down    time.Duration `json:"down"`
-	Healed  time.Duration `json:"healed"`
+	// Down is when every victim was stopped or cut off (At plus the
+	// kills' or the routes' time): a majority loss starts there.
+	Down   time.Duration `json:"down"`
+	Healed time.Duration `json:"healed"`
+	// Ready is how long after the heal every node answered /readyz 200
+	// (a restarted node once it has caught up).
+	Ready time.Duration `json:"ready"`
+	// Settled is when, after the heal, every node was ready, a leader
+	// agreed and a write acknowledged: the calm until the next fault
+	// starts there.
+	Settled time.Duration `json:"settled"`
 	Recover time.Duration `json:"recover"`
+	// Minority are the nodes a partition left reaching less than a
+	// majority: writes sent to them after Down and answered before
+	// Healed must not be acknowledged.
+	Minority []string `json:"minority,omitempty"`
+	// LeaderCut is set when a partition left the leader in the minority.
+	// Then StepDown is how long after Down it stopped saying it leads,
+	// Elected how long until the other side agreed on a new leader (-1:
+	// not within the partition, or not such a partition).
+	LeaderCut bool          `json:"leader_cut,omitempty"`
+	StepDown  time.Duration `json:"step_down"`
+	Elected   time.Duration `json:"elected"`
+	// During is the writes sent after Down and answered before Healed:
+	// how many were acknowledged and their latency.
+	During WriteWindow `json:"during"`
+	// Lag is how many entries the least advanced node's commit index was
+	// behind the furthest one's when the fault began.
+	Lag uint64 `json:"lag"`
+	// Violations counts writes acknowledged that the fault forbade: while
+	// a majority was down, or by a minority-side node.
+	Violations int `json:"violations"`
+}
+
+// WriteWindow is the writes of a time window: acknowledged, per second,
+// and the acknowledged ones' latency.
+type WriteWindow struct {
+	Acked  int           `json:"acked"`
+	PerSec float64       `json:"per_sec"`
+	P50    time.Duration `json:"p50"`
+	P99    time.Duration `json:"p99"`
+}
+
+// writeWindow summarises the writes sent after and answered within one
+// of the windows (from, to pairs).
+func writeWindow(ops []ClusterOp, windows ...[2]time.Duration) WriteWindow {
+	var lat []time.Duration
+	var span time.Duration
+	for _, win := range windows {
+		span += win[1] - win[0]
+		for _, o := range ops {
+			if o.isWrite() && o.Outcome == Acked && o.Start > win[0] && o.End < win[1] {
+				lat = append(lat, o.End-o.Start)
+			}
+		}
+	}
+	w := WriteWindow{Acked: len(lat)}
+	if span > 0 {
+		w.PerSec = float64(len(lat)) / span.Seconds()
+	}
+	if len(lat) > 0 {
+		w.P50, w.P99 = percentile(lat, 0.5), percentile(lat, 0.99)
+	}
+	return w
 }
 
 // ClusterResult is a fault run's history, faults and verdicts.
@@ -72,12 +132,20 @@ type ClusterResult struct {
 	Ops                    []ClusterOp
 	Faults                 []FaultEvent
 	Check                  HistoryCheck
-	// Violations are writes acknowledged while a majority was down
-	// (sent after the last victim's kill, answered before the restart).
+	// Violations are writes acknowledged while a majority was down (sent
+	// after the last victim's kill, answered before the restart), or by a
+	// node a partition left in a minority.
 	Violations []string
 	// MajorityLossWrites counts the writes sent and answered while a
-	// majority was down: each must fail or have an unknown outcome.
+	// majority was down, MinorityWrites those sent to and answered by a
+	// minority-side node during a partition: each must fail or have an
+	// unknown outcome.
 	MajorityLossWrites int
+	MinorityWrites     int
+	// Kinds are the fault kinds drawn from; Notes say what the machine
+	// lacked (tc netem for a fixed delay, ...).
+	Kinds []string
+	Notes []string
 	// ReplicasDiffer names replicas whose points (ids, vectors, payloads)
 	// differ from the first's; SearchMismatches counts searches that
 	// answered other ids on some node.
@@ -85,8 +153,12 @@ type ClusterResult struct {
 	SearchMismatches int
 	Searches         int
 	FinalPoints      int
-	LoadAvgStart     string
-	LoadAvgEnd       string
+	// Calm is the writes outside every fault (from the start to the
+	// first, between a heal's recovery and the next), for comparison with
+	// each fault's During.
+	Calm         WriteWindow
+	LoadAvgStart string
+	LoadAvgEnd   string
 }
 
 func (c *ClusterConfig) defaults() {
@@ -105,7 +177,7 @@ func (c *ClusterConfig) defaults() {
 	for _, d := range []struct {
 		v *time.Duration
 		d time.Duration
-	}{{&c.Hold, 2 * time.Second}, {&c.Pause, 3 * time.Second}, {&c.OpTimeout, 2 * time.Second}} {
+	}{{&c.Hold, 2 * time.Second}, {&c.Pause, 3 * time.Second}, {&c.OpTimeout, 2 * time.Second}, {&c.Partition, 4 * time.Second}} {
 		if *d.v == 0 {
 			*d.v = d.d
 		}
@@ -113,12 +185,36 @@ func (c *ClusterConfig) defaults() {
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}
+	if len(c.Kinds) == 0 {
+		c.Kinds = slices.Clone(ProcessFaults)
+		if c.Netns {
+			c.Kinds = append(c.Kinds, PartitionFaults...)
+		}
+	}
+}
+
+// validate refuses kinds this configuration cannot inject, naming why.
+func (c *ClusterConfig) validate() error {
+	var errs []error
+	if c.Nodes != 3 && c.Nodes != 5 {
+		errs = append(errs, fmt.Errorf("cluster of %d nodes: 3 or 5", c.Nodes))
+	}
+	for _, k := range c.Kinds {
+		if !slices.Contains(AllFaults, k) {
+			errs = append(errs, fmt.Errorf("unknown fault kind %q", k))
+		} else if needsNetns(k) && !c.Netns {
+			errs = append(errs, fmt.Errorf("fault kind %s cuts or slows links between nodes: it needs --netns (each node in its own network namespace, as root)", k))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // faultRun is one RunCluster's state.
 type faultRun struct {
 	cfg     ClusterConfig
 	nodes   []*clusterNode
+	lab     *netLab       // under Netns
+	disk    *diskThrottle // when slow-disk is among the kinds
 	t0      time.Time
 	version atomic.Int64
 	ops     [][]ClusterOp // per client; each client appends to its own
@@ -133,11 +229,15 @@ func (r *faultRun) since() time.Duration { return time.Since(r.t0) }
 // faults, heals everything, and checks the history against the replicas.
 func RunCluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	cfg.defaults()
-	if cfg.Nodes != 3 && cfg.Nodes != 5 {
-		return nil, fmt.Errorf("cluster of %d nodes: 3 or 5", cfg.Nodes)
+	if err := cfg.validate(); err != nil {
+		return nil, err
 	}
 	root := cfg.Dir
-	if root == "" {
+	if root != "" {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return nil, err
+		}
+	} else {
 		dir, err := os.MkdirTemp("", "quiver-bench-cluster-")
 		if err != nil {
 			return nil, err
@@ -145,20 +245,42 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) 
 		defer os.RemoveAll(dir)
 		root = dir
 	}
-	res := &ClusterResult{Nodes: cfg.Nodes, Clients: cfg.Clients, Points: cfg.Points, Seed: cfg.Seed, LoadAvgStart: loadAverage()}
-	nodes, err := startNodes(ctx, cfg.Binary, root, cfg.Nodes)
+	res := &ClusterResult{Nodes: cfg.Nodes, Clients: cfg.Clients, Points: cfg.Points, Seed: cfg.Seed, LoadAvgStart: loadAverage(), Kinds: cfg.Kinds}
+	r := &faultRun{cfg: cfg, ops: make([][]ClusterOp, cfg.Clients)}
+	place := loopbackPlace
+	if cfg.Netns {
+		lab, notes, err := openFaultNetwork(cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer lab.close()
+		r.lab, res.Notes = lab, notes
+		place = func(i int) (string, string, string, error) { return lab.httpAddr(i), lab.raftAddr(i), lab.ns(i), nil }
+	}
+	if slices.Contains(cfg.Kinds, FaultSlowDisk) {
+		disk, err := openDiskThrottle(root)
+		if err != nil {
+			return nil, fmt.Errorf("fault kind %s: %w", FaultSlowDisk, err)
+		}
+		defer disk.close()
+		r.disk = disk
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(cfg.Progress, "note: %s\n", n)
+	}
+	nodes, err := startNodesAt(ctx, cfg.Binary, root, cfg.Nodes, place)
 	if err != nil {
 		return nil, err
 	}
 	defer stopNodes(nodes)
-	r := &faultRun{cfg: cfg, nodes: nodes, ops: make([][]ClusterOp, cfg.Clients)}
+	r.nodes = nodes
 	if _, err := leaderOf(ctx, nodes, 30*time.Second); err != nil {
 		return nil, err
 	}
 	if err := createClusterCollection(ctx, nodes[len(nodes)-1]); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(cfg.Progress, "cluster: %d nodes, %d clients over %d points, %d faults, seed %d (node logs under %s)\n", cfg.Nodes, cfg.Clients, cfg.Points, cfg.Cycles, cfg.Seed, root)
+	fmt.Fprintf(cfg.Progress, "cluster: %d nodes, %d clients over %d points, %d faults of %s, seed %d (node logs under %s)\n", cfg.Nodes, cfg.Clients, cfg.Points, cfg.Cycles, strings.Join(cfg.Kinds, ","), cfg.Seed, root)
 
 	r.t0 = time.Now()
 	cctx, stopClients := context.WithCancel(ctx)

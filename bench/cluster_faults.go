@@ -2,31 +2,28 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// faults injects cfg.Cycles faults, the kinds in shuffled rounds of all
-// four so each comes up as often, each followed by its heal, an agreed
-// leader, a write acknowledged after the heal and a quiet second.
+// faults injects cfg.Cycles faults, cfg.Kinds in shuffled rounds so each
+// comes up as often, each followed by its heal, an agreed leader, a write
+// acknowledged after the heal and a quiet second.
 func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, 0xfa017))
-	var order []string
-	for len(order) < r.cfg.Cycles {
-		round := slices.Clone(faultKinds)
-		rng.Shuffle(len(round), func(i, j int) { round[i], round[j] = round[j], round[i] })
-		order = append(order, round...)
-	}
+	order := faultOrder(r.cfg.Kinds, r.cfg.Cycles, rng)
 	// The clients run a while before the first fault.
 	select {
 	case <-time.After(2 * time.Second):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	for i, kind := range order[:r.cfg.Cycles] {
+	for i, kind := range order {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -34,58 +31,32 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 		if err != nil {
 			return fmt.Errorf("before fault %d: %w", i+1, err)
 		}
-		ev := FaultEvent{Kind: kind, Recover: -1}
-		var victims []*clusterNode
-		switch kind {
-		case FaultKillLeader:
-			victims = []*clusterNode{r.nodes[lead]}
-		case FaultKillFollower:
-			victims = []*clusterNode{r.nodes[(lead+1+rng.IntN(len(r.nodes)-1))%len(r.nodes)]}
-		case FaultKillMajority:
-			perm := rng.Perm(len(r.nodes))
-			for _, j := range perm[:len(r.nodes)/2+1] {
-				victims = append(victims, r.nodes[j])
-			}
-		case FaultPauseLeader:
-			victims = []*clusterNode{r.nodes[lead]}
+		p := planFault(kind, len(r.nodes), lead, rng)
+		ev := FaultEvent{Kind: kind, Recover: -1, Lag: commitLag(ctx, r.nodes)}
+		for _, v := range p.victims {
+			ev.Victims = append(ev.Victims, r.nodes[v].id)
 		}
-		for _, v := range victims {
-			ev.Victims = append(ev.Victims, v.id)
+		for _, v := range p.minority {
+			ev.Minority = append(ev.Minority, r.nodes[v].id)
 		}
 		ev.At = r.since()
-		hold := r.cfg.Hold
-		if kind == FaultPauseLeader {
-			hold = r.cfg.Pause
-			if err := victims[0].pause(); err != nil {
-				return fmt.Errorf("SIGSTOP node %s: %w", victims[0].id, err)
-			}
-		} else {
-			for _, v := range victims {
-				v.kill()
-			}
+		if err := r.apply(p, false); err != nil {
+			return errors.Join(fmt.Errorf("fault %d (%s): %w", i+1, kind, err), r.apply(p, true))
 		}
 		ev.Down = r.since()
-		select {
-		case <-time.After(hold):
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		for _, v := range victims {
-			if kind == FaultPauseLeader {
-				err = v.resume()
-			} else {
-				err = v.start()
-			}
-			if err != nil {
-				return fmt.Errorf("heal node %s: %w", v.id, err)
-			}
+		err = r.watch(ctx, p, lead, &ev)
+		if err := errors.Join(err, r.apply(p, true)); err != nil {
+			return fmt.Errorf("fault %d (%s): heal: %w", i+1, kind, err)
 		}
 		ev.Healed = r.since()
-		for _, v := range victims {
-			if err := v.waitReady(ctx, 30*time.Second); err != nil {
-				return err
+		// /readyz waits until a restarted node has caught up, which
+		// takes as long as its log tail is to replay.
+		for _, n := range r.nodes {
+			if err := n.waitReady(ctx, 3*time.Minute); err != nil {
+				return fmt.Errorf("after fault %d (%s): %w", i+1, kind, err)
 			}
 		}
+		ev.Ready = r.since() - ev.Healed
 		if _, err := leaderOf(ctx, r.nodes, 30*time.Second); err != nil {
 			return fmt.Errorf("after fault %d (%s): %w", i+1, kind, err)
 		}
@@ -94,10 +65,9 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 		for wait := time.Now(); r.lastWrite.Load() < int64(ev.Healed) && time.Since(wait) < time.Minute; {
 			time.Sleep(20 * time.Millisecond)
 		}
+		ev.Settled = r.since()
 		res.Faults = append(res.Faults, ev)
-		fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-13s node %-4s healed after %.1fs; ops acknowledged %d, unknown %d, failed %d\n",
-			i+1, r.cfg.Cycles, ev.At.Seconds(), kind, strings.Join(ev.Victims, ","), (ev.Healed - ev.At).Seconds(),
-			r.counts.acked.Load(), r.counts.unknown.Load(), r.counts.failed.Load())
+		r.progress(i, ev)
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():
@@ -105,6 +75,33 @@ func (r *faultRun) faults(ctx context.Context, res *ClusterResult) error {
 		}
 	}
 	return nil
+}
+
+// faultOrder is cycles kinds, in shuffled rounds of all of them.
+func faultOrder(kinds []string, cycles int, rng *rand.Rand) []string {
+	var order []string
+	for len(order) < cycles {
+		round := slices.Clone(kinds)
+		rng.Shuffle(len(round), func(i, j int) { round[i], round[j] = round[j], round[i] })
+		order = append(order, round...)
+	}
+	return order[:cycles]
+}
+
+func (r *faultRun) progress(i int, ev FaultEvent) {
+	extra := ""
+	if ev.LeaderCut {
+		after := func(d time.Duration) string {
+			if d < 0 {
+				return "not within the partition"
+			}
+			return fmt.Sprintf("after %.2fs", d.Seconds())
+		}
+		extra = fmt.Sprintf("; old leader stepped down %s, new leader %s", after(ev.StepDown), after(ev.Elected))
+	}
+	fmt.Fprintf(r.cfg.Progress, "[%2d/%d] %6.1fs %-18s node %-5s (lag %d) healed after %.1fs; ops acknowledged %d, unknown %d, failed %d%s\n",
+		i+1, r.cfg.Cycles, ev.At.Seconds(), ev.Kind, strings.Join(ev.Victims, ","), ev.Lag, (ev.Healed - ev.At).Seconds(),
+		r.counts.acked.Load(), r.counts.unknown.Load(), r.counts.failed.Load(), extra)
 }
 
 // verify runs with every node up again after the last cycle: it waits until the replicas agree, then checks the history against them,
@@ -141,20 +138,8 @@ func (r *faultRun) verify(ctx context.Context, res *ClusterResult) error {
 	}
 	res.FinalPoints = len(finals[0])
 	res.Check = CheckHistory(res.Ops, finals, 60*time.Second)
-	for _, f := range res.Faults {
-		if f.Kind != FaultKillMajority {
-			continue
-		}
-		for _, o := range res.Ops {
-			if !o.isWrite() || o.Start <= f.Down || o.End >= f.Healed {
-				continue
-			}
-			res.MajorityLossWrites++
-			if o.Outcome == Acked {
-				res.Violations = append(res.Violations, fmt.Sprintf("%s of point %d acknowledged at %v, %v into the majority loss at %v", o.Kind, o.Point, o.End, o.End-f.Down, f.Down))
-			}
-		}
-	}
+	res.checkWindows()
+	res.windowStats()
 	for i := range res.Faults {
 		f := &res.Faults[i]
 		for _, o := range res.Ops {
@@ -194,4 +179,48 @@ func (r *faultRun) compareSearches(ctx context.Context, res *ClusterResult) erro
 		}
 	}
 	return nil
+}
+
+// checkWindows flags the writes a fault forbade to acknowledge: any sent
+// after every victim of a majority kill was dead and answered before the
+// restart, and any sent to a node a partition left in the minority after
+// the cut and answered by it before the heal.
+func (res *ClusterResult) checkWindows() {
+	for i := range res.Faults {
+		f := &res.Faults[i]
+		if f.Kind != FaultKillMajority && len(f.Minority) == 0 {
+			continue
+		}
+		for _, o := range res.Ops {
+			if !o.isWrite() || o.Start <= f.Down || o.End >= f.Healed {
+				continue
+			}
+			node := strconv.Itoa(o.Node + 1)
+			switch {
+			case f.Kind == FaultKillMajority:
+				res.MajorityLossWrites++
+			case slices.Contains(f.Minority, node):
+				res.MinorityWrites++
+			default:
+				continue
+			}
+			if o.Outcome == Acked {
+				f.Violations++
+				res.Violations = append(res.Violations, fmt.Sprintf("%s of point %d acknowledged by node %s at %v, %v into the %s at %v", o.Kind, o.Point, node, o.End, o.End-f.Down, f.Kind, f.Down))
+			}
+		}
+	}
+}
+
+// windowStats fills each fault's During and the run's Calm.
+func (res *ClusterResult) windowStats() {
+	calm := [][2]time.Duration{}
+	from := time.Duration(0)
+	for i := range res.Faults {
+		f := &res.Faults[i]
+		f.During = writeWindow(res.Ops, [2]time.Duration{f.Down, f.Healed})
+		calm = append(calm, [2]time.Duration{from, f.At})
+		from = f.Settled
+	}
+	res.Calm = writeWindow(res.Ops, append(calm, [2]time.Duration{from, res.Duration})...)
 }

@@ -65,3 +65,60 @@ func TestCheckHistoryStaleReadAndPhantom(t *testing.T) {
 	require.Equal(t, 1, c.Count("phantom"), "a failed write's value: %+v", c.Anomalies)
 	require.Equal(t, porcupine.Illegal, c.Linearizable)
 }
+
+// onNode sets the node (index) an operation was sent to.
+func onNode(node int, o ClusterOp) ClusterOp { o.Node = node; return o }
+
+// A partition-shaped history: node 1 (index 0) is cut off into the
+// minority from 1 s to 5 s. The writes sent to it then fail or time out
+// (violate: one is acknowledged), a write sent before the cut is
+// acknowledged after it (it had committed), and the majority side goes on.
+func partitionHistory(violate bool) *ClusterResult {
+	minorityAck := Unknown
+	if violate {
+		minorityAck = Acked
+	}
+	ops := []ClusterOp{
+		onNode(0, op(0, OpUpsert, 1, 10, 900, 1100, Acked)),
+		onNode(0, op(0, OpUpsert, 1, 11, 1200, 3200, minorityAck)),
+		onNode(0, op(1, OpUpsert, 2, 20, 1300, 3300, Failed)),
+		onNode(0, op(1, OpUpsert, 3, 31, 1400, 3400, Unknown)),
+		onNode(1, op(2, OpUpsert, 1, 12, 3500, 3510, Acked)),
+		onNode(2, op(2, OpDelete, 2, 0, 3600, 3610, Acked)),
+		onNode(0, op(0, OpUpsert, 3, 30, 5500, 5520, Acked)),
+		onNode(1, op(2, OpRead, 1, 12, 6000, 6010, Acked)),
+	}
+	return &ClusterResult{Ops: ops, Faults: []FaultEvent{{Kind: FaultPartitionLeader, Victims: []string{"1"}, Minority: []string{"1"},
+		At: ms(990), Down: ms(1000), Healed: ms(5000), Recover: -1}}}
+}
+
+func TestCheckPartitionHistory(t *testing.T) {
+	res := partitionHistory(false)
+	final := map[uint64]int64{1: 12, 3: 30}
+	res.Check = CheckHistory(res.Ops, []map[uint64]int64{final, final, final}, time.Second)
+	res.checkWindows()
+	require.Empty(t, res.Check.Anomalies)
+	require.Equal(t, porcupine.Ok, res.Check.Linearizable)
+	require.Empty(t, res.Violations)
+	require.Equal(t, 3, res.MinorityWrites, "the three writes sent to node 1 during the cut")
+	require.True(t, res.OK())
+
+	// The cut-off node acknowledged a write: the final state cannot tell
+	// (a later write superseded it), the window check does.
+	res = partitionHistory(true)
+	res.Check = CheckHistory(res.Ops, []map[uint64]int64{final, final, final}, time.Second)
+	res.checkWindows()
+	require.Empty(t, res.Check.Anomalies)
+	require.Len(t, res.Violations, 1)
+	require.Equal(t, 1, res.Faults[0].Violations)
+	require.Contains(t, res.Violations[0], "acknowledged by node 1")
+	require.False(t, res.OK())
+
+	// A replica that applied the minority's failed write, or undid the
+	// majority side's delete, is caught by the final-state check.
+	res = partitionHistory(false)
+	res.Check = CheckHistory(res.Ops, []map[uint64]int64{final, final, {1: 12, 2: 20, 3: 30}}, time.Second)
+	require.Equal(t, 1, res.Check.Count("phantom"), "%+v", res.Check.Anomalies)
+	res.Check = CheckHistory(append(res.Ops, onNode(1, op(3, OpUpsert, 2, 21, 3000, 3100, Acked))), []map[uint64]int64{final, final, {1: 12, 2: 21, 3: 30}}, time.Second)
+	require.Equal(t, 1, res.Check.Count("resurrected"), "%+v", res.Check.Anomalies)
+}

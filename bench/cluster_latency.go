@@ -200,7 +200,7 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 func (r *ClusterLatencyResult) Report() string {
 	var sb strings.Builder
 	if r.Shards > 0 {
-		fmt.Fprintf(&sb, "latency: a collection of %d shards; %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d untimed searches and %d searches (limit 10), one request at a time, sent to the nodes in turn (a write goes to group 0's leader, which sends each shard's part to that shard's leader; a search reads the node's own replicas and asks other nodes for the shards it lacks)\n",
+		fmt.Fprintf(&sb, "latency: a collection of %d shards; %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d untimed searches and %d searches (limit 10), one request at a time, sent to the nodes in turn (a write is split by the node it reaches, which sends each shard's part to that shard's leader; a search reads the node's own replicas and asks other nodes for the shards it lacks)\n",
 			r.Shards, r.Points, r.Dim, r.Samples, r.Samples/2, r.Samples)
 	} else {
 		fmt.Fprintf(&sb, "latency: %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d local and %d majority searches (limit 10), one request at a time, sent to the nodes in turn (on the cluster 2 in 3 reach a follower, which forwards writes and majority reads to the leader)\n",

@@ -29,6 +29,8 @@ type clusterNode struct {
 	cmd     *exec.Cmd
 	logFile *os.File
 	paused  bool
+	// netns is the network namespace the node runs in (--netns), or "".
+	netns string
 	// cpuDead is the CPU seconds of the node's earlier processes (killed
 	// ones), so cpu() counts every incarnation.
 	cpuDead float64
@@ -48,9 +50,29 @@ func freeLoopback() (string, error) {
 	return l.Addr().String(), nil
 }
 
+// nodePlace says where node i listens (HTTP and Raft host:port) and in
+// which network namespace it runs ("": this one).
+type nodePlace func(i int) (httpAddr, raftAddr, netns string, err error)
+
+// loopbackPlace puts every node on free loopback ports here.
+func loopbackPlace(int) (string, string, string, error) {
+	addr, err := freeLoopback()
+	if err != nil {
+		return "", "", "", err
+	}
+	raft, err := freeLoopback()
+	return addr, raft, "", err
+}
+
 // startNodes starts n nodes of one cluster (n == 0: one single node
-// without cluster flags) under root, and waits until each is ready.
+// without cluster flags) on loopback under root, and waits until each is
+// ready.
 func startNodes(ctx context.Context, bin, root string, n int) ([]*clusterNode, error) {
+	return startNodesAt(ctx, bin, root, n, loopbackPlace)
+}
+
+// startNodesAt is startNodes with the nodes placed by place.
+func startNodesAt(ctx context.Context, bin, root string, n int, place nodePlace) ([]*clusterNode, error) {
 	single := n == 0
 	if single {
 		n = 1
@@ -58,15 +80,11 @@ func startNodes(ctx context.Context, bin, root string, n int) ([]*clusterNode, e
 	nodes := make([]*clusterNode, n)
 	var peers []string
 	for i := range nodes {
-		addr, err := freeLoopback()
+		addr, raft, netns, err := place(i)
 		if err != nil {
 			return nil, err
 		}
-		raft, err := freeLoopback()
-		if err != nil {
-			return nil, err
-		}
-		nodes[i] = &clusterNode{id: strconv.Itoa(i + 1), addr: addr, dir: filepath.Join(root, "node"+strconv.Itoa(i+1)), bin: bin}
+		nodes[i] = &clusterNode{id: strconv.Itoa(i + 1), addr: addr, dir: filepath.Join(root, "node"+strconv.Itoa(i+1)), bin: bin, netns: netns}
 		peers = append(peers, fmt.Sprintf("%s=%s=http://%s", nodes[i].id, raft, addr))
 	}
 	for _, nd := range nodes {
@@ -99,7 +117,12 @@ func (n *clusterNode) start() error {
 		}
 		n.logFile = f
 	}
-	n.cmd = exec.Command(n.bin, n.args...)
+	if n.netns != "" {
+		// ip netns exec execs the binary, so the pid is the node's own.
+		n.cmd = exec.Command("ip", append([]string{"netns", "exec", n.netns, n.bin}, n.args...)...)
+	} else {
+		n.cmd = exec.Command(n.bin, n.args...)
+	}
 	n.cmd.Stdout, n.cmd.Stderr = n.logFile, n.logFile
 	n.paused = false
 	if err := n.cmd.Start(); err != nil {
@@ -132,12 +155,12 @@ func (n *clusterNode) resume() error {
 func (n *clusterNode) waitReady(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for {
-		code, _, err := httpCall(ctx, "GET", n.url()+"/readyz", nil, time.Second)
+		code, body, err := httpCall(ctx, "GET", n.url()+"/readyz", nil, time.Second)
 		if err == nil && code == http.StatusOK {
 			return nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("node %s not ready after %v (log %s.log): %w", n.id, limit, n.dir, errors.Join(err, ctx.Err()))
+			return fmt.Errorf("node %s not ready after %v (last /readyz: %d %s; log %s.log): %w", n.id, limit, code, strings.TrimSpace(string(body)), n.dir, errors.Join(err, ctx.Err()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -190,6 +213,7 @@ func httpCall(ctx context.Context, method, url string, body any, timeout time.Du
 type raftView struct {
 	Leader *uint64 `json:"leader"`
 	Role   string  `json:"role"`
+	Commit uint64  `json:"commit"`
 }
 
 func (n *clusterNode) raft(ctx context.Context) (raftView, error) {
@@ -235,4 +259,27 @@ func agreedLeader(ctx context.Context, nodes []*clusterNode) (int, bool) {
 		}
 	}
 	return found, found >= 0 && strconv.FormatUint(*lead, 10) == nodes[found].id
+}
+
+// commitLag is how far the least advanced node's commit index is behind
+// the furthest one's (nodes down or unreachable left out): a follower
+// still catching up after the last heal shows here.
+func commitLag(ctx context.Context, nodes []*clusterNode) uint64 {
+	var lo, hi uint64
+	seen := false
+	for _, n := range nodes {
+		if !n.alive() || n.paused {
+			continue
+		}
+		v, err := n.raft(ctx)
+		if err != nil {
+			continue
+		}
+		if !seen || v.Commit < lo {
+			lo = v.Commit
+		}
+		hi = max(hi, v.Commit)
+		seen = true
+	}
+	return hi - lo
 }

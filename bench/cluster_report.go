@@ -98,9 +98,10 @@ func (r *ClusterResult) Report() string {
 		c := counts[k]
 		fmt.Fprintf(&sb, "  %-7s %6d sent: %6d acknowledged, %5d unknown, %5d failed\n", k, c[Acked]+c[Unknown]+c[Failed], c[Acked], c[Unknown], c[Failed])
 	}
-	fmt.Fprintf(&sb, "%-14s %5s %6s %11s %6s %17s %10s %12s %12s\n", "fault", "count", "lost", "resurrected", "stale", "resurrected-read", "violations", "recover-p50", "recover-max")
+	fmt.Fprintf(&sb, "%-18s %5s %6s %11s %6s %17s %10s %12s %12s\n", "fault", "count", "lost", "resurrected", "stale", "resurrected-read", "violations", "recover-p50", "recover-max")
 	byKind := map[string][]time.Duration{}
 	anomalies := map[string]map[string]int{}
+	violations := map[string]int{}
 	var order []string
 	for _, f := range r.Faults {
 		if _, seen := byKind[f.Kind]; !seen {
@@ -108,13 +109,13 @@ func (r *ClusterResult) Report() string {
 			anomalies[f.Kind] = map[string]int{}
 		}
 		byKind[f.Kind] = append(byKind[f.Kind], f.Recover)
+		violations[f.Kind] += f.Violations
 	}
 	slices.Sort(order)
 	anomalies["none"] = map[string]int{}
 	for _, a := range r.Check.Anomalies {
 		anomalies[r.faultAt(a.At)][a.Kind]++
 	}
-	violations := len(r.Violations)
 	row := func(name string, n int, a map[string]int, viol int, rec []time.Duration) {
 		p50, max := "-", "-"
 		var ok []time.Duration
@@ -130,16 +131,12 @@ func (r *ClusterResult) Report() string {
 		if len(ok) < len(rec) {
 			max += fmt.Sprintf(" (%d never)", len(rec)-len(ok))
 		}
-		fmt.Fprintf(&sb, "%-14s %5d %6d %11d %6d %17d %10d %12s %12s\n", name, n, a["lost"], a["resurrected"]+a["phantom"], a["stale-read"], a["resurrected-read"], viol, p50, max)
+		fmt.Fprintf(&sb, "%-18s %5d %6d %11d %6d %17d %10d %12s %12s\n", name, n, a["lost"], a["resurrected"]+a["phantom"], a["stale-read"], a["resurrected-read"], viol, p50, max)
 	}
 	total := map[string]int{}
 	var all []time.Duration
 	for _, k := range order {
-		v := 0
-		if k == FaultKillMajority {
-			v = violations
-		}
-		row(k, len(byKind[k]), anomalies[k], v, byKind[k])
+		row(k, len(byKind[k]), anomalies[k], violations[k], byKind[k])
 		for name, n := range anomalies[k] {
 			total[name] += n
 		}
@@ -151,9 +148,13 @@ func (r *ClusterResult) Report() string {
 			total[name] += n
 		}
 	}
-	row("all", len(r.Faults), total, violations, all)
-	fmt.Fprintf(&sb, "lost = acknowledged writes missing or overwritten by an older value on a replica at the end; resurrected = acknowledged deletes undone (or values no write wrote); stale/resurrected-read = majority reads that saw a superseded state; violations = writes acknowledged while a majority was down; recover = fault to the end of the first acknowledged write sent after every victim was stopped\n")
-	fmt.Fprintf(&sb, "writes sent and answered while a majority was down: %d, acknowledged %d\n", r.MajorityLossWrites, violations)
+	row("all", len(r.Faults), total, len(r.Violations), all)
+	fmt.Fprintf(&sb, "lost = acknowledged writes missing or overwritten by an older value on a replica at the end; resurrected = acknowledged deletes undone (or values no write wrote); stale/resurrected-read = majority reads that saw a superseded state; violations = writes acknowledged while a majority was down, or by a node a partition left in a minority; recover = fault to the end of the first acknowledged write sent after every victim was stopped or cut off\n")
+	fmt.Fprintf(&sb, "writes sent and answered while a majority was down: %d, acknowledged %d; sent to and answered by a minority-side node during a partition: %d, acknowledged %d\n",
+		r.MajorityLossWrites, violations[FaultKillMajority], r.MinorityWrites, len(r.Violations)-violations[FaultKillMajority])
+	r.partitionReport(&sb)
+	r.readyReport(&sb, order)
+	r.duringReport(&sb, order)
 	fmt.Fprintf(&sb, "replicas: %d points each at the end, ids + vectors + payloads equal: %v; %d exact searches across nodes (local and majority), %d answered differently; linearizability of the per-point registers (porcupine): %s\n",
 		r.FinalPoints, len(r.ReplicasDiffer) == 0, r.Searches, r.SearchMismatches, r.Check.Linearizable)
 	for i, a := range r.Check.Anomalies {
@@ -165,6 +166,9 @@ func (r *ClusterResult) Report() string {
 	}
 	for _, v := range r.Violations {
 		fmt.Fprintf(&sb, "  violation: %s\n", v)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&sb, "note: %s\n", n)
 	}
 	return sb.String()
 }
@@ -178,4 +182,88 @@ func (r *ClusterResult) faultAt(t time.Duration) string {
 		}
 	}
 	return kind
+}
+
+// partitionReport prints, for the partitions that cut the leader off
+// into a minority, how soon it stepped down and the other side elected.
+func (r *ClusterResult) partitionReport(sb *strings.Builder) {
+	type times struct {
+		down, elect []time.Duration
+		n, never    int
+	}
+	byKind := map[string]*times{}
+	var order []string
+	for _, f := range r.Faults {
+		if !f.LeaderCut {
+			continue
+		}
+		t := byKind[f.Kind]
+		if t == nil {
+			t = &times{}
+			byKind[f.Kind] = t
+			order = append(order, f.Kind)
+		}
+		t.n++
+		if f.StepDown >= 0 {
+			t.down = append(t.down, f.StepDown)
+		}
+		if f.Elected >= 0 {
+			t.elect = append(t.elect, f.Elected)
+		}
+		if f.StepDown < 0 || f.Elected < 0 {
+			t.never++
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	slices.Sort(order)
+	q := func(d []time.Duration) string {
+		if len(d) == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f/%.2fs", percentile(d, 0.5).Seconds(), slices.Max(d).Seconds())
+	}
+	fmt.Fprintf(sb, "partitions that left the leader in a minority (times after the cut, p50/max):\n")
+	fmt.Fprintf(sb, "  %-18s %5s %22s %22s %s\n", "fault", "count", "old leader stepped down", "majority side elected", "not within the partition")
+	for _, k := range order {
+		t := byKind[k]
+		fmt.Fprintf(sb, "  %-18s %5d %22s %22s %d\n", k, t.n, q(t.down), q(t.elect), t.never)
+	}
+}
+
+// duringReport prints the acknowledged writes' rate and latency while
+// each kind of fault lasted, beside the calm between faults.
+func (r *ClusterResult) duringReport(sb *strings.Builder, kinds []string) {
+	fmt.Fprintf(sb, "writes sent and acknowledged while the faults lasted (from the last kill, cut or throttle to the heal) and in the calm between faults:\n")
+	fmt.Fprintf(sb, "  %-18s %10s %10s %10s\n", "", "writes/s", "p50", "p99")
+	line := func(name string, w WriteWindow) {
+		fmt.Fprintf(sb, "  %-18s %10.1f %8.1fms %8.1fms\n", name, w.PerSec, millis(w.P50), millis(w.P99))
+	}
+	for _, k := range kinds {
+		var wins [][2]time.Duration
+		for _, f := range r.Faults {
+			if f.Kind == k {
+				wins = append(wins, [2]time.Duration{f.Down, f.Healed})
+			}
+		}
+		line(k, writeWindow(r.Ops, wins...))
+	}
+	line("calm", r.Calm)
+}
+
+// readyReport prints how long after each kind's heal every node was
+// ready again.
+func (r *ClusterResult) readyReport(sb *strings.Builder, kinds []string) {
+	fmt.Fprintf(sb, "every node ready (/readyz 200) after the heal, p50/max:")
+	for _, k := range kinds {
+		var d []time.Duration
+		for _, f := range r.Faults {
+			if f.Kind == k {
+				d = append(d, f.Ready)
+			}
+		}
+		fmt.Fprintf(sb, " %s %.2f/%.2fs;", k, percentile(d, 0.5).Seconds(), slices.Max(d).Seconds())
+	}
+	sb.WriteString("\n")
 }

@@ -40,9 +40,10 @@ func BenchmarkRouterSearch(b *testing.B) {
 				}
 				require.NoError(b, tn.leader().Apply(ctx, "s", []index.Operation{{Upsert: ps}}))
 			}
-			router, _, err := tn.nodes[0].rep.Load().Router("s")
+			router, _, err := tn.nodes[0].rep.Load().Router("s", httpapi.ReadLocal)
 			require.NoError(b, err)
 			q := vec()
+			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
 				if _, err := router.Search(ctx, index.SearchRequest{Vector: q, Limit: 10}); err != nil {

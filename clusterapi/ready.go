@@ -3,16 +3,19 @@ package clusterapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
+	"github.com/quiver-db/quiver/cluster"
 	"github.com/quiver-db/quiver/httpapi"
 )
 
 // Ready implements the API's readiness check (/readyz): nil once this
 // node has applied every command the cluster had committed when it
-// asked, then nil for as long as it is a voter. A restarted node rebuilds its DB from a
+// asked, in group 0 and in every shard group it keeps
+// (shardsCaughtUp), then nil for as long as it is a voter. A restarted node rebuilds its DB from a
 // snapshot and the log (cluster/doc.go, invariant 4), and a joined one
 // catches up from the leader's; until then its local reads see an older
 // state. The leader's word is needed, since only the leader knows the
@@ -54,7 +57,60 @@ func (r *Replica) Ready(ctx context.Context) error {
 			return fmt.Errorf("%w: catching up: applied %d of the leader's commit index %d", httpapi.ErrUnavailable, r.node.AppliedIndex(), commit)
 		}
 	}
+	if err := r.shardsCaughtUp(ctx); err != nil {
+		return err
+	}
 	r.ready.Store(true)
+	return nil
+}
+
+// shardsCaughtUp returns nil once every shard group this node keeps, by
+// the placements it has applied, is open and has caught up as group 0
+// has: its leader runs a barrier, a follower waits to have applied up to
+// the commit index the group's leader reports (GET .../state).
+func (r *Replica) shardsCaughtUp(ctx context.Context) error {
+	for name, p := range r.node.Placements() {
+		for s := range p.Shards() {
+			if !p.Holds(s, r.self) {
+				continue
+			}
+			if err := r.shardCaughtUp(ctx, name, p, s); err != nil {
+				return fmt.Errorf("%w: shard %d of %q: %w", httpapi.ErrUnavailable, s, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Replica) shardCaughtUp(ctx context.Context, name string, p cluster.Placement, s int) error {
+	g, ok := r.host.Group(name, p, s)
+	if !ok {
+		return errors.New("its group is not open yet")
+	}
+	if g.IsLeader() {
+		if err := g.Barrier(ctx); err != nil {
+			return fmt.Errorf("the leader's barrier: %w", err)
+		}
+		return nil
+	}
+	id, _ := g.Leader()
+	if id == "" {
+		return errors.New("no leader known")
+	}
+	st, err := r.shards.state(ctx, id, name, s)
+	if err != nil {
+		return fmt.Errorf("the leader's commit index: %w", err)
+	}
+	if st.Role != "Leader" {
+		return fmt.Errorf("node %s is not the leader (%s)", id, st.Role)
+	}
+	caughtUp, err := g.CaughtUp(st.Commit)
+	if err != nil {
+		return err
+	}
+	if !caughtUp {
+		return fmt.Errorf("catching up: applied %d of the leader's commit index %d", g.AppliedIndex(), st.Commit)
+	}
 	return nil
 }
 

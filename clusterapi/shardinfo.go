@@ -72,12 +72,14 @@ func transfersOf(p cluster.Placement) []shardTransferInfo {
 	return out
 }
 
-// shardState is GET /internal/shards/{collection}/{shard}/state.
+// shardState is GET /internal/shards/{collection}/{shard}/state: the
+// replica's Raft role, the leader it knows and its commit index (which a
+// leader's is the group's, for Ready).
 type shardState struct {
 	Role   string `json:"role"`
 	Leader string `json:"leader"`
-	// Commit is the replica's commit index; CaughtUp whether it has
-	// applied up to the target the request named (moverpc.go).
+	// CaughtUp is whether the replica has applied up to the target the
+	// request named (moverpc.go).
 	Commit   uint64 `json:"commit"`
 	CaughtUp bool   `json:"caught_up,omitempty"`
 }
@@ -136,25 +138,37 @@ func (r *Replica) localShard(ctx context.Context, name string, p cluster.Placeme
 // probe asks node id for its replica of the shard's state, and notes the
 // leader it names, whom reads and writes then try first.
 func (w *shardWriter) probe(ctx context.Context, id, collection string, s int, group string) string {
+	st, err := w.state(ctx, id, collection, s)
+	if err != nil || st.Leader == "" {
+		return stateDead
+	}
+	w.setLeader(group, st.Leader)
+	return stateActive
+}
+
+// state asks node id for its replica of the shard's state.
+func (w *shardWriter) state(ctx context.Context, id, collection string, s int) (shardState, error) {
 	ctx, cancel := context.WithTimeout(ctx, stateProbeTimeout)
 	defer cancel()
 	url := fmt.Sprintf("%s/internal/shards/%s/%d/state", w.url(id), collection, s)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return stateDead
+		return shardState{}, err
 	}
 	w.header(req)
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return stateDead
+		return shardState{}, err
 	}
 	defer resp.Body.Close()
 	var st shardState
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil || st.Leader == "" {
-		return stateDead
+	if resp.StatusCode != http.StatusOK {
+		return shardState{}, fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
 	}
-	w.setLeader(group, st.Leader)
-	return stateActive
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return shardState{}, fmt.Errorf("GET %s: %w", url, err)
+	}
+	return st, nil
 }
 
 // serveState answers probe: this node's replica's Raft role and leader.
@@ -192,7 +206,7 @@ func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/members", r.authorized(r.serveMembers))
-	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Logger: r.log})
+	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: r.leaderShard, Logger: r.log})
 	if err != nil {
 		panic(err) // Shards is set: NewHandler cannot fail
 	}

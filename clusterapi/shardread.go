@@ -13,13 +13,17 @@ import (
 	"github.com/quiver-db/quiver/query"
 	"github.com/quiver-db/quiver/shard"
 	"github.com/quiver-db/quiver/sparse"
+	"golang.org/x/sync/errgroup"
 )
 
-// Router implements httpapi.Sharder: a sharded collection read as one,
-// each shard from this node's replica when it keeps one (a prefix of the
-// shard's log, as any local read), else from another node's, the
-// shard's leader first.
-func (r *Replica) Router(name string) (query.Collection, bool, error) {
+// Router implements httpapi.Sharder: a sharded collection read as one.
+// With httpapi.ReadLocal each shard is read from this node's replica
+// when it keeps one (a prefix of the shard's log, as any local read),
+// else from another node's, the shard's leader first. With
+// httpapi.ReadLinearizable each shard is read on its leader after a
+// barrier on its group: here when this node leads it, else on the node
+// that does (shard.ClientConfig.Leader), the others refusing.
+func (r *Replica) Router(name string, consistency httpapi.Consistency) (query.Collection, bool, error) {
 	p, ok := r.node.Placement(name)
 	if !ok {
 		return nil, false, nil
@@ -29,10 +33,20 @@ func (r *Replica) Router(name string) (query.Collection, bool, error) {
 		return nil, true, err
 	}
 	shards := make([]shard.Shard, p.Shards())
+	var g errgroup.Group // the barriers of the shards this node leads, at once
 	for s := range shards {
-		if shards[s], err = r.shardReader(name, p, s); err != nil {
-			return nil, true, err
-		}
+		g.Go(func() error {
+			var err error
+			if consistency == httpapi.ReadLinearizable {
+				shards[s], err = r.leaderReader(name, p, s)
+			} else {
+				shards[s], err = r.shardReader(name, p, s)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, true, err
 	}
 	router, err := shard.NewRouter(name, schema.Config(), shards)
 	return router, true, err
@@ -57,6 +71,27 @@ func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Sh
 			return c, nil
 		}
 	}
+	return r.remoteReader(name, p, s, false)
+}
+
+// leaderReader is shard s on its leader, after a barrier on its group
+// (a linearizable read): this node's replica when it leads the group,
+// else the other replicas', asked as shard.ClientConfig.Leader says, the
+// leader heard of first.
+func (r *Replica) leaderReader(name string, p cluster.Placement, s int) (shard.Shard, error) {
+	if g, ok := r.host.Group(name, p, s); ok && g.IsLeader() {
+		// The request's context would be better, but Router has none: the
+		// barrier is bounded as a shard write's wait for a leader is.
+		ctx, cancel := context.WithTimeout(context.Background(), shardRetryFor)
+		defer cancel()
+		return r.leaderShard(ctx, name, s)
+	}
+	return r.remoteReader(name, p, s, true)
+}
+
+// remoteReader is shard s on the other nodes that keep it, the leader
+// heard of first; with leader, each is asked for a leader's read.
+func (r *Replica) remoteReader(name string, p cluster.Placement, s int, leaderRead bool) (shard.Shard, error) {
 	leader := r.shards.leader(p.Group(s))
 	var order []string
 	if leader != "" && leader != r.self && p.Holds(s, leader) {
@@ -69,7 +104,7 @@ func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Sh
 	}
 	set := &replicaSet{}
 	for _, id := range order {
-		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.url(id), HTTP: r.shards.client, APIKey: r.shards.apiKey}, name, s)
+		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.url(id), HTTP: r.shards.client, APIKey: r.shards.apiKey, Leader: leaderRead}, name, s)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +129,34 @@ func (r *Replica) Shards(collection string, s int) (shard.Shard, error) {
 	g, ok := r.host.Group(collection, p, s)
 	if !ok {
 		return nil, fmt.Errorf("%w: node %s runs no replica of shard %d", shard.ErrUnavailable, r.self, s)
+	}
+	c, err := g.DB().Collection(collection)
+	if err != nil {
+		return nil, fmt.Errorf("%w: replica not restored yet: %v", shard.ErrUnavailable, err)
+	}
+	return c, nil
+}
+
+// leaderShard is shard.Handler's Leader lookup: this node's replica of
+// shard s, while this node leads its group, after a barrier on it. A
+// node that does not lead it refuses with shard.ErrUnavailable, which
+// sends the caller to the next replica.
+func (r *Replica) leaderShard(ctx context.Context, collection string, s int) (shard.Shard, error) {
+	p, ok := r.node.Placement(collection)
+	if !ok || s >= p.Shards() {
+		return nil, fmt.Errorf("%w: collection %q has no shard %d here (yet)", shard.ErrUnavailable, collection, s)
+	}
+	g, ok := r.host.Group(collection, p, s)
+	if !ok {
+		return nil, fmt.Errorf("%w: node %s runs no replica of shard %d", shard.ErrUnavailable, r.self, s)
+	}
+	if !g.IsLeader() {
+		id, _ := g.Leader()
+		r.shards.setLeader(p.Group(s), id)
+		return nil, fmt.Errorf("%w: node %s does not lead shard %d (leader: %q)", shard.ErrUnavailable, r.self, s, id)
+	}
+	if err := g.Barrier(ctx); err != nil {
+		return nil, fmt.Errorf("%w: shard %d's barrier: %v", shard.ErrUnavailable, s, err)
 	}
 	c, err := g.DB().Collection(collection)
 	if err != nil {

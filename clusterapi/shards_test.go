@@ -24,6 +24,7 @@ import (
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/shard"
 )
 
 // testNode is one Replica behind a loopback HTTP server that serves its
@@ -33,9 +34,15 @@ type testNode struct {
 	srv     *httptest.Server
 	rep     atomic.Pointer[Replica]
 	handler atomic.Pointer[http.Handler]
+	// leaderReads counts the shard reads asked of this node's leader
+	// replicas (shard.ReadHeader).
+	leaderReads atomic.Int64
 }
 
 func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(shard.ReadHeader) == "leader" {
+		n.leaderReads.Add(1)
+	}
 	h := n.handler.Load()
 	if h == nil {
 		// As a node up without the shard's group answers.
@@ -235,7 +242,7 @@ func reference(t testing.TB) *index.Collection {
 func (tn *testNodes) sameAnswers(i int, ref *index.Collection) {
 	tn.t.Helper()
 	ctx := context.Background()
-	router, ok, err := tn.nodes[i].rep.Load().Router("s")
+	router, ok, err := tn.nodes[i].rep.Load().Router("s", httpapi.ReadLocal)
 	require.NoError(tn.t, err)
 	require.True(tn.t, ok)
 	for q := range uint64(10) {
@@ -409,14 +416,14 @@ func TestShardsSurviveANode(t *testing.T) {
 	}
 	require.Equal(t, map[uint64]string{1: stateDead, 3: stateActive}, states)
 	for _, i := range []int{1, 2} {
-		router, ok, err := tn.nodes[i].rep.Load().Router("r")
+		router, ok, err := tn.nodes[i].rep.Load().Router("r", httpapi.ReadLocal)
 		require.NoError(t, err)
 		require.True(t, ok)
 		n, err := router.Count(ctx, nil)
 		require.NoError(t, err)
 		require.Equal(t, len(acked), n, "node %d reads every shard", i)
 	}
-	_, ok, err := tn.nodes[1].rep.Load().Router("missing")
+	_, ok, err := tn.nodes[1].rep.Load().Router("missing", httpapi.ReadLocal)
 	require.NoError(t, err)
 	require.False(t, ok, "not sharded: the API reads its own DB")
 }

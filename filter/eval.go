@@ -2,6 +2,7 @@ package filter
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/quiver-db/quiver/pointid"
@@ -165,13 +166,40 @@ func Equal(a, b any) bool {
 	return false
 }
 
-// Number returns a payload value as a float64 if it is a number.
+// Number returns a payload value as a float64 if it is a number: the
+// float64 and json.Number that decoding JSON gives, and Go's integer and
+// float32 types, which a filter built in Go holds (NewMatchValue(0)). A
+// float32 converts through its shortest decimal, so float32(0.1) is the
+// 0.1 a parsed filter holds, not 0.10000000149.
 func Number(v any) (float64, bool) {
 	switch v := v.(type) {
 	case float64:
 		return v, true
 	case json.Number:
 		f, err := v.Float64()
+		return f, err == nil
+	case int:
+		return float64(v), true
+	case int8:
+		return float64(v), true
+	case int16:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case int64:
+		return float64(v), true
+	case uint:
+		return float64(v), true
+	case uint8:
+		return float64(v), true
+	case uint16:
+		return float64(v), true
+	case uint32:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case float32:
+		f, err := strconv.ParseFloat(strconv.FormatFloat(float64(v), 'g', -1, 32), 64)
 		return f, err == nil
 	}
 	return 0, false

@@ -41,3 +41,46 @@ func TestTopLevelKeyMatchesGeneralPath(t *testing.T) {
 		}
 	}
 }
+
+// A filter built in Go with an integer (or float32) value matches what
+// the same filter parsed from JSON matches: a stored 0 is a json.Number,
+// a parsed 0 a float64, and a Go-built one an int64, which Number did
+// not know as a number.
+func TestGoBuiltNumbersMatchAsParsed(t *testing.T) {
+	dec := json.NewDecoder(strings.NewReader(`{"k": 0, "f": 0.5, "g": 0.1, "l": [7, 8]}`))
+	dec.UseNumber()
+	var p Payload
+	require.NoError(t, dec.Decode(&p))
+	cases := []struct {
+		key   string
+		match *Match
+		json  string
+	}{
+		{"k", NewMatchValue(int64(0)), `{"key": "k", "match": {"value": 0}}`},
+		{"k", NewMatchValue(0), `{"key": "k", "match": {"value": 0}}`},
+		{"k", NewMatchValue(uint8(0)), `{"key": "k", "match": {"value": 0}}`},
+		{"f", NewMatchValue(float32(0.5)), `{"key": "f", "match": {"value": 0.5}}`},
+		{"g", NewMatchValue(float32(0.1)), `{"key": "g", "match": {"value": 0.1}}`},
+		{"l", NewMatchAny(int32(8), "x"), `{"key": "l", "match": {"any": [8, "x"]}}`},
+		{"k", NewMatchExcept(uint64(0)), `{"key": "k", "match": {"except": [0]}}`},
+	}
+	for _, tc := range cases {
+		var parsed Condition
+		require.NoError(t, json.Unmarshal([]byte(tc.json), &parsed))
+		built := Condition{Field: &FieldCondition{Key: tc.key, Match: tc.match}}
+		assert.Equal(t, parsed.Matches(pointid.ID{}, p), built.Matches(pointid.ID{}, p), tc.json)
+	}
+	for _, key := range []string{"k", "g"} {
+		v := map[string]any{"k": int64(0), "g": float32(0.1)}[key]
+		assert.True(t, (&Condition{Field: &FieldCondition{Key: key, Match: NewMatchValue(v)}}).Matches(pointid.ID{}, p), key)
+	}
+	for _, v := range []any{int(-3), int8(-3), int16(-3), int32(-3), int64(-3), float32(-3), float64(-3), json.Number("-3")} {
+		n, ok := Number(v)
+		assert.True(t, ok, "%T", v)
+		assert.Equal(t, -3.0, n, "%T", v)
+	}
+	for _, v := range []any{uint(3), uint8(3), uint16(3), uint32(3), uint64(3)} {
+		n, ok := Number(v)
+		assert.True(t, ok && n == 3, "%T", v)
+	}
+}

@@ -55,7 +55,8 @@ type FieldCondition struct {
 }
 
 // Match is exactly one of Value, Any or Except. Values are strings,
-// numbers (float64) or booleans; numbers compare by value.
+// numbers or booleans; numbers compare by value (Number), whether
+// parsed (float64) or built in Go (int64, float32, …).
 type Match struct {
 	Value  any   // equals this value
 	Any    []any // equals one of these

@@ -53,6 +53,11 @@ const (
 	// nodeLocal writes change this node only, by design (its write lock,
 	// its snapshot files), and are served where they arrive.
 	nodeLocal
+	// pointWrites are replicated writes of points only: on a sharded
+	// collection any node serves them, its Writer sending each shard's
+	// part to that shard's leader, with no hop to group 0's leader, which
+	// they do not change; otherwise as replicated.
+	pointWrites
 )
 
 // replicate routes r on a cluster node: it returns true when it answered
@@ -85,6 +90,9 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 	if rt.access == write && h.refuseNonMember(w, start) {
 		return true
 	}
+	if rt.replication == pointWrites && h.shardedRequest(r) {
+		return false
+	}
 	self, leader := rep.Leader()
 	if self {
 		// A leader just elected may not have applied what earlier
@@ -108,6 +116,18 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 	}
 	h.forward(w, r, leader, start)
 	return true
+}
+
+// shardedRequest reports whether r names a sharded collection (or an
+// alias of one) as this node knows its placements. A node that has not
+// applied the collection's creation yet forwards to the leader.
+func (h *Handler) shardedRequest(r *http.Request) bool {
+	name, ok := mux.Vars(r)["collection"]
+	if !ok {
+		return false
+	}
+	_, _, sharded := h.sharded(name)
+	return sharded
 }
 
 // lacksCollection reports whether r names a collection this node lacks.

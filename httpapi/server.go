@@ -279,9 +279,11 @@ func NewHandler(cfg Config) (*Handler, error) {
 	return h, nil
 }
 
-// lookup finds the collection a query's lookup_from names.
+// lookup finds the collection a query's lookup_from names. The engine
+// asks without the request, so a sharded one is read locally whatever
+// the request's consistency.
 func (h *Handler) lookup(name string) (query.Collection, error) {
-	return h.readerNamed(name)
+	return h.readerNamed(name, ReadLocal)
 }
 
 // ServeHTTP implements http.Handler.

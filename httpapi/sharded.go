@@ -41,16 +41,25 @@ func (h *Handler) sharded(name string) (real string, s Sharding, ok bool) {
 	return name, s, ok
 }
 
-// reader returns the route's collection to read points from.
+// reader returns the route's collection to read points from, as up to
+// date as the request's consistency parameter asks.
 func (h *Handler) reader(r *http.Request) (pointReader, error) {
-	return h.readerNamed(mux.Vars(r)["collection"])
+	strong, err := strongConsistency(r)
+	if err != nil {
+		return nil, err
+	}
+	c := ReadLocal
+	if strong {
+		c = ReadLinearizable
+	}
+	return h.readerNamed(mux.Vars(r)["collection"], c)
 }
 
 // readerNamed returns the collection called name to read points from:
 // the Sharder's router for a sharded collection, else the DB's own.
-func (h *Handler) readerNamed(name string) (pointReader, error) {
+func (h *Handler) readerNamed(name string, consistency Consistency) (pointReader, error) {
 	if real, _, sharded := h.sharded(name); sharded {
-		c, ok, err := h.sharder().Router(real)
+		c, ok, err := h.sharder().Router(real, consistency)
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +115,7 @@ func shardingOf(req *createCollectionRequest) (s Sharding, sharded bool, err err
 // countAll counts the points of the collection called name, every shard's
 // for a sharded one.
 func (h *Handler) countAll(ctx context.Context, name string) (int, error) {
-	c, err := h.readerNamed(name)
+	c, err := h.readerNamed(name, ReadLocal)
 	if err != nil {
 		return 0, err
 	}

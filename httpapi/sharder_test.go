@@ -25,6 +25,13 @@ type fakeSharder struct {
 	// broken, when set, makes every router's shards this one (an
 	// unreachable node); protected by mu.
 	broken shard.Shard
+	// follower, when set, makes the node a follower of group 0 whose
+	// leader is at leaderURL; protected by mu.
+	follower  bool
+	leaderURL string
+	// reads are the consistencies the routers were asked for, in order;
+	// protected by mu.
+	reads []Consistency
 }
 
 type fakeSharded struct {
@@ -67,7 +74,10 @@ func (f *fakeSharder) CreateSharded(ctx context.Context, name string, cfg index.
 	return nil
 }
 
-func (f *fakeSharder) Router(name string) (query.Collection, bool, error) {
+func (f *fakeSharder) Router(name string, consistency Consistency) (query.Collection, bool, error) {
+	f.mu.Lock()
+	f.reads = append(f.reads, consistency)
+	f.mu.Unlock()
 	sc, ok := f.get(name)
 	if !ok {
 		return nil, false, nil
@@ -227,7 +237,29 @@ func (f *fakeSharder) Interact(ctx context.Context, collection string, its []ind
 	return localWriter{f.db}.Interact(ctx, collection, its)
 }
 
-func (f *fakeSharder) Leader() (bool, string)        { return true, "" }
+func (f *fakeSharder) Leader() (bool, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !f.follower, f.leaderURL
+}
+
+// follow makes the node a follower of the leader at url.
+func (f *fakeSharder) follow(url string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.follower, f.leaderURL = true, url
+}
+
+// takeReads returns the consistencies the routers were asked for since
+// the last call.
+func (f *fakeSharder) takeReads() []Consistency {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.reads
+	f.reads = nil
+	return out
+}
+
 func (f *fakeSharder) Barrier(context.Context) error { return nil }
 func (f *fakeSharder) Status(context.Context) (any, error) {
 	return map[string]any{"status": "enabled"}, nil

@@ -21,6 +21,21 @@ const (
 	MaxReplicas = 16
 )
 
+// Consistency is how up to date a read of a sharded collection is, from
+// Qdrant's consistency parameter (strongConsistency).
+type Consistency uint8
+
+const (
+	// ReadLocal reads each shard from one of its replicas, this node's
+	// when it keeps one: a prefix of the shard's log, perhaps missing the
+	// latest acknowledged writes.
+	ReadLocal Consistency = iota
+	// ReadLinearizable reads each shard from its leader after a barrier
+	// on that shard's group: the read sees every write acknowledged
+	// before it began.
+	ReadLinearizable
+)
+
 // Sharder is a Replica that also shards collections across its cluster's
 // nodes. A collection created with shard_number or replication_factor
 // other than 1 is created through it; the API then reads the collection
@@ -37,7 +52,9 @@ type Sharder interface {
 	// gathers the top hits); ok is false for a collection that is not
 	// sharded, which the node's own DB holds whole. The collection must
 	// also have Get, as *shard.Router has: the point routes read by id.
-	Router(name string) (c query.Collection, ok bool, err error)
+	// With ReadLinearizable every shard is read on its leader, after a
+	// barrier on its group.
+	Router(name string, consistency Consistency) (c query.Collection, ok bool, err error)
 	// Sharding reports how the collection called name is spread; ok is
 	// false for a collection that is not sharded (or does not exist). It
 	// is called on every request naming a collection, so it must be cheap

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -301,4 +303,59 @@ func TestShardRPCMountedBehindTheAPIKey(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Count(ctx, nil)
 	require.ErrorContains(t, err, "404", "not mounted without Config.Shards")
+}
+
+// On a follower of group 0, a sharded collection's point writes are split
+// where they arrive (the Writer sends each shard's part to its leader):
+// they make no hop to group 0's leader. Group 0's own writes (a payload
+// index) and an unsharded collection's point writes still go there.
+func TestShardedPointWritesSkipGroupZerosLeader(t *testing.T) {
+	ts, f := newShardedServer(t)
+	var forwarded atomic.Int64
+	leader := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		forwarded.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"result": true, "status": "ok", "time": 0}`))
+	}))
+	t.Cleanup(leader.Close)
+	create := map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}}
+	ts.ok("PUT", "/collections/flat", create, nil)
+	create["shard_number"] = 3
+	ts.ok("PUT", "/collections/spread", create, nil)
+	f.follow(leader.URL)
+
+	points := []any{}
+	for i := 1; i <= 20; i++ {
+		points = append(points, map[string]any{"id": i, "vector": []float32{1, float32(i)}})
+	}
+	ts.ok("PUT", "/collections/spread/points?wait=true", map[string]any{"points": points}, nil)
+	ts.ok("POST", "/collections/spread/points/delete", map[string]any{"points": []int{1, 2}}, nil)
+	ts.ok("POST", "/collections/spread/points/batch", map[string]any{"operations": []any{
+		map[string]any{"delete": map[string]any{"points": []int{4}}}}}, nil)
+	require.Zero(t, forwarded.Load(), "no point write went to group 0's leader")
+	var count struct{ Count int }
+	ts.ok("POST", "/collections/spread/points/count", map[string]any{}, &count)
+	require.Equal(t, 17, count.Count)
+
+	ts.ok("PUT", "/collections/spread/index", map[string]any{"field_name": "a", "field_schema": "integer"}, nil)
+	require.Equal(t, int64(1), forwarded.Load(), "a payload index is group 0's")
+	ts.ok("PUT", "/collections/flat/points", map[string]any{"points": points[:1]}, nil)
+	require.Equal(t, int64(2), forwarded.Load(), "an unsharded collection's points are group 0's")
+}
+
+// A read's consistency reaches the Sharder: majority, all, quorum and a
+// number above 1 ask for each shard's leader, the rest for any replica.
+func TestShardedReadsPassTheirConsistency(t *testing.T) {
+	ts, f := newShardedServer(t)
+	ts.ok("PUT", "/collections/spread", map[string]any{"vectors": map[string]any{"size": 2, "distance": "Dot"}, "shard_number": 2}, nil)
+	f.takeReads()
+	for _, tc := range []struct {
+		param string
+		want  Consistency
+	}{{"", ReadLocal}, {"?consistency=1", ReadLocal}, {"?consistency=majority", ReadLinearizable},
+		{"?consistency=all", ReadLinearizable}, {"?consistency=quorum", ReadLinearizable}, {"?consistency=2", ReadLinearizable}} {
+		ts.ok("POST", "/collections/spread/points/scroll"+tc.param, map[string]any{}, nil)
+		ts.ok("POST", "/collections/spread/points/query"+tc.param, map[string]any{"query": []float32{1, 0}}, nil)
+		require.Equal(t, []Consistency{tc.want, tc.want}, f.takeReads(), tc.param)
+	}
 }

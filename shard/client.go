@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -40,6 +39,11 @@ type ClientConfig struct {
 	MaxResponseBytes int64
 	// Timeout bounds a call whose context has no deadline. Zero means 30s.
 	Timeout time.Duration
+	// Leader, when set, asks the node for its replica only if it leads
+	// the shard's group, read after a barrier on it (a linearizable
+	// read); a node that does not lead it answers ErrUnavailable, so the
+	// caller can try the next replica.
+	Leader bool
 }
 
 // Client is one shard of a collection on another node, a Shard over the
@@ -102,6 +106,9 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 		return fmt.Errorf("shard %s: %s: %w", c.name, method, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.cfg.Leader {
+		req.Header.Set(ReadHeader, "leader")
+	}
 	if c.cfg.APIKey != "" {
 		req.Header.Set("api-key", c.cfg.APIKey)
 	}
@@ -115,20 +122,21 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 		return fmt.Errorf("%w: shard %s at %s: %s: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes+1))
-	if err != nil {
-		if ctx.Err() != nil {
+	buf := getBuffer()
+	defer putBuffer(buf) // decoding copies what it keeps
+	if err := readAll(buf, resp.Body, c.cfg.MaxResponseBytes); err != nil {
+		switch {
+		case errors.Is(err, index.ErrTooLarge):
+			return fmt.Errorf("%w: shard %s: %s: answer beyond %d bytes", index.ErrTooLarge, c.name, method, c.cfg.MaxResponseBytes)
+		case ctx.Err() != nil:
 			return fmt.Errorf("shard %s: %s: %w", c.name, method, ctx.Err())
 		}
 		return fmt.Errorf("%w: shard %s at %s: %s: reading the answer: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
 	}
-	if int64(len(data)) > c.cfg.MaxResponseBytes {
-		return fmt.Errorf("%w: shard %s: %s: answer beyond %d bytes", index.ErrTooLarge, c.name, method, c.cfg.MaxResponseBytes)
-	}
 	if resp.StatusCode != http.StatusOK {
-		return c.answerErr(method, resp.StatusCode, data)
+		return c.answerErr(method, resp.StatusCode, buf.Bytes())
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
+	dec := json.NewDecoder(buf)
 	dec.UseNumber() // payload integers beyond 2^53 stay exact
 	if err := dec.Decode(out); err != nil {
 		return fmt.Errorf("shard %s: %s: decode the answer: %w", c.name, method, err)
@@ -155,8 +163,9 @@ func (c *Client) answerErr(method string, status int, data []byte) error {
 // Search implements Shard.
 func (c *Client) Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error) {
 	out, err := callFiltered[[]scoredWire](ctx, c, methodSearch, req.Filter, func(f json.RawMessage) any {
-		req.Filter = nil
-		return searchWire{Req: req, Filter: f}
+		vec := req.Vector
+		req.Filter, req.Vector = nil, nil
+		return searchWire{Req: req, Vector: float32Bytes(vec), Filter: f}
 	})
 	if err != nil {
 		return nil, err

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,4 +188,86 @@ func TestHandlerRefusesBadCalls(t *testing.T) {
 		h.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body)))
 		require.Equal(t, tc.status, rec.Code, "%s %s: %s", tc.method, tc.path, rec.Body)
 	}
+}
+
+// A Client with Leader asks the node's Leader lookup, which may refuse
+// (not the leader) with ErrUnavailable; without it, Shards answers. A
+// handler without a Leader lookup refuses leader reads.
+func TestClientLeaderReadsAskTheLeaderLookup(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	f := newFixture(t, index.Config{VectorSize: 4, Distance: index.Dot}, densePoints(r, 40, 4), 2)
+	var leading atomic.Bool
+	leading.Store(true)
+	h, err := NewHandler(HandlerConfig{
+		Shards: func(string, int) (Shard, error) { return f.local.shards[0], nil },
+		Leader: func(ctx context.Context, _ string, _ int) (Shard, error) {
+			require.NotNil(t, ctx.Done(), "the call's context, with its deadline")
+			if !leading.Load() {
+				return nil, fmt.Errorf("%w: not the leader", ErrUnavailable)
+			}
+			return f.whole, nil
+		},
+	})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	count := func(s Shard) int {
+		n, err := s.Count(context.Background(), nil)
+		require.NoError(t, err)
+		return n
+	}
+	anyone, err := NewClient(ClientConfig{URL: srv.URL}, "docs", 0)
+	require.NoError(t, err)
+	leader, err := NewClient(ClientConfig{URL: srv.URL, Leader: true}, "docs", 0)
+	require.NoError(t, err)
+	require.NotEqual(t, count(f.local.shards[0]), count(f.whole))
+	require.Equal(t, count(f.local.shards[0]), count(anyone))
+	require.Equal(t, count(f.whole), count(leader))
+	leading.Store(false)
+	_, err = leader.Count(ctx, nil)
+	require.ErrorIs(t, err, ErrUnavailable)
+
+	plain := newServer(t, func(string, int) (Shard, error) { return f.local.shards[0], nil })
+	c, err := NewClient(ClientConfig{URL: plain.URL, APIKey: testKey, Leader: true}, "docs", 0)
+	require.NoError(t, err)
+	_, err = c.Count(ctx, nil)
+	require.ErrorIs(t, err, ErrUnavailable)
+}
+
+// searchRecorder keeps the last search request it was asked.
+type searchRecorder struct {
+	Shard
+	got chan index.SearchRequest
+}
+
+func (s searchRecorder) Search(_ context.Context, req index.SearchRequest) ([]index.ScoredPoint, error) {
+	s.got <- req
+	return nil, nil
+}
+
+// The query vector crosses as float32 bytes, every bit kept; a vector
+// whose bytes are not whole float32s is a bad request.
+func TestSearchVectorCrossesExactly(t *testing.T) {
+	rec := searchRecorder{got: make(chan index.SearchRequest, 1)}
+	srv := newServer(t, func(string, int) (Shard, error) { return rec, nil })
+	c := newClient(t, srv.URL, "docs", 0, 0)
+	vec := []float32{0, float32(math.Copysign(0, -1)), 1e-45, math.MaxFloat32, -math.SmallestNonzeroFloat32, 0.1, float32(math.Inf(1)), float32(math.NaN()), 1.0000001}
+	_, err := c.Search(context.Background(), index.SearchRequest{Vector: vec, Limit: 3, Using: "a", Ef: 77})
+	require.NoError(t, err)
+	got := <-rec.got
+	require.Len(t, got.Vector, len(vec))
+	for i := range vec {
+		require.Equal(t, math.Float32bits(vec[i]), math.Float32bits(got.Vector[i]), "component %d", i)
+	}
+	require.Equal(t, "a", got.Using)
+	require.Equal(t, 77, got.Ef)
+
+	req, err := http.NewRequest(http.MethodPost, srv.URL+Prefix+"docs/0/search", strings.NewReader(`{"Req":{"Limit":3},"Vector":"AAAA","Filter":null}`))
+	require.NoError(t, err)
+	req.Header.Set("api-key", testKey)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode, "3 bytes are no float32s")
 }

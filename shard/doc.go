@@ -17,7 +17,8 @@
 //     shard's points, with ties of score (or order value) broken by id.
 //  3. Every value crosses the wire exactly: ids up to 2^64−1 and UUIDs,
 //     payload numbers as their JSON text (json.Number), float32 vectors
-//     and scores, filters in Qdrant's form (filter.Marshal/filter.Parse).
+//     and scores (a search's query vector as its float32 bytes), filters
+//     in Qdrant's form (filter.Marshal/filter.Parse).
 //  4. An error keeps its kind across the wire (index.ErrBadRequest,
 //     index.ErrNotFound, …); a node that cannot be reached is
 //     ErrUnavailable.

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -25,6 +24,12 @@ type HandlerConfig struct {
 	// index.ErrNotFound (no such collection) or ErrUnavailable (this node
 	// does not hold the shard now) keeps its kind for the caller.
 	Shards func(collection string, shard int) (Shard, error)
+	// Leader finds the shard for a call that asks for the leader's
+	// replica (ClientConfig.Leader): this node's, only while it leads the
+	// shard's group, and after a barrier on it, so the call reads every
+	// write acknowledged before it. It should refuse with ErrUnavailable
+	// otherwise. Nil refuses every such call so.
+	Leader func(ctx context.Context, collection string, shard int) (Shard, error)
 	// MaxBodyBytes bounds a request body. Zero means 32 MiB.
 	MaxBodyBytes int64
 	// Timeout bounds a call, and the caller's remaining time bounds it
@@ -79,12 +84,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
-	if err != nil {
+	in := getBuffer()
+	defer putBuffer(in) // decoding copies what it keeps
+	if _, err := in.ReadFrom(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)); err != nil {
 		writeErr(w, fmt.Errorf("request body: %w", err))
 		return
 	}
-	s, err := h.cfg.Shards(collection, n)
+	body := in.Bytes()
+	s, err := h.shard(ctx, r, collection, n)
 	if err != nil {
 		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
 		return
@@ -97,13 +104,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	data, err := json.Marshal(out)
-	if err != nil {
+	data := getBuffer()
+	defer putBuffer(data)
+	if err := json.NewEncoder(data).Encode(out); err != nil {
 		writeErr(w, fmt.Errorf("encode the answer: %w", err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(data)
+	_, _ = w.Write(data.Bytes())
+}
+
+// shard finds the shard r calls: the leader's replica when r asks for it.
+func (h *Handler) shard(ctx context.Context, r *http.Request, collection string, n int) (Shard, error) {
+	if r.Header.Get(ReadHeader) != "leader" {
+		return h.cfg.Shards(collection, n)
+	}
+	if h.cfg.Leader == nil {
+		return nil, fmt.Errorf("%w: this node serves no leader reads", ErrUnavailable)
+	}
+	return h.cfg.Leader(ctx, collection, n)
 }
 
 // parsePath splits Prefix{collection}/{shard}/{method}.
@@ -145,6 +164,12 @@ func serve(ctx context.Context, s Shard, method string, body []byte) (any, error
 		var in searchWire
 		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
 			return nil, err
+		}
+		if in.Vector != nil {
+			var err error
+			if in.Req.Vector, err = bytesFloat32(in.Vector); err != nil {
+				return nil, err
+			}
 		}
 		res, err := s.Search(ctx, in.Req)
 		return mapOK(res, err, toScoredWire)

@@ -40,8 +40,15 @@ const Prefix = "/internal/shards/"
 // the serving node gives up when the caller does.
 const timeoutHeader = "X-Quiver-Timeout-Ms"
 
+// ReadHeader, set to "leader", asks for the shard's leader's replica, read
+// after a barrier on its group (ClientConfig.Leader, HandlerConfig.Leader).
+const ReadHeader = "X-Quiver-Read"
+
+// searchWire carries Req.Vector in Vector, as float32Bytes (base64 in
+// the JSON), Req.Vector itself null.
 type searchWire struct {
 	Req    index.SearchRequest
+	Vector []byte
 	Filter json.RawMessage
 }
 

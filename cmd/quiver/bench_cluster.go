@@ -7,12 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/quiver-db/quiver/bench"
 )
 
 func init() {
-	registerBench("cluster", "a replicated cluster under seeded faults (kills, a majority down, a paused leader) with a history check, then latency beside a single node", runBenchCluster)
+	registerBench("cluster", "a replicated cluster under seeded faults (kills, a majority down, a paused leader; partitions with --netns) with a history check, then latency beside a single node", runBenchCluster)
 }
 
 func runBenchCluster(ctx context.Context, args []string) error {
@@ -26,6 +27,9 @@ func runBenchCluster(ctx context.Context, args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "seed of the faults, victims and operations")
 	fs.DurationVar(&cfg.Hold, "hold", 0, "how long killed nodes stay down (default 2s)")
 	fs.DurationVar(&cfg.Pause, "pause", 0, "how long a paused leader stays stopped (default 3s)")
+	kinds := fs.String("kinds", "", "comma-separated fault kinds, or all: "+strings.Join(bench.AllFaults, ", ")+" (default the first four, with the partition kinds under --netns)")
+	fs.BoolVar(&cfg.Netns, "netns", false, "run each node in its own network namespace on a bridge (needs root and ip netns), for the partition kinds and slow-link")
+	fs.DurationVar(&cfg.Partition, "partition", 0, "how long a partition, slowed link or slowed disk lasts (default 4s)")
 	fs.StringVar(&cfg.Dir, "dir", "", "keep the fault run's node data and logs (NODE.log) under this directory (default: a temporary one, removed)")
 	latency := fs.Bool("latency", true, "then measure latency and CPU of a 3-node cluster beside a single node")
 	fs.IntVar(&lat.Points, "latency-points", 0, "points loaded before the latency runs (default 10000)")
@@ -35,6 +39,10 @@ func runBenchCluster(ctx context.Context, args []string) error {
 	jsonPath := fs.String("json", "", "also write the fault run (faults, verdicts, every operation) as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if cfg.Kinds, err = bench.ParseFaultKinds(*kinds); err != nil {
+		return fmt.Errorf("bench cluster: --kinds: %w", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
