@@ -29,6 +29,8 @@ type Command struct {
 	Forget  *ForgetUser
 	Model   *InstallModel
 	Peer    *SetPeer
+	// Replicas changes a shard's replicas (replicas.go).
+	Replicas *ChangeReplicas
 }
 
 // RecordInteractions records users' interactions with a collection's
@@ -128,6 +130,7 @@ type envelope struct {
 	Model   []byte              `json:"model,omitempty"`
 	Content string              `json:"content,omitempty"`
 	Peer    *SetPeer            `json:"peer,omitempty"`
+	Change  *ChangeReplicas     `json:"change,omitempty"`
 }
 
 type wireOp struct {

@@ -67,6 +67,34 @@
 //     that selects by filter goes to every shard. A batch that spans
 //     shards is atomic per shard only, as in Qdrant: one shard may
 //     acknowledge while another refuses or is unavailable.
+//  9. Moving replicas: a shard's Raft configuration is the truth of who
+//     replicates it; group 0's placement follows it. A change (a move,
+//     a replicate, a drop) is a transfer: group 0 records it
+//     (ChangeReplicas Begin, one a shard at a time), the transfer's
+//     target starts the shard's group with no bootstrap (Placement.Keeps;
+//     Host), the shard's leader adds it as a nonvoter (Raft sends it the
+//     shard's snapshot, then the log tail), promotes it once it has
+//     caught up, then removes the leaving replica (handing its leadership
+//     on first if it leads), and only then does group 0 record the new
+//     replicas (ChangeReplicas Replicas), on which every node's Host
+//     stops the groups it no longer keeps and deletes their directories.
+//     Add before remove: the shard keeps its majority, so its writes,
+//     throughout. Reconciliation: every step is idempotent (adding a
+//     member twice, removing one that left, changes nothing), and the
+//     record stays in group 0 until the end, so whichever node leads
+//     group 0 (after a failover or a restart) runs a recorded transfer
+//     again from its first step (clusterapi's driver), which brings the
+//     configuration to the transfer's end and then the placement to the
+//     configuration. Until then the placement lists the replicas that
+//     were there before, which are still members (a removed source stays
+//     until the end is recorded, serving reads from its last state).
+//     An abort removes the target from the configuration before the
+//     record ends, and is refused once a move has removed its source. A
+//     node that stopped keeping a shard leaves a mark beside its
+//     directory, so a replay of group 0 from the collection's creation
+//     never bootstraps the creation's replicas again on it; only
+//     replicas of a shard whose replicas never changed bootstrap
+//     (Placement.Bootstraps), the others wait to be added.
 //
 // Acknowledged means committed: Node.Apply returns nil only after a
 // majority of voters has the entry in its synced log (cluster/raftstore
@@ -111,8 +139,9 @@
 // forward to it. A snapshot holds, after the index of its last command,
 // the URLs (as JSON), the placements (as JSON), then the DB's full
 // snapshot, aliases included. A node that joins after a sharded
-// collection was created keeps none of its shards: placements are fixed
-// at creation.
+// collection was created keeps none of its shards until a transfer gives
+// it one (invariant 9); a removed node stays a member of its shards'
+// groups, a replica down, until its replicas are moved or dropped.
 //
 // Caught up (Node.CaughtUp): a node has applied every command up to a
 // commit index the leader reported. The FSM's own index stays below a

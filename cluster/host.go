@@ -49,11 +49,11 @@ type Host struct {
 		sync.Mutex
 		queue  []func()           // protected by mu; run in order
 		groups map[groupKey]*Node // protected by mu: the running groups
-		// placed is each collection's incarnation (Placement.Created) as
-		// the work done so far left it: a retry of a start that failed
-		// runs only while its incarnation is still placed.
-		placed map[string]uint64 // protected by mu
-		closed bool              // protected by mu
+		// placed is each collection's placement as the work done so far
+		// left it: a retry of a start that failed runs only while its
+		// incarnation is still placed, and with its newest replicas.
+		placed map[string]Placement // protected by mu
+		closed bool                 // protected by mu
 	}
 }
 
@@ -72,7 +72,7 @@ func NewHost(cfg HostConfig) *Host {
 	}
 	h := &Host{cfg: cfg, log: cfg.Group.Logger, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	h.mu.groups = map[groupKey]*Node{}
-	h.mu.placed = map[string]uint64{}
+	h.mu.placed = map[string]Placement{}
 	go h.run()
 	return h
 }
@@ -162,11 +162,12 @@ const startRetry = time.Second
 // collection is still placed so.
 func (h *Host) start(collection string, p Placement) {
 	h.mu.Lock()
-	h.mu.placed[collection] = p.Created
+	h.mu.placed[collection] = p
 	h.mu.Unlock()
+	h.dropUnkept(collection, p)
 	failed := false
 	for s := range p.Shards() {
-		if !p.Holds(s, h.cfg.NodeID) {
+		if !p.Keeps(s, h.cfg.NodeID) {
 			continue
 		}
 		key := groupKey{collection, p.Created, s}
@@ -199,13 +200,14 @@ func (h *Host) start(collection string, p Placement) {
 	}
 }
 
-// retry starts p's groups again if the collection is still placed as p.
+// retry starts p's groups again if the collection is still placed in
+// p's incarnation, as its newest placement says.
 func (h *Host) retry(collection string, p Placement) {
 	h.mu.Lock()
-	created, ok := h.mu.placed[collection]
+	latest, ok := h.mu.placed[collection]
 	h.mu.Unlock()
-	if ok && created == p.Created {
-		h.start(collection, p)
+	if ok && latest.Created == p.Created {
+		h.start(collection, latest)
 	}
 }
 
@@ -215,13 +217,9 @@ func (h *Host) open(collection string, p Placement, s int) (*Node, error) {
 		return nil, err
 	}
 	cfg := h.cfg.Group
-	cfg.NodeID, cfg.Dir, cfg.Peers = h.cfg.NodeID, filepath.Join(h.groupDir(collection, p.Created), strconv.Itoa(s)), p.Replicas[s]
+	cfg.NodeID, cfg.Dir = h.cfg.NodeID, h.shardDir(collection, p.Created, s)
+	cfg.Peers, cfg.RaftAddr = h.bootstrap(collection, p, s)
 	cfg.Transport, cfg.OwnTransport, cfg.Observer = tr, true, nil
-	for _, q := range p.Replicas[s] {
-		if q.ID == h.cfg.NodeID {
-			cfg.RaftAddr = q.Addr
-		}
-	}
 	cfg.Logger = h.log.With("collection", collection, "shard", s)
 	cfg.Init = func(ctx context.Context, db *index.DB) error {
 		_, err := db.Create(ctx, collection, p.Config)
@@ -241,7 +239,7 @@ func (h *Host) open(collection string, p Placement, s int) (*Node, error) {
 // their directories.
 func (h *Host) remove(collection string, created uint64) {
 	h.mu.Lock()
-	if h.mu.placed[collection] == created {
+	if h.mu.placed[collection].Created == created {
 		delete(h.mu.placed, collection)
 	}
 	var stop []*Node

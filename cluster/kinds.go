@@ -53,13 +53,13 @@ type SetPeer struct {
 
 // later reports whether c is of a kind this file handles.
 func (c Command) later() bool {
-	return c.Aliases != nil || c.Forget != nil || c.Model != nil || c.Peer != nil
+	return c.Aliases != nil || c.Forget != nil || c.Model != nil || c.Peer != nil || c.Replicas != nil
 }
 
 // laterSet counts the fields of the later kinds that are set.
 func (c Command) laterSet() int {
 	n := 0
-	for _, set := range []bool{c.Aliases != nil, c.Forget != nil, c.Model != nil, c.Peer != nil} {
+	for _, set := range []bool{c.Aliases != nil, c.Forget != nil, c.Model != nil, c.Peer != nil, c.Replicas != nil} {
 		if set {
 			n++
 		}
@@ -82,6 +82,8 @@ func (c Command) encodeLater(env *envelope) error {
 			return fmt.Errorf("%w: command: install_model without a model", index.ErrBadRequest)
 		}
 		env.Kind, env.Collection, env.Model, env.Content = kindModel, c.Model.Collection, c.Model.Model.Model, c.Model.Model.Content
+	case c.Replicas != nil:
+		env.Kind, env.Collection, env.Change = kindReplicas, c.Replicas.Collection, c.Replicas
 	default:
 		if c.Peer.ID == "" {
 			return fmt.Errorf("%w: command: peer without an id", index.ErrBadRequest)
@@ -114,6 +116,11 @@ func decodeLater(env envelope) (cmd Command, ok bool, err error) {
 			return Command{}, true, fmt.Errorf("%w: peer command without an id", index.ErrBadRequest)
 		}
 		return Command{Peer: env.Peer}, true, nil
+	case kindReplicas:
+		if env.Change == nil {
+			return Command{}, true, fmt.Errorf("%w: shard_replicas command without a change", index.ErrBadRequest)
+		}
+		return Command{Replicas: env.Change}, true, nil
 	}
 	return Command{}, false, nil
 }
@@ -135,6 +142,8 @@ func (f *fsm) checkCommand(cmd Command) error {
 			return err
 		}
 		return f.trainer.CheckInstall(col, cmd.Model.Model)
+	case cmd.Replicas != nil:
+		return f.checkReplicas(cmd.Replicas)
 	default:
 		return nil
 	}
@@ -161,6 +170,8 @@ func (f *fsm) applyCommand(ctx context.Context, cmd Command) error {
 		}
 		_, err = f.trainer.Install(ctx, col, cmd.Model.Model)
 		return err
+	case cmd.Replicas != nil:
+		return f.changeReplicas(cmd.Replicas)
 	default:
 		f.peers.set(cmd.Peer.ID, cmd.Peer.URL)
 		return nil

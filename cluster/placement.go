@@ -22,6 +22,11 @@ type Placement struct {
 	// collection, the same on every node: it names the shard groups, so
 	// a collection dropped and created again never meets the old groups.
 	Created uint64
+	// Transfers are the changes of replicas in progress, one a shard at
+	// most (ChangeReplicas).
+	Transfers []Transfer `json:",omitempty"`
+	// Changed are the shards whose replicas changed since creation.
+	Changed []int `json:",omitempty"`
 }
 
 // Shards is the collection's shard_number.

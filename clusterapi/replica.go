@@ -46,6 +46,11 @@ type Config struct {
 	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
 	// Raft group's (cluster.Config); zero takes raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
+	// ShardTrailingLogs is how many entries a shard group's snapshot
+	// leaves in its log (cluster.Config.TrailingLogs); zero takes raft's
+	// default. A replica added later that lags by more is sent the
+	// shard's snapshot.
+	ShardTrailingLogs uint64
 }
 
 // Replica is a cluster.Node as the HTTP API uses it. It is safe for
@@ -63,6 +68,10 @@ type Replica struct {
 	client *http.Client
 	// ready latches once the node has caught up (Ready).
 	ready atomic.Bool
+	// transfers runs the shard transfers group 0 records, on its leader
+	// (transfers.go); stopTransfers stops it.
+	transfers     *transferDriver
+	stopTransfers func()
 	// stop ends the join loop, if any; joined is closed when it is over.
 	stop   context.CancelFunc
 	joined chan struct{}
@@ -124,7 +133,9 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 		Index: cfg.Index, Logger: cfg.Logger,
 		HeartbeatTimeout: cfg.HeartbeatTimeout, ElectionTimeout: cfg.ElectionTimeout, LeaderLeaseTimeout: cfg.LeaderLeaseTimeout,
 	}
-	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: template})
+	shardGroups := template
+	shardGroups.TrailingLogs = cfg.ShardTrailingLogs
+	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: shardGroups})
 	meta := template
 	meta.NodeID, meta.RaftAddr, meta.Dir, meta.Peers = cfg.NodeID, cfg.RaftAddr, filepath.Join(cfg.Dir, "cluster"), voters
 	meta.Transport, meta.OwnTransport, meta.Observer = tr, true, host
@@ -142,6 +153,7 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	pool.DisableCompression = true
 	r.shards = &shardWriter{self: cfg.NodeID, url: r.urlOf, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}
 	r.shards.mu.leaders = map[string]string{}
+	r.stopTransfers = r.startTransfers()
 	return r, nil
 }
 
@@ -154,6 +166,7 @@ func (r *Replica) DB() *index.DB { return r.node.DB() }
 func (r *Replica) Close() error {
 	r.stop()
 	<-r.joined
+	r.stopTransfers()
 	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
 }
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -40,11 +39,37 @@ type remoteShardInfo struct {
 
 // collectionClusterInfo is Qdrant's CollectionClusterInfo.
 type collectionClusterInfo struct {
-	PeerID         uint64            `json:"peer_id"`
-	ShardCount     int               `json:"shard_count"`
-	LocalShards    []localShardInfo  `json:"local_shards"`
-	RemoteShards   []remoteShardInfo `json:"remote_shards"`
-	ShardTransfers []any             `json:"shard_transfers"`
+	PeerID         uint64              `json:"peer_id"`
+	ShardCount     int                 `json:"shard_count"`
+	LocalShards    []localShardInfo    `json:"local_shards"`
+	RemoteShards   []remoteShardInfo   `json:"remote_shards"`
+	ShardTransfers []shardTransferInfo `json:"shard_transfers"`
+}
+
+// shardTransferInfo is Qdrant's ShardTransferInfo.
+type shardTransferInfo struct {
+	ShardID int    `json:"shard_id"`
+	From    uint64 `json:"from"`
+	To      uint64 `json:"to"`
+	// Sync is true for a replicate_shard (the source keeps its replica),
+	// false for a move.
+	Sync    bool   `json:"sync"`
+	Method  string `json:"method"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// transfersOf lists p's transfers in progress; a drop_replica, not a
+// transfer in Qdrant's sense, is listed with to = from and a comment.
+func transfersOf(p cluster.Placement) []shardTransferInfo {
+	out := []shardTransferInfo{}
+	for _, t := range p.Transfers {
+		info := shardTransferInfo{ShardID: t.Shard, From: peerID(t.From.ID), To: peerID(t.To.ID), Sync: t.Kind == cluster.TransferReplicate, Method: "snapshot"}
+		if t.Kind == cluster.TransferDrop {
+			info.To, info.Comment = info.From, "dropping the replica"
+		}
+		out = append(out, info)
+	}
+	return out
 }
 
 // shardState is GET /internal/shards/{collection}/{shard}/state: the
@@ -53,7 +78,10 @@ type collectionClusterInfo struct {
 type shardState struct {
 	Role   string `json:"role"`
 	Leader string `json:"leader"`
-	Commit uint64 `json:"commit"`
+	// CaughtUp is whether the replica has applied up to the target the
+	// request named (moverpc.go).
+	Commit   uint64 `json:"commit"`
+	CaughtUp bool   `json:"caught_up,omitempty"`
 }
 
 // ShardInfo implements httpapi.Sharder: the shards this node keeps with
@@ -63,7 +91,7 @@ func (r *Replica) ShardInfo(ctx context.Context, name string) (any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: collection %q is not sharded", index.ErrNotFound, name)
 	}
-	out := collectionClusterInfo{PeerID: peerID(r.self), ShardCount: p.Shards(), LocalShards: []localShardInfo{}, RemoteShards: []remoteShardInfo{}, ShardTransfers: []any{}}
+	out := collectionClusterInfo{PeerID: peerID(r.self), ShardCount: p.Shards(), LocalShards: []localShardInfo{}, RemoteShards: []remoteShardInfo{}, ShardTransfers: transfersOf(p)}
 	var remote []string // node ids, beside out.RemoteShards
 	for s := range p.Shards() {
 		for _, q := range p.Replicas[s] {
@@ -150,11 +178,18 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	leader, _ := n.Leader()
+	target, err := targetOf(req)
+	if err != nil {
+		http.Error(w, "target: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	st, err := groupState(n, target)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
-	stats := n.Stats()
-	commit, _ := strconv.ParseUint(stats["commit_index"], 10, 64)
-	json.NewEncoder(w).Encode(shardState{Role: stats["state"], Leader: leader, Commit: commit})
+	json.NewEncoder(w).Encode(st)
 }
 
 // Internal serves the routes other nodes call, in front of the API
@@ -170,6 +205,7 @@ func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
+	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/members", r.authorized(r.serveMembers))
 	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: r.leaderShard, Logger: r.log})
 	if err != nil {
 		panic(err) // Shards is set: NewHandler cannot fail

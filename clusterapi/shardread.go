@@ -64,7 +64,9 @@ func (r *Replica) Sharding(name string) (httpapi.Sharding, bool) {
 
 // shardReader is shard s as this node reads it.
 func (r *Replica) shardReader(name string, p cluster.Placement, s int) (shard.Shard, error) {
-	if g, ok := r.host.Group(name, p, s); ok {
+	// A transfer's target runs the group before it is a replica: it is
+	// not read until it is one.
+	if g, ok := r.host.Group(name, p, s); ok && p.Holds(s, r.self) {
 		if c, err := g.DB().Collection(name); err == nil {
 			return c, nil
 		}

@@ -57,10 +57,14 @@ type testNodes struct {
 	t     testing.TB
 	nodes []*testNode
 	peers []Peer
+	// tune, when set, changes each node's Config before it opens.
+	tune func(*Config)
 }
 
-func startNodes(t testing.TB, size int) *testNodes {
-	tn := &testNodes{t: t}
+func startNodes(t testing.TB, size int) *testNodes { return startTuned(t, size, nil) }
+
+func startTuned(t testing.TB, size int, tune func(*Config)) *testNodes {
+	tn := &testNodes{t: t, tune: tune}
 	for i := range size {
 		n := &testNode{id: fmt.Sprint(i + 1), dir: t.TempDir()}
 		n.srv = httptest.NewServer(n)
@@ -85,10 +89,14 @@ func quiet() *slog.Logger {
 
 func (tn *testNodes) open(i int) {
 	n := tn.nodes[i]
-	rep, err := Open(context.Background(), Config{
+	cfg := Config{
 		NodeID: n.id, Peers: tn.peers, Dir: n.dir, Logger: quiet(),
 		HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond, LeaderLeaseTimeout: 100 * time.Millisecond,
-	})
+	}
+	if tn.tune != nil {
+		tn.tune(&cfg)
+	}
+	rep, err := Open(context.Background(), cfg)
 	require.NoError(tn.t, err)
 	n.rep.Store(rep)
 	h := rep.Internal(http.NotFoundHandler())

@@ -35,6 +35,20 @@ type shardAnswer struct {
 	Kind   string `json:"kind,omitempty"`
 	Error  string `json:"error,omitempty"`
 	Leader string `json:"leader,omitempty"`
+	// Commit is the leader's commit index after a members call
+	// (moves.go).
+	Commit uint64 `json:"commit,omitempty"`
+}
+
+// shardCall is one call to a shard group's leader: the internal route
+// it is posted to, its body, and what runs when this node leads.
+type shardCall struct {
+	route string
+	body  []byte
+	local func(n *cluster.Node) (shardAnswer, error)
+	// also are nodes to try besides the shard's replicas (a transfer's
+	// target, which may lead by then).
+	also []string
 }
 
 // Kinds of error an internal answer carries. notLeader: nothing was
@@ -109,19 +123,28 @@ func (r *Replica) toShards(ctx context.Context, collection string, p cluster.Pla
 // leads the group, else by an internal request to the leader, retrying
 // while the group has none.
 func (w *shardWriter) apply(ctx context.Context, collection string, p cluster.Placement, s int, data []byte) error {
+	_, err := w.onLeader(ctx, collection, p, s, shardCall{route: "apply", body: data, local: func(n *cluster.Node) (shardAnswer, error) {
+		return shardAnswer{}, n.ApplyEncoded(ctx, data)
+	}})
+	return err
+}
+
+// onLeader makes call on the shard's leader, retrying while the group
+// has none, for shardRetryFor at most.
+func (w *shardWriter) onLeader(ctx context.Context, collection string, p cluster.Placement, s int, call shardCall) (shardAnswer, error) {
 	ctx, cancel := context.WithTimeout(ctx, shardRetryFor)
 	defer cancel()
 	pause := 20 * time.Millisecond
 	for {
-		err, retry := w.try(ctx, collection, p, s, data)
+		ans, err, retry := w.try(ctx, collection, p, s, call)
 		if !retry {
-			return err
+			return ans, err
 		}
 		select {
 		case <-time.After(pause):
 			pause = min(2*pause, 200*time.Millisecond)
 		case <-ctx.Done():
-			return fmt.Errorf("%w: no leader of the shard answered: %v", httpapi.ErrUnavailable, err)
+			return shardAnswer{}, fmt.Errorf("%w: no leader of the shard answered: %v", httpapi.ErrUnavailable, err)
 		}
 	}
 }
@@ -129,15 +152,15 @@ func (w *shardWriter) apply(ctx context.Context, collection string, p cluster.Pl
 // try makes one round of the shard's replicas, the leader heard of
 // first; retry says nothing was proposed and another round may find a
 // leader.
-func (w *shardWriter) try(ctx context.Context, collection string, p cluster.Placement, s int, data []byte) (err error, retry bool) {
+func (w *shardWriter) try(ctx context.Context, collection string, p cluster.Placement, s int, call shardCall) (ans shardAnswer, err error, retry bool) {
 	group := p.Group(s)
 	if n, ok := w.host.Group(collection, p, s); ok {
 		if n.IsLeader() {
-			err := n.ApplyEncoded(ctx, data)
+			ans, err := call.local(n)
 			if errors.Is(err, cluster.ErrNotLeader) {
-				return err, true
+				return ans, err, true
 			}
-			return unavailable(err), false
+			return ans, unavailable(err), false
 		}
 		if id, _ := n.Leader(); id != "" {
 			w.setLeader(group, id)
@@ -153,34 +176,40 @@ func (w *shardWriter) try(ctx context.Context, collection string, p cluster.Plac
 				return q.ID
 			}
 		}
+		for _, id := range call.also {
+			if !tried[id] {
+				return id
+			}
+		}
 		return ""
 	}
 	err = fmt.Errorf("%w: no leader known", cluster.ErrNotLeader)
 	for id := next(); id != ""; id = next() {
 		tried[id] = true
-		ans, sendErr := w.post(ctx, id, collection, s, data)
+		ans, sendErr := w.post(ctx, id, collection, s, call)
 		switch {
 		case sendErr != nil && errors.Is(sendErr, syscall.ECONNREFUSED):
 			err = sendErr // down: nothing was sent
 			continue
 		case sendErr != nil:
-			return fmt.Errorf("%w: %s to node %s: %w", httpapi.ErrUnavailable, cluster.ErrUnknownOutcome, id, sendErr), false
+			return ans, fmt.Errorf("%w: %s to node %s: %w", httpapi.ErrUnavailable, cluster.ErrUnknownOutcome, id, sendErr), false
 		case ans.Kind == "":
 			w.setLeader(group, id)
-			return nil, false
+			return ans, nil, false
 		case ans.Kind == kindNotLeader:
 			w.setLeader(group, ans.Leader)
 			err = fmt.Errorf("%w: node %s: %s", cluster.ErrNotLeader, id, ans.Error)
 			continue
 		}
-		return ans.err(id), false
+		return ans, ans.err(id), false
 	}
-	return err, true
+	return shardAnswer{}, err, true
 }
 
-// post sends the command to node id's internal apply route.
-func (w *shardWriter) post(ctx context.Context, id, collection string, s int, data []byte) (shardAnswer, error) {
-	url := fmt.Sprintf("%s/internal/shards/%s/%d/apply", w.url(id), collection, s)
+// post sends call to node id's internal route.
+func (w *shardWriter) post(ctx context.Context, id, collection string, s int, call shardCall) (shardAnswer, error) {
+	url := fmt.Sprintf("%s/internal/shards/%s/%d/%s", w.url(id), collection, s, call.route)
+	data := call.body
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(data))
 	if err != nil {
 		return shardAnswer{}, err
@@ -238,38 +267,45 @@ func (w *shardWriter) setLeader(group, id string) {
 // node applies the command if it leads the shard's group, and never
 // sends it on.
 func (r *Replica) serveApply(w http.ResponseWriter, req *http.Request) {
-	answer := func(code int, a shardAnswer) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(a)
-	}
 	if req.Header.Get(InternalHeader) == "" {
-		answer(http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: "internal route: the " + InternalHeader + " header is missing"})
+		writeAnswer(w, http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: "internal route: the " + InternalHeader + " header is missing"})
 		return
 	}
 	n, err := r.shardGroup(req)
 	if err != nil {
-		answer(http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error()})
+		writeAnswer(w, http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error()})
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, req.Body, 256<<20))
 	if err != nil {
-		answer(http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: err.Error()})
+		writeAnswer(w, http.StatusBadRequest, shardAnswer{Kind: "bad_request", Error: err.Error()})
 		return
 	}
-	err = n.ApplyEncoded(req.Context(), data)
+	writeShardAnswer(w, n, shardAnswer{}, n.ApplyEncoded(req.Context(), data))
+}
+
+func writeAnswer(w http.ResponseWriter, code int, a shardAnswer) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(a)
+}
+
+// writeShardAnswer answers an internal call to a shard's leader: ans
+// when err is nil, else err's kind.
+func writeShardAnswer(w http.ResponseWriter, n *cluster.Node, ans shardAnswer, err error) {
 	leader, _ := n.Leader()
 	switch {
 	case err == nil:
-		answer(http.StatusOK, shardAnswer{Leader: leader})
+		ans.Leader = leader
+		writeAnswer(w, http.StatusOK, ans)
 	case errors.Is(err, cluster.ErrNotLeader):
-		answer(http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error(), Leader: leader})
+		writeAnswer(w, http.StatusMisdirectedRequest, shardAnswer{Kind: kindNotLeader, Error: err.Error(), Leader: leader})
 	default:
 		kind, code := kindUnknown, http.StatusServiceUnavailable
 		if i := slices.IndexFunc(errorKinds, func(k errorKind) bool { return errors.Is(err, k.err) }); i >= 0 {
 			kind, code = errorKinds[i].kind, http.StatusBadRequest
 		}
-		answer(code, shardAnswer{Kind: kind, Error: err.Error(), Leader: leader})
+		writeAnswer(w, code, shardAnswer{Kind: kind, Error: err.Error(), Leader: leader})
 	}
 }
 

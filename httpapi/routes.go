@@ -71,6 +71,7 @@ func (h *Handler) routes() []route {
 		{method: "DELETE", path: "/cluster/peer/{peer_id}", access: write, replication: replicated, api: h.removePeer},
 		{method: "POST", path: "/cluster/leader/transfer", access: write, replication: replicated, api: h.transferLeader},
 		{method: "GET", path: c + "/cluster", access: read, sharded: true, api: h.collectionCluster},
+		{method: "POST", path: c + "/cluster", access: write, replication: replicated, sharded: true, api: h.updateCollectionCluster},
 		{method: "GET", path: "/telemetry", access: read, api: h.telemetry},
 
 		{method: "PUT", path: c + "/points", access: write, replication: pointWrites, sharded: true, api: h.upsertPoints},

@@ -32,7 +32,6 @@ func unsupportedRoutes() []route {
 	routes := []route{
 		{method: "PUT", path: c + "/shards", access: write, api: unsupported("shard keys", shards)},
 		{method: "POST", path: c + "/shards/delete", access: write, api: unsupported("shard keys", shards)},
-		{method: "POST", path: c + "/cluster", access: write, api: unsupported("collection cluster update", cluster)},
 		{method: "POST", path: "/cluster/recover", access: write, api: unsupported("cluster recover", cluster)},
 		{method: "GET", path: "/issues", access: read, api: unsupported("issues report", "Quiver has no performance advisor")},
 		{method: "DELETE", path: "/issues", access: write, api: unsupported("issues report", "Quiver has no performance advisor")},

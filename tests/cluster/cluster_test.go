@@ -312,16 +312,24 @@ func TestKillLeaderMidWrites(t *testing.T) {
 }
 
 // retrieve reads ids, with vectors and payloads, on n alone
-// (consistency 1: its own replica), in the order of ids.
+// (consistency 1: its own replica), in the order of ids, 5,000 a request
+// (the API takes 10,000 at most).
 func retrieve(ctx context.Context, n *node, ids []uint64) ([]json.RawMessage, error) {
-	code, raw, err := call(ctx, "POST", n.url()+"/collections/c/points?consistency=1", map[string]any{"ids": ids, "with_vector": true, "with_payload": true})
-	if err != nil || code != http.StatusOK {
-		return nil, errors.Join(err, fmt.Errorf("retrieve on %s: %d %s", n.id, code, raw))
+	var all []json.RawMessage
+	for part := range slices.Chunk(ids, 5000) {
+		code, raw, err := call(ctx, "POST", n.url()+"/collections/c/points?consistency=1", map[string]any{"ids": part, "with_vector": true, "with_payload": true})
+		if err != nil || code != http.StatusOK {
+			return nil, errors.Join(err, fmt.Errorf("retrieve on %s: %d %s", n.id, code, raw))
+		}
+		var out struct {
+			Result []json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, err
+		}
+		all = append(all, out.Result...)
 	}
-	var out struct {
-		Result []json.RawMessage `json:"result"`
-	}
-	return out.Result, json.Unmarshal(raw, &out)
+	return all, nil
 }
 
 func count(ctx context.Context, n *node) (int, error) {
