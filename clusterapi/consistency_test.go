@@ -21,7 +21,9 @@ func TestLinearizableShardReadsGoToEachShardsLeader(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tn := startNodes(t, 3)
-	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2})
+	}))
 	p := tn.placement("s")
 
 	var acked int

@@ -104,7 +104,9 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	// Shard groups keep 16 entries behind a snapshot: the target of the
 	// move is sent the shard's snapshot, not the whole log.
 	tn := startTuned(t, 3, func(c *Config) { c.ShardTrailingLogs = 16 })
-	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 1}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 1})
+	}))
 	p := tn.placement("s")
 	require.Equal(t, "1", p.Replicas[0][0].ID)
 	ref := reference(t)
@@ -117,7 +119,7 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	snapped := source.Stats()["last_snapshot_index"]
 	start := time.Now()
 	move := httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: 0, From: "1", To: "3"}
-	require.NoError(t, tn.leader().UpdateShards(ctx, "s", move))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error { return r.UpdateShards(ctx, "s", move) }))
 	info, err := tn.nodes[1].rep.Load().ShardInfo(ctx, "s")
 	require.NoError(t, err)
 	if ts := info.(collectionClusterInfo).ShardTransfers; len(ts) > 0 { // else done already
@@ -171,13 +173,17 @@ func TestMoveShardUnderWrites(t *testing.T) {
 	require.ErrorIs(t, err, index.ErrExists)
 	require.ErrorContains(t, err, "running")
 	tn.waitReplicas("s", 0, "1", "3")
-	require.NoError(t, tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.ReplicateShard, Shard: 0, From: "3", To: "2"}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.ReplicateShard, Shard: 0, From: "3", To: "2"})
+	}))
 	three := tn.waitReplicas("s", 0, "1", "2", "3")
 	acked = append(acked, w.finish()...)
 	tn.waitShards("s", three, acked)
 
 	// Drop node 3's replica (the shard's leader, likely: it was alone).
-	require.NoError(t, tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.DropReplica, Shard: 0, From: "3"}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.DropReplica, Shard: 0, From: "3"})
+	}))
 	two := tn.waitReplicas("s", 0, "1", "2")
 	tn.waitShards("s", two, acked)
 	g, ok := tn.nodes[0].rep.Load().host.Group("s", two, 0)
@@ -191,7 +197,9 @@ func TestMoveShardUnderWrites(t *testing.T) {
 
 	// An abort of a replicate leaves the shard as it was, or, if the
 	// transfer was done first, finds none running.
-	require.NoError(t, tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.ReplicateShard, Shard: 1, From: "2", To: "3"}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.ReplicateShard, Shard: 1, From: "2", To: "3"})
+	}))
 	err = tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.AbortTransfer, Shard: 1, From: "2", To: "3"})
 	if err == nil {
 		tn.waitReplicas("s", 1, "2")
@@ -244,7 +252,9 @@ func TestMoveWhileSourceRestarts(t *testing.T) {
 
 	// Shard 0 is on nodes 1 and 2; node 1's replica moves to node 3.
 	require.Equal(t, []string{"1", "2"}, []string{p.Replicas[0][0].ID, p.Replicas[0][1].ID})
-	require.NoError(t, tn.leader().UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: 0, From: "1", To: "3"}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.UpdateShards(ctx, "s", httpapi.ShardOperation{Kind: httpapi.MoveShard, Shard: 0, From: "1", To: "3"})
+	}))
 	tn.close(0)
 	tn.open(0)
 	moved := tn.waitReplicas("s", 0, "2", "3")
@@ -258,7 +268,7 @@ func TestMoveWhileSourceRestarts(t *testing.T) {
 // points 0-199 in it.
 func shardedNodes(ctx context.Context, t *testing.T, sh httpapi.Sharding) (*testNodes, cluster.Placement, []uint64) {
 	tn := startNodes(t, 3)
-	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, sh))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error { return r.CreateSharded(ctx, "s", shardedConfig, sh) }))
 	p := tn.placement("s")
 	ps, acked := points(0, 200)
 	tn.upsert(ctx, "s", ps)

@@ -128,6 +128,25 @@ func (tn *testNodes) leader() *Replica {
 	return lead
 }
 
+// onLeader runs f on group 0's leader, again on the next leader while
+// the one it reached was not the leader (any more): under load every
+// group can lose its leader at once. A write whose outcome was unknown
+// may have committed, so a retry that finds it done (ErrExists) counts.
+func (tn *testNodes) onLeader(ctx context.Context, f func(*Replica) error) error {
+	mayHaveCommitted := false
+	for {
+		err := f(tn.leader())
+		if mayHaveCommitted && (errors.Is(err, index.ErrExists) || errors.Is(err, index.ErrNotFound)) {
+			return nil
+		}
+		mayHaveCommitted = mayHaveCommitted || errors.Is(err, cluster.ErrUnknownOutcome)
+		moved := errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrUnknownOutcome)
+		if !moved || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
 // placement waits for every open node to have applied the collection's
 // placement.
 func (tn *testNodes) placement(name string) cluster.Placement {
@@ -298,11 +317,14 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tn := startNodes(t, 3)
-	lead := tn.leader()
-	err := lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 4})
+	err := tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 4})
+	})
 	require.ErrorIs(t, err, index.ErrBadRequest)
 	require.ErrorContains(t, err, "replication_factor 4")
-	require.NoError(t, lead.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 3, Replicas: 2})
+	}))
 	p := tn.placement("s")
 	require.Equal(t, 3, p.Shards())
 	require.Equal(t, 2, p.ReplicationFactor())
@@ -315,7 +337,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 		require.NoError(t, ref.Upsert(ctx, ps))
 		acked = append(acked, ids...)
 	}
-	err = lead.Apply(ctx, "s", []index.Operation{{Upsert: []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1}}}}})
+	err = tn.nodes[0].rep.Load().Apply(ctx, "s", []index.Operation{{Upsert: []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1}}}}})
 	require.ErrorIs(t, err, index.ErrBadRequest, "the shard leader's check refuses it")
 	tn.waitShards("s", p, acked)
 
@@ -335,7 +357,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	}
 
 	// Payload indexes and config updates reach the schema and every shard.
-	require.NoError(t, lead.PayloadIndex(ctx, "s", "w", index.Integer))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error { return r.PayloadIndex(ctx, "s", "w", index.Integer) }))
 	for _, s := range []int{0, 1, 2} {
 		for i, n := range tn.nodes {
 			if g, ok := n.rep.Load().host.Group("s", p, s); ok {
@@ -346,7 +368,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 			}
 		}
 	}
-	require.ErrorIs(t, lead.Interact(ctx, "s", nil), httpapi.ErrNotSupported)
+	require.ErrorIs(t, tn.nodes[0].rep.Load().Interact(ctx, "s", nil), httpapi.ErrNotSupported)
 
 	// Node 3 goes down, its group 0 restarting from a snapshot (which
 	// holds the placements); the shards it keeps have one replica of two
@@ -354,7 +376,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	require.NoError(t, tn.nodes[2].rep.Load().node.Snapshot(ctx))
 	tn.close(2)
 	ps, ids := points(1000, 1030)
-	lead = tn.leader()
+	lead := tn.leader()
 	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
 	err = lead.Apply(short, "s", []index.Operation{{Upsert: ps}})
 	cancelShort()
@@ -365,7 +387,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	tn.waitShards("s", p, acked)
 
 	// Drop stops the groups and removes their directories.
-	require.NoError(t, tn.leader().Drop(ctx, "s"))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error { return r.Drop(ctx, "s") }))
 	for _, n := range tn.nodes {
 		require.Eventually(t, func() bool {
 			_, err := os.Stat(filepath.Join(n.dir, "shards", "s"))
@@ -379,7 +401,9 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 
 	// The name again, spread otherwise: new groups, none of the old
 	// points.
-	require.NoError(t, tn.leader().CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "s", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3})
+	}))
 	again := tn.placement("s")
 	require.Greater(t, again.Created, p.Created)
 	ps, ids = points(2000, 2010)
@@ -393,7 +417,9 @@ func TestShardsSurviveANode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	tn := startNodes(t, 3)
-	require.NoError(t, tn.leader().CreateSharded(ctx, "r", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3}))
+	require.NoError(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.CreateSharded(ctx, "r", shardedConfig, httpapi.Sharding{Shards: 2, Replicas: 3})
+	}))
 	p := tn.placement("r")
 	ps, acked := points(0, 50)
 	tn.upsert(ctx, "r", ps)
