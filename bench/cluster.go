@@ -49,6 +49,11 @@ type ClusterConfig struct {
 	// Partition is how long a partition or a slowed link or disk lasts
 	// (default 4s): past the election timeout, so the majority side elects.
 	Partition time.Duration
+	// Shards, above 1, makes the collection sharded: shard_number Shards,
+	// a replica of every shard on every node (replication_factor Nodes),
+	// so each shard's Raft group takes the faults group 0 takes, and the
+	// per-replica checks still read every point on every node.
+	Shards int
 }
 
 // FaultEvent is one injected fault: its victims, when it began and when
@@ -277,7 +282,7 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) 
 	if _, err := leaderOf(ctx, nodes, 30*time.Second); err != nil {
 		return nil, err
 	}
-	if err := createClusterCollection(ctx, nodes[len(nodes)-1]); err != nil {
+	if err := createClusterCollection(ctx, nodes[len(nodes)-1], r.cfg); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(cfg.Progress, "cluster: %d nodes, %d clients over %d points, %d faults of %s, seed %d (node logs under %s)\n", cfg.Nodes, cfg.Clients, cfg.Points, cfg.Cycles, strings.Join(cfg.Kinds, ","), cfg.Seed, root)
@@ -306,8 +311,12 @@ func RunCluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) 
 	return res, nil
 }
 
-func createClusterCollection(ctx context.Context, n *clusterNode) error {
-	code, raw, err := httpCall(ctx, "PUT", n.url()+"/collections/c", map[string]any{"vectors": map[string]any{"size": 4, "distance": "Euclid"}}, 10*time.Second)
+func createClusterCollection(ctx context.Context, n *clusterNode, cfg ClusterConfig) error {
+	body := map[string]any{"vectors": map[string]any{"size": 4, "distance": "Euclid"}}
+	if cfg.Shards > 1 {
+		body["shard_number"], body["replication_factor"] = cfg.Shards, cfg.Nodes
+	}
+	code, raw, err := httpCall(ctx, "PUT", n.url()+"/collections/c", body, 10*time.Second)
 	if err != nil || code != http.StatusOK {
 		return errors.Join(err, fmt.Errorf("create the collection through node %s: %d %s", n.id, code, raw))
 	}

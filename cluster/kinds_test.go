@@ -240,3 +240,30 @@ func train(t *testing.T, lead *Node) trainer.Job {
 	require.Equal(t, trainer.Done, job.State, job.Error)
 	return job
 }
+
+// TestCaughtUpPastManyBarriers: linearizable reads leave a barrier each
+// in the log, thousands past the last write; a follower that has every
+// entry is caught up, after a few calls that read the long tail.
+func TestCaughtUpPastManyBarriers(t *testing.T) {
+	c := newCluster(t, 3, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c.write(Command{Create: &CreateCollection{Name: "b", Config: index.Config{VectorSize: 2, Distance: index.Cosine}}})
+	lead := c.nodes[c.leader()]
+	const barriers = maxTailScan + 100
+	for range barriers {
+		require.NoError(t, lead.Barrier(ctx))
+	}
+	target, err := strconv.ParseUint(lead.Stats()["commit_index"], 10, 64)
+	require.NoError(t, err)
+	f := c.nodes[c.followers()[0]]
+	require.Less(t, f.AppliedIndex()+barriers, target+1, "the barriers are past the FSM's last command")
+	calls := 0
+	require.Eventually(t, func() bool {
+		calls++
+		ok, err := f.CaughtUp(target)
+		require.NoError(t, err)
+		return ok
+	}, 20*time.Second, time.Millisecond)
+	require.GreaterOrEqual(t, calls, 2, "a tail this long takes more than one call")
+}

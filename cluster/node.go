@@ -125,6 +125,8 @@ type Node struct {
 	ownTransport bool
 	log          *slog.Logger
 
+	tail tailScan // CaughtUp's progress
+
 	closeOnce sync.Once
 	closeErr  error // set by closeOnce
 }

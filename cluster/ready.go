@@ -3,15 +3,25 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/raft"
 )
 
-// maxNonCommandTail bounds how many entries past the FSM's last command
-// CaughtUp reads: non-command entries (a leader's no-op, configuration
-// changes, barriers) come a few at a time, so a longer tail is commands
-// still to apply.
-const maxNonCommandTail = 1024
+// maxTailScan bounds how many entries past the FSM's last command one
+// CaughtUp call reads. Non-command entries (a leader's no-op,
+// configuration changes, and barriers: one per linearizable read) can run
+// to many thousands after the last write, so the scan goes on where the
+// previous call stopped (tailScan) rather than starting over.
+const maxTailScan = 4096
+
+// tailScan is how far CaughtUp has found only non-command entries after
+// the FSM's command at applied.
+type tailScan struct {
+	mu      sync.Mutex
+	applied uint64
+	clean   uint64 // entries applied+1..clean hold no command
+}
 
 // CaughtUp reports whether this node has applied every command up to
 // target, a commit index the leader reported: Raft has handed it every
@@ -19,7 +29,8 @@ const maxNonCommandTail = 1024
 // none of the entries after the FSM's last command is a command, in
 // flight to the FSM. The entries Raft never gives the FSM (no-ops,
 // configurations, barriers) are why the FSM's own index can stay below
-// a commit index it has caught up with.
+// a commit index it has caught up with. A long tail of them takes a few
+// calls to read (maxTailScan each): until then CaughtUp says false.
 func (n *Node) CaughtUp(target uint64) (bool, error) {
 	if n.raft.AppliedIndex() < target {
 		return false, nil
@@ -28,21 +39,26 @@ func (n *Node) CaughtUp(target uint64) (bool, error) {
 	if applied >= target {
 		return true, nil
 	}
-	if target-applied > maxNonCommandTail {
-		return false, nil
+	n.tail.mu.Lock()
+	defer n.tail.mu.Unlock()
+	if n.tail.applied != applied {
+		n.tail.applied, n.tail.clean = applied, applied
 	}
-	for i := applied + 1; i <= target; i++ {
+	end := min(target, n.tail.clean+maxTailScan)
+	for i := n.tail.clean + 1; i <= end; i++ {
 		var l raft.Log
 		err := n.store.GetLog(i, &l)
 		if errors.Is(err, raft.ErrLogNotFound) {
+			n.tail.clean = i
 			continue // compacted into a snapshot, which the FSM restored
 		}
 		if err != nil {
 			return false, fmt.Errorf("cluster: caught up: entry %d: %w", i, err)
 		}
 		if l.Type == raft.LogCommand {
-			return false, nil
+			return false, nil // in flight to the FSM; applied will move
 		}
+		n.tail.clean = i
 	}
-	return true, nil
+	return n.tail.clean >= target, nil
 }

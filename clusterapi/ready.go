@@ -50,7 +50,7 @@ func (r *Replica) Ready(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
 		}
-		if caughtUp, err = r.node.CaughtUp(commit); err != nil {
+		if caughtUp, err = awaitCaughtUp(ctx, r.node, commit); err != nil {
 			return err
 		}
 		if !caughtUp {
@@ -104,7 +104,7 @@ func (r *Replica) shardCaughtUp(ctx context.Context, name string, p cluster.Plac
 	if st.Role != "Leader" {
 		return fmt.Errorf("node %s is not the leader (%s)", id, st.Role)
 	}
-	caughtUp, err := g.CaughtUp(st.Commit)
+	caughtUp, err := awaitCaughtUp(ctx, g, st.Commit)
 	if err != nil {
 		return err
 	}
@@ -138,4 +138,25 @@ func (r *Replica) leaderCommit(ctx context.Context, url string) (uint64, error) 
 		return 0, fmt.Errorf("%s is not the leader (%s)", url, out.Result.RaftInfo.Role)
 	}
 	return out.Result.RaftInfo.Commit, nil
+}
+
+// awaitCaughtUp waits, until ctx ends, for g to catch up with target, a
+// commit index its leader reported. Asking the leader again at every
+// probe would never end while writes or linearizable reads (a barrier
+// each) keep coming: by the time a follower applies one commit index the
+// leader has a higher one.
+func awaitCaughtUp(ctx context.Context, g *cluster.Node, target uint64) (bool, error) {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, err := g.CaughtUp(target)
+		if ok || err != nil {
+			return ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, nil
+		case <-tick.C:
+		}
+	}
 }

@@ -37,7 +37,7 @@ func TestSplitOps(t *testing.T) {
 		var kinds []string
 		for _, op := range part {
 			switch {
-			case op.Upsert != nil && len(op.Upsert) > 0:
+			case len(op.Upsert) > 0:
 				kinds = append(kinds, "upsert")
 				for _, p := range op.Upsert {
 					require.Equal(t, s, p.ID.Shard(n))

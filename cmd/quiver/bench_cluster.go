@@ -29,6 +29,7 @@ func runBenchCluster(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Pause, "pause", 0, "how long a paused leader stays stopped (default 3s)")
 	kinds := fs.String("kinds", "", "comma-separated fault kinds, or all: "+strings.Join(bench.AllFaults, ", ")+" (default the first four, with the partition kinds under --netns)")
 	fs.BoolVar(&cfg.Netns, "netns", false, "run each node in its own network namespace on a bridge (needs root and ip netns), for the partition kinds and slow-link")
+	fs.IntVar(&cfg.Shards, "fault-shards", 0, "shard_number of the fault run's collection (above 1: a replica of every shard on every node)")
 	fs.DurationVar(&cfg.Partition, "partition", 0, "how long a partition, slowed link or slowed disk lasts (default 4s)")
 	fs.StringVar(&cfg.Dir, "dir", "", "keep the fault run's node data and logs (NODE.log) under this directory (default: a temporary one, removed)")
 	latency := fs.Bool("latency", true, "then measure latency and CPU of a 3-node cluster beside a single node")
