@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -126,6 +127,9 @@ type Node struct {
 	log          *slog.Logger
 
 	tail tailScan // CaughtUp's progress
+	// confirmedTerm is the last term in which this node, leading, ran a
+	// barrier (LeaderCommitIndex).
+	confirmedTerm atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error // set by closeOnce

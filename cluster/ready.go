@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -61,4 +62,24 @@ func (n *Node) CaughtUp(target uint64) (bool, error) {
 		n.tail.clean = i
 	}
 	return n.tail.clean >= target, nil
+}
+
+// LeaderCommitIndex is the commit index of this node, the leader, once it
+// has committed an entry of its own term. Until then a new leader's
+// commit index can be far below what the cluster committed (Raft learns
+// it only by committing in its term), and a follower that waited for it
+// would call itself caught up too soon. The first call of a term runs a
+// barrier; later ones read the index.
+func (n *Node) LeaderCommitIndex(ctx context.Context) (uint64, error) {
+	term := n.raft.CurrentTerm()
+	if n.raft.State() != raft.Leader {
+		return 0, n.notLeader()
+	}
+	if n.confirmedTerm.Load() != term {
+		if err := n.Barrier(ctx); err != nil {
+			return 0, err
+		}
+		n.confirmedTerm.Store(term)
+	}
+	return n.CommitIndex(), nil
 }

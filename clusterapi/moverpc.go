@@ -101,9 +101,16 @@ func (r *Replica) serveMembers(w http.ResponseWriter, req *http.Request) {
 
 // groupState is a running group's state; with target above 0, whether
 // it has caught up with that commit index (cluster.Node.CaughtUp).
-func groupState(n *cluster.Node, target uint64) (shardState, error) {
+// A leader's Commit is its LeaderCommitIndex, which followers wait for.
+func groupState(ctx context.Context, n *cluster.Node, target uint64) (shardState, error) {
 	leader, _ := n.Leader()
 	st := shardState{Role: n.Stats()["state"], Leader: leader, Commit: n.CommitIndex()}
+	if st.Role == "Leader" {
+		var err error
+		if st.Commit, err = leaderCommit(ctx, n); err != nil {
+			return st, err
+		}
+	}
 	if target > 0 {
 		var err error
 		if st.CaughtUp, err = n.CaughtUp(target); err != nil {
@@ -121,7 +128,7 @@ func (r *Replica) shardStateOf(ctx context.Context, id, collection string, p clu
 		if !ok {
 			return shardState{}, fmt.Errorf("node %s runs no group of shard %d", id, s)
 		}
-		return groupState(n, target)
+		return groupState(ctx, n, target)
 	}
 	url := fmt.Sprintf("%s/internal/shards/%s/%d/state?target=%d", r.shards.url(id), collection, s, target)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

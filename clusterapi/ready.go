@@ -160,3 +160,15 @@ func awaitCaughtUp(ctx context.Context, g *cluster.Node, target uint64) (bool, e
 		}
 	}
 }
+
+// leaderCommit is n's LeaderCommitIndex within a second: a leader that
+// cannot commit in that time (cut off from its majority) is unavailable.
+func leaderCommit(ctx context.Context, n *cluster.Node) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	c, err := n.LeaderCommitIndex(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
+	}
+	return c, nil
+}

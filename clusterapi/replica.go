@@ -349,6 +349,15 @@ func (r *Replica) Status(ctx context.Context) (any, error) {
 		n, _ := strconv.ParseUint(stats[key], 10, 64)
 		return n
 	}
+	if stats["state"] == "Leader" {
+		// Followers wait for the commit index a leader reports here
+		// (Ready): it must be the cluster's, not a new leader's first guess.
+		commit, err := leaderCommit(ctx, r.node)
+		if err != nil {
+			return nil, err
+		}
+		stats["commit_index"] = strconv.FormatUint(commit, 10)
+	}
 	out := status{
 		Status: "enabled", PeerID: peerID(r.self), Peers: map[string]peerInfo{},
 		RaftInfo: raftInfo{

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/quiver-db/quiver/cluster"
+	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/shard"
 )
@@ -183,7 +185,11 @@ func (r *Replica) serveState(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "target: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	st, err := groupState(n, target)
+	st, err := groupState(req.Context(), n, target)
+	if errors.Is(err, httpapi.ErrUnavailable) {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
