@@ -52,11 +52,12 @@ type PeerRequest struct {
 	URL string `json:"url"`
 }
 
-// membership returns the Replica's Membership, or the 501 of a node that
-// has none.
+// membership returns the Replica's Membership: a single node refuses
+// the request as Qdrant does with distributed mode off (400), a replica
+// without membership over HTTP answers 501.
 func (h *Handler) membership() (Membership, error) {
 	if h.cfg.Replica == nil {
-		return nil, fmt.Errorf("%w: cluster membership: this server is a single node", ErrNotSupported)
+		return nil, badRequest("cluster membership: distributed mode disabled (this server is a single node)")
 	}
 	m, ok := h.cfg.Replica.(Membership)
 	if !ok {

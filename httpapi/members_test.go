@@ -30,10 +30,10 @@ func (m memberReplica) TransferLeadership(_ context.Context, to string) error {
 func TestMembershipRoutes(t *testing.T) {
 	single := newTestServer(t, t.TempDir(), nil)
 	plain, _ := newReplicaServer(t, true, "")
-	for _, ts := range []*testServer{single, plain} {
-		ts.fails(http.StatusNotImplemented, "POST", "/cluster/peer", map[string]any{"id": "4"}, "membership")
-		ts.fails(http.StatusNotImplemented, "DELETE", "/cluster/peer/4", nil, "membership")
-		ts.fails(http.StatusNotImplemented, "POST", "/cluster/leader/transfer", nil, "membership")
+	for ts, code := range map[*testServer]int{single: http.StatusBadRequest, plain: http.StatusNotImplemented} {
+		ts.fails(code, "POST", "/cluster/peer", map[string]any{"id": "4"}, "membership")
+		ts.fails(code, "DELETE", "/cluster/peer/4", nil, "membership")
+		ts.fails(code, "POST", "/cluster/leader/transfer", nil, "membership")
 	}
 
 	rep := &fakeReplica{recordingWriter: &recordingWriter{}, self: true}

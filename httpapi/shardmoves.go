@@ -59,7 +59,7 @@ func (h *Handler) updateCollectionCluster(r *http.Request) (any, error) {
 	}
 	name := mux.Vars(r)["collection"]
 	if h.cfg.Replica == nil {
-		return nil, fmt.Errorf("%w: collection cluster update: this server is a single node, which keeps every collection whole", ErrNotSupported)
+		return nil, badRequest("collection cluster update: distributed mode disabled (this server is a single node, which keeps every collection whole)")
 	}
 	mover, ok := h.cfg.Replica.(ShardMover)
 	if !ok {

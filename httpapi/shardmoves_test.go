@@ -80,5 +80,5 @@ func TestUpdateCollectionCluster(t *testing.T) {
 	sharder.fails(http.StatusNotImplemented, "POST", "/collections/s/cluster", `{"drop_replica": {"shard_id": 0, "peer_id": 1}}`, "does not move shards")
 	single := newTestServer(t, t.TempDir(), nil)
 	single.ok("PUT", "/collections/c", map[string]any{"vectors": vectors}, nil)
-	single.fails(http.StatusNotImplemented, "POST", "/collections/c/cluster", `{"drop_replica": {"shard_id": 0, "peer_id": 1}}`, "single node")
+	single.fails(http.StatusBadRequest, "POST", "/collections/c/cluster", `{"drop_replica": {"shard_id": 0, "peer_id": 1}}`, "distributed mode disabled")
 }
