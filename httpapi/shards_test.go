@@ -307,7 +307,7 @@ func TestShardRPCMountedBehindTheAPIKey(t *testing.T) {
 
 // On a follower of group 0, a sharded collection's point writes are split
 // where they arrive (the Writer sends each shard's part to its leader):
-// they make no hop to group 0's leader. Group 0's own writes (a payload
+// they make no hop to group 0's leader, nor do its majority reads. Group 0's own writes (a payload
 // index) and an unsharded collection's point writes still go there.
 func TestShardedPointWritesSkipGroupZerosLeader(t *testing.T) {
 	ts, f := newShardedServer(t)
@@ -336,6 +336,12 @@ func TestShardedPointWritesSkipGroupZerosLeader(t *testing.T) {
 	var count struct{ Count int }
 	ts.ok("POST", "/collections/spread/points/count", map[string]any{}, &count)
 	require.Equal(t, 17, count.Count)
+	// A strong read of it barriers on each shard's leader (the router),
+	// not on group 0's: it stays here too.
+	var page struct{ Points []any }
+	ts.ok("POST", "/collections/spread/points/scroll?consistency=majority", map[string]any{"limit": 100}, &page)
+	require.Len(t, page.Points, 17)
+	require.Zero(t, forwarded.Load(), "a majority read of a sharded collection went to group 0's leader")
 
 	ts.ok("PUT", "/collections/spread/index", map[string]any{"field_name": "a", "field_schema": "integer"}, nil)
 	require.Equal(t, int64(1), forwarded.Load(), "a payload index is group 0's")
