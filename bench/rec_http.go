@@ -585,7 +585,7 @@ func newUsersPass(ctx context.Context, s *recServer, col *index.Collection, cfg 
 		}
 
 		t := time.Now()
-		p, err := s.tr.Profile(ctx, col, user, "")
+		p, err := s.tr.Profile(ctx, col, col, user, "")
 		prof = append(prof, time.Since(t))
 		if err != nil {
 			return fmt.Errorf("new user %s: profile: %w", user, err)
@@ -613,7 +613,7 @@ func profileUsersPass(ctx context.Context, tr *trainer.Trainer, col *index.Colle
 	seen := 0
 	for _, u := range users {
 		t := time.Now()
-		p, err := tr.Profile(ctx, col, userid.FromNum(uint64(u)), "")
+		p, err := tr.Profile(ctx, col, col, userid.FromNum(uint64(u)), "")
 		lat = append(lat, time.Since(t))
 		if err != nil {
 			return fmt.Errorf("user %d: profile: %w", u, err)

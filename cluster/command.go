@@ -129,8 +129,10 @@ type envelope struct {
 	User    *userid.ID          `json:"user,omitempty"`
 	Model   []byte              `json:"model,omitempty"`
 	Content string              `json:"content,omitempty"`
-	Peer    *SetPeer            `json:"peer,omitempty"`
-	Change  *ChangeReplicas     `json:"change,omitempty"`
+	// VectorsOnly is an install_model command's, sent to a shard group.
+	VectorsOnly bool            `json:"vectors_only,omitempty"`
+	Peer        *SetPeer        `json:"peer,omitempty"`
+	Change      *ChangeReplicas `json:"change,omitempty"`
 }
 
 type wireOp struct {

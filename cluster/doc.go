@@ -109,8 +109,11 @@
 // forgetting a user (its interactions and its row of the model), trained
 // models, and the nodes' HTTP URLs (kinds.go); sharded collections'
 // placements, and their shards' points, payload indexes and config
-// updates in the shard groups. Interactions, forgetting a user and
-// training on sharded collections are not replicated.
+// updates in the shard groups. A sharded collection's users stay in
+// group 0: its schema copy keeps their interactions and the trained
+// model (index.Collection.SetItemsElsewhere), and its items' vectors a
+// model implies go to the shard groups (InstallModel.VectorsOnly), each
+// writing those of its own points.
 //
 // Training: the leader trains and proposes the result (InstallModel: the
 // model's saved form and the content vector cold items are mapped from);

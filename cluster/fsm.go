@@ -111,6 +111,9 @@ func (f *fsm) placementsChanged(cmd Command, index uint64, applied bool, err err
 			delete(f.mu.placements, name)
 		}
 		f.mu.Unlock()
+		if applied && err == nil {
+			f.markSchema(name)
+		}
 		if applied && err == nil && f.observer != nil {
 			f.observer.Placed(name, p)
 		}
@@ -122,6 +125,15 @@ func (f *fsm) placementsChanged(cmd Command, index uint64, applied bool, err err
 		if ok && f.observer != nil {
 			f.observer.Unplaced(cmd.Drop.Name, p)
 		}
+	}
+}
+
+// markSchema marks a sharded collection's schema copy as keeping users
+// whose items are in the shards (index.Collection.SetItemsElsewhere): a
+// state of the open collection, set again by every replay and restore.
+func (f *fsm) markSchema(name string) {
+	if c, err := f.db.Collection(name); err == nil {
+		c.SetItemsElsewhere()
 	}
 }
 
@@ -213,6 +225,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.mu.Lock()
 	f.mu.placements = head.placements
 	f.mu.Unlock()
+	for name := range head.placements {
+		f.markSchema(name)
+	}
 	f.applied.Store(head.applied)
 	if f.observer != nil {
 		f.observer.Restored(maps.Clone(head.placements), head.applied)

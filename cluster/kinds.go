@@ -37,9 +37,15 @@ type ForgetUser struct {
 // trainer.Trainer.Install: the model's saved form and the item vectors
 // it implies, the same on every replica (doc.go says why the leader
 // trains rather than every replica).
+//
+// A sharded collection's model goes to every shard group with
+// VectorsOnly set, then to group 0: each shard writes the vectors of its
+// own points (trainer.Trainer.InstallVectors), and group 0's schema copy
+// keeps the model itself, next to the interactions it was trained on.
 type InstallModel struct {
-	Collection string
-	Model      trainer.Trained
+	Collection  string
+	Model       trainer.Trained
+	VectorsOnly bool
 }
 
 // SetPeer records the HTTP URL of node ID, where followers forward to
@@ -82,6 +88,7 @@ func (c Command) encodeLater(env *envelope) error {
 			return fmt.Errorf("%w: command: install_model without a model", index.ErrBadRequest)
 		}
 		env.Kind, env.Collection, env.Model, env.Content = kindModel, c.Model.Collection, c.Model.Model.Model, c.Model.Model.Content
+		env.VectorsOnly = c.Model.VectorsOnly
 	case c.Replicas != nil:
 		env.Kind, env.Collection, env.Change = kindReplicas, c.Replicas.Collection, c.Replicas
 	default:
@@ -110,7 +117,8 @@ func decodeLater(env envelope) (cmd Command, ok bool, err error) {
 		if len(env.Model) == 0 {
 			return Command{}, true, fmt.Errorf("%w: install_model command without a model", index.ErrBadRequest)
 		}
-		return Command{Model: &InstallModel{Collection: env.Collection, Model: trainer.Trained{Model: env.Model, Content: env.Content}}}, true, nil
+		return Command{Model: &InstallModel{Collection: env.Collection, Model: trainer.Trained{Model: env.Model, Content: env.Content},
+			VectorsOnly: env.VectorsOnly}}, true, nil
 	case kindPeer:
 		if env.Peer == nil || env.Peer.ID == "" {
 			return Command{}, true, fmt.Errorf("%w: peer command without an id", index.ErrBadRequest)
@@ -168,7 +176,11 @@ func (f *fsm) applyCommand(ctx context.Context, cmd Command) error {
 		if err != nil {
 			return err
 		}
-		_, err = f.trainer.Install(ctx, col, cmd.Model.Model)
+		if cmd.Model.VectorsOnly {
+			_, err = f.trainer.InstallVectors(ctx, col, cmd.Model.Model)
+		} else {
+			_, err = f.trainer.Install(ctx, col, cmd.Model.Model)
+		}
 		return err
 	case cmd.Replicas != nil:
 		return f.changeReplicas(cmd.Replicas)

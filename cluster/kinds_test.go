@@ -28,6 +28,8 @@ func TestLaterCommandsRoundTrip(t *testing.T) {
 	}
 	m := InstallModel{Collection: "c", Model: trainer.Trained{Model: []byte{0, 1, 2, 255}, Content: "text"}}
 	require.Equal(t, Command{Model: &m}, roundTrip(t, Command{Model: &m}))
+	m.VectorsOnly = true // a shard group's
+	require.Equal(t, Command{Model: &m}, roundTrip(t, Command{Model: &m}))
 	for _, p := range []SetPeer{{ID: "4", URL: "http://h:6333"}, {ID: "4"}} {
 		require.Equal(t, Command{Peer: &p}, roundTrip(t, Command{Peer: &p}))
 	}
@@ -231,7 +233,8 @@ func TestJoinCatchesUpWithTheCatalog(t *testing.T) {
 // train trains collection m on the leader and waits for the job's end.
 func train(t *testing.T, lead *Node) trainer.Job {
 	t.Helper()
-	job, err := lead.Trainer().Start(mustCollection(t, lead, "m"), trainer.Options{Iterations: 5, Lambda: 0.1, Seed: 1})
+	m := mustCollection(t, lead, "m")
+	job, err := lead.Trainer().Start(m, m, trainer.Options{Iterations: 5, Lambda: 0.1, Seed: 1})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		job, _ = lead.Trainer().Status("m")

@@ -36,6 +36,21 @@ func reserve(t *testing.T) (net.Listener, string) {
 	return ln, "http://" + ln.Addr().String()
 }
 
+// startHTTPNodes starts a cluster of n nodes behind their APIs and
+// waits for each to be ready.
+func startHTTPNodes(t *testing.T, n int) ([]Peer, []*httpNode) {
+	peers, lns := reservePeers(t, n)
+	var nodes []*httpNode
+	for i, p := range peers {
+		nodes = append(nodes, serveReplica(t, lns[i], Config{NodeID: p.ID, Peers: peers, Dir: t.TempDir()}))
+	}
+	leaderOf(t, nodes)
+	for _, n := range nodes {
+		waitReady(t, n)
+	}
+	return peers, nodes
+}
+
 // reservePeers reserves the addresses of n nodes "1".."n".
 func reservePeers(t *testing.T, n int) ([]Peer, []net.Listener) {
 	var peers []Peer
@@ -55,7 +70,7 @@ func serveReplica(t *testing.T, ln net.Listener, cfg Config) *httpNode {
 	require.NoError(t, err)
 	h, err := httpapi.NewHandler(httpapi.Config{DB: rep.DB(), Replica: rep, Trainer: rep.Trainer(), APIKey: testKey, Logger: quietLogger()})
 	require.NoError(t, err)
-	n := &httpNode{id: cfg.NodeID, url: "http://" + ln.Addr().String(), rep: rep, srv: &http.Server{Handler: h}}
+	n := &httpNode{id: cfg.NodeID, url: "http://" + ln.Addr().String(), rep: rep, srv: &http.Server{Handler: rep.Internal(h)}}
 	go n.srv.Serve(ln)
 	t.Cleanup(func() {
 		n.srv.Close()
@@ -121,15 +136,7 @@ func leaderOf(t *testing.T, nodes []*httpNode) *httpNode {
 // aliases, a trained model); leadership moves to a joined node, whose
 // URL the others learned from the log; removed nodes refuse writes.
 func TestJoinRemoveAndTransferOverHTTP(t *testing.T) {
-	peers, lns := reservePeers(t, 3)
-	var nodes []*httpNode
-	for i, p := range peers {
-		nodes = append(nodes, serveReplica(t, lns[i], Config{NodeID: p.ID, Peers: peers, Dir: t.TempDir()}))
-	}
-	leaderOf(t, nodes)
-	for _, n := range nodes {
-		waitReady(t, n)
-	}
+	peers, nodes := startHTTPNodes(t, 3)
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
 	mustCall(t, "PUT", n2.url+"/collections/m", `{"vectors":{"content":{"size":4,"distance":"Cosine"},"cf":{"size":8,"distance":"Dot"}}}`)
 	var pts, its []string

@@ -34,6 +34,9 @@ func TestReadyAfterRestart(t *testing.T) {
 	}
 	nodes := []*httpNode{start(0, lns[0]), start(1, lns[1]), start(2, lns[2])}
 	leaderOf(t, nodes)
+	for _, n := range nodes {
+		waitReady(t, n) // knows the leader, to forward to
+	}
 	mustCall(t, "PUT", nodes[0].url+"/collections/c", `{"vectors":{"size":2,"distance":"Dot"}}`)
 	const batches = 100
 	for b := range batches {

@@ -135,6 +135,9 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	}
 	shardGroups := template
 	shardGroups.TrailingLogs = cfg.ShardTrailingLogs
+	// One ballast per node, group 0's: the shard groups' DBs share its
+	// disk, and a ballast each would take 1 GiB per shard kept.
+	shardGroups.Index.Storage.BallastBytes = -1
 	host := cluster.NewHost(cluster.HostConfig{NodeID: cfg.NodeID, Dir: filepath.Join(cfg.Dir, "shards"), Mux: mux, Group: shardGroups})
 	meta := template
 	meta.NodeID, meta.RaftAddr, meta.Dir, meta.Peers = cfg.NodeID, cfg.RaftAddr, filepath.Join(cfg.Dir, "cluster"), voters
@@ -154,6 +157,7 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	r.shards = &shardWriter{self: cfg.NodeID, url: r.urlOf, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}
 	r.shards.mu.leaders = map[string]string{}
 	r.stopTransfers = r.startTransfers()
+	node.Trainer().SetPublisher(r.publishModel)
 	return r, nil
 }
 
@@ -267,23 +271,6 @@ func allActive(info collectionClusterInfo) bool {
 		active[s.ShardID] = active[s.ShardID] || s.State == stateActive
 	}
 	return !slices.Contains(active, false)
-}
-
-// Interact stamps the interactions without a time with the leader's
-// clock before proposing them, so every replica stores the same time.
-func (r *Replica) Interact(ctx context.Context, collection string, its []index.Interaction) error {
-	if _, ok := r.node.Placement(collection); ok {
-		return fmt.Errorf("%w: interactions on a sharded collection", httpapi.ErrNotSupported)
-	}
-	now := time.Now()
-	stamped := make([]index.Interaction, len(its))
-	for i, it := range its {
-		if it.Time.IsZero() {
-			it.Time = now
-		}
-		stamped[i] = it
-	}
-	return r.apply(ctx, cluster.Command{Interact: &cluster.RecordInteractions{Collection: collection, Interactions: stamped}})
 }
 
 // apply proposes cmd. Not being the leader (any more) and an unknown

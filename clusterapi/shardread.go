@@ -49,7 +49,10 @@ func (r *Replica) Router(name string, consistency httpapi.Consistency) (query.Co
 		return nil, true, err
 	}
 	router, err := shard.NewRouter(name, schema.Config(), shards)
-	return router, true, err
+	if err != nil {
+		return nil, true, err
+	}
+	return router.WithUsers(schema), true, nil
 }
 
 // Sharding implements httpapi.Sharder: a map lookup in group 0's

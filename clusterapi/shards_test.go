@@ -25,6 +25,7 @@ import (
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/shard"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // testNode is one Replica behind a loopback HTTP server that serves its
@@ -368,7 +369,12 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 			}
 		}
 	}
-	require.ErrorIs(t, tn.nodes[0].rep.Load().Interact(ctx, "s", nil), httpapi.ErrNotSupported)
+	// An interaction's item is looked for in the shards.
+	var ie *index.InteractionError
+	require.ErrorAs(t, tn.onLeader(ctx, func(r *Replica) error {
+		return r.Interact(ctx, "s", []index.Interaction{{User: userid.FromNum(1), Item: pointid.FromNum(1 << 60)}})
+	}), &ie)
+	require.Equal(t, "item", ie.Field)
 
 	// Node 3 goes down, its group 0 restarting from a snapshot (which
 	// holds the placements); the shards it keeps have one replica of two

@@ -120,7 +120,7 @@ type userAnswer struct {
 }
 
 func (h *Handler) getUser(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "offset", "limit"); err != nil {
+	if err := checkQueryParams(r, "offset", "limit", "consistency"); err != nil {
 		return nil, err
 	}
 	c, user, err := h.collectionUser(r)
@@ -150,7 +150,11 @@ func (h *Handler) getUser(r *http.Request) (any, error) {
 	for i, it := range page.Interactions {
 		out.Interactions[i] = interactionOut{Item: it.Item, Weight: it.Weight, Timestamp: it.Time.Unix()}
 	}
-	prof, err := h.trainer.Profile(r.Context(), c, user, "")
+	items, err := h.reader(r)
+	if err != nil {
+		return nil, err
+	}
+	prof, err := h.trainer.Profile(r.Context(), c, items, user, "")
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ type predictRequest struct {
 // predict answers POST .../predict: the ratings the user would give the
 // items, in the order asked, from the trained model.
 func (h *Handler) predict(r *http.Request) (any, error) {
-	if err := checkQueryParams(r); err != nil {
+	if err := checkQueryParams(r, "consistency"); err != nil {
 		return nil, err
 	}
 	c, err := h.collection(r)
@@ -37,7 +37,11 @@ func (h *Handler) predict(r *http.Request) (any, error) {
 	case len(req.Items) > h.cfg.MaxLimit:
 		return nil, badRequest("items: %d ids, limit %d", len(req.Items), h.cfg.MaxLimit)
 	}
-	recs, err := c.Get(r.Context(), req.Items, index.ReadOptions{})
+	points, err := h.reader(r) // a sharded collection's are in its shards
+	if err != nil {
+		return nil, err
+	}
+	recs, err := points.Get(r.Context(), req.Items, index.ReadOptions{})
 	if err != nil {
 		return nil, err
 	}

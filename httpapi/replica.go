@@ -91,9 +91,10 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 		return true
 	}
 	// On a sharded collection point writes are split here, and strong
-	// reads barrier on each shard's leader (the Sharder's router): group
-	// 0's leader and its barrier would add a hop and a log entry each.
-	if (rt.replication == pointWrites || strong) && h.shardedRequest(r) {
+	// reads of points barrier on each shard's leader (the Sharder's
+	// router): group 0's leader and its barrier would add a hop and a log
+	// entry each.
+	if (rt.replication == pointWrites || strong && !rt.users) && h.shardedRequest(r) {
 		return false
 	}
 	self, leader := rep.Leader()

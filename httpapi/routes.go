@@ -89,12 +89,12 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/vectors/delete", access: write, replication: pointWrites, sharded: true, api: h.deleteVectors},
 		{method: "POST", path: c + "/points/batch", access: write, replication: pointWrites, sharded: true, api: h.updateBatch},
 
-		{method: "PUT", path: c + "/interactions", access: write, replication: replicated, api: h.putInteractions},
-		{method: "GET", path: c + "/users/{user}", access: read, api: h.getUser},
-		{method: "DELETE", path: c + "/users/{user}", access: write, replication: replicated, api: h.deleteUser},
-		{method: "POST", path: c + "/train", access: write, replication: replicated, api: h.startTraining},
-		{method: "GET", path: c + "/train", access: read, api: h.trainingStatus},
-		{method: "POST", path: c + "/predict", access: read, api: h.predict},
+		{method: "PUT", path: c + "/interactions", access: write, replication: replicated, sharded: true, users: true, api: h.putInteractions},
+		{method: "GET", path: c + "/users/{user}", access: read, sharded: true, users: true, api: h.getUser},
+		{method: "DELETE", path: c + "/users/{user}", access: write, replication: replicated, sharded: true, users: true, api: h.deleteUser},
+		{method: "POST", path: c + "/train", access: write, replication: replicated, sharded: true, users: true, api: h.startTraining},
+		{method: "GET", path: c + "/train", access: read, sharded: true, users: true, api: h.trainingStatus},
+		{method: "POST", path: c + "/predict", access: read, sharded: true, users: true, api: h.predict},
 	}, unsupportedRoutes()...)
 }
 

@@ -319,6 +319,10 @@ type route struct {
 	// points through Handler.reader and write through the Writer. Other
 	// routes naming one answer 501 (checkSharded).
 	sharded bool
+	// users routes read or write users' interactions and models, which
+	// group 0 keeps, for a sharded collection too: a strong read of one
+	// goes to group 0's leader, as for an unsharded collection.
+	users bool
 	// snapshot routes move whole collections: Config.MaxSnapshotBytes and
 	// SnapshotTimeout bound them instead of MaxBodyBytes and RequestTimeout.
 	snapshot bool

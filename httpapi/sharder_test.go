@@ -57,9 +57,11 @@ func (f *fakeSharder) get(name string) (*fakeSharded, bool) {
 }
 
 func (f *fakeSharder) CreateSharded(ctx context.Context, name string, cfg index.Config, s Sharding) error {
-	if _, err := f.db.Create(ctx, name, cfg); err != nil {
+	schema, err := f.db.Create(ctx, name, cfg)
+	if err != nil {
 		return err
 	}
+	schema.SetItemsElsewhere() // as group 0 marks its schema copies
 	sc := &fakeSharded{s: s}
 	for i := range s.Shards {
 		c, err := f.shardsDB.Create(ctx, fmt.Sprintf("%s-%d", name, i), cfg)
@@ -96,7 +98,10 @@ func (f *fakeSharder) Router(name string, consistency Consistency) (query.Collec
 	}
 	f.mu.Unlock()
 	r, err := shard.NewRouter(name, schema.Config(), shards)
-	return r, true, err
+	if err != nil {
+		return nil, false, err
+	}
+	return r.WithUsers(schema), true, nil
 }
 
 func (f *fakeSharder) Sharding(name string) (Sharding, bool) {

@@ -223,11 +223,6 @@ func TestShardedCollectionRefusesWhatItCannotServe(t *testing.T) {
 		{"POST", "/facet"},
 		{"POST", "/snapshots"},
 		{"GET", "/snapshots"},
-		{"PUT", "/interactions"},
-		{"GET", "/users/{user}"},
-		{"POST", "/train"},
-		{"GET", "/train"},
-		{"POST", "/predict"},
 	} {
 		path := strings.ReplaceAll(rt.path, "{user}", "1")
 		res := ts.do(rt.method, "/collections/spread"+path, map[string]any{})
@@ -364,4 +359,40 @@ func TestShardedReadsPassTheirConsistency(t *testing.T) {
 		ts.ok("POST", "/collections/spread/points/query"+tc.param, map[string]any{"query": []float32{1, 0}}, nil)
 		require.Equal(t, []Consistency{tc.want, tc.want}, f.takeReads(), tc.param)
 	}
+}
+
+// TestShardedUsersBeforeTraining: a sharded collection's users are kept in
+// its schema copy and its items read through the router; recommendations
+// from the centroid of a user's items, the popular items for a newcomer,
+// the explanations and the user's page answer as on the same collection
+// unsharded.
+func TestShardedUsersBeforeTraining(t *testing.T) {
+	r := testseed.New(t)
+	ts, _ := newShardedServer(t)
+	create := map[string]any{"vectors": map[string]any{"content": map[string]any{"size": 4, "distance": "Cosine"}}}
+	ts.ok("PUT", "/collections/flat", create, nil)
+	create["shard_number"] = 3
+	ts.ok("PUT", "/collections/spread", create, nil)
+	var pts []map[string]any
+	for i := range 60 {
+		pts = append(pts, map[string]any{"id": i, "vector": map[string]any{"content": []float64{r.Float64(), r.Float64(), r.Float64(), r.Float64()}},
+			"payload": map[string]any{"group": i % 3}})
+	}
+	var its []map[string]any
+	for u := range 20 {
+		for _, item := range r.Perm(60)[:5+u%4] {
+			its = append(its, map[string]any{"user": u, "item": item, "weight": 1 + r.IntN(4), "timestamp": 1000 + r.IntN(100)})
+		}
+	}
+	for _, c := range []string{"flat", "spread"} {
+		ts.ok("PUT", "/collections/"+c+"/points?wait=true", map[string]any{"points": pts}, nil)
+		ts.ok("PUT", "/collections/"+c+"/interactions", map[string]any{"interactions": its}, nil)
+	}
+	for u := range 20 {
+		sameAnswer(t, ts, "POST", "/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{"user": u}},
+			"limit": 7, "with_explanation": true, "with_payload": true})
+		sameAnswer(t, ts, "GET", fmt.Sprintf("/users/%d", u), nil)
+	}
+	sameAnswer(t, ts, "POST", "/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{"user": "newcomer"}},
+		"limit": 10, "filter": map[string]any{"must": []any{map[string]any{"key": "group", "match": map[string]any{"value": 1}}}}})
 }

@@ -35,7 +35,13 @@ func (h *Handler) startTraining(r *http.Request) (any, error) {
 	if req.Model != "" && req.Model != "ials" {
 		return nil, badRequest("model %q: want \"ials\" (bpr and biased MF are in package recommend, not yet served)", req.Model)
 	}
-	job, err := h.trainer.Start(c, req.Options)
+	// A sharded collection's item vectors are in its shards: the
+	// router reads them (c, its schema copy, keeps the interactions).
+	items, err := h.readerNamed(c.Name(), ReadLocal)
+	if err != nil {
+		return nil, err
+	}
+	job, err := h.trainer.Start(c, items, req.Options)
 	if errors.Is(err, trainer.ErrBusy) {
 		return nil, ErrBusy
 	}

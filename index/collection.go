@@ -100,6 +100,9 @@ type Collection struct {
 	// userVersions count interaction writes per stripe of users (see
 	// UserVersion).
 	userVersions [userVersionStripes]atomic.Uint64
+	// itemsElsewhere is set on a sharded collection's schema copy
+	// (SetItemsElsewhere): its interactions name points it does not hold.
+	itemsElsewhere atomic.Bool
 
 	stats struct {
 		graph  atomic.Int64 // nanoseconds upserts spent inserting into the graph

@@ -88,8 +88,9 @@ func (c *Collection) interactionOps(its []Interaction, now time.Time) (ops []sto
 	ops = make([]storage.Op, len(its))
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	elsewhere := c.itemsElsewhere.Load()
 	for i, it := range its {
-		if _, ok := c.mu.ids[it.Item]; !ok {
+		if _, ok := c.mu.ids[it.Item]; !ok && !elsewhere {
 			return nil, false, &InteractionError{i, "item", fmt.Errorf("%w: collection %q has no point %s", ErrBadRequest, c.name, it.Item)}
 		}
 		w := it.Weight
@@ -107,6 +108,19 @@ func (c *Collection) interactionOps(its []Interaction, now time.Time) (ops []sto
 	}
 	return ops, c.mu.closed, nil
 }
+
+// SetItemsElsewhere marks c as the keeper of users whose items live in
+// other collections: a sharded collection's schema copy in a cluster's
+// metadata group, which holds the users' interactions and the trained
+// model while the points live in the shards (package cluster). Interact
+// then records interactions with any item (the caller checks that the
+// items exist), and the readers of interactions no longer skip items c
+// does not hold, since it holds none. Set it before the first
+// interaction; it is not saved (the cluster sets it again on replay).
+func (c *Collection) SetItemsElsewhere() { c.itemsElsewhere.Store(true) }
+
+// ItemsElsewhere reports whether SetItemsElsewhere was called.
+func (c *Collection) ItemsElsewhere() bool { return c.itemsElsewhere.Load() }
 
 // userVersionStripes is the number of counters UserVersion spreads users
 // over: memory stays fixed however many users write, and users sharing a
@@ -194,7 +208,12 @@ func (c *Collection) ForgetUser(ctx context.Context, user userid.ID) error {
 	return nil
 }
 
+// holds reports whether c holds the point id, or may: a collection whose
+// items are elsewhere holds every item its interactions name.
 func (c *Collection) holds(id pointid.ID) bool {
+	if c.itemsElsewhere.Load() {
+		return true
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	_, ok := c.mu.ids[id]

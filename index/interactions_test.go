@@ -89,3 +89,34 @@ func TestInteractions(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, page.Interactions)
 }
+
+// TestInteractionsWithItemsElsewhere: a schema copy (SetItemsElsewhere)
+// records and reads interactions with items it does not hold, and still
+// refuses bad weights; an ordinary collection refuses and skips them.
+func TestInteractionsWithItemsElsewhere(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, vfs.NewMem())
+	schema, err := db.Create(ctx, "schema", Config{VectorSize: 2, Distance: Dot})
+	require.NoError(t, err)
+	plain, err := db.Create(ctx, "plain", Config{VectorSize: 2, Distance: Dot})
+	require.NoError(t, err)
+	its := []Interaction{{User: userid.FromNum(1), Item: pointid.FromNum(7), Weight: 2, Time: time.Unix(1000, 0)}}
+
+	var ie *InteractionError
+	require.ErrorAs(t, plain.Interact(ctx, its), &ie)
+	require.Equal(t, "item", ie.Field)
+
+	require.False(t, schema.ItemsElsewhere())
+	schema.SetItemsElsewhere()
+	require.True(t, schema.ItemsElsewhere())
+	require.NoError(t, schema.CheckInteractions(its))
+	require.NoError(t, schema.Interact(ctx, its))
+	require.Equal(t, []Interaction{{User: userid.FromNum(1), Item: pointid.FromNum(7), Weight: 2, Time: time.Unix(1000, 0).UTC()}}, scanAll(t, schema))
+	page, err := schema.UserInteractions(ctx, userid.FromNum(1), nil, 0)
+	require.NoError(t, err)
+	require.Len(t, page.Interactions, 1)
+
+	bad := []Interaction{{User: userid.FromNum(1), Item: pointid.FromNum(8), Weight: float32(math.Inf(1))}}
+	require.ErrorAs(t, schema.Interact(ctx, bad), &ie)
+	require.Equal(t, "weight", ie.Field)
+}

@@ -32,10 +32,31 @@ type ForUser struct {
 func (*ForUser) isQuery() {}
 
 // Users knows a collection's users and models; trainer.Trainer implements
-// it.
+// it. users is the collection that keeps the interactions and the model,
+// items the one its item vectors are read from (the same but for a
+// sharded collection: see UserKeeper).
 type Users interface {
-	Profile(ctx context.Context, c *index.Collection, user userid.ID, using string) (*trainer.Profile, error)
-	Popular(ctx context.Context, c *index.Collection, n int) ([]trainer.Item, error)
+	Profile(ctx context.Context, users *index.Collection, items trainer.Items, user userid.ID, using string) (*trainer.Profile, error)
+	Popular(ctx context.Context, users *index.Collection, n int) ([]trainer.Item, error)
+}
+
+// UserKeeper is a Collection whose users are kept apart from its points:
+// a cluster's router over a sharded collection's shards, whose users'
+// interactions and model are in the metadata group's schema copy.
+type UserKeeper interface {
+	Users() *index.Collection
+}
+
+// usersOf returns the collection that keeps c's users.
+func usersOf(c Collection) (*index.Collection, bool) {
+	switch c := c.(type) {
+	case *index.Collection:
+		return c, true
+	case UserKeeper:
+		u := c.Users()
+		return u, u != nil
+	}
+	return nil, false
 }
 
 // explainTop is how many past items an explanation lists.
@@ -52,11 +73,11 @@ func (q *ForUser) check() error {
 
 // forUser answers a ForUser query.
 func (e *Engine) forUser(ctx context.Context, c Collection, req *Request, q *ForUser) ([]index.ScoredPoint, error) {
-	ic, ok := c.(*index.Collection)
+	users, ok := usersOf(c)
 	if e.cfg.Users == nil || !ok {
 		return nil, badRequest("recommend.user: not supported here")
 	}
-	prof, err := e.cfg.Users.Profile(ctx, ic, q.User, req.Using)
+	prof, err := e.cfg.Users.Profile(ctx, users, c, q.User, req.Using)
 	if err != nil {
 		return nil, fmt.Errorf("recommend.user %s: %w", q.User, err)
 	}
@@ -75,7 +96,7 @@ func (e *Engine) forUser(ctx context.Context, c Collection, req *Request, q *For
 	case q.Text != nil:
 		res, err = e.nearText(ctx, c, &r, q.Text)
 	default:
-		res, err = e.popular(ctx, ic, &r)
+		res, err = e.popular(ctx, c, users, &r)
 	}
 	if err != nil || !q.Explain || prof.Vector == nil {
 		return res, err
@@ -84,7 +105,7 @@ func (e *Engine) forUser(ctx context.Context, c Collection, req *Request, q *For
 	for i := range res {
 		ids[i] = res[i].ID
 	}
-	ex, err := prof.Explain(ctx, ic, ids, explainTop)
+	ex, err := prof.Explain(ctx, c, ids, explainTop)
 	if err != nil {
 		return nil, fmt.Errorf("recommend.user %s: explain: %w", q.User, err)
 	}
@@ -132,11 +153,11 @@ func (e *Engine) nearText(ctx context.Context, c Collection, req *Request, doc *
 
 // popular ranks the most interacted-with points that pass the request's
 // filter, scored by their interaction counts.
-func (e *Engine) popular(ctx context.Context, c *index.Collection, req *Request) ([]index.ScoredPoint, error) {
+func (e *Engine) popular(ctx context.Context, c Collection, users *index.Collection, req *Request) ([]index.ScoredPoint, error) {
 	// Enough of the popular list to fill the page after the filter takes
 	// its share, bounded by the engine's limit.
 	want := min(4*(req.Offset+limitOf(req))+100, e.cfg.MaxLimit)
-	items, err := e.cfg.Users.Popular(ctx, c, want)
+	items, err := e.cfg.Users.Popular(ctx, users, want)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ type Router struct {
 	name   string
 	cfg    index.Config
 	shards []Shard
+	users  *index.Collection // WithUsers'
 }
 
 // NewRouter returns the router of collection name, of schema cfg, over
@@ -35,6 +36,18 @@ func NewRouter(name string, cfg index.Config, shards []Shard) (*Router, error) {
 	}
 	return &Router{name: name, cfg: cfg, shards: shards}, nil
 }
+
+// WithUsers makes users the collection that keeps the sharded
+// collection's users, their interactions and its trained model (group
+// 0's schema copy, package cluster), for recommendations to users
+// (query.UserKeeper). Call it before the router is used.
+func (r *Router) WithUsers(users *index.Collection) *Router {
+	r.users = users
+	return r
+}
+
+// Users returns the collection WithUsers set, or nil.
+func (r *Router) Users() *index.Collection { return r.users }
 
 // Name returns the collection's name.
 func (r *Router) Name() string { return r.name }

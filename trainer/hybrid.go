@@ -2,7 +2,6 @@ package trainer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/quiver-db/quiver/index"
@@ -19,8 +18,8 @@ const FromHybrid = "hybrid"
 // vector gets a zero content part: it is ranked by its iALS and
 // popularity parts alone (and the zero rows count in the content
 // covariance that standardises the part).
-func buildHybrid(ctx context.Context, c *index.Collection, m *Model, opts recommend.DotHybridOptions, content string) (*recommend.DotHybrid, error) {
-	x, err := readContent(ctx, c, content, m.itemIDs)
+func buildHybrid(ctx context.Context, c *index.Collection, items Items, m *Model, opts recommend.DotHybridOptions, content string) (*recommend.DotHybrid, error) {
+	x, err := readContent(ctx, c, items, content, m.itemIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -35,23 +34,20 @@ func buildHybrid(ctx context.Context, c *index.Collection, m *Model, opts recomm
 	return h, nil
 }
 
-// readContent returns the vectors named content of ids, zero for a point
-// without one.
-func readContent(ctx context.Context, c *index.Collection, content string, ids []pointid.ID) (recommend.Content, error) {
+// readContent returns the vectors named content of ids, read from
+// items, zero for a point without one.
+func readContent(ctx context.Context, c *index.Collection, items Items, content string, ids []pointid.ID) (recommend.Content, error) {
 	vc, err := c.VectorConfig(content)
 	if err != nil {
 		return recommend.Content{}, err
 	}
+	vs, err := vectorsOf(ctx, items, content, ids)
+	if err != nil {
+		return recommend.Content{}, err
+	}
 	x := recommend.Content{Dim: vc.Size, Vectors: make([]float32, len(ids)*vc.Size)}
-	for i, id := range ids {
-		v, err := c.Vectors(ctx, content, []pointid.ID{id})
-		if errors.Is(err, index.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return recommend.Content{}, err
-		}
-		copy(x.Row(i), v[0])
+	for i, v := range vs {
+		copy(x.Row(i), v)
 	}
 	return x, nil
 }

@@ -27,7 +27,7 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 	cold := pointid.FromNum(1000)
 	require.NoError(t, c.Upsert(ctx, []index.Point{{ID: cold, Vectors: map[string][]float32{"content": {1, 0, 0.1, 0}}}}))
 	tr := New(nil)
-	_, err := tr.Start(c, Options{Iterations: 10, Lambda: 0.1, Seed: 1})
+	_, err := tr.Start(c, c, Options{Iterations: 10, Lambda: 0.1, Seed: 1})
 	require.NoError(t, err)
 	job := wait(t, tr, "m")
 	require.Equal(t, Done, job.State, job.Error)
@@ -53,12 +53,12 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 	vectors := map[userid.ID][]float32{}
 	for u := range 6 {
 		user := userid.FromNum(uint64(u))
-		p, err := tr.Profile(ctx, c, user, "hybrid")
+		p, err := tr.Profile(ctx, c, c, user, "hybrid")
 		require.NoError(t, err)
 		require.Equal(t, FromHybrid, p.Source)
 		require.Equal(t, "hybrid", p.Using)
 		require.Len(t, p.Vector, hybridSize)
-		again, err := tr.Profile(ctx, c, user, "hybrid")
+		again, err := tr.Profile(ctx, c, c, user, "hybrid")
 		require.NoError(t, err)
 		require.Same(t, p, again, "cached")
 		var own, other float32
@@ -86,7 +86,7 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 		require.InDelta(t, dot(p.Vector, tv[0])-tv[0][hybridSize-1], sum, 1e-4, "shares sum to the score less popularity")
 		vectors[user] = p.Vector
 	}
-	cf, err := tr.Profile(ctx, c, userid.FromNum(0), "")
+	cf, err := tr.Profile(ctx, c, c, userid.FromNum(0), "")
 	require.NoError(t, err)
 	require.Equal(t, FromModel, cf.Source, "cf stays the default")
 
@@ -114,7 +114,7 @@ func TestTrainBuildsServesAndReloadsTheHybrid(t *testing.T) {
 		require.Equal(t, m.hybrid.ItemVector(i), got[0], "the same model")
 	}
 	for user, want := range vectors {
-		p, err := tr.Profile(ctx, c, user, "hybrid")
+		p, err := tr.Profile(ctx, c, c, user, "hybrid")
 		require.NoError(t, err)
 		require.Equal(t, want, p.Vector)
 	}
@@ -142,7 +142,7 @@ func TestHybridOptionsFitTheCollection(t *testing.T) {
 			db, c := plantedCollectionWith(t, vfs.NewMem(), 10, 4, tc.vectors)
 			defer db.Close()
 			tr := New(nil)
-			job, err := tr.Start(c, tc.opts)
+			job, err := tr.Start(c, c, tc.opts)
 			if tc.want == "error" {
 				require.ErrorIs(t, err, index.ErrBadRequest)
 				return
@@ -161,7 +161,7 @@ func TestLoadModelChecksTheHybridSection(t *testing.T) {
 	db, c := plantedCollectionWith(t, vfs.NewMem(), 20, 10, map[string]index.VectorConfig{"hybrid": {Size: hybridSize, Distance: index.Dot}})
 	defer db.Close()
 	tr := New(nil)
-	_, err := tr.Start(c, Options{Iterations: 2, Seed: 1})
+	_, err := tr.Start(c, c, Options{Iterations: 2, Seed: 1})
 	require.NoError(t, err)
 	require.Equal(t, Done, wait(t, tr, "m").State)
 	m, err := tr.Model(context.Background(), c)

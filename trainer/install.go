@@ -23,21 +23,20 @@ type Publisher func(ctx context.Context, c *index.Collection, m Trained) error
 
 // SetPublisher makes t publish its trained models instead of installing
 // them, and stops Model from repairing item vectors on load (a replicated
-// DB writes only through its log). Call it before the first Start.
-func (t *Trainer) SetPublisher(p Publisher) { t.publish = p }
+// DB writes only through its log). Call it before the first Start; a
+// later call replaces the Publisher (a cluster node's API sets its own
+// over the node's).
+func (t *Trainer) SetPublisher(p Publisher) { t.publish.Store(&p) }
 
 // Publishes reports whether t publishes its models (SetPublisher).
-func (t *Trainer) Publishes() bool { return t.publish != nil }
+func (t *Trainer) Publishes() bool { return t.publish.Load() != nil }
 
 // CheckInstall reports what would make Install(c, m) fail, writing
 // nothing: a model that does not load, or names vectors c lacks or holds
 // at another size. Errors wrap index.ErrBadRequest.
 func (t *Trainer) CheckInstall(c *index.Collection, m Trained) error {
-	model, err := loadModel(m.Model)
-	if err != nil {
-		return fmt.Errorf("%w: %w", index.ErrBadRequest, err)
-	}
-	return checkFits(c, model, m.Content)
+	_, err := loadFitting(c, m)
+	return err
 }
 
 // checkFits reports a model that names vectors c lacks or holds at
@@ -74,12 +73,33 @@ func checkFits(c *index.Collection, model *Model, content string) error {
 // It returns how many cold items got mapped vectors. Given the same
 // collection state it writes the same vectors on every replica.
 func (t *Trainer) Install(ctx context.Context, c *index.Collection, m Trained) (int, error) {
-	model, err := loadModel(m.Model)
+	model, err := loadFitting(c, m)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
-	}
-	if err := checkFits(c, model, m.Content); err != nil {
 		return 0, err
 	}
 	return t.install(ctx, c, model, m.Model, m.Content)
+}
+
+// loadFitting loads m's model and checks that it fits c.
+func loadFitting(c *index.Collection, m Trained) (*Model, error) {
+	model, err := loadModel(m.Model)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
+	}
+	return model, checkFits(c, model, m.Content)
+}
+
+// InstallVectors writes the item vectors m implies for c's points, as
+// Install does, without saving or serving the model: c is one shard of a
+// sharded collection, whose model is kept with its users' interactions
+// in another collection (index.Collection.SetItemsElsewhere). Cold items
+// are mapped from the content of c's own points, so each shard fits its
+// own map from its own trained items. It returns how many cold items got
+// mapped vectors.
+func (t *Trainer) InstallVectors(ctx context.Context, c *index.Collection, m Trained) (int, error) {
+	model, err := loadFitting(c, m)
+	if err != nil {
+		return 0, err
+	}
+	return writeVectors(ctx, c, model, m.Content)
 }

@@ -56,8 +56,10 @@ type Profile struct {
 // model's fold-in when using is the vector the model writes its item
 // factors to ("" picks it when there is a model), the fold-in into the
 // model's DotHybrid when using is the hybrid's vector, else the centroid
-// of the user's items in using.
-func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.ID, using string) (*Profile, error) {
+// of the user's items in using. The interactions and the model are c's;
+// content vectors are read from items (c itself, but for a sharded
+// collection).
+func (t *Trainer) Profile(ctx context.Context, c *index.Collection, items Items, user userid.ID, using string) (*Profile, error) {
 	model, err := t.Model(ctx, c)
 	if err != nil && !errors.Is(err, index.ErrNotFound) {
 		return nil, err
@@ -86,7 +88,7 @@ func (t *Trainer) Profile(ctx context.Context, c *index.Collection, user userid.
 	}
 	if !fromModel && !fromHybrid {
 		// Not cached: it reads the items' current content vectors.
-		if err := p.centroid(ctx, c); err != nil {
+		if err := p.centroid(ctx, c, items); err != nil {
 			return nil, err
 		}
 		return p, nil
@@ -139,7 +141,7 @@ func defaultUsing(c *index.Collection, model *Model) string {
 // centroid sets the profile's vector to the weighted mean of the content
 // vectors of the user's items in p.Using (positive weights pull, negative
 // ones push away).
-func (p *Profile) centroid(ctx context.Context, c *index.Collection) error {
+func (p *Profile) centroid(ctx context.Context, c *index.Collection, items Items) error {
 	if len(p.Seen) == 0 {
 		return nil
 	}
@@ -147,21 +149,20 @@ func (p *Profile) centroid(ctx context.Context, c *index.Collection) error {
 	if err != nil {
 		return err
 	}
+	vs, err := vectorsOf(ctx, items, p.Using, p.Seen)
+	if err != nil {
+		return err
+	}
 	ws := recommend.CentroidWeights(p.weights, p.times, centroidWeighting)
 	sum := make([]float32, vc.Size)
 	var total float32
-	p.content = make([][]float32, len(p.Seen))
+	p.content = vs // nil where the item lacks the vector
 	p.cweights = ws
-	for k, id := range p.Seen {
-		v, err := c.Vectors(ctx, p.Using, []pointid.ID{id})
-		if errors.Is(err, index.ErrNotFound) {
-			continue // the item lacks the vector
+	for k, v := range vs {
+		if v == nil {
+			continue
 		}
-		if err != nil {
-			return err
-		}
-		p.content[k] = v[0]
-		for d, x := range v[0] {
+		for d, x := range v {
 			sum[d] += ws[k] * x
 		}
 		total += float32(math.Abs(float64(ws[k])))
@@ -181,7 +182,7 @@ func (p *Profile) centroid(ctx context.Context, c *index.Collection) error {
 // for the hybrid (Model.ExplainHybrid: the shares leave out the target's
 // popularity term) and for the centroid (each item's weighted dot product
 // with the target).
-func (p *Profile) Explain(ctx context.Context, c *index.Collection, targets []pointid.ID, n int) ([][]index.Contribution, error) {
+func (p *Profile) Explain(ctx context.Context, items Items, targets []pointid.ID, n int) ([][]index.Contribution, error) {
 	switch p.Source {
 	case FromModel:
 		return p.model.Explain(p.Seen, p.weights, p.times, targets, n)
@@ -194,19 +195,19 @@ func (p *Profile) Explain(ctx context.Context, c *index.Collection, targets []po
 				total += float32(math.Abs(float64(p.cweights[k])))
 			}
 		}
+		tvs, err := vectorsOf(ctx, items, p.Using, targets)
+		if err != nil {
+			return nil, err
+		}
 		out := make([][]index.Contribution, len(targets))
-		for t, id := range targets {
-			tv, err := c.Vectors(ctx, p.Using, []pointid.ID{id})
-			if errors.Is(err, index.ErrNotFound) {
+		for t, tv := range tvs {
+			if tv == nil {
 				continue
-			}
-			if err != nil {
-				return nil, err
 			}
 			var cs []index.Contribution
 			for k, v := range p.content {
 				if v != nil {
-					cs = append(cs, index.Contribution{ID: p.Seen[k], Contribution: p.cweights[k] * dot(v, tv[0]) / total})
+					cs = append(cs, index.Contribution{ID: p.Seen[k], Contribution: p.cweights[k] * dot(v, tv) / total})
 				}
 			}
 			slices.SortFunc(cs, func(a, b index.Contribution) int {

@@ -56,7 +56,7 @@ func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
 	db, c := plantedCollection(t, vfs.NewMem(), 40, 60)
 	defer db.Close()
 	tr := New(nil)
-	_, err := tr.Start(c, Options{Iterations: 10, Lambda: 0.1, Seed: 1})
+	_, err := tr.Start(c, c, Options{Iterations: 10, Lambda: 0.1, Seed: 1})
 	require.NoError(t, err)
 	job := wait(t, tr, "m")
 	require.Equal(t, Done, job.State, job.Error)
@@ -69,7 +69,7 @@ func TestTrainWritesItemVectorsAndFoldsInUsers(t *testing.T) {
 		require.Equal(t, want, got[0])
 	}
 	for u := range 6 {
-		p, err := tr.Profile(ctx, c, userid.FromNum(uint64(u)), "")
+		p, err := tr.Profile(ctx, c, c, userid.FromNum(uint64(u)), "")
 		require.NoError(t, err)
 		require.Equal(t, FromModel, p.Source)
 		var own, other float32
@@ -96,30 +96,30 @@ func TestProfileFollowsEveryInteraction(t *testing.T) {
 	db, c := plantedCollection(t, vfs.NewMem(), 40, 60)
 	defer db.Close()
 	tr := New(nil)
-	_, err := tr.Start(c, Options{Iterations: 5, Lambda: 5, Seed: 1})
+	_, err := tr.Start(c, c, Options{Iterations: 5, Lambda: 5, Seed: 1})
 	require.NoError(t, err)
 	require.Equal(t, Done, wait(t, tr, "m").State)
 
 	newcomer := userid.FromNum(1000)
-	p0, err := tr.Profile(ctx, c, newcomer, "")
+	p0, err := tr.Profile(ctx, c, c, newcomer, "")
 	require.NoError(t, err)
 	require.Nil(t, p0.Vector, "no history, no vector")
 	var last []float32
 	for k := range 3 {
 		require.NoError(t, c.Interact(ctx, []index.Interaction{{User: newcomer, Item: pointid.FromNum(uint64(2 * k))}}))
-		p, err := tr.Profile(ctx, c, newcomer, "")
+		p, err := tr.Profile(ctx, c, c, newcomer, "")
 		require.NoError(t, err)
 		require.Equal(t, FromModel, p.Source)
 		require.Len(t, p.Seen, k+1)
 		require.NotEqual(t, last, p.Vector)
-		again, err := tr.Profile(ctx, c, newcomer, "")
+		again, err := tr.Profile(ctx, c, c, newcomer, "")
 		require.NoError(t, err)
 		require.Same(t, p, again, "unchanged history: the cached profile")
 		require.Len(t, p.Vector, 8)
 		last = p.Vector
 	}
 	require.NoError(t, tr.ForgetUser(ctx, c, newcomer))
-	p, err := tr.Profile(ctx, c, newcomer, "")
+	p, err := tr.Profile(ctx, c, c, newcomer, "")
 	require.NoError(t, err)
 	require.Nil(t, p.Vector)
 	require.Empty(t, p.Seen)
@@ -133,7 +133,7 @@ func TestForgottenUserLeavesNoTraceAfterRestart(t *testing.T) {
 	fs := vfs.NewMem()
 	db, c := plantedCollection(t, fs, 40, 30)
 	tr := New(nil)
-	_, err := tr.Start(c, Options{Iterations: 3, Lambda: 5, Seed: 1})
+	_, err := tr.Start(c, c, Options{Iterations: 3, Lambda: 5, Seed: 1})
 	require.NoError(t, err)
 	require.Equal(t, Done, wait(t, tr, "m").State)
 	gone, kept := userid.FromNum(7), userid.FromNum(8)
@@ -162,7 +162,7 @@ func TestForgottenUserLeavesNoTraceAfterRestart(t *testing.T) {
 	page, err := c.UserInteractions(ctx, gone, nil, 0)
 	require.NoError(t, err)
 	require.Empty(t, page.Interactions)
-	p, err := tr.Profile(ctx, c, gone, "")
+	p, err := tr.Profile(ctx, c, c, gone, "")
 	require.NoError(t, err)
 	require.Nil(t, p.Vector)
 	n := 0

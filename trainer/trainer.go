@@ -71,7 +71,7 @@ type Trainer struct {
 	nextID   atomic.Uint64
 	// publish, when set (SetPublisher, before the first Start), receives
 	// each trained model instead of install.
-	publish Publisher
+	publish atomic.Pointer[Publisher]
 	mu      struct {
 		sync.Mutex
 		jobs map[string]*Job // latest per collection; protected by mu
@@ -96,8 +96,10 @@ func New(log *slog.Logger) *Trainer {
 // Start begins training an iALS model on c's interactions in the
 // background and returns the job. It answers ErrBusy while another
 // training runs, and an index.ErrBadRequest error for options that do not
-// fit the collection.
-func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
+// fit the collection. Content vectors are read from items: c itself,
+// but for a sharded collection, whose c keeps the interactions and the
+// model while items is the router over its shards.
+func (t *Trainer) Start(c *index.Collection, items Items, opts Options) (Job, error) {
 	if err := opts.Validate(); err != nil {
 		return Job{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
 	}
@@ -120,7 +122,7 @@ func (t *Trainer) Start(c *index.Collection, opts Options) (Job, error) {
 				t.finish(job, fmt.Errorf("training panicked: %v", p))
 			}
 		}()
-		t.finish(job, t.train(c, job))
+		t.finish(job, t.train(c, items, job))
 	}()
 	return snapshot, nil
 }
@@ -237,7 +239,7 @@ func (t *Trainer) Status(collection string) (Job, bool) {
 }
 
 // train reads c's interactions, fits the model, saves it and swaps it in.
-func (t *Trainer) train(c *index.Collection, job *Job) error {
+func (t *Trainer) train(c *index.Collection, vectors Items, job *Job) error {
 	ctx := context.Background()
 	users := map[userid.ID]int32{}
 	items := map[pointid.ID]int32{}
@@ -309,7 +311,7 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	model.rankByCount()
 	if job.Options.Hybrid != "" {
 		ho := job.Options.dotHybrid(ratingLike)
-		if model.hybrid, err = buildHybrid(ctx, c, model, ho, job.Options.Content); err != nil {
+		if model.hybrid, err = buildHybrid(ctx, c, vectors, model, ho, job.Options.Content); err != nil {
 			return err
 		}
 		model.hybridVector = job.Options.Hybrid
@@ -324,8 +326,8 @@ func (t *Trainer) train(c *index.Collection, job *Job) error {
 	if err != nil {
 		return err
 	}
-	if t.publish != nil {
-		return t.publish(ctx, c, Trained{Model: data, Content: job.Options.Content})
+	if publish := t.publish.Load(); publish != nil {
+		return (*publish)(ctx, c, Trained{Model: data, Content: job.Options.Content})
 	}
 	cold, err := t.install(ctx, c, model, data, job.Options.Content)
 	if err != nil {
@@ -345,25 +347,34 @@ func (t *Trainer) install(ctx context.Context, c *index.Collection, model *Model
 	if err := c.SaveModel(data); err != nil {
 		return 0, err
 	}
-	var cold map[pointid.ID]coldItem
-	if model.vector != "" || model.hybrid != nil {
-		var vecs map[pointid.ID][]float32
-		var err error
-		if vecs, cold, err = itemVectors(ctx, c, model, content); err != nil {
-			return 0, err
-		}
-		if model.vector != "" {
-			if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
-				return 0, err
-			}
-		}
-		if model.hybrid != nil {
-			if _, err := c.ReplaceVectors(ctx, model.hybridVector, hybridVectors(model, cold)); err != nil {
-				return 0, err
-			}
-		}
+	cold, err := writeVectors(ctx, c, model, content)
+	if err != nil {
+		return 0, err
 	}
 	t.slot(c).Store(model) // invariant 1: saved, then swapped
+	return cold, nil
+}
+
+// writeVectors writes the item vectors and hybrid vectors model implies
+// for c's points; it returns how many cold items got mapped vectors.
+func writeVectors(ctx context.Context, c *index.Collection, model *Model, content string) (int, error) {
+	if model.vector == "" && model.hybrid == nil {
+		return 0, nil
+	}
+	vecs, cold, err := itemVectors(ctx, c, model, content)
+	if err != nil {
+		return 0, err
+	}
+	if model.vector != "" {
+		if _, err := c.ReplaceVectors(ctx, model.vector, vecs); err != nil {
+			return 0, err
+		}
+	}
+	if model.hybrid != nil {
+		if _, err := c.ReplaceVectors(ctx, model.hybridVector, hybridVectors(model, cold)); err != nil {
+			return 0, err
+		}
+	}
 	return len(cold), nil
 }
 
@@ -396,7 +407,7 @@ func (t *Trainer) Model(ctx context.Context, c *index.Collection) (*Model, error
 	// A replicated DB (publish set) is rebuilt from its log, which
 	// installs a model and its vectors in one command: nothing to repair,
 	// and a write outside the log would make this replica diverge.
-	if t.publish == nil {
+	if !t.Publishes() {
 		if err := repairVectors(ctx, c, m); err != nil {
 			return nil, fmt.Errorf("collection %q: repair item vectors: %w", c.Name(), err)
 		}

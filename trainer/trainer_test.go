@@ -54,7 +54,7 @@ func TestTrainRecoversGroupsAndSurvivesRestart(t *testing.T) {
 	require.NoError(t, c.Interact(ctx, its))
 
 	tr := New(nil)
-	_, err = tr.Start(c, Options{Factors: 8, Iterations: 10, Lambda: 0.1, Seed: 1})
+	_, err = tr.Start(c, c, Options{Factors: 8, Iterations: 10, Lambda: 0.1, Seed: 1})
 	require.NoError(t, err)
 	job := wait(t, tr, "m")
 	require.Equal(t, Done, job.State, job.Error)
@@ -123,9 +123,9 @@ func TestStartRefusesBadOptionsEmptyDataAndASecondJob(t *testing.T) {
 	c, err := db.Create(ctx, "m", index.Config{VectorSize: 2, Distance: index.Dot})
 	require.NoError(t, err)
 	tr := New(nil)
-	_, err = tr.Start(c, Options{Factors: 10000})
+	_, err = tr.Start(c, c, Options{Factors: 10000})
 	require.ErrorIs(t, err, index.ErrBadRequest)
-	_, err = tr.Start(c, Options{})
+	_, err = tr.Start(c, c, Options{})
 	require.NoError(t, err)
 	job := wait(t, tr, "m")
 	require.Equal(t, Failed, job.State)
@@ -134,7 +134,7 @@ func TestStartRefusesBadOptionsEmptyDataAndASecondJob(t *testing.T) {
 	require.ErrorIs(t, err, index.ErrNotFound)
 
 	tr.running.Store(true) // as if a training ran
-	_, err = tr.Start(c, Options{})
+	_, err = tr.Start(c, c, Options{})
 	require.ErrorIs(t, err, ErrBusy)
 }
 

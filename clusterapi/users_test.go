@@ -1,0 +1,133 @@
+package clusterapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/userid"
+)
+
+// TestUsersOfAShardedCollection: on a collection of three shards, users'
+// interactions go through any node (an item that is no point is refused,
+// naming it, and nothing is recorded), training through any node writes
+// the model's item vectors into the shards, and every node then ranks a
+// user's items the same, by the dot product of the user's fold-in with
+// the items' vectors, leaving out what the user has seen; forgetting a
+// user reaches every node.
+func TestUsersOfAShardedCollection(t *testing.T) {
+	_, nodes := startHTTPNodes(t, 3)
+	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
+	mustCall(t, "PUT", n2.url+"/collections/m", `{"vectors":{"content":{"size":4,"distance":"Cosine"},"cf":{"size":8,"distance":"Dot"}},"shard_number":3,"replication_factor":2}`)
+	var pts, its []string
+	for i := range 60 {
+		pts = append(pts, fmt.Sprintf(`{"id":%d,"vector":{"content":[%d,%d,0.1,%.2f]},"payload":{"g":%d}}`, i, 1-i%2, i%2, float64(i)/60, i%3))
+	}
+	seen := map[int][]uint64{}
+	for u := range 30 {
+		for k := range 5 {
+			item := (u*7 + k*11) % 60
+			its = append(its, fmt.Sprintf(`{"user":%d,"item":%d,"weight":%d,"timestamp":%d}`, u, item, 1+k%3, 1000+k))
+			seen[u] = append(seen[u], uint64(item))
+		}
+	}
+	mustCall(t, "PUT", n3.url+"/collections/m/points?wait=true", `{"points":[`+strings.Join(pts, ",")+`]}`)
+
+	code, _, raw := call(t, "PUT", n1.url+"/collections/m/interactions", `{"interactions":[{"user":99,"item":1},{"user":99,"item":60}]}`)
+	require.Equal(t, 400, code, raw)
+	require.Contains(t, raw, "interactions[1].item")
+	require.Contains(t, raw, "has no point 60")
+	mustCall(t, "PUT", n1.url+"/collections/m/interactions", `{"interactions":[`+strings.Join(its, ",")+`]}`)
+	user99 := mustCall(t, "GET", n2.url+"/collections/m/users/99?consistency=majority", "").(map[string]any)
+	require.Empty(t, user99["interactions"], "the refused batch recorded nothing")
+
+	mustCall(t, "POST", n2.url+"/collections/m/train", `{"iterations":4,"seed":1}`)
+	var job map[string]any
+	require.Eventually(t, func() bool {
+		_, result, _ := call(t, "GET", n3.url+"/collections/m/train?consistency=majority", "")
+		job, _ = result.(map[string]any)
+		return job != nil && job["state"] != "running"
+	}, 30*time.Second, 20*time.Millisecond)
+	require.Equal(t, "done", job["state"], "%v", job)
+
+	// Every node serves the model from group 0; the shards hold only the
+	// item vectors it implies.
+	ctx := context.Background()
+	var want []any
+	for i, n := range nodes {
+		schema, err := n.rep.DB().Collection("m")
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			_, err := schema.LoadModel(ctx)
+			return err == nil
+		}, 10*time.Second, 10*time.Millisecond, "node %s has the model", n.id)
+		prof, err := n.rep.Trainer().Profile(ctx, schema, schema, userid.FromNum(4), "")
+		require.NoError(t, err)
+		require.Equal(t, "ials", prof.Source)
+		require.Len(t, prof.Vector, 8)
+
+		q := `{"query":{"recommend":{"user":4}},"limit":6,"with_vector":["cf"],"with_explanation":true}`
+		got := mustCall(t, "POST", n.url+"/collections/m/points/query?consistency=majority", q).(map[string]any)["points"].([]any)
+		require.Len(t, got, 6)
+		for _, p := range got {
+			p := p.(map[string]any)
+			id := uint64(p["id"].(float64))
+			require.NotContains(t, seen[4], id, "a seen item is left out")
+			var dot float64
+			for d, x := range p["vector"].(map[string]any)["cf"].([]any) {
+				dot += x.(float64) * float64(prof.Vector[d])
+			}
+			require.InDelta(t, dot, p["score"].(float64), 1e-4, "point %d: the score is <theta_u, phi_i>", id)
+			for _, c := range p["explanation"].([]any) {
+				require.Contains(t, seen[4], uint64(c.(map[string]any)["id"].(float64)), "explained by a seen item")
+			}
+		}
+		if i == 0 {
+			want = got
+		}
+		require.Equal(t, want, got, "node %s ranks as node 1", n.id)
+	}
+	for _, n := range nodes {
+		for s := range 3 {
+			p, _ := n.rep.node.Placement("m")
+			g, ok := n.rep.host.Group("m", p, s)
+			if !ok {
+				continue
+			}
+			c, err := g.DB().Collection("m")
+			require.NoError(t, err)
+			_, err = c.LoadModel(ctx)
+			require.ErrorIs(t, err, index.ErrNotFound, "node %s shard %d keeps vectors only", n.id, s)
+			k, err := c.Count(ctx, nil)
+			require.NoError(t, err)
+			require.NotZero(t, k)
+			_, err = c.Vectors(ctx, "cf", []pointid.ID{firstID(t, c)})
+			require.NoError(t, err, "node %s shard %d: item vectors written", n.id, s)
+		}
+	}
+
+	pred := mustCall(t, "POST", n3.url+"/collections/m/predict", `{"user":4,"items":[1,2,3]}`)
+	require.NotEmpty(t, pred)
+
+	mustCall(t, "DELETE", n3.url+"/collections/m/users/5", "")
+	for _, n := range nodes {
+		require.Eventually(t, func() bool {
+			u := mustCall(t, "GET", n.url+"/collections/m/users/5", "").(map[string]any)
+			return len(u["interactions"].([]any)) == 0
+		}, 10*time.Second, 10*time.Millisecond, "node %s forgot user 5", n.id)
+	}
+}
+
+// firstID is the smallest id of c's points.
+func firstID(t *testing.T, c *index.Collection) pointid.ID {
+	page, err := c.Scroll(context.Background(), index.ScrollRequest{Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, page.Points)
+	return page.Points[0].ID
+}
