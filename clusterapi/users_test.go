@@ -24,7 +24,7 @@ import (
 func TestUsersOfAShardedCollection(t *testing.T) {
 	_, nodes := startHTTPNodes(t, 3)
 	n1, n2, n3 := nodes[0], nodes[1], nodes[2]
-	mustCall(t, "PUT", n2.url+"/collections/m", `{"vectors":{"content":{"size":4,"distance":"Cosine"},"cf":{"size":8,"distance":"Dot"}},"shard_number":3,"replication_factor":2}`)
+	mustCall(t, "PUT", n2.url+"/collections/m", `{"vectors":{"content":{"size":4,"distance":"Cosine"},"cf":{"size":8,"distance":"Dot"},"hybrid":{"size":13,"distance":"Dot"}},"shard_number":3,"replication_factor":2}`)
 	var pts, its []string
 	for i := range 60 {
 		pts = append(pts, fmt.Sprintf(`{"id":%d,"vector":{"content":[%d,%d,0.1,%.2f]},"payload":{"g":%d}}`, i, 1-i%2, i%2, float64(i)/60, i%3))
@@ -55,11 +55,22 @@ func TestUsersOfAShardedCollection(t *testing.T) {
 		return job != nil && job["state"] != "running"
 	}, 30*time.Second, 20*time.Millisecond)
 	require.Equal(t, "done", job["state"], "%v", job)
+	require.Equal(t, "hybrid", job["options"].(map[string]any)["hybrid"])
+	// The hybrid's items carry their content part (dimensions 8..11),
+	// which training read through the router: point 0's content is
+	// [1,0,0.1,0], point 1's [0,1,0.1,0.02].
+	got := mustCall(t, "POST", n1.url+"/collections/m/points?consistency=majority", `{"ids":[0,1],"with_vector":["hybrid"]}`).([]any)
+	require.Len(t, got, 2, "%v", got)
+	h0 := got[0].(map[string]any)["vector"].(map[string]any)["hybrid"].([]any)
+	h1 := got[1].(map[string]any)["vector"].(map[string]any)["hybrid"].([]any)
+	require.NotZero(t, h0[8], "point 0's content part")
+	require.NotZero(t, h1[9], "point 1's content part")
+	require.NotEqual(t, h0[8:12], h1[8:12])
 
 	// Every node serves the model from group 0; the shards hold only the
 	// item vectors it implies.
 	ctx := context.Background()
-	var want []any
+	var want, wantHybrid []any
 	for i, n := range nodes {
 		schema, err := n.rep.DB().Collection("m")
 		require.NoError(t, err)
@@ -92,6 +103,13 @@ func TestUsersOfAShardedCollection(t *testing.T) {
 			want = got
 		}
 		require.Equal(t, want, got, "node %s ranks as node 1", n.id)
+		hq := `{"query":{"recommend":{"user":4}},"using":"hybrid","limit":6}`
+		hybrid := mustCall(t, "POST", n.url+"/collections/m/points/query?consistency=majority", hq).(map[string]any)["points"].([]any)
+		require.Len(t, hybrid, 6)
+		if i == 0 {
+			wantHybrid = hybrid
+		}
+		require.Equal(t, wantHybrid, hybrid, "node %s ranks by the hybrid as node 1", n.id)
 	}
 	for _, n := range nodes {
 		for s := range 3 {
