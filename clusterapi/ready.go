@@ -31,36 +31,46 @@ func (r *Replica) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	var caughtUp bool
-	if r.node.IsLeader() {
-		if err := r.node.Barrier(ctx); err != nil {
-			return fmt.Errorf("%w: the leader's barrier: %w", httpapi.ErrUnavailable, err)
-		}
-		caughtUp = true
-	} else {
-		id, _ := r.node.Leader()
-		url := ""
-		if id != "" {
-			url = r.urlOf(id)
-		}
-		if url == "" {
-			return fmt.Errorf("%w: no leader known (or not its URL)", httpapi.ErrUnavailable)
-		}
-		commit, err := r.leaderCommit(ctx, url)
-		if err != nil {
-			return fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
-		}
-		if caughtUp, err = awaitCaughtUp(ctx, r.node, commit); err != nil {
-			return err
-		}
-		if !caughtUp {
-			return fmt.Errorf("%w: catching up: applied %d of the leader's commit index %d", httpapi.ErrUnavailable, r.node.AppliedIndex(), commit)
-		}
+	if err := r.caughtUp(ctx); err != nil {
+		return err
 	}
 	if err := r.shardsCaughtUp(ctx); err != nil {
 		return err
 	}
 	r.ready.Store(true)
+	return nil
+}
+
+// caughtUp returns nil once this node has applied every command group 0
+// had committed when it asked (a read index): the leader runs a barrier,
+// a follower reads the leader's commit index and waits to have applied
+// up to it.
+func (r *Replica) caughtUp(ctx context.Context) error {
+	if r.node.IsLeader() {
+		if err := r.node.Barrier(ctx); err != nil {
+			return fmt.Errorf("%w: the leader's barrier: %w", httpapi.ErrUnavailable, err)
+		}
+		return nil
+	}
+	id, _ := r.node.Leader()
+	url := ""
+	if id != "" {
+		url = r.urlOf(id)
+	}
+	if url == "" {
+		return fmt.Errorf("%w: no leader known (or not its URL)", httpapi.ErrUnavailable)
+	}
+	commit, err := r.leaderCommit(ctx, url)
+	if err != nil {
+		return fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
+	}
+	caughtUp, err := awaitCaughtUp(ctx, r.node, commit)
+	if err != nil {
+		return err
+	}
+	if !caughtUp {
+		return fmt.Errorf("%w: catching up: applied %d of the leader's commit index %d", httpapi.ErrUnavailable, r.node.AppliedIndex(), commit)
+	}
 	return nil
 }
 

@@ -52,7 +52,16 @@ func (r *Replica) Router(name string, consistency httpapi.Consistency) (query.Co
 	if err != nil {
 		return nil, true, err
 	}
-	return router.WithUsers(schema), true, nil
+	users := func(context.Context) (*index.Collection, error) { return schema, nil }
+	if consistency == httpapi.ReadLinearizable {
+		users = func(ctx context.Context) (*index.Collection, error) {
+			if err := r.caughtUp(ctx); err != nil {
+				return nil, fmt.Errorf("collection %q: users: %w", name, err)
+			}
+			return schema, nil
+		}
+	}
+	return router.WithUsers(users), true, nil
 }
 
 // Sharding implements httpapi.Sharder: a map lookup in group 0's

@@ -101,7 +101,7 @@ func (f *fakeSharder) Router(name string, consistency Consistency) (query.Collec
 	if err != nil {
 		return nil, false, err
 	}
-	return r.WithUsers(schema), true, nil
+	return r.WithUsers(func(context.Context) (*index.Collection, error) { return schema, nil }), true, nil
 }
 
 func (f *fakeSharder) Sharding(name string) (Sharding, bool) {

@@ -42,21 +42,24 @@ type Users interface {
 
 // UserKeeper is a Collection whose users are kept apart from its points:
 // a cluster's router over a sharded collection's shards, whose users'
-// interactions and model are in the metadata group's schema copy.
+// interactions and model are in the metadata group's schema copy. Users
+// returns that collection, as up to date as the router's reads (a
+// linearizable router first catches up with the metadata group).
 type UserKeeper interface {
-	Users() *index.Collection
+	Users(ctx context.Context) (*index.Collection, error)
 }
 
-// usersOf returns the collection that keeps c's users.
-func usersOf(c Collection) (*index.Collection, bool) {
+// usersOf returns the collection that keeps c's users; ok is false when
+// c keeps none.
+func usersOf(ctx context.Context, c Collection) (users *index.Collection, ok bool, err error) {
 	switch c := c.(type) {
 	case *index.Collection:
-		return c, true
+		return c, true, nil
 	case UserKeeper:
-		u := c.Users()
-		return u, u != nil
+		users, err := c.Users(ctx)
+		return users, users != nil || err != nil, err
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 // explainTop is how many past items an explanation lists.
@@ -73,7 +76,10 @@ func (q *ForUser) check() error {
 
 // forUser answers a ForUser query.
 func (e *Engine) forUser(ctx context.Context, c Collection, req *Request, q *ForUser) ([]index.ScoredPoint, error) {
-	users, ok := usersOf(c)
+	users, ok, err := usersOf(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("recommend.user %s: %w", q.User, err)
+	}
 	if e.cfg.Users == nil || !ok {
 		return nil, badRequest("recommend.user: not supported here")
 	}

@@ -20,7 +20,7 @@ type Router struct {
 	name   string
 	cfg    index.Config
 	shards []Shard
-	users  *index.Collection // WithUsers'
+	users  func(context.Context) (*index.Collection, error) // WithUsers'
 }
 
 // NewRouter returns the router of collection name, of schema cfg, over
@@ -37,17 +37,25 @@ func NewRouter(name string, cfg index.Config, shards []Shard) (*Router, error) {
 	return &Router{name: name, cfg: cfg, shards: shards}, nil
 }
 
-// WithUsers makes users the collection that keeps the sharded
-// collection's users, their interactions and its trained model (group
-// 0's schema copy, package cluster), for recommendations to users
-// (query.UserKeeper). Call it before the router is used.
-func (r *Router) WithUsers(users *index.Collection) *Router {
+// WithUsers makes users the source of the collection that keeps the
+// sharded collection's users, their interactions and its trained model
+// (group 0's schema copy, package cluster), for recommendations to users
+// (query.UserKeeper). It is called only by a query that reads users,
+// which for a linearizable read costs a catch-up with group 0. Call
+// WithUsers before the router is used.
+func (r *Router) WithUsers(users func(ctx context.Context) (*index.Collection, error)) *Router {
 	r.users = users
 	return r
 }
 
-// Users returns the collection WithUsers set, or nil.
-func (r *Router) Users() *index.Collection { return r.users }
+// Users returns the collection WithUsers's source gives, or nil without
+// one.
+func (r *Router) Users(ctx context.Context) (*index.Collection, error) {
+	if r.users == nil {
+		return nil, nil
+	}
+	return r.users(ctx)
+}
 
 // Name returns the collection's name.
 func (r *Router) Name() string { return r.name }
