@@ -26,6 +26,7 @@ type httpNode struct {
 	url string
 	rep *Replica
 	srv *http.Server
+	cfg Config // as serveReplica was given it, to restart the node
 }
 
 // reserve returns a listener and its URL, so a node's URL is known
@@ -51,6 +52,17 @@ func startHTTPNodes(t *testing.T, n int) ([]Peer, []*httpNode) {
 	return peers, nodes
 }
 
+// restart closes the node and serves it again on the same address and
+// data directory.
+func restart(t *testing.T, n *httpNode) *httpNode {
+	t.Helper()
+	require.NoError(t, n.srv.Close())
+	require.NoError(t, n.rep.Close())
+	ln, err := net.Listen("tcp", strings.TrimPrefix(n.url, "http://"))
+	require.NoError(t, err)
+	return serveReplica(t, ln, n.cfg)
+}
+
 // reservePeers reserves the addresses of n nodes "1".."n".
 func reservePeers(t *testing.T, n int) ([]Peer, []net.Listener) {
 	var peers []Peer
@@ -70,7 +82,7 @@ func serveReplica(t *testing.T, ln net.Listener, cfg Config) *httpNode {
 	require.NoError(t, err)
 	h, err := httpapi.NewHandler(httpapi.Config{DB: rep.DB(), Replica: rep, Trainer: rep.Trainer(), APIKey: testKey, Logger: quietLogger()})
 	require.NoError(t, err)
-	n := &httpNode{id: cfg.NodeID, url: "http://" + ln.Addr().String(), rep: rep, srv: &http.Server{Handler: rep.Internal(h)}}
+	n := &httpNode{id: cfg.NodeID, url: "http://" + ln.Addr().String(), rep: rep, srv: &http.Server{Handler: rep.Internal(h)}, cfg: cfg}
 	go n.srv.Serve(ln)
 	t.Cleanup(func() {
 		n.srv.Close()

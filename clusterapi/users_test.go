@@ -130,11 +130,20 @@ func TestUsersOfAShardedCollection(t *testing.T) {
 		}
 	}
 
+	// A node restored from its snapshot marks the schema copy again: its
+	// interactions name items it does not hold.
+	require.NoError(t, n2.rep.node.Snapshot(ctx))
+	n2 = restart(t, n2)
+	waitReady(t, n2)
+	q := `{"query":{"recommend":{"user":4}},"limit":6,"with_vector":["cf"],"with_explanation":true}`
+	got = mustCall(t, "POST", n2.url+"/collections/m/points/query", q).(map[string]any)["points"].([]any)
+	require.Equal(t, want, got, "node 2 after a restart")
+
 	pred := mustCall(t, "POST", n3.url+"/collections/m/predict", `{"user":4,"items":[1,2,3]}`)
 	require.NotEmpty(t, pred)
 
 	mustCall(t, "DELETE", n3.url+"/collections/m/users/5", "")
-	for _, n := range nodes {
+	for _, n := range []*httpNode{n1, n2, n3} {
 		require.Eventually(t, func() bool {
 			u := mustCall(t, "GET", n.url+"/collections/m/users/5", "").(map[string]any)
 			return len(u["interactions"].([]any)) == 0
