@@ -108,16 +108,21 @@ func (r *Replica) pointsAmong(ctx context.Context, collection string, consistenc
 // publishModel is group 0's trainer's Publisher (trainer.SetPublisher):
 // a model trained on this node, its leader, is proposed to every replica.
 // A sharded collection's goes to its shard groups first, each writing the
-// item vectors of its own points (cluster.InstallModel.VectorsOnly), then
+// item vectors of its own points (cluster.InstallModel.VectorsOnly) from
+// the model's item side (no user's data reaches the shards), then
 // to group 0, whose schema copy serves it; a single node writes the
 // vectors before it swaps the model in, in the same order. A failure
 // midway leaves some shards with the new model's vectors and the old
 // model served; training again repairs it.
 func (r *Replica) publishModel(ctx context.Context, c *index.Collection, m trainer.Trained) error {
 	if p, ok := r.node.Placement(c.Name()); ok {
+		items, err := trainer.ItemSide(m)
+		if err != nil {
+			return fmt.Errorf("collection %q: the model's item side: %w", c.Name(), err)
+		}
 		cmds := make([]*cluster.Command, p.Shards())
 		for s := range cmds {
-			cmds[s] = &cluster.Command{Model: &cluster.InstallModel{Collection: c.Name(), Model: m, VectorsOnly: true}}
+			cmds[s] = &cluster.Command{Model: &cluster.InstallModel{Collection: c.Name(), Model: items, VectorsOnly: true}}
 		}
 		if err := r.toShards(ctx, c.Name(), p, cmds); err != nil {
 			return fmt.Errorf("collection %q: install the model's item vectors: %w", c.Name(), err)

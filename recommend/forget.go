@@ -23,6 +23,19 @@ func (m *IALS) WithoutUser(u int) (*IALS, error) {
 	return &out, nil
 }
 
+// WithoutUsers returns a copy of the model with no user rows: its item
+// side, which is all that writing the items' vectors needs, and no
+// user's data. The copy keeps no training matrix.
+func (m *IALS) WithoutUsers() (*IALS, error) {
+	train, err := Build(0, m.Items(), nil, LastWins)
+	if err != nil {
+		return nil, err
+	}
+	out := *m
+	out.train, out.users, out.userL2 = train, nil, nil
+	return &out, nil
+}
+
 // WithoutUser returns a copy of the rating model without user u's bias:
 // users after u move down one. It is how a forgotten user leaves the saved
 // model.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // Trained is a model as training produced it, to install on a collection:
@@ -102,4 +103,25 @@ func (t *Trainer) InstallVectors(ctx context.Context, c *index.Collection, m Tra
 		return 0, err
 	}
 	return writeVectors(ctx, c, model, m.Content)
+}
+
+// ItemSide returns m with its users left out (their ids, their vectors,
+// the rating model's biases): what InstallVectors needs, for the shards
+// of a sharded collection, which then never hold users' data.
+func ItemSide(m Trained) (Trained, error) {
+	model, err := loadModel(m.Model)
+	if err != nil {
+		return Trained{}, fmt.Errorf("%w: %w", index.ErrBadRequest, err)
+	}
+	ials, err := model.ials.WithoutUsers()
+	if err != nil {
+		return Trained{}, err
+	}
+	items := *model
+	items.users, items.userIDs, items.ials, items.ratings = map[userid.ID]int32{}, nil, ials, nil
+	data, err := items.MarshalBinary()
+	if err != nil {
+		return Trained{}, err
+	}
+	return Trained{Model: data, Content: m.Content}, nil
 }
