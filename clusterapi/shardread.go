@@ -231,3 +231,7 @@ func (rs *replicaSet) ScrollOrdered(ctx context.Context, req index.OrderedScroll
 func (rs *replicaSet) Count(ctx context.Context, f *filter.Filter) (int, error) {
 	return first(rs, func(s shard.Shard) (int, error) { return s.Count(ctx, f) })
 }
+
+func (rs *replicaSet) Facet(ctx context.Context, req index.FacetRequest) ([]index.FacetHit, error) {
+	return first(rs, func(s shard.Shard) ([]index.FacetHit, error) { return s.Facet(ctx, req) })
+}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/quiver-db/quiver/filter"
@@ -23,8 +25,28 @@ type facetHit struct {
 	Count int `json:"count"`
 }
 
+// faceter counts a payload key's values: *index.Collection, and the
+// cluster's router over a sharded collection's shards.
+type faceter interface {
+	Facet(ctx context.Context, req index.FacetRequest) ([]index.FacetHit, error)
+}
+
+// facetReader is the route's collection to count in, a sharded one's
+// router included.
+func (h *Handler) facetReader(r *http.Request) (faceter, error) {
+	c, err := h.reader(r)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := c.(faceter)
+	if !ok {
+		return nil, fmt.Errorf("%w: facet: collection %q is read through %T, which does not count values", ErrNotSupported, c.Name(), c)
+	}
+	return f, nil
+}
+
 func (h *Handler) facet(r *http.Request) (any, error) {
-	c, req, err := decodeReadFrom[*index.Collection, facetRequest](r, h.collection)
+	c, req, err := decodeReadFrom[faceter, facetRequest](r, h.facetReader)
 	if err != nil {
 		return nil, err
 	}

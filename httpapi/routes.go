@@ -28,7 +28,7 @@ func (h *Handler) routes() []route {
 		{method: "POST", path: c + "/points/recommend/groups", access: read, sharded: true, api: h.recommendGroups},
 		{method: "POST", path: c + "/points/discover", access: read, sharded: true, api: h.discoverPoints},
 		{method: "POST", path: c + "/points/discover/batch", access: read, sharded: true, api: h.discoverBatch},
-		{method: "POST", path: c + "/facet", access: read, api: h.facet},
+		{method: "POST", path: c + "/facet", access: read, sharded: true, api: h.facet},
 		{method: "POST", path: c + "/points/projection", access: read, sharded: true, api: h.projectPoints},
 
 		{method: "GET", path: "/", access: public, raw: info},

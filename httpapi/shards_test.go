@@ -47,6 +47,8 @@ func shardedPair(t *testing.T, r *rand.Rand, n int) (*testServer, *fakeSharder) 
 	}
 	for _, c := range []string{"flat", "spread"} {
 		ts.ok("PUT", "/collections/"+c+"/index", map[string]any{"field_name": "rank", "field_schema": "integer"}, nil)
+		ts.ok("PUT", "/collections/"+c+"/index", map[string]any{"field_name": "tag", "field_schema": "keyword"}, nil)
+		ts.ok("PUT", "/collections/"+c+"/index", map[string]any{"field_name": "group", "field_schema": "integer"}, nil)
 		ts.ok("PUT", "/collections/"+c+"/points?wait=true", map[string]any{"points": points}, nil)
 	}
 	return ts, f
@@ -117,6 +119,9 @@ func TestShardedCollectionReadsAsOne(t *testing.T) {
 		{"/points/query/groups", map[string]any{"query": vec(), "group_by": "tag", "limit": 2, "group_size": 3, "params": exact, "with_payload": true}},
 		{"/points/recommend/groups", map[string]any{"positive": []any{id}, "group_by": "group", "limit": 2, "group_size": 2, "strategy": "best_score"}},
 		{"/points/projection", map[string]any{"limit": 50}},
+		{"/facet", map[string]any{"key": "tag"}},
+		{"/facet", map[string]any{"key": "group", "limit": 3, "filter": tagA}},
+		{"/facet", map[string]any{"key": "rank", "limit": 7, "exact": true}},
 	} {
 		sameAnswer(t, ts, "POST", q.route, q.body)
 	}
@@ -158,7 +163,16 @@ func TestShardedCollectionReadsAsOne(t *testing.T) {
 	}
 	ts.ok("GET", "/collections/sp", nil, &info)
 	require.Equal(t, 150, info.PointsCount)
-	ts.fails(http.StatusNotImplemented, "POST", "/collections/sp/facet", map[string]any{"key": "rank"}, "sharded")
+	var facet struct {
+		Hits []struct {
+			Value string `json:"value"`
+			Count int    `json:"count"`
+		} `json:"hits"`
+	}
+	ts.ok("POST", "/collections/sp/facet", map[string]any{"key": "tag"}, &facet)
+	require.Len(t, facet.Hits, 3)
+	require.Equal(t, 150, facet.Hits[0].Count+facet.Hits[1].Count+facet.Hits[2].Count, "every point counted once")
+	ts.fails(http.StatusBadRequest, "POST", "/collections/sp/facet", map[string]any{"key": "big"}, "payload index")
 	q := map[string]any{"query": id, "limit": 4, "params": exact, "lookup_from": map[string]any{"collection": "sp"}}
 	want := ts.do("POST", "/collections/flat/points/query", map[string]any{"query": id, "limit": 4, "params": exact})
 	got := ts.do("POST", "/collections/flat/points/query", q)
@@ -220,7 +234,6 @@ func TestShardedCollectionRefusesWhatItCannotServe(t *testing.T) {
 	r := testseed.New(t)
 	ts, f := shardedPair(t, r, 30)
 	for _, rt := range []struct{ method, path string }{
-		{"POST", "/facet"},
 		{"POST", "/snapshots"},
 		{"GET", "/snapshots"},
 	} {
@@ -232,7 +245,6 @@ func TestShardedCollectionRefusesWhatItCannotServe(t *testing.T) {
 		require.NotContains(t, ts.do(rt.method, "/collections/flat"+path, map[string]any{}).Error, "sharded",
 			"%s %s: an unsharded collection is not refused for sharding", rt.method, rt.path)
 	}
-	ts.ok("POST", "/collections/flat/facet", map[string]any{"key": "rank"}, nil)
 
 	// A shard that cannot be reached is a 503 to retry.
 	dead, err := shard.NewClient(shard.ClientConfig{URL: "http://127.0.0.1:1"}, "spread", 0)

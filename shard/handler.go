@@ -224,6 +224,8 @@ func serve(ctx context.Context, s Shard, method string, body []byte) (any, error
 			return nil, err
 		}
 		return s.Count(ctx, f)
+	case methodFacet:
+		return serveFacet(ctx, s, body)
 	}
 	return nil, fmt.Errorf("%w: no shard method %q", index.ErrNotFound, method)
 }

@@ -23,6 +23,7 @@ type Shard interface {
 	Scroll(ctx context.Context, req index.ScrollRequest) (index.ScrollPage, error)
 	ScrollOrdered(ctx context.Context, req index.OrderedScrollRequest) ([]index.Record, error)
 	Count(ctx context.Context, f *filter.Filter) (int, error)
+	Facet(ctx context.Context, req index.FacetRequest) ([]index.FacetHit, error)
 }
 
 var _ Shard = (*index.Collection)(nil)
