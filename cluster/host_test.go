@@ -15,7 +15,7 @@ import (
 // be made opens once it can; a dropped collection's failed group is not
 // retried.
 func TestHostRetriesAGroupThatFailedToOpen(t *testing.T) {
-	m, err := ListenMux("127.0.0.1:0", quietLogger())
+	m, err := ListenMux("127.0.0.1:0", MuxOptions{}, quietLogger())
 	require.NoError(t, err)
 	defer m.Close()
 	dir := t.TempDir()

@@ -14,7 +14,8 @@ import (
 )
 
 // muxMagic starts every connection to a Mux, then a version byte, the
-// length of the group's name (big-endian uint16) and the name. A peer of
+// length of the group's name (big-endian uint16) and the name; version
+// muxAuthVersion is followed by a handshake (muxauth.go). A peer of
 // another version, or something that is not a Quiver node, is closed.
 const (
 	muxMagic   = "QVMX"
@@ -37,6 +38,7 @@ var ErrMuxClosed = errors.New("cluster: mux closed")
 // It is safe for concurrent use.
 type Mux struct {
 	ln  net.Listener
+	key []byte // MuxOptions.Key
 	log *slog.Logger
 	mu  struct {
 		sync.Mutex
@@ -48,7 +50,7 @@ type Mux struct {
 
 // ListenMux listens on addr (host:port) and serves groups' connections
 // until Close.
-func ListenMux(addr string, log *slog.Logger) (*Mux, error) {
+func ListenMux(addr string, opts MuxOptions, log *slog.Logger) (*Mux, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: mux listen %s: %w", addr, err)
@@ -56,7 +58,7 @@ func ListenMux(addr string, log *slog.Logger) (*Mux, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Mux{ln: ln, log: log, done: make(chan struct{})}
+	m := &Mux{ln: ln, key: opts.Key, log: log, done: make(chan struct{})}
 	m.mu.groups = map[string]*muxLayer{}
 	go m.acceptLoop()
 	return m, nil
@@ -133,9 +135,22 @@ func (m *Mux) acceptLoop() {
 
 // route reads conn's header and hands it to its group, or closes it.
 func (m *Mux) route(conn net.Conn) {
-	group, err := readMuxHeader(conn)
+	group, version, err := readMuxHeader(conn)
 	if err != nil {
 		m.log.Debug("cluster: mux: bad header", "remote", conn.RemoteAddr(), "err", err)
+		conn.Close()
+		return
+	}
+	switch {
+	case len(m.key) > 0 && version != muxAuthVersion:
+		err = errors.New("an unauthenticated connection, and this node has a cluster key")
+	case len(m.key) == 0 && version == muxAuthVersion:
+		err = errors.New("an authenticated connection, and this node has no cluster key")
+	case len(m.key) > 0:
+		err = acceptAuth(conn, m.key, group)
+	}
+	if err != nil {
+		m.log.Warn("cluster: mux: connection refused", "remote", conn.RemoteAddr(), "group", group, "err", err)
 		conn.Close()
 		return
 	}
@@ -158,30 +173,33 @@ func (m *Mux) route(conn net.Conn) {
 	}
 }
 
-func readMuxHeader(conn net.Conn) (string, error) {
+// readMuxHeader reads an accepted connection's header: its group, and
+// its version (muxVersion, or muxAuthVersion when a handshake follows).
+func readMuxHeader(conn net.Conn) (group string, version byte, err error) {
 	if err := conn.SetReadDeadline(time.Now().Add(muxHeaderTimeout)); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	var head [len(muxMagic) + 3]byte
 	if _, err := io.ReadFull(conn, head[:]); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	if string(head[:len(muxMagic)]) != muxMagic || head[len(muxMagic)] != muxVersion {
-		return "", fmt.Errorf("not a mux header of version %d: %q", muxVersion, head[:])
+	version = head[len(muxMagic)]
+	if string(head[:len(muxMagic)]) != muxMagic || version != muxVersion && version != muxAuthVersion {
+		return "", 0, fmt.Errorf("not a mux header of version %d or %d: %q", muxVersion, muxAuthVersion, head[:])
 	}
 	n := binary.BigEndian.Uint16(head[len(muxMagic)+1:])
 	if n == 0 || n > MaxGroupName {
-		return "", fmt.Errorf("group name of %d bytes", n)
+		return "", 0, fmt.Errorf("group name of %d bytes", n)
 	}
 	name := make([]byte, n)
 	if _, err := io.ReadFull(conn, name); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return string(name), conn.SetReadDeadline(time.Time{})
+	return string(name), version, conn.SetReadDeadline(time.Time{})
 }
 
-func muxHeader(group string) []byte {
-	b := append([]byte(muxMagic), muxVersion)
+func muxHeader(group string, version byte) []byte {
+	b := append([]byte(muxMagic), version)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(group)))
 	return append(b, group...)
 }
@@ -231,10 +249,20 @@ func (l *muxLayer) Dial(address raft.ServerAddress, timeout time.Duration) (net.
 	if timeout > 0 {
 		conn.SetWriteDeadline(time.Now().Add(timeout))
 	}
-	if _, err := conn.Write(muxHeader(l.group)); err != nil {
+	version := byte(muxVersion)
+	if len(l.mux.key) > 0 {
+		version = muxAuthVersion
+	}
+	if _, err := conn.Write(muxHeader(l.group, version)); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("cluster: mux header to %s: %w", address, err)
 	}
 	conn.SetWriteDeadline(time.Time{})
+	if len(l.mux.key) > 0 {
+		if err := dialAuth(conn, l.mux.key, l.group, timeout); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("cluster: mux to %s: %w", address, err)
+		}
+	}
 	return conn, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func TestMuxRoutesByGroup(t *testing.T) {
-	m, err := ListenMux("127.0.0.1:0", quietLogger())
+	m, err := ListenMux("127.0.0.1:0", MuxOptions{}, quietLogger())
 	require.NoError(t, err)
 	defer m.Close()
 	addr := raft.ServerAddress(m.Addr().String())
@@ -44,7 +44,7 @@ func TestMuxRoutesByGroup(t *testing.T) {
 	}
 
 	// Unknown groups and bad headers are closed by the acceptor.
-	other, err := ListenMux("127.0.0.1:0", quietLogger())
+	other, err := ListenMux("127.0.0.1:0", MuxOptions{}, quietLogger())
 	require.NoError(t, err)
 	c, err := other.Layer("nope")
 	require.NoError(t, err)
@@ -85,7 +85,7 @@ func TestMuxRaftGroups(t *testing.T) {
 	muxes := make([]*Mux, 3)
 	var peers []Peer
 	for i := range muxes {
-		m, err := ListenMux("127.0.0.1:0", quietLogger())
+		m, err := ListenMux("127.0.0.1:0", MuxOptions{}, quietLogger())
 		require.NoError(t, err)
 		t.Cleanup(func() { m.Close() })
 		muxes[i] = m
@@ -135,4 +135,70 @@ func waitLeader(t *testing.T, nodes []*Node) *Node {
 		return false
 	}, 10*time.Second, 10*time.Millisecond, "no leader")
 	return lead
+}
+
+// TestMuxAuthenticatesWithTheClusterKey: with a key, a connection reaches
+// its group only when both ends hold the same key; a peer with another
+// key, with none, or a node without a key dialled by one with a key, is
+// refused before the group sees a byte.
+func TestMuxAuthenticatesWithTheClusterKey(t *testing.T) {
+	listen := func(key string) *Mux {
+		m, err := ListenMux("127.0.0.1:0", MuxOptions{Key: []byte(key)}, quietLogger())
+		require.NoError(t, err)
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	layer := func(m *Mux, group string) raft.StreamLayer {
+		l, err := m.Layer(group)
+		require.NoError(t, err)
+		return l
+	}
+	server := listen("s3cret")
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		l := layer(server, "g")
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	addr := raft.ServerAddress(server.Addr().String())
+
+	conn, err := layer(listen("s3cret"), "g").Dial(addr, time.Second)
+	require.NoError(t, err, "the same key")
+	_, err = conn.Write([]byte("hi"))
+	require.NoError(t, err)
+	got := <-accepted
+	buf := make([]byte, 2)
+	_, err = io.ReadFull(got, buf)
+	require.NoError(t, err)
+	require.Equal(t, "hi", string(buf))
+	conn.Close()
+	got.Close()
+
+	_, err = layer(listen("other"), "g").Dial(addr, time.Second)
+	require.ErrorIs(t, err, errMuxAuth, "another key")
+
+	conn, err = layer(listen(""), "g").Dial(addr, time.Second)
+	require.NoError(t, err, "a node without a key writes its header and sends on")
+	conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	require.Error(t, err)
+	var ne net.Error
+	require.False(t, errors.As(err, &ne) && ne.Timeout(), "closed by the keyed node, not timed out: %v", err)
+	conn.Close()
+
+	plain := listen("")
+	layer(plain, "g")
+	_, err = layer(listen("s3cret"), "g").Dial(raft.ServerAddress(plain.Addr().String()), time.Second)
+	require.ErrorIs(t, err, errMuxAuth, "a node without a key is not taken for a peer")
+
+	select {
+	case c := <-accepted:
+		t.Fatalf("a refused connection reached the group: %v", c.RemoteAddr())
+	case <-time.After(100 * time.Millisecond):
+	}
 }

@@ -1,6 +1,7 @@
 package clusterapi
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,10 @@ type Config struct {
 	// makes to others: joining, asking the leader's commit index, and the
 	// shards' writes and reads.
 	APIKey string
+	// ClusterKey authenticates the nodes' Raft connections to each other
+	// (cluster.MuxOptions.Key); empty means APIKey, and without either
+	// the connections are not authenticated.
+	ClusterKey string
 	// HeartbeatTimeout, ElectionTimeout and LeaderLeaseTimeout are every
 	// Raft group's (cluster.Config); zero takes raft's defaults.
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
@@ -121,7 +126,7 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	mux, err := cluster.ListenMux(cfg.RaftAddr, cfg.Logger)
+	mux, err := cluster.ListenMux(cfg.RaftAddr, cluster.MuxOptions{Key: []byte(cmp.Or(cfg.ClusterKey, cfg.APIKey))}, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,7 @@ func runServe(ctx context.Context, args []string) error {
 	raftAddr := fs.String("raft-addr", "", "host:port Raft listens on; empty: this node's in --peers")
 	peers := fs.String("peers", "", "every node of the cluster, this one included, as ID=RAFTADDR=HTTPURL,... (the same list on every node)")
 	join := fs.String("join", "", "instead of --peers: the HTTP URL of any node of a running cluster, which adds this node as a voter (with --node-id, --raft-addr and --url)")
+	clusterKey := fs.String("cluster-key", os.Getenv("QUIVER_CLUSTER_KEY"), "authenticate the Raft connections between nodes with this key, the same on every node (env QUIVER_CLUSTER_KEY; empty: the --api-key, if any)")
 	selfURL := fs.String("url", "", "with --join: this node's HTTP base URL as the other nodes reach it, such as http://10.0.0.4:6333")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -88,7 +89,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	lim := serveLimits{read: *readTimeout, write: *timeout + 10*time.Second, conns: *maxConns}
 	if *nodeID != "" {
-		ccfg := clusterapi.Config{NodeID: *nodeID, RaftAddr: *raftAddr, Join: *join, URL: *selfURL, Dir: *data, Index: opts, APIKey: *apiKey, Logger: slog.Default()}
+		ccfg := clusterapi.Config{NodeID: *nodeID, RaftAddr: *raftAddr, Join: *join, URL: *selfURL, Dir: *data, Index: opts, APIKey: *apiKey, ClusterKey: *clusterKey, Logger: slog.Default()}
 		return serveNode(ctx, ccfg, *peers, *addr, lim, cfg)
 	}
 	db, err := index.Open(ctx, *data, opts)
