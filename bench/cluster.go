@@ -156,8 +156,10 @@ type ClusterResult struct {
 	// answered other ids on some node.
 	ReplicasDiffer   []string
 	SearchMismatches int
-	Searches         int
-	FinalPoints      int
+	// Interactions is the verdict on the users' interactions.
+	Interactions InteractionCheck
+	Searches     int
+	FinalPoints  int
 	// Calm is the writes outside every fault (from the start to the
 	// first, between a heal's recovery and the next), for comparison with
 	// each fault's During.
@@ -320,7 +322,7 @@ func createClusterCollection(ctx context.Context, n *clusterNode, cfg ClusterCon
 	if err != nil || code != http.StatusOK {
 		return errors.Join(err, fmt.Errorf("create the collection through node %s: %d %s", n.id, code, raw))
 	}
-	return nil
+	return createUsersCollection(ctx, n, body)
 }
 
 // versionVector is the vector an upsert of version v writes, so replicas
@@ -334,8 +336,9 @@ func versionVector(v int64) []float32 {
 	return out
 }
 
-// client sends operations until ctx ends: 45% upserts, 15% deletes, 20%
-// majority reads of one point, 20% local searches, starting at its own
+// client sends operations until ctx ends: 5% interactions (of the users'
+// collection), 40% upserts, 15% deletes, 20% majority reads of one point,
+// 20% local searches, starting at its own
 // node and moving to the next after any answer but 200.
 func (r *faultRun) client(ctx context.Context, c int) {
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, uint64(c)+1))
@@ -346,6 +349,9 @@ func (r *faultRun) client(ctx context.Context, c int) {
 		p := rng.IntN(100)
 		o.Start = r.since()
 		switch {
+		case p < 5:
+			o.Kind, o.Value, o.Point = OpInteract, r.version.Add(1), uint64(rng.IntN(userItems)+1)
+			o.Outcome = writeOutcome(httpCall(ctx, "PUT", n.url()+"/collections/"+usersCollection+"/interactions", interaction(o), r.cfg.OpTimeout))
 		case p < 45:
 			o.Kind, o.Value = OpUpsert, r.version.Add(1)
 			pt := map[string]any{"id": o.Point, "vector": versionVector(o.Value), "payload": map[string]any{"v": o.Value}}

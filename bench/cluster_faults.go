@@ -148,7 +148,12 @@ func (r *faultRun) verify(ctx context.Context, res *ClusterResult) error {
 			}
 		}
 	}
-	return r.compareSearches(ctx, res)
+	if err := r.compareSearches(ctx, res); err != nil {
+		return err
+	}
+	var err error
+	res.Interactions, err = checkInteractions(ctx, r.nodes, res.Ops)
+	return err
 }
 
 // compareSearches runs exact searches on every node (local) and through

@@ -22,6 +22,10 @@ const (
 	OpDelete OpKind = "delete" // one point by id
 	OpRead   OpKind = "read"   // retrieve one point with consistency=majority; Value is what it saw (0: absent)
 	OpSearch OpKind = "search" // a local search; not a register operation
+	// OpInteract records one interaction of a new user (Value) with an
+	// item (Point) of the users' collection (cluster_users.go); a write,
+	// not a register operation.
+	OpInteract OpKind = "interact"
 )
 
 // Outcome is what the answer says about an operation.
@@ -47,7 +51,9 @@ type ClusterOp struct {
 	Outcome Outcome
 }
 
-func (o ClusterOp) isWrite() bool { return o.Kind == OpUpsert || o.Kind == OpDelete }
+func (o ClusterOp) isWrite() bool {
+	return o.Kind == OpUpsert || o.Kind == OpDelete || o.Kind == OpInteract
+}
 
 // end is when the operation took effect at the latest: never, for an
 // unknown outcome.
@@ -95,7 +101,7 @@ type pointHistory struct {
 func byPoint(ops []ClusterOp) map[uint64]*pointHistory {
 	m := map[uint64]*pointHistory{}
 	for _, o := range ops {
-		if o.Kind == OpSearch || o.Outcome == Failed || o.Kind == OpRead && o.Outcome != Acked {
+		if o.Kind == OpSearch || o.Kind == OpInteract || o.Outcome == Failed || o.Kind == OpRead && o.Outcome != Acked {
 			continue
 		}
 		p := m[o.Point]

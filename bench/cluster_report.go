@@ -79,7 +79,7 @@ func exactSearch(ctx context.Context, n *clusterNode, vec []float32, params stri
 // OK reports whether the run found nothing wrong.
 func (r *ClusterResult) OK() bool {
 	return len(r.Check.Anomalies) == 0 && len(r.Violations) == 0 && len(r.ReplicasDiffer) == 0 &&
-		r.SearchMismatches == 0 && r.Check.Linearizable != "Illegal"
+		r.SearchMismatches == 0 && r.Check.Linearizable != "Illegal" && r.Interactions.OK()
 }
 
 // Report is the run's summary and fault table, as printed.
@@ -94,7 +94,7 @@ func (r *ClusterResult) Report() string {
 	}
 	fmt.Fprintf(&sb, "fault run: %d nodes, %d clients, %d points, seed %d, %.0fs, %d faults; load average %s at start, %s at end\n",
 		r.Nodes, r.Clients, r.Points, r.Seed, r.Duration.Seconds(), len(r.Faults), r.LoadAvgStart, r.LoadAvgEnd)
-	for _, k := range []OpKind{OpUpsert, OpDelete, OpRead, OpSearch} {
+	for _, k := range []OpKind{OpUpsert, OpDelete, OpRead, OpSearch, OpInteract} {
 		c := counts[k]
 		fmt.Fprintf(&sb, "  %-7s %6d sent: %6d acknowledged, %5d unknown, %5d failed\n", k, c[Acked]+c[Unknown]+c[Failed], c[Acked], c[Unknown], c[Failed])
 	}
@@ -157,6 +157,7 @@ func (r *ClusterResult) Report() string {
 	r.duringReport(&sb, order)
 	fmt.Fprintf(&sb, "replicas: %d points each at the end, ids + vectors + payloads equal: %v; %d exact searches across nodes (local and majority), %d answered differently; linearizability of the per-point registers (porcupine): %s\n",
 		r.FinalPoints, len(r.ReplicasDiffer) == 0, r.Searches, r.SearchMismatches, r.Check.Linearizable)
+	fmt.Fprintf(&sb, "%s\n", r.Interactions)
 	for i, a := range r.Check.Anomalies {
 		if i == 10 {
 			fmt.Fprintf(&sb, "  ... %d more\n", len(r.Check.Anomalies)-10)
