@@ -28,6 +28,8 @@ type Admin interface {
 	DeleteSnapshotFile(collection, name string) error
 	RecoverUpload(ctx context.Context, collection string, r io.Reader, checksum string) (*index.Collection, error)
 	RecoverFile(ctx context.Context, collection, path, checksum string) (*index.Collection, error)
+	// SnapshotDir is where snapshot files live and uploads are staged.
+	SnapshotDir() string
 }
 
 // snapshotOut is Qdrant's SnapshotDescription; creation_time is UTC
@@ -122,8 +124,9 @@ func (h *Handler) downloadSnapshot(w http.ResponseWriter, r *http.Request) {
 // uploadSnapshot answers POST /collections/{c}/snapshots/upload: the
 // multipart field "snapshot" (as qdrant-client sends it) is streamed to a
 // temporary file, at most Config.MaxSnapshotBytes, and recovered into the
-// collection, replacing it if it exists. priority is accepted: a single
-// node has no replicas to prefer.
+// collection, replacing it if it exists (on a cluster node, through the
+// log: recoverReplicated). priority is accepted and ignored: a single
+// node has no replicas to prefer, and a cluster rebuilds every replica.
 func (h *Handler) uploadSnapshot(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "wait", "priority", "checksum"); err != nil {
 		return nil, err
@@ -150,8 +153,8 @@ func (h *Handler) uploadSnapshot(r *http.Request) (any, error) {
 	if part.FormName() != "snapshot" {
 		return nil, badRequest("multipart field %q: unknown (want \"snapshot\")", part.FormName())
 	}
-	err = h.recover(r, func(ctx context.Context, name string) (*index.Collection, error) {
-		return h.db.RecoverUpload(ctx, name, part, r.URL.Query().Get("checksum"))
+	err = h.recover(r, func(ctx context.Context, db Admin, name string) (*index.Collection, error) {
+		return db.RecoverUpload(ctx, name, part, r.URL.Query().Get("checksum"))
 	})
 	if err != nil {
 		return nil, err
@@ -173,7 +176,8 @@ type recoverRequest struct {
 // http(s) locations are refused: the server would fetch whatever address
 // a client with the write key names, internal ones included (cloud
 // metadata endpoints, services bound to loopback), and an upload does the
-// same job without that risk.
+// same job without that risk. On a cluster node the file is read on group
+// 0's leader, which the request is forwarded to.
 func (h *Handler) recoverSnapshot(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "wait"); err != nil {
 		return nil, err
@@ -196,8 +200,8 @@ func (h *Handler) recoverSnapshot(r *http.Request) (any, error) {
 	case u.Scheme != "file" || (u.Host != "" && u.Host != "localhost") || !filepath.IsAbs(u.Path):
 		return nil, badRequest("location %q: want a file:// URL with an absolute path", req.Location)
 	}
-	err = h.recover(r, func(ctx context.Context, name string) (*index.Collection, error) {
-		return h.db.RecoverFile(ctx, name, u.Path, req.Checksum)
+	err = h.recover(r, func(ctx context.Context, db Admin, name string) (*index.Collection, error) {
+		return db.RecoverFile(ctx, name, u.Path, req.Checksum)
 	})
 	if err != nil {
 		return nil, err
@@ -205,12 +209,19 @@ func (h *Handler) recoverSnapshot(r *http.Request) (any, error) {
 	return true, nil
 }
 
+// recoverFunc recovers a snapshot into db's collection called name.
+type recoverFunc func(ctx context.Context, db Admin, name string) (*index.Collection, error)
+
 // recover runs a recovery into the route's collection and forgets the
-// trained model of the collection it replaced.
-func (h *Handler) recover(r *http.Request, run func(ctx context.Context, name string) (*index.Collection, error)) error {
+// trained model of the collection it replaced. A cluster node recovers
+// into a scratch DB and replays that through the Writer instead.
+func (h *Handler) recover(r *http.Request, run recoverFunc) error {
 	name := mux.Vars(r)["collection"]
+	if h.cfg.Replica != nil {
+		return h.recoverReplicated(r.Context(), name, run)
+	}
 	old, _ := h.db.Collection(name)
-	c, err := run(r.Context(), name)
+	c, err := run(r.Context(), h.db, name)
 	if err != nil {
 		return err
 	}

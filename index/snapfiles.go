@@ -50,6 +50,10 @@ func snapshotFileName(prefix string, t time.Time) string {
 	return prefix[:min(len(prefix), 255-len(suffix))] + suffix
 }
 
+// SnapshotDir is Options.SnapshotDir, where the snapshot files live and
+// uploads are staged.
+func (db *DB) SnapshotDir() string { return db.opts.SnapshotDir }
+
 // snapshotDir is where the snapshot files of collection live, "" meaning
 // the full snapshots. An alias stands for its collection; a name that is
 // neither is used as it is, so a dropped collection's files stay in reach.

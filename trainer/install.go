@@ -32,6 +32,17 @@ func (t *Trainer) SetPublisher(p Publisher) { t.publish.Store(&p) }
 // Publishes reports whether t publishes its models (SetPublisher).
 func (t *Trainer) Publishes() bool { return t.publish.Load() != nil }
 
+// Publish hands m, a model made elsewhere (a collection snapshot's), to
+// the Publisher as a finished training's model; without one it fails:
+// installing it here only would make this replica diverge.
+func (t *Trainer) Publish(ctx context.Context, c *index.Collection, m Trained) error {
+	publish := t.publish.Load()
+	if publish == nil {
+		return fmt.Errorf("collection %q: the trainer publishes no models", c.Name())
+	}
+	return (*publish)(ctx, c, m)
+}
+
 // CheckInstall reports what would make Install(c, m) fail, writing
 // nothing: a model that does not load, or names vectors c lacks or holds
 // at another size. Errors wrap index.ErrBadRequest.

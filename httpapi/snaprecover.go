@@ -1,0 +1,289 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/storage"
+	"github.com/quiver-db/quiver/trainer"
+)
+
+// Bounds of a replayed recovery's writes: each is one log entry (or one
+// per shard), kept well under the log's comfortable entry size whatever
+// the vectors' dimension.
+const (
+	recoverBatch        = 256
+	recoverInteractions = 1024
+	recoverLogEvery     = 10 * time.Second
+)
+
+// recoverReplicated recovers a snapshot on a cluster node, group 0's
+// leader (the routes are replicated): run recovers it into a scratch DB
+// under the snapshot directory, which checks its checksum and format, and
+// the scratch collection is then replayed through the Writer, so that
+// every replica gets the same writes. The collection called name is
+// dropped, created again (spread as it was, if sharded; else unsharded,
+// as the snapshot's config says) with its payload indexes and aliases,
+// its model published, then its points and interactions written in
+// batches. A bad snapshot changes nothing; a failure after the drop
+// leaves the collection partially restored, which the error says.
+func (h *Handler) recoverReplicated(ctx context.Context, name string, run recoverFunc) error {
+	dir := h.db.SnapshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("snapshot directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-recover-")
+	if err != nil {
+		return fmt.Errorf("recover %q: scratch directory: %w", name, err)
+	}
+	defer os.RemoveAll(tmp)
+	scratch, err := index.Open(ctx, tmp, index.Options{
+		// The scratch DB is read once and deleted.
+		Storage:     storage.Options{NoSync: true, BallastBytes: -1, CacheBytes: 16 << 20, Logger: h.cfg.Logger},
+		Logger:      h.cfg.Logger,
+		SnapshotDir: dir, MaxSnapshotBytes: h.cfg.MaxSnapshotBytes,
+	})
+	if err != nil {
+		return fmt.Errorf("recover %q: scratch DB: %w", name, err)
+	}
+	defer scratch.Close()
+	if c, err := h.db.Collection(name); err == nil {
+		name = c.Name() // recovering into an alias replaces its collection
+	}
+	src, err := run(ctx, scratch, name)
+	if err != nil {
+		return err
+	}
+	defer scratch.Drop(context.Background(), name) // a drop, unlike Close, saves no graph
+	rp := &replay{h: h, name: name, src: src, started: time.Now()}
+	if err := rp.prepare(ctx); err != nil {
+		return err
+	}
+	if err := rp.run(ctx); err != nil {
+		return fmt.Errorf("recover %q: the collection is partially restored (%s); recover it again: %w", name, rp.progress(), err)
+	}
+	h.cfg.Logger.Info("collection recovered from snapshot through the cluster", "collection", name,
+		"points", rp.points, "interactions", rp.interactions, "sharded", rp.sharded, "elapsed", time.Since(rp.started))
+	return nil
+}
+
+// replay is one recovery's replay of src into the collection name.
+type replay struct {
+	h       *Handler
+	name    string
+	src     *index.Collection
+	started time.Time
+
+	// What prepare found: the collection being replaced, how it is
+	// spread, its aliases, and the snapshot's model.
+	exists   bool
+	sharded  bool
+	sharding Sharding
+	aliases  []index.Alias
+	model    []byte
+
+	// step names the step under way; points and interactions count the
+	// ones written.
+	step         string
+	points       int
+	total        int
+	interactions int
+}
+
+// prepare reads what the replay needs before it changes anything.
+func (rp *replay) prepare(ctx context.Context) error {
+	h := rp.h
+	if _, err := h.db.Collection(rp.name); err == nil {
+		rp.exists = true
+		aliases, err := h.db.Aliases(rp.name)
+		if err != nil {
+			return err
+		}
+		rp.aliases = aliases
+	}
+	_, rp.sharding, rp.sharded = h.sharded(rp.name)
+	total, err := rp.src.Count(ctx, nil)
+	if err != nil {
+		return err
+	}
+	rp.total = total
+	cfg := rp.src.Config()
+	cfg.PayloadIndexes = nil
+	if err := index.CheckCreate(rp.name, cfg); err != nil {
+		return fmt.Errorf("snapshot's config: %w", err)
+	}
+	model, err := rp.src.LoadModel(ctx)
+	switch {
+	case errors.Is(err, index.ErrNotFound):
+	case err != nil:
+		return err
+	case rp.sharded:
+		h.cfg.Logger.Warn("recover: the snapshot's trained model is skipped: a sharded collection has none; train it again", "collection", rp.name)
+	case !h.trainer.Publishes():
+		h.cfg.Logger.Warn("recover: the snapshot's trained model is skipped: this node's trainer does not publish models", "collection", rp.name)
+	default:
+		if err := h.trainer.CheckInstall(rp.src, trainer.Trained{Model: model}); err != nil {
+			return fmt.Errorf("snapshot's model: %w", err)
+		}
+		rp.model = model
+	}
+	return nil
+}
+
+// run makes the writes, in order; an error leaves the ones done.
+func (rp *replay) run(ctx context.Context) error {
+	h, name := rp.h, rp.name
+	cfg := rp.src.Config()
+	indexes := cfg.PayloadIndexes
+	cfg.PayloadIndexes = nil
+	if rp.exists {
+		rp.step = "drop"
+		if err := h.writer.Drop(ctx, name); err != nil {
+			return err
+		}
+	}
+	rp.step = "create"
+	var err error
+	if rp.sharded {
+		err = h.sharder().CreateSharded(ctx, name, cfg, rp.sharding)
+	} else {
+		err = h.writer.Create(ctx, name, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	rp.step = "payload indexes"
+	keys := make([]string, 0, len(indexes))
+	for k := range indexes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := h.writer.PayloadIndex(ctx, name, k, indexes[k]); err != nil {
+			return err
+		}
+	}
+	if err := rp.restoreAliases(ctx); err != nil {
+		return err
+	}
+	if rp.model != nil {
+		// Before the points: installing writes the item vectors of the
+		// points that exist, none yet, and the points then bring the
+		// snapshot's own.
+		rp.step = "model"
+		c, err := h.db.Collection(name)
+		if err != nil {
+			return err
+		}
+		if err := h.trainer.Publish(ctx, c, trainer.Trained{Model: rp.model}); err != nil {
+			return err
+		}
+	}
+	if err := rp.replayPoints(ctx); err != nil {
+		return err
+	}
+	return rp.replayInteractions(ctx)
+}
+
+// restoreAliases points the aliases the drop removed at the new
+// collection, as a single node's recovery keeps them.
+func (rp *replay) restoreAliases(ctx context.Context) error {
+	if len(rp.aliases) == 0 {
+		return nil
+	}
+	rp.step = "aliases"
+	cw, err := rp.h.catalogWriter("aliases")
+	if err != nil || cw == nil {
+		rp.h.cfg.Logger.Warn("recover: the collection's aliases are not restored", "collection", rp.name, "aliases", len(rp.aliases), "err", err)
+		return nil
+	}
+	actions := make([]index.AliasAction, len(rp.aliases))
+	for i, a := range rp.aliases {
+		actions[i] = index.AliasAction{Create: &index.CreateAlias{Alias: a.Name, Collection: rp.name}}
+	}
+	return cw.UpdateAliases(ctx, actions)
+}
+
+// replayPoints upserts src's points, every vector and payload, a page at
+// a time.
+func (rp *replay) replayPoints(ctx context.Context) error {
+	rp.step = "points"
+	lastLog := time.Now()
+	var from *pointid.ID
+	for {
+		page, err := rp.src.Scroll(ctx, index.ScrollRequest{Offset: from, Limit: recoverBatch,
+			ReadOptions: index.ReadOptions{WithPayload: true, WithVector: true}})
+		if err != nil {
+			return err
+		}
+		if len(page.Points) > 0 {
+			pts := make([]index.Point, len(page.Points))
+			for i, r := range page.Points {
+				pts[i] = index.Point{ID: r.ID, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Payload: r.Payload}
+			}
+			if err := rp.h.writer.Apply(ctx, rp.name, []index.Operation{{Upsert: pts}}); err != nil {
+				return err
+			}
+			rp.points += len(pts)
+		}
+		if time.Since(lastLog) >= recoverLogEvery {
+			lastLog = time.Now()
+			rp.h.cfg.Logger.Info("recover: replaying points", "collection", rp.name, "points", rp.points, "total", rp.total)
+		}
+		if page.Next == nil {
+			return nil
+		}
+		from = page.Next
+	}
+}
+
+// errStopScan ends a scan of interactions early.
+var errStopScan = errors.New("stop")
+
+// replayInteractions records src's interactions in batches. A Writer that
+// does not take interactions for this collection (a sharded one, for
+// now) skips them with a warning.
+func (rp *replay) replayInteractions(ctx context.Context) error {
+	rp.step = "interactions"
+	batch := make([]index.Interaction, 0, recoverInteractions)
+	skipped := false
+	flush := func() error {
+		err := rp.h.writer.Interact(ctx, rp.name, batch)
+		if errors.Is(err, ErrNotSupported) {
+			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: this collection takes none on a cluster", "collection", rp.name, "err", err)
+			skipped = true
+			return errStopScan
+		}
+		if err != nil {
+			return err
+		}
+		rp.interactions += len(batch)
+		batch = batch[:0]
+		return nil
+	}
+	err := rp.src.ScanInteractions(ctx, func(it index.Interaction) error {
+		batch = append(batch, it)
+		if len(batch) < recoverInteractions {
+			return nil
+		}
+		return flush()
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
+	if errors.Is(err, errStopScan) && skipped {
+		return nil
+	}
+	return err
+}
+
+// progress says how far the replay got, for its error.
+func (rp *replay) progress() string {
+	return fmt.Sprintf("failed at the %s step, %d of %d points and %d interactions written", rp.step, rp.points, rp.total, rp.interactions)
+}
