@@ -105,9 +105,9 @@ func sameEverywhere(t *testing.T, nodes []*httpNode, collection string, want any
 // TestSnapshotRecoveryThroughTheCluster: a snapshot uploaded to a
 // follower of 3 nodes is replayed through the log: every node then holds
 // its points, payload index, interactions and model, into a new
-// unsharded collection and over a sharded one (which keeps its
-// spreading); a bad upload is a 400 that changes nothing; a file:// on
-// the leader recovers too.
+// unsharded collection, through an alias (which stays) and over a sharded
+// collection (which keeps its spreading); a bad upload is a 400 that
+// changes nothing; a file:// on the leader recovers too.
 func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	ctx := context.Background()
 	srcURL, src, file := sourceSnapshot(t)
@@ -166,6 +166,17 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	for _, n := range nodes {
 		_, result, _ := call(t, "POST", n.url+"/collections/u/points/scroll", scrollAll)
 		require.True(t, assert.ObjectsAreEqual(want, result), "node %s lost the collection", n.id)
+	}
+
+	// Through an alias: its collection is replaced, and the alias stays.
+	mustCall(t, "POST", follower.url+"/collections/aliases", `{"actions":[{"create_alias":{"collection_name":"u","alias_name":"ua"}}]}`)
+	code, raw = upload(t, follower.url, "ua", "", file)
+	require.Equal(t, http.StatusOK, code, raw)
+	sameEverywhere(t, nodes, "ua", want)
+	for _, n := range nodes {
+		aliases, err := n.rep.DB().Aliases("u")
+		require.NoError(t, err)
+		require.Equal(t, []index.Alias{{Name: "ua", Collection: "u"}}, aliases, "node %s", n.id)
 	}
 
 	// Over a sharded collection: its shard_number and replication_factor

@@ -210,6 +210,10 @@ type Handler struct {
 	// reads and writes bound the requests in flight; nil: no bound.
 	reads, writes *inflight
 	spec          []byte // /openapi.json, with this server's models
+	// recovering holds the one snapshot recovery a cluster node replays
+	// at a time (recoverReplicated): two replayed into one collection at
+	// once would mix their points.
+	recovering chan struct{}
 }
 
 // NewHandler returns the API's root handler.
@@ -219,7 +223,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, db: cfg.DB, trainer: cfg.Trainer, results: newResultBudget(cfg.MaxResultsInFlight),
-		reads: newInflight(cfg.MaxInFlight, cfg.QueueWait), writes: newInflight(cfg.MaxInFlight, cfg.QueueWait)}
+		reads: newInflight(cfg.MaxInFlight, cfg.QueueWait), writes: newInflight(cfg.MaxInFlight, cfg.QueueWait),
+		recovering: make(chan struct{}, 1)}
 	if h.trainer == nil {
 		h.trainer = trainer.New(cfg.Logger)
 	}

@@ -34,6 +34,12 @@ const (
 // batches. A bad snapshot changes nothing; a failure after the drop
 // leaves the collection partially restored, which the error says.
 func (h *Handler) recoverReplicated(ctx context.Context, name string, run recoverFunc) error {
+	select {
+	case h.recovering <- struct{}{}:
+		defer func() { <-h.recovering }()
+	case <-ctx.Done():
+		return fmt.Errorf("%w: recover %q: waiting for another snapshot recovery: %w", ErrUnavailable, name, ctx.Err())
+	}
 	dir := h.db.SnapshotDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("snapshot directory: %w", err)
@@ -53,6 +59,11 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 		return fmt.Errorf("recover %q: scratch DB: %w", name, err)
 	}
 	defer scratch.Close()
+	// What this node, a leader maybe just elected, knows of the
+	// collection must include every write committed before.
+	if err := h.cfg.Replica.Barrier(ctx); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	if c, err := h.db.Collection(name); err == nil {
 		name = c.Name() // recovering into an alias replaces its collection
 	}
@@ -65,6 +76,8 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 	if err := rp.prepare(ctx); err != nil {
 		return err
 	}
+	h.cfg.Logger.Info("recover: replaying a snapshot through the cluster", "collection", name,
+		"points", rp.total, "replaces", rp.exists, "sharded", rp.sharded, "model", rp.model != nil)
 	if err := rp.run(ctx); err != nil {
 		return fmt.Errorf("recover %q: the collection is partially restored (%s); recover it again: %w", name, rp.progress(), err)
 	}
