@@ -16,27 +16,31 @@ import (
 // recordingWriter, leadership is set by the test.
 type fakeReplica struct {
 	*recordingWriter
-	mu       sync.Mutex
-	self     bool   // protected by mu
-	leader   string // protected by mu
-	applyErr error  // Apply's answer when set; protected by mu
+	mu     sync.Mutex
+	self   bool   // protected by mu
+	leader string // protected by mu
+	// onApply, when set, runs before each Apply, which fails with its
+	// error; protected by mu.
+	onApply  func() error
 	barriers atomic.Int64
 }
 
 func (f *fakeReplica) Apply(ctx context.Context, collection string, ops []index.Operation) error {
 	f.mu.Lock()
-	err := f.applyErr
+	hook := f.onApply
 	f.mu.Unlock()
-	if err != nil {
-		return err
+	if hook != nil {
+		if err := hook(); err != nil {
+			return err
+		}
 	}
 	return f.recordingWriter.Apply(ctx, collection, ops)
 }
 
-func (f *fakeReplica) failApply(err error) {
+func (f *fakeReplica) setOnApply(hook func() error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.applyErr = err
+	f.onApply = hook
 }
 
 func (f *fakeReplica) Leader() (bool, string) {

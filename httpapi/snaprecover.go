@@ -32,7 +32,8 @@ const (
 // as the snapshot's config says) with its payload indexes and aliases,
 // its model published, then its points and interactions written in
 // batches. A bad snapshot changes nothing; a failure after the drop
-// leaves the collection partially restored, which the error says.
+// leaves the collection partially restored, which the error says; a
+// client that goes away meanwhile does not stop it.
 func (h *Handler) recoverReplicated(ctx context.Context, name string, run recoverFunc) error {
 	select {
 	case h.recovering <- struct{}{}:
@@ -51,8 +52,8 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 	defer os.RemoveAll(tmp)
 	scratch, err := index.Open(ctx, tmp, index.Options{
 		// The scratch DB is read once and deleted.
-		Storage:     storage.Options{NoSync: true, BallastBytes: -1, CacheBytes: 16 << 20, Logger: h.cfg.Logger},
-		Logger:      h.cfg.Logger,
+		Storage:     storage.Options{NoSync: true, BallastBytes: -1, CacheBytes: 16 << 20, Logger: h.cfg.Logger.With("scratch", tmp)},
+		Logger:      h.cfg.Logger.With("scratch", tmp),
 		SnapshotDir: dir, MaxSnapshotBytes: h.cfg.MaxSnapshotBytes,
 	})
 	if err != nil {
@@ -72,6 +73,11 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 		return err
 	}
 	defer scratch.Drop(context.Background(), name) // a drop, unlike Close, saves no graph
+	// Once the snapshot is read the replay runs to its end, or to the
+	// request's deadline (Config.SnapshotTimeout), though the client goes
+	// away: stopping midway would leave the collection partially restored.
+	ctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadlineOf(ctx))
+	defer cancel()
 	rp := &replay{h: h, name: name, src: src, started: time.Now()}
 	if err := rp.prepare(ctx); err != nil {
 		return err
@@ -84,6 +90,14 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 	h.cfg.Logger.Info("collection recovered from snapshot through the cluster", "collection", name,
 		"points", rp.points, "interactions", rp.interactions, "sharded", rp.sharded, "elapsed", time.Since(rp.started))
 	return nil
+}
+
+// deadlineOf is ctx's deadline; the request's always has one.
+func deadlineOf(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(time.Hour)
 }
 
 // replay is one recovery's replay of src into the collection name.

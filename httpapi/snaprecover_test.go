@@ -1,12 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/index"
 )
 
 // TestReplicaRecoversSnapshotsThroughItsWriter: on a cluster node a
@@ -60,7 +65,7 @@ func TestReplicaRecoversSnapshotsThroughItsWriter(t *testing.T) {
 	require.Contains(t, info.PayloadSchema, "k")
 
 	// The leader lost midway: 503, and the error says what is left.
-	rep.failApply(fmt.Errorf("%w: leadership lost", ErrUnavailable))
+	rep.setOnApply(func() error { return fmt.Errorf("%w: leadership lost", ErrUnavailable) })
 	r := ts.do("POST", "/collections/c/snapshots/upload", nil)
 	require.Equal(t, http.StatusBadRequest, r.Code, "no multipart body: %s", r.Error)
 	code, msg = ts.upload("c", "", "snapshot", file)
@@ -68,10 +73,21 @@ func TestReplicaRecoversSnapshotsThroughItsWriter(t *testing.T) {
 	require.Contains(t, msg, "partially restored")
 	require.Contains(t, msg, "points step, 0 of 600 points")
 	require.Zero(t, ts.count("c"))
-	rep.failApply(nil)
+	rep.setOnApply(nil)
 	ts.ok("PUT", "/collections/c/snapshots/recover", map[string]any{"location": "file://" + ts.db.SnapshotDir() + "/c/" + snap.Name}, nil)
 	require.Equal(t, n, ts.count("c"))
 	entries, err := os.ReadDir(ts.db.SnapshotDir())
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "only c's snapshot directory: %v", entries)
+
+	// A client gone once the snapshot is read does not stop the replay.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ts.ok("PUT", "/collections/c/points?wait=true", map[string]any{"points": []any{map[string]any{"id": n + 1, "vector": []float32{1, 1}}}}, nil)
+	err = ts.h.recoverReplicated(ctx, "c", func(ctx context.Context, db Admin, name string) (*index.Collection, error) {
+		defer cancel()
+		return db.RecoverUpload(ctx, name, bytes.NewReader(file), "")
+	})
+	require.NoError(t, err)
+	require.Equal(t, n, ts.count("c"))
 }
