@@ -107,7 +107,7 @@ func sameEverywhere(t *testing.T, nodes []*httpNode, collection string, want any
 // its points, payload index, interactions and model, into a new
 // unsharded collection, through an alias (which stays) and over a sharded
 // collection (which keeps its spreading); a bad upload is a 400 that
-// changes nothing; a file:// on the leader recovers too.
+// changes nothing; a file:// location is read on the node it reaches.
 func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	ctx := context.Background()
 	srcURL, src, file := sourceSnapshot(t)
@@ -192,13 +192,24 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 		require.Equal(t, httpapi.Sharding{Shards: 3, Replicas: 2}, s)
 	}
 
-	// A file:// location names a file on group 0's leader.
+	// A file:// location names a file of the node the request reaches:
+	// the follower's snapshot of u, which it sends to the leader, and a
+	// file on the leader.
+	snap := mustCall(t, "POST", follower.url+"/collections/u/snapshots", "").(map[string]any)
+	path := filepath.Join(follower.rep.DB().SnapshotDir(), "u", snap["name"].(string))
+	code, _, raw = call(t, "PUT", lead.url+"/collections/f/snapshots/recover", `{"location":"file://`+path+`"}`)
+	require.Equal(t, http.StatusBadRequest, code, raw)
+	require.Contains(t, raw, "not in the snapshot directory", "the follower's file is not the leader's")
+	mustCall(t, "PUT", follower.url+"/collections/f/snapshots/recover", `{"location":"file://`+path+`","checksum":"`+snap["checksum"].(string)+`"}`)
+	sameEverywhere(t, nodes, "f", want)
+	code, _, raw = call(t, "PUT", follower.url+"/collections/f/snapshots/recover", `{"location":"file://`+path+`","checksum":"00"}`)
+	require.Equal(t, http.StatusBadRequest, code, "the leader checks the checksum: %s", raw)
 	dir := lead.rep.DB().SnapshotDir()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	path := filepath.Join(dir, "x.snapshot")
+	path = filepath.Join(dir, "x.snapshot")
 	require.NoError(t, os.WriteFile(path, file, 0o644))
-	mustCall(t, "PUT", follower.url+"/collections/f/snapshots/recover", `{"location":"file://`+path+`","checksum":"`+checksum+`"}`)
-	sameEverywhere(t, nodes, "f", want)
+	mustCall(t, "PUT", lead.url+"/collections/g/snapshots/recover", `{"location":"file://`+path+`","checksum":"`+checksum+`"}`)
+	sameEverywhere(t, nodes, "g", want)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "the scratch DBs and staged uploads are gone: %v", entries)

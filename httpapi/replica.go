@@ -58,6 +58,10 @@ const (
 	// part to that shard's leader, with no hop to group 0's leader, which
 	// they do not change; otherwise as replicated.
 	pointWrites
+	// snapshotFile is a recovery from a file of the node the request
+	// reaches: as replicated, but a follower sends the leader the file as
+	// an upload (forwardFile) rather than the request.
+	snapshotFile
 )
 
 // replicate routes r on a cluster node: it returns true when it answered
@@ -118,6 +122,10 @@ func (h *Handler) replicate(w http.ResponseWriter, r *http.Request, rt route, st
 		writeError(w, start, fmt.Errorf("%w: no leader known; the cluster is electing one", ErrUnavailable))
 		return true
 	}
+	if rt.replication == snapshotFile {
+		h.forwardFile(w, r, leader, start)
+		return true
+	}
 	h.forward(w, r, leader, start)
 	return true
 }
@@ -146,6 +154,12 @@ func (h *Handler) lacksCollection(r *http.Request) bool {
 
 // forward proxies r, as it came, to the leader at base.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, base string, start time.Time) {
+	h.proxy(w, r, base, start, nil)
+}
+
+// proxy sends r to the leader at base, changed by change when set, and
+// its answer back.
+func (h *Handler) proxy(w http.ResponseWriter, r *http.Request, base string, start time.Time, change func(out *http.Request)) {
 	target, err := url.Parse(base)
 	if err != nil {
 		writeError(w, start, fmt.Errorf("leader address %q: %w", base, err))
@@ -156,6 +170,9 @@ func (h *Handler) forward(w http.ResponseWriter, r *http.Request, base string, s
 			pr.SetURL(target)
 			pr.Out.Host = target.Host
 			pr.Out.Header.Set(ForwardedHeader, "1")
+			if change != nil {
+				change(pr.Out)
+			}
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			// The request may have reached the leader: a write's outcome

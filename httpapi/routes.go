@@ -56,7 +56,7 @@ func (h *Handler) routes() []route {
 		{method: "GET", path: c + "/aliases", access: read, sharded: true, api: h.collectionAliases},
 
 		{method: "POST", path: c + "/snapshots/upload", access: write, replication: replicated, sharded: true, snapshot: true, api: h.uploadSnapshot},
-		{method: "PUT", path: c + "/snapshots/recover", access: write, replication: replicated, sharded: true, snapshot: true, api: h.recoverSnapshot},
+		{method: "PUT", path: c + "/snapshots/recover", access: write, replication: snapshotFile, sharded: true, snapshot: true, api: h.recoverSnapshot},
 		{method: "POST", path: c + "/snapshots", access: write, snapshot: true, replication: nodeLocal, api: h.createSnapshot},
 		{method: "GET", path: c + "/snapshots", access: read, api: h.listSnapshots},
 		{method: "GET", path: c + "/snapshots/{snapshot_name}", access: read, snapshot: true, raw: h.downloadSnapshot},

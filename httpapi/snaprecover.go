@@ -4,9 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/gorilla/mux"
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
@@ -14,17 +21,21 @@ import (
 	"github.com/quiver-db/quiver/trainer"
 )
 
-// Bounds of a replayed recovery's writes: each is one log entry (or one
-// per shard), kept well under the log's comfortable entry size whatever
-// the vectors' dimension.
+// Bounds of a replayed recovery's writes, each one log entry (or one per
+// shard): recoverBatch points, fewer when their vectors hold more than
+// recoverFloats numbers (about 12 MB of JSON in the entry, under the 32
+// MiB a point write's body may hold), and recoverInteractions
+// interactions. Payloads are not counted: a point's is at most 1 MiB.
 const (
 	recoverBatch        = 256
+	recoverFloats       = 1 << 20
 	recoverInteractions = 1024
 	recoverLogEvery     = 10 * time.Second
 )
 
 // recoverReplicated recovers a snapshot on a cluster node, group 0's
-// leader (the routes are replicated): run recovers it into a scratch DB
+// leader (followers forward an upload, and send a recover's file as one):
+// run recovers it into a scratch DB
 // under the snapshot directory, which checks its checksum and format, and
 // the scratch collection is then replayed through the Writer, so that
 // every replica gets the same writes. The collection called name is
@@ -92,6 +103,47 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 	return nil
 }
 
+// forwardFile sends the file a follower's recover request names, in
+// this node's snapshot directory, to the leader at base as an upload of
+// the same collection: the file is read where the request arrived, as
+// Qdrant reads it. Errors before the file is sent are this node's.
+func (h *Handler) forwardFile(w http.ResponseWriter, r *http.Request, base string, start time.Time) {
+	req, path, err := readRecoverRequest(r)
+	if err != nil {
+		writeError(w, start, err)
+		return
+	}
+	f, err := h.db.OpenSnapshotPath(path)
+	if err != nil {
+		writeError(w, start, err)
+		return
+	}
+	body, mw := io.Pipe()
+	form := multipart.NewWriter(mw)
+	go func() {
+		// The transport closes body once done, which ends the copy.
+		defer f.Close()
+		part, err := form.CreateFormFile("snapshot", filepath.Base(path))
+		if err == nil {
+			_, err = io.Copy(part, f)
+		}
+		if err == nil {
+			err = form.Close()
+		}
+		mw.CloseWithError(err)
+	}()
+	h.proxy(w, r, base, start, func(out *http.Request) {
+		out.Method = http.MethodPost
+		out.URL.Path = "/collections/" + mux.Vars(r)["collection"] + "/snapshots/upload"
+		out.URL.RawPath = ""
+		out.URL.RawQuery = url.Values{"checksum": {req.Checksum}}.Encode()
+		out.Body, out.ContentLength = body, -1
+		out.Header.Del("Content-Length")
+		out.Header.Del("Content-Encoding")
+		out.Header.Set("Content-Type", form.FormDataContentType())
+	})
+}
+
 // deadlineOf is ctx's deadline; the request's always has one.
 func deadlineOf(ctx context.Context) time.Time {
 	if d, ok := ctx.Deadline(); ok {
@@ -116,7 +168,7 @@ type replay struct {
 	model    []byte
 
 	// step names the step under way; points and interactions count the
-	// ones written.
+	// ones written, total the snapshot's points.
 	step         string
 	points       int
 	total        int
@@ -249,15 +301,8 @@ func (rp *replay) replayPoints(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(page.Points) > 0 {
-			pts := make([]index.Point, len(page.Points))
-			for i, r := range page.Points {
-				pts[i] = index.Point{ID: r.ID, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Payload: r.Payload}
-			}
-			if err := rp.h.writer.Apply(ctx, rp.name, []index.Operation{{Upsert: pts}}); err != nil {
-				return err
-			}
-			rp.points += len(pts)
+		if err := rp.upsert(ctx, page.Points); err != nil {
+			return err
 		}
 		if time.Since(lastLog) >= recoverLogEvery {
 			lastLog = time.Now()
@@ -268,6 +313,40 @@ func (rp *replay) replayPoints(ctx context.Context) error {
 		}
 		from = page.Next
 	}
+}
+
+// upsert writes records, as many to an entry as recoverFloats allows
+// (one at least).
+func (rp *replay) upsert(ctx context.Context, records []index.Record) error {
+	for len(records) > 0 {
+		n, floats := 0, 0
+		for n < len(records) && (n == 0 || floats+valuesOf(records[n]) <= recoverFloats) {
+			floats += valuesOf(records[n])
+			n++
+		}
+		pts := make([]index.Point, n)
+		for i, r := range records[:n] {
+			pts[i] = index.Point{ID: r.ID, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Payload: r.Payload}
+		}
+		if err := rp.h.writer.Apply(ctx, rp.name, []index.Operation{{Upsert: pts}}); err != nil {
+			return err
+		}
+		rp.points += n
+		records = records[n:]
+	}
+	return nil
+}
+
+// valuesOf counts the numbers r's vectors hold, sparse indices included.
+func valuesOf(r index.Record) int {
+	n := len(r.Vector)
+	for _, v := range r.Vectors {
+		n += len(v)
+	}
+	for _, v := range r.Sparse {
+		n += 2 * len(v.Values)
+	}
+	return n
 }
 
 // errStopScan ends a scan of interactions early.

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/pointid"
+	"github.com/quiver-db/quiver/sparse"
 )
 
 // TestReplicaRecoversSnapshotsThroughItsWriter: on a cluster node a
@@ -90,4 +93,57 @@ func TestReplicaRecoversSnapshotsThroughItsWriter(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Equal(t, n, ts.count("c"))
+}
+
+// TestFollowerSendsItsSnapshotFileToTheLeader: a recover request names a
+// file of the node it reaches; a follower sends the file to the leader as
+// an upload, and answers a bad location itself.
+func TestFollowerSendsItsSnapshotFileToTheLeader(t *testing.T) {
+	leader, lrep := newReplicaServer(t, true, "")
+	follower, frep := newReplicaServer(t, false, leader.url)
+	ctx := context.Background()
+	c, err := follower.db.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
+	require.NoError(t, err)
+	require.NoError(t, c.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}, {ID: pointid.FromNum(2), Vector: []float32{0, 1}}}))
+	snap, err := follower.db.CreateSnapshotFile(ctx, "c")
+	require.NoError(t, err)
+	path := filepath.Join(follower.db.SnapshotDir(), "c", snap.Name)
+
+	follower.fails(http.StatusNotFound, "PUT", "/collections/d/snapshots/recover", map[string]any{"location": "file://" + path + ".missing"}, "not found")
+	follower.fails(http.StatusBadRequest, "PUT", "/collections/d/snapshots/recover", map[string]any{"location": "file:///etc/passwd"}, "not in the snapshot directory")
+	require.Zero(t, lrep.count())
+	follower.fails(http.StatusBadRequest, "PUT", "/collections/d/snapshots/recover", map[string]any{"location": "file://" + path, "checksum": "00"}, "checksum")
+	follower.ok("PUT", "/collections/d/snapshots/recover", map[string]any{"location": "file://" + path, "checksum": snap.Checksum}, nil)
+	require.Zero(t, frep.count(), "the follower wrote nothing itself")
+	require.Equal(t, 2, leader.count("d"))
+	call, ops := lrep.last()
+	require.Equal(t, "apply d", call)
+	require.Len(t, ops[0].Upsert, 2)
+}
+
+// batchSizes is a Writer that records the size of each upsert.
+type batchSizes struct {
+	*recordingWriter
+	sizes []int
+}
+
+func (b *batchSizes) Apply(_ context.Context, _ string, ops []index.Operation) error {
+	b.sizes = append(b.sizes, len(ops[0].Upsert))
+	return nil
+}
+
+// TestReplayBoundsEntriesByTheirNumbers: large vectors make smaller
+// batches; a point too large for a batch still goes, alone.
+func TestReplayBoundsEntriesByTheirNumbers(t *testing.T) {
+	w := &batchSizes{}
+	rp := &replay{h: &Handler{writer: w}, name: "c"}
+	var records []index.Record
+	for i := range 300 {
+		records = append(records, index.Record{ID: pointid.FromNum(uint64(i)), Vectors: map[string][]float32{"a": make([]float32, 5000)}})
+	}
+	records = append(records, index.Record{ID: pointid.FromNum(1000), Vector: make([]float32, recoverFloats+1)})
+	records = append(records, index.Record{ID: pointid.FromNum(1001), Sparse: map[string]sparse.Vector{"s": {Indices: []uint32{1}, Values: []float32{1}}}})
+	require.NoError(t, rp.upsert(context.Background(), records))
+	require.Equal(t, []int{recoverFloats / 5000, 300 - recoverFloats/5000, 1, 1}, w.sizes)
+	require.Equal(t, 302, rp.points)
 }

@@ -25,6 +25,8 @@ type Admin interface {
 	CreateFullSnapshotFile(ctx context.Context) (index.SnapshotFile, error)
 	SnapshotFiles(collection string) ([]index.SnapshotFile, error)
 	OpenSnapshotFile(collection, name string) (*os.File, index.SnapshotFile, error)
+	// OpenSnapshotPath opens a file that must lie in SnapshotDir.
+	OpenSnapshotPath(path string) (*os.File, error)
 	DeleteSnapshotFile(collection, name string) error
 	RecoverUpload(ctx context.Context, collection string, r io.Reader, checksum string) (*index.Collection, error)
 	RecoverFile(ctx context.Context, collection, path, checksum string) (*index.Collection, error)
@@ -176,37 +178,47 @@ type recoverRequest struct {
 // http(s) locations are refused: the server would fetch whatever address
 // a client with the write key names, internal ones included (cloud
 // metadata endpoints, services bound to loopback), and an upload does the
-// same job without that risk. On a cluster node the file is read on group
-// 0's leader, which the request is forwarded to.
+// same job without that risk. On a cluster node the file is read where
+// the request arrives: a follower sends it to the leader as an upload
+// (forwardFile).
 func (h *Handler) recoverSnapshot(r *http.Request) (any, error) {
-	if err := checkQueryParams(r, "wait"); err != nil {
+	req, path, err := readRecoverRequest(r)
+	if err != nil {
 		return nil, err
-	}
-	var req recoverRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return nil, err
-	}
-	if err := checkPriority(req.Priority); err != nil {
-		return nil, err
-	}
-	u, err := url.Parse(req.Location)
-	if err != nil || req.Location == "" {
-		return nil, badRequest("location %q: want a file:// URL", req.Location)
-	}
-	switch {
-	case u.Scheme == "http" || u.Scheme == "https":
-		return nil, badRequest("location %q: recovery from http(s) URLs is not supported (the server would fetch any address it is given); "+
-			"upload the file to /collections/{collection}/snapshots/upload instead", req.Location)
-	case u.Scheme != "file" || (u.Host != "" && u.Host != "localhost") || !filepath.IsAbs(u.Path):
-		return nil, badRequest("location %q: want a file:// URL with an absolute path", req.Location)
 	}
 	err = h.recover(r, func(ctx context.Context, db Admin, name string) (*index.Collection, error) {
-		return db.RecoverFile(ctx, name, u.Path, req.Checksum)
+		return db.RecoverFile(ctx, name, path, req.Checksum)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return true, nil
+}
+
+// readRecoverRequest reads and checks a recover request; path is its
+// location's.
+func readRecoverRequest(r *http.Request) (req recoverRequest, path string, err error) {
+	if err := checkQueryParams(r, "wait"); err != nil {
+		return req, "", err
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		return req, "", err
+	}
+	if err := checkPriority(req.Priority); err != nil {
+		return req, "", err
+	}
+	u, err := url.Parse(req.Location)
+	if err != nil || req.Location == "" {
+		return req, "", badRequest("location %q: want a file:// URL", req.Location)
+	}
+	switch {
+	case u.Scheme == "http" || u.Scheme == "https":
+		return req, "", badRequest("location %q: recovery from http(s) URLs is not supported (the server would fetch any address it is given); "+
+			"upload the file to /collections/{collection}/snapshots/upload instead", req.Location)
+	case u.Scheme != "file" || (u.Host != "" && u.Host != "localhost") || !filepath.IsAbs(u.Path):
+		return req, "", badRequest("location %q: want a file:// URL with an absolute path", req.Location)
+	}
+	return req, u.Path, nil
 }
 
 // recoverFunc recovers a snapshot into db's collection called name.

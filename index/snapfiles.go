@@ -306,20 +306,9 @@ func (db *DB) RecoverUpload(ctx context.Context, collection string, r io.Reader,
 // Options.SnapshotDir (symbolic links resolved), checking its SHA-256
 // against checksum when that is set.
 func (db *DB) RecoverFile(ctx context.Context, collection, path, checksum string) (*Collection, error) {
-	root, err := filepath.EvalSymlinks(db.opts.SnapshotDir)
+	f, err := db.OpenSnapshotPath(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: snapshot %q: not in the snapshot directory", ErrBadRequest, path)
-	}
-	real, err := filepath.EvalSymlinks(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("snapshot %q: %w", path, ErrNotFound)
-	}
-	if err != nil || !strings.HasPrefix(real, root+string(filepath.Separator)) {
-		return nil, fmt.Errorf("%w: snapshot %q: not in the snapshot directory", ErrBadRequest, path)
-	}
-	f, err := os.Open(real)
-	if err != nil {
-		return nil, fmt.Errorf("open snapshot %q: %w", path, err)
+		return nil, err
 	}
 	defer f.Close()
 	if checksum != "" {
@@ -335,6 +324,28 @@ func (db *DB) RecoverFile(ctx context.Context, collection, path, checksum string
 		}
 	}
 	return db.Recover(ctx, f, collection)
+}
+
+// OpenSnapshotPath opens a snapshot file that must lie in
+// Options.SnapshotDir, symbolic links resolved: a path outside it is an
+// ErrBadRequest, a missing file ErrNotFound.
+func (db *DB) OpenSnapshotPath(path string) (*os.File, error) {
+	root, err := filepath.EvalSymlinks(db.opts.SnapshotDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: snapshot %q: not in the snapshot directory", ErrBadRequest, path)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("snapshot %q: %w", path, ErrNotFound)
+	}
+	if err != nil || !strings.HasPrefix(real, root+string(filepath.Separator)) {
+		return nil, fmt.Errorf("%w: snapshot %q: not in the snapshot directory", ErrBadRequest, path)
+	}
+	f, err := os.Open(real)
+	if err != nil {
+		return nil, fmt.Errorf("open snapshot %q: %w", path, err)
+	}
+	return f, nil
 }
 
 func checkSum(sum hash.Hash, want string) error {
