@@ -102,6 +102,19 @@ func sameEverywhere(t *testing.T, nodes []*httpNode, collection string, want any
 	}
 }
 
+// sameRecommendations waits until every node recommends what the source
+// does to its users: the model and the users' interactions came too.
+func sameRecommendations(t *testing.T, nodes []*httpNode, collection string, want []any) {
+	t.Helper()
+	for _, n := range nodes {
+		var got []any
+		require.Eventually(t, func() bool {
+			got = recommendations(t, n.url, collection)
+			return assert.ObjectsAreEqual(want, got)
+		}, 20*time.Second, 20*time.Millisecond, "node %s: %v, want %v", n.id, got, want)
+	}
+}
+
 // TestSnapshotRecoveryThroughTheCluster: a snapshot uploaded to a
 // follower of 3 nodes is replayed through the log: every node then holds
 // its points, payload index, interactions and model, into a new
@@ -112,6 +125,8 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	ctx := context.Background()
 	srcURL, src, file := sourceSnapshot(t)
 	want := mustCall(t, "POST", srcURL+"/collections/src/points/scroll", scrollAll)
+	wantRecs := recommendations(t, srcURL, "src")
+	require.Len(t, wantRecs, 25)
 	require.Len(t, want.(map[string]any)["points"], 40)
 	sum := sha256.Sum256(file)
 	checksum := hex.EncodeToString(sum[:])
@@ -139,6 +154,7 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	code, raw := upload(t, follower.url, "u", "?priority=replica&checksum="+checksum, file)
 	require.Equal(t, http.StatusOK, code, raw)
 	sameEverywhere(t, nodes, "u", want)
+	sameRecommendations(t, nodes, "u", wantRecs)
 	model, err := src.LoadModel(ctx)
 	require.NoError(t, err)
 	wantIts := interactionsOf(t, src)
@@ -186,10 +202,20 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	code, raw = upload(t, follower.url, "sh", "", file)
 	require.Equal(t, http.StatusOK, code, raw)
 	sameEverywhere(t, nodes, "sh", want)
+	sameRecommendations(t, nodes, "sh", wantRecs)
 	for _, n := range nodes {
 		s, ok := n.rep.Sharding("sh")
 		require.True(t, ok, "node %s", n.id)
 		require.Equal(t, httpapi.Sharding{Shards: 3, Replicas: 2}, s)
+		// The users and the model are group 0's, in the schema copy.
+		require.Eventually(t, func() bool {
+			c, err := n.rep.DB().Collection("sh")
+			if err != nil {
+				return false
+			}
+			got, err := c.LoadModel(ctx)
+			return err == nil && bytes.Equal(model, got) && assert.ObjectsAreEqual(wantIts, interactionsOf(t, c))
+		}, 10*time.Second, 20*time.Millisecond, "node %s: model, interactions", n.id)
 	}
 
 	// A file:// location names a file of the node the request reaches:
@@ -213,6 +239,23 @@ func TestSnapshotRecoveryThroughTheCluster(t *testing.T) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 1, "the scratch DBs and staged uploads are gone: %v", entries)
+}
+
+// recommendations returns the ids url recommends to users 0..4 of
+// collection, scored exactly (the graphs differ from node to node).
+func recommendations(t *testing.T, url, collection string) []any {
+	var out []any
+	for u := range 5 {
+		code, result, raw := call(t, "POST", url+"/collections/"+collection+"/points/query",
+			fmt.Sprintf(`{"query":{"recommend":{"user":%d}},"limit":5,"params":{"exact":true}}`, u))
+		if code != http.StatusOK {
+			return []any{raw}
+		}
+		for _, p := range result.(map[string]any)["points"].([]any) {
+			out = append(out, p.(map[string]any)["id"])
+		}
+	}
+	return out
 }
 
 func interactionsOf(t *testing.T, c *index.Collection) []index.Interaction {

@@ -202,8 +202,6 @@ func (rp *replay) prepare(ctx context.Context) error {
 	case errors.Is(err, index.ErrNotFound):
 	case err != nil:
 		return err
-	case rp.sharded:
-		h.cfg.Logger.Warn("recover: the snapshot's trained model is skipped: a sharded collection has none; train it again", "collection", rp.name)
 	case !h.trainer.Publishes():
 		h.cfg.Logger.Warn("recover: the snapshot's trained model is skipped: this node's trainer does not publish models", "collection", rp.name)
 	default:
@@ -352,9 +350,9 @@ func valuesOf(r index.Record) int {
 // errStopScan ends a scan of interactions early.
 var errStopScan = errors.New("stop")
 
-// replayInteractions records src's interactions in batches. A Writer that
-// does not take interactions for this collection (a sharded one, for
-// now) skips them with a warning.
+// replayInteractions records src's interactions in batches; from a Writer
+// that does not take interactions for this collection (ErrNotSupported)
+// it skips them with a warning.
 func (rp *replay) replayInteractions(ctx context.Context) error {
 	rp.step = "interactions"
 	batch := make([]index.Interaction, 0, recoverInteractions)
@@ -362,7 +360,7 @@ func (rp *replay) replayInteractions(ctx context.Context) error {
 	flush := func() error {
 		err := rp.h.writer.Interact(ctx, rp.name, batch)
 		if errors.Is(err, ErrNotSupported) {
-			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: this collection takes none on a cluster", "collection", rp.name, "err", err)
+			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: the Writer takes none for this collection", "collection", rp.name, "err", err)
 			skipped = true
 			return errStopScan
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
 	"github.com/quiver-db/quiver/sparse"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // TestReplicaRecoversSnapshotsThroughItsWriter: on a cluster node a
@@ -146,4 +149,48 @@ func TestReplayBoundsEntriesByTheirNumbers(t *testing.T) {
 	require.NoError(t, rp.upsert(context.Background(), records))
 	require.Equal(t, []int{recoverFloats / 5000, 300 - recoverFloats/5000, 1, 1}, w.sizes)
 	require.Equal(t, 302, rp.points)
+}
+
+// refusesInteractions is a Writer that takes no interactions.
+type refusesInteractions struct{ *recordingWriter }
+
+func (refusesInteractions) Interact(context.Context, string, []index.Interaction) error {
+	return fmt.Errorf("%w: interactions here", ErrNotSupported)
+}
+
+// TestReplaySkipsInteractionsTheWriterRefuses: the replay goes on
+// without them; a Writer that takes them gets them all.
+func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
+	ctx := context.Background()
+	db, err := index.Open(ctx, t.TempDir(), index.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	src, err := db.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
+	require.NoError(t, err)
+	require.NoError(t, src.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}}))
+	var its []index.Interaction
+	for u := range recoverInteractions + 5 {
+		its = append(its, index.Interaction{User: userid.FromNum(uint64(u)), Item: pointid.FromNum(1), Weight: 1})
+	}
+	require.NoError(t, src.Interact(ctx, its))
+
+	h := &Handler{writer: refusesInteractions{}, cfg: Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	rp := &replay{h: h, name: "c", src: src}
+	require.NoError(t, rp.replayInteractions(ctx))
+	require.Zero(t, rp.interactions)
+
+	dst, err := index.Open(ctx, t.TempDir(), index.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { dst.Close() })
+	to, err := dst.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
+	require.NoError(t, err)
+	require.NoError(t, to.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}}))
+	w := &recordingWriter{db: dst}
+	rp = &replay{h: &Handler{writer: w, cfg: h.cfg}, name: "c", src: src}
+	require.NoError(t, rp.replayInteractions(ctx))
+	require.Equal(t, len(its), rp.interactions)
+	require.Equal(t, 2, w.count(), "two batches")
+	n := 0
+	require.NoError(t, to.ScanInteractions(ctx, func(index.Interaction) error { n++; return nil }))
+	require.Equal(t, len(its), n)
 }
