@@ -162,12 +162,7 @@ func (refusesInteractions) Interact(context.Context, string, []index.Interaction
 // without them; a Writer that takes them gets them all.
 func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 	ctx := context.Background()
-	db, err := index.Open(ctx, t.TempDir(), index.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	src, err := db.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
-	require.NoError(t, err)
-	require.NoError(t, src.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}}))
+	src, _ := onePoint(t)
 	var its []index.Interaction
 	for u := range recoverInteractions + 5 {
 		its = append(its, index.Interaction{User: userid.FromNum(uint64(u)), Item: pointid.FromNum(1), Weight: 1})
@@ -179,12 +174,7 @@ func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 	require.NoError(t, rp.replayInteractions(ctx))
 	require.Zero(t, rp.interactions)
 
-	dst, err := index.Open(ctx, t.TempDir(), index.Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { dst.Close() })
-	to, err := dst.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
-	require.NoError(t, err)
-	require.NoError(t, to.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}}))
+	to, dst := onePoint(t)
 	w := &recordingWriter{db: dst}
 	rp = &replay{h: &Handler{writer: w, cfg: h.cfg}, name: "c", src: src}
 	require.NoError(t, rp.replayInteractions(ctx))
@@ -193,4 +183,16 @@ func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 	n := 0
 	require.NoError(t, to.ScanInteractions(ctx, func(index.Interaction) error { n++; return nil }))
 	require.Equal(t, len(its), n)
+}
+
+// onePoint returns a collection "c" holding point 1, and its DB.
+func onePoint(t *testing.T) (*index.Collection, *index.DB) {
+	ctx := context.Background()
+	db, err := index.Open(ctx, t.TempDir(), index.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	c, err := db.Create(ctx, "c", index.Config{VectorSize: 2, Distance: index.Dot})
+	require.NoError(t, err)
+	require.NoError(t, c.Upsert(ctx, []index.Point{{ID: pointid.FromNum(1), Vector: []float32{1, 0}}}))
+	return c, db
 }
