@@ -326,13 +326,39 @@ func (rp *replay) upsert(ctx context.Context, records []index.Record) error {
 		for i, r := range records[:n] {
 			pts[i] = index.Point{ID: r.ID, Vector: r.Vector, Vectors: r.Vectors, Sparse: r.Sparse, Payload: r.Payload}
 		}
-		if err := rp.h.writer.Apply(ctx, rp.name, []index.Operation{{Upsert: pts}}); err != nil {
+		if err := rp.apply(ctx, []index.Operation{{Upsert: pts}}); err != nil {
 			return err
 		}
 		rp.points += n
 		records = records[n:]
 	}
 	return nil
+}
+
+// recoverRetries bounds the tries of one batch of upserts.
+const recoverRetries = 5
+
+// apply applies ops, again while the answer is ErrUnavailable (a shard
+// electing its leader, an outcome unknown) and this node still leads
+// group 0, since an upsert written twice is written once.
+func (rp *replay) apply(ctx context.Context, ops []index.Operation) error {
+	pause := 100 * time.Millisecond
+	for try := 1; ; try++ {
+		err := rp.h.writer.Apply(ctx, rp.name, ops)
+		if !errors.Is(err, ErrUnavailable) || try == recoverRetries {
+			return err
+		}
+		if self, _ := rp.h.cfg.Replica.Leader(); !self {
+			return err
+		}
+		rp.h.cfg.Logger.Warn("recover: a batch of points again", "collection", rp.name, "try", try, "err", err)
+		select {
+		case <-time.After(pause):
+			pause *= 2
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		}
+	}
 }
 
 // valuesOf counts the numbers r's vectors hold, sparse indices included.

@@ -70,6 +70,20 @@ func TestReplicaRecoversSnapshotsThroughItsWriter(t *testing.T) {
 	ts.ok("GET", "/collections/c", nil, &info)
 	require.Contains(t, info.PayloadSchema, "k")
 
+	// A batch refused as unavailable goes again, up to recoverRetries
+	// tries, while this node leads.
+	fails := 2
+	rep.setOnApply(func() error {
+		if fails > 0 {
+			fails--
+			return fmt.Errorf("%w: shard electing", ErrUnavailable)
+		}
+		return nil
+	})
+	code, msg = ts.upload("c", "", "snapshot", file)
+	require.Equal(t, http.StatusOK, code, msg)
+	require.Equal(t, n, ts.count("c"))
+
 	// The leader lost midway: 503, and the error says what is left.
 	rep.setOnApply(func() error { return fmt.Errorf("%w: leadership lost", ErrUnavailable) })
 	r := ts.do("POST", "/collections/c/snapshots/upload", nil)
