@@ -69,8 +69,14 @@ type Config struct {
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
 	// Index are the DB's options; every node must use the same limits.
-	// SnapshotDir is set by Open.
+	// SnapshotDir is set by Open (SnapshotFiles).
 	Index index.Options
+	// SnapshotFiles is the directory of the DB's snapshot files: the
+	// collection snapshots users create and download, and the FSM's own
+	// while Raft persists them. Empty means one inside the DB's
+	// directory, which every open clears (a shard group's, whose
+	// snapshot files are the FSM's only).
+	SnapshotFiles string
 	// Logger receives the node's and raft's logs; nil is slog.Default().
 	Logger *slog.Logger
 	// Init, when set, runs on the new, empty DB before Raft restores and
@@ -159,7 +165,10 @@ func (n *Node) open(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("cluster: clear %s: %w", indexDir, err)
 	}
 	opts := cfg.Index
-	opts.SnapshotDir = filepath.Join(indexDir, "snapshots")
+	opts.SnapshotDir = cfg.SnapshotFiles
+	if opts.SnapshotDir == "" {
+		opts.SnapshotDir = filepath.Join(indexDir, "snapshots")
+	}
 	// The DB is rebuilt from the Raft log at every open (invariant 4), and
 	// the log syncs every append: a sync per applied command would only
 	// slow the apply loop, and with it every replay after a restart.

@@ -147,6 +147,10 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	meta := template
 	meta.NodeID, meta.RaftAddr, meta.Dir, meta.Peers = cfg.NodeID, cfg.RaftAddr, filepath.Join(cfg.Dir, "cluster"), voters
 	meta.Transport, meta.OwnTransport, meta.Observer = tr, true, host
+	// Collection snapshots outlive restarts: in --snapshot-dir when
+	// given, else beside the node's state (not in its DB, rebuilt at
+	// every start).
+	meta.SnapshotFiles = cmp.Or(cfg.Index.SnapshotDir, filepath.Join(cfg.Dir, "cluster", "snapshot-files"))
 	node, err := cluster.Open(ctx, meta)
 	if err != nil {
 		return nil, errors.Join(err, host.Close(), mux.Close())

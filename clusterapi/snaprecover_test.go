@@ -266,3 +266,20 @@ func interactionsOf(t *testing.T, c *index.Collection) []index.Interaction {
 	}))
 	return out
 }
+
+// TestSnapshotFilesOutliveARestart: a collection snapshot made on a
+// cluster node is still listed after the node restarts (its DB is
+// rebuilt at every start; the files are kept beside it).
+func TestSnapshotFilesOutliveARestart(t *testing.T) {
+	_, nodes := startHTTPNodes(t, 3)
+	n1 := nodes[0]
+	mustCall(t, "PUT", n1.url+"/collections/s", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	mustCall(t, "PUT", n1.url+"/collections/s/points?wait=true", `{"points":[{"id":1,"vector":[1,0]}]}`)
+	require.Eventually(t, func() bool { return pointCount(t, n1, "s") == 1 }, 10*time.Second, 10*time.Millisecond)
+	made := mustCall(t, "POST", n1.url+"/collections/s/snapshots", "").(map[string]any)
+	n1 = restart(t, n1)
+	waitReady(t, n1)
+	listed := mustCall(t, "GET", n1.url+"/collections/s/snapshots", "").([]any)
+	require.Len(t, listed, 1)
+	require.Equal(t, made["name"], listed[0].(map[string]any)["name"])
+}
