@@ -23,7 +23,7 @@ QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/... ./cluster/... ./clusterapi/...
 RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
 
-.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-cluster-netns bench-rec bench-rec-http bench-retrieval model clean
+.PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-cluster-netns bench-rec bench-rec-http bench-rec-cluster bench-retrieval model clean
 
 all: build
 
@@ -143,6 +143,15 @@ bench-rec: build model
 # interaction → updated list over loopback HTTP.
 bench-rec-http: build model
 	./$(BIN) bench rec --http --data ../shared/data/ml-latest-small --model $(QUIVER_MODEL_DIR) --json $(BENCHDATA)/quiver-rec-http.json
+
+# bench-rec-cluster: bench-rec-http's flow (without its in-process
+# timings and new users) through a 3-node cluster of quiver serve
+# processes holding a collection of 3 shards, replication_factor 2, beside
+# one single-node process, same data, split and seed, in one job
+# (docs/cluster.md). REC_CLUSTER_FLAGS adds flags (e.g. --requests 300).
+bench-rec-cluster: build model
+	./$(BIN) bench rec --http --cluster 3 --shards 3 --replication-factor 2 --data ../shared/data/ml-latest-small \
+		--model $(QUIVER_MODEL_DIR) --json $(BENCHDATA)/quiver-rec-cluster.json $(REC_CLUSTER_FLAGS)
 
 # bench-retrieval: MovieLens tags as queries over titles and genres (BM25,
 # dense, RRF, DBSF, fusion weights tuned on held-out halves) beside bm25s

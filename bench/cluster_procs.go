@@ -66,13 +66,14 @@ func loopbackPlace(int) (string, string, string, error) {
 
 // startNodes starts n nodes of one cluster (n == 0: one single node
 // without cluster flags) on loopback under root, and waits until each is
-// ready.
-func startNodes(ctx context.Context, bin, root string, n int) ([]*clusterNode, error) {
-	return startNodesAt(ctx, bin, root, n, loopbackPlace)
+// ready. extra is appended to every node's serve flags: a flag given
+// again there wins (--model DIR loads a text model).
+func startNodes(ctx context.Context, bin, root string, n int, extra ...string) ([]*clusterNode, error) {
+	return startNodesAt(ctx, bin, root, n, loopbackPlace, extra...)
 }
 
 // startNodesAt is startNodes with the nodes placed by place.
-func startNodesAt(ctx context.Context, bin, root string, n int, place nodePlace) ([]*clusterNode, error) {
+func startNodesAt(ctx context.Context, bin, root string, n int, place nodePlace, extra ...string) ([]*clusterNode, error) {
 	single := n == 0
 	if single {
 		n = 1
@@ -92,6 +93,7 @@ func startNodesAt(ctx context.Context, bin, root string, n int, place nodePlace)
 		if !single {
 			nd.args = append(nd.args, "--node-id", nd.id, "--peers", strings.Join(peers, ","))
 		}
+		nd.args = append(nd.args, extra...)
 		if err := nd.start(); err != nil {
 			stopNodes(nodes)
 			return nil, err

@@ -324,10 +324,10 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	if err := s.cl.CreateCollection(ctx, recHTTPCollection, vectors); err != nil {
 		return nil, err
 	}
-	if err := upsertMovies(ctx, s.cl, cfg, data.movies, name, res); err != nil {
+	if err := upsertMovies(ctx, []*client.Client{s.cl}, cfg, data.movies, name, res); err != nil {
 		return nil, err
 	}
-	if err := sendRatings(ctx, s.cl, cfg, data, res); err != nil {
+	if err := sendRatings(ctx, []*client.Client{s.cl}, cfg, data, res); err != nil {
 		return nil, err
 	}
 	if err := trainOverHTTP(ctx, s.cl, cfg, res); err != nil {
@@ -362,7 +362,7 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 			usings = append(usings, "hybrid")
 		}
 		for _, using := range usings {
-			q, err := qualityPass(ctx, s.addr, data, using)
+			q, err := qualityPass(ctx, []string{s.addr}, data, using)
 			if err != nil {
 				return nil, fmt.Errorf("quality: %w", err)
 			}
@@ -374,8 +374,9 @@ func RunRecHTTP(ctx context.Context, cfg RecHTTPConfig) (*RecHTTPResult, error) 
 	return res, nil
 }
 
-// upsertMovies sends the movies as text documents in the text vector.
-func upsertMovies(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, movies []eval.Movie, model string, res *RecHTTPResult) error {
+// upsertMovies sends the movies as text documents in the text vector,
+// batch i to cls[i % len(cls)] (the nodes of a cluster in turn).
+func upsertMovies(ctx context.Context, cls []*client.Client, cfg RecHTTPConfig, movies []eval.Movie, model string, res *RecHTTPResult) error {
 	bar := progress.Start(cfg.Progress, "upsert movies as text", "movies", int64(len(movies)))
 	defer bar.Finish()
 	t := time.Now()
@@ -386,7 +387,7 @@ func upsertMovies(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, mov
 			pts[i] = client.Point{ID: pointid.FromNum(uint64(m.ID)), Text: movieText(m), Model: model, Using: "text",
 				Payload: map[string]any{"title": m.Title, "genres": strings.Split(m.Genres, "|")}}
 		}
-		if err := cl.Upsert(ctx, recHTTPCollection, pts); err != nil {
+		if err := cls[lo/cfg.Batch%len(cls)].Upsert(ctx, recHTTPCollection, pts); err != nil {
 			return fmt.Errorf("upsert movies: %w", err)
 		}
 		bar.Add(int64(len(batch)))
@@ -401,8 +402,8 @@ func upsertMovies(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, mov
 const maxInteractionsPerCall = 10000
 
 // sendRatings sends the ratings as interactions, weight the rating and
-// time its timestamp.
-func sendRatings(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, d *recHTTPData, res *RecHTTPResult) error {
+// time its timestamp, batch i to cls[i % len(cls)].
+func sendRatings(ctx context.Context, cls []*client.Client, cfg RecHTTPConfig, d *recHTTPData, res *RecHTTPResult) error {
 	bar := progress.Start(cfg.Progress, "interactions", "ratings", int64(len(d.ratings)))
 	defer bar.Finish()
 	t := time.Now()
@@ -416,7 +417,7 @@ func sendRatings(ctx context.Context, cl *client.Client, cfg RecHTTPConfig, d *r
 				Item: pointid.FromNum(uint64(d.ml.MovieIDs[r.Item])), Weight: &w, Time: r.Time}
 			users[r.User] = true
 		}
-		if err := cl.Interact(ctx, recHTTPCollection, its); err != nil {
+		if err := cls[lo/maxInteractionsPerCall%len(cls)].Interact(ctx, recHTTPCollection, its); err != nil {
 			return fmt.Errorf("interactions: %w", err)
 		}
 		bar.Add(int64(len(batch)))

@@ -76,3 +76,23 @@ func (c *keepAliveConn) do(method, path string, body []byte) (time.Duration, err
 }
 
 func (c *keepAliveConn) close() { c.conn.Close() }
+
+// dialAll opens one keep-alive connection to each of addrs.
+func dialAll(addrs []string) ([]*keepAliveConn, error) {
+	conns := make([]*keepAliveConn, 0, len(addrs))
+	for _, addr := range addrs {
+		c, err := dialKeepAlive(addr)
+		if err != nil {
+			closeAll(conns)
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+func closeAll(conns []*keepAliveConn) {
+	for _, c := range conns {
+		c.close()
+	}
+}

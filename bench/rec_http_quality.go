@@ -33,6 +33,9 @@ type ServedQuality struct {
 	Latency   LatencyStats `json:"latency"`
 	Server    LatencyStats `json:"server"`
 	Explained LatencyStats `json:"explained"`
+	// lists is each user's scored list, on MovieLens's dense movie
+	// indices, to compare two setups' lists (listOverlap).
+	lists [][]int32
 }
 
 // qualityPad is the extra items a quality request asks for, to make up
@@ -44,14 +47,16 @@ const qualityPad = 20
 const qualityEf = 400
 
 // qualityPass scores the lists ranked by the vector using for every user.
-// It needs the test part: only the train part was sent.
-func qualityPass(ctx context.Context, addr string, d *recHTTPData, using string) (ServedQuality, error) {
+// It needs the test part: only the train part was sent. User u's
+// requests go to addrs[u % len(addrs)] (the nodes of a cluster in turn).
+func qualityPass(ctx context.Context, addrs []string, d *recHTTPData, using string) (ServedQuality, error) {
 	out := ServedQuality{Using: using}
-	conn, err := dialKeepAlive(addr)
+	conns, err := dialAll(addrs)
 	if err != nil {
 		return out, err
 	}
-	defer conn.close()
+	defer closeAll(conns)
+	var conn *keepAliveConn
 	split := eval.Split{Users: len(d.ml.UserIDs), Items: len(d.ml.MovieIDs), Train: d.ratings, Test: d.test}
 	catalogue := split.Catalogue()
 	path := "/collections/" + recHTTPCollection + "/points/query"
@@ -72,6 +77,7 @@ func qualityPass(ctx context.Context, addr string, d *recHTTPData, using string)
 		return a, nil
 	}
 	for u, id := range d.ml.UserIDs {
+		conn = conns[u%len(conns)]
 		a, err := ask(id, client.RecommendOptions{Limit: eval.Depth + qualityPad})
 		if err != nil {
 			return out, err
@@ -99,7 +105,7 @@ func qualityPass(ctx context.Context, addr string, d *recHTTPData, using string)
 			return out, ctx.Err()
 		}
 	}
-	out.TopN = eval.Summarize(lists, split.TestItems(), split.CatalogueSize())
+	out.TopN, out.lists = eval.Summarize(lists, split.TestItems(), split.CatalogueSize()), lists
 	out.First, out.Latency, out.Server, out.Explained = latencyStats(first), latencyStats(lat), latencyStats(srv), latencyStats(explained)
 	return out, nil
 }

@@ -40,8 +40,19 @@ func runBenchRec(ctx context.Context, args []string) error {
 	hybridContent := fs.Float64("hybrid-content", 0, "with --http --hybrid: the training's hybrid_content_weight (default the server's)")
 	fs.Float64Var(&hcfg.HybridCentroidHalfLife, "hybrid-centroid-half-life", 0, "with --http --hybrid: the training's hybrid_centroid_half_life (default the server's)")
 	fs.BoolVar(&hcfg.AllRatings, "all-ratings", false, "with --http: send every rating, not only the train part of the §2 split")
+	ccfg := bench.RecClusterConfig{Progress: os.Stderr}
+	fs.IntVar(&ccfg.Nodes, "cluster", 0, "with --http: run the flow through a cluster of this many quiver serve processes holding a sharded collection, beside one single-node process (0: off, the in-process server)")
+	fs.IntVar(&ccfg.Shards, "shards", 0, "with --cluster: the collection's shard_number (default the nodes)")
+	fs.IntVar(&ccfg.Replicas, "replication-factor", 2, "with --cluster: the collection's replication_factor")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *overHTTP && ccfg.Nodes > 0 {
+		ccfg.Dir, ccfg.ModelDir, ccfg.Seed, ccfg.Requests = cfg.Dir, hcfg.ModelDir, cfg.Seed, hcfg.Requests
+		if cfg.Quick {
+			ccfg.Requests = cmp.Or(ccfg.Requests, 300)
+		}
+		return runBenchRecCluster(ctx, ccfg, *jsonPath)
 	}
 	if *overHTTP {
 		hcfg.Dir, hcfg.Seed, hcfg.HybridContentWeight = cfg.Dir, cfg.Seed, float32(*hybridContent)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -27,17 +26,23 @@ func runBenchRecHTTP(ctx context.Context, cfg bench.RecHTTPConfig, cpuProfile, j
 		return fmt.Errorf("bench rec --http: %w", err)
 	}
 	printRecHTTP(res)
-	if jsonPath == "" {
-		return nil
-	}
-	b, err := json.MarshalIndent(res, "", "  ")
+	return writeJSON(jsonPath, res)
+}
+
+// runBenchRecCluster runs bench rec --http --cluster N: the served flow
+// through a cluster beside one single node (see bench.RunRecCluster).
+func runBenchRecCluster(ctx context.Context, cfg bench.RecClusterConfig, jsonPath string) error {
+	exe, err := os.Executable()
 	if err != nil {
-		return err
+		return fmt.Errorf("bench rec --cluster: find the quiver binary: %w", err)
 	}
-	if err := os.WriteFile(jsonPath, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("bench rec: write %s: %w", jsonPath, err)
+	cfg.Binary = exe
+	res, err := bench.RunRecCluster(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("bench rec --cluster: %w", err)
 	}
-	return nil
+	fmt.Print(res.Report())
+	return writeJSON(jsonPath, res)
 }
 
 func printRecHTTP(r *bench.RecHTTPResult) {

@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/quiver-db/quiver/recommend/eval"
+)
+
+func TestListOverlap(t *testing.T) {
+	a := [][]int32{{1, 2, 3, 4}, {5, 6}, {}, {7}}
+	b := [][]int32{{4, 3, 9, 8}, {6, 5, 1}, {1}, {}}
+	// User 0: 2 of 4 in common; user 1: both of a's 2 (the shorter list
+	// stands for k); users 2 and 3 have an empty list on one side.
+	require.InDelta(t, (0.5+1)/2, listOverlap(a, b, 10), 1e-12)
+	require.InDelta(t, (0.5+1)/2, listOverlap(b, a, 10), 1e-12, "symmetric")
+	require.InDelta(t, (0.0+1.0)/2, listOverlap(a, b, 2), 1e-12, "cut at k: {1,2} and {4,3} share nothing")
+	require.InDelta(t, 1.0, listOverlap(a, a, 10), 1e-12)
+	require.Zero(t, listOverlap(nil, b, 10))
+	require.InDelta(t, 0.5, listOverlap(a[:1], b, 10), 1e-12, "users beyond the shorter side are left out")
+}
+
+func TestAllEqual(t *testing.T) {
+	require.True(t, allEqual([][]uint64{{1, 2}}))
+	require.True(t, allEqual([][]uint64{{1, 2}, {1, 2}, {1, 2}}))
+	require.False(t, allEqual([][]uint64{{1, 2}, {1, 2}, {2, 1}}), "order matters")
+	require.False(t, allEqual([][]uint64{{1, 2}, {1}}))
+}
+
+func TestRecClusterDefaults(t *testing.T) {
+	c := RecClusterConfig{}
+	c.ensureDefaults()
+	require.Equal(t, RecClusterConfig{Nodes: 3, Shards: 3, Replicas: 2, Requests: 1000, Limit: 10, Batch: 256, Factors: 64, Seed: 1}, c)
+	c = RecClusterConfig{Nodes: 1, Replicas: 3, Shards: 4}
+	c.ensureDefaults()
+	require.Equal(t, 1, c.Replicas, "no more replicas than nodes")
+	require.Equal(t, 4, c.Shards)
+}
+
+func TestRecClusterReport(t *testing.T) {
+	q := func(ndcg float64) ServedQuality {
+		return ServedQuality{Using: "cf", TopN: eval.TopN{RecallAt10: 0.1, NDCGAt10: ndcg, HRAt10: 0.5}}
+	}
+	lat := LatencyStats{N: 5, P50Micros: 1500, P99Micros: 4000}
+	r := &RecClusterResult{Movies: 100, Users: 10, Interactions: 200, Model: "m", Factors: 8, Limit: 10, Seed: 1, Requests: 5, Cores: 2,
+		Overlap: 0.9, Setups: []RecSetup{
+			{Name: "single node", Nodes: 1, TrainVia: "1", UpsertSecs: 2, InteractSecs: 1, TrainSecs: 3, CPU: map[string]float64{"train": 2.5},
+				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
+			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{},
+				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3,
+				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}},
+		}}
+	out := r.Report()
+	for _, want := range []string{
+		"order: A single node (load average 1.00 1.00 1.00 at start, 2.00 1.00 1.00 at end), then B 3 nodes",
+		"not in this mode: the in-process Profile",
+		"upsert s (movies/s)",
+		"50/s",                     // 100 movies in 2 s
+		"3.0 (1; -)", "6.0 (3; 2)", // train s, the node asked, the leader
+		"CPU s, all nodes: train",
+		"1.50/4.00",
+		"-0.0100", // NDCG@10 B − A
+		"top-10 overlap of B's lists with A's, mean over users: 0.900",
+		"between B's 3 nodes (each user asked of every node): 3 of 10",
+	} {
+		require.Contains(t, out, want)
+	}
+	nodeRow := ""
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "recommend limit 10 via node 3") {
+			nodeRow = l
+		}
+	}
+	require.Equal(t, []string{"recommend", "limit", "10", "via", "node", "3", "p50/p99", "ms", "-", "1.50/4.00"}, strings.Fields(nodeRow),
+		"the single node has no node 3")
+}
