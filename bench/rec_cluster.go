@@ -48,6 +48,10 @@ type RecClusterConfig struct {
 	// 256, 64, 1).
 	Limit, Batch, Factors int
 	Seed                  uint64
+	// ClusterFirst runs the cluster first, then the single node (B A
+	// rather than A B), to tell drift in the machine's load from the
+	// setups.
+	ClusterFirst bool
 	// Progress receives progress lines; nil means none.
 	Progress io.Writer
 }
@@ -88,7 +92,7 @@ type RecSetup struct {
 	// .../train?consistency=majority that reports the job done.
 	TrainSecs float64 `json:"train_seconds"`
 	// CPU is the nodes' CPU seconds, summed, per phase: "upsert",
-	// "interactions", "train", "recommend".
+	// "interactions", "train", "recommend" (the timed requests only).
 	CPU map[string]float64 `json:"cpu_seconds"`
 
 	// Recommend and RecommendServer are the plain recommendations
@@ -106,7 +110,8 @@ type RecSetup struct {
 	LoadAvg []string `json:"loadavg"`
 }
 
-// RecClusterResult is both setups, in the order they ran.
+// RecClusterResult is both setups, in the order they ran (the single
+// node first unless ClusterFirst).
 type RecClusterResult struct {
 	Movies       int        `json:"movies"`
 	Users        int        `json:"users"`
@@ -117,6 +122,7 @@ type RecClusterResult struct {
 	Seed         uint64     `json:"seed"`
 	Requests     int        `json:"requests"`
 	Setups       []RecSetup `json:"setups"`
+	ClusterFirst bool       `json:"cluster_first"`
 	// Overlap is the mean share of a user's top 10 (movies in train)
 	// that the cluster and the single node have in common.
 	Overlap     float64 `json:"overlap_at_10"`
@@ -124,8 +130,9 @@ type RecClusterResult struct {
 	WallSeconds float64 `json:"wall_seconds"`
 }
 
-// RunRecCluster runs the flow through one single-node process (A), then
-// through a cluster of cfg.Nodes processes (B).
+// RunRecCluster runs the flow through one single-node process, then
+// through a cluster of cfg.Nodes processes (or the other way round with
+// ClusterFirst).
 func RunRecCluster(ctx context.Context, cfg RecClusterConfig) (*RecClusterResult, error) {
 	cfg.ensureDefaults()
 	start := time.Now()
@@ -138,15 +145,23 @@ func RunRecCluster(ctx context.Context, cfg RecClusterConfig) (*RecClusterResult
 		return nil, fmt.Errorf("text model: %w", err)
 	}
 	res := &RecClusterResult{Movies: len(data.movies), Users: len(data.ml.UserIDs), Interactions: len(data.ratings),
-		Model: filepath.Base(abs), Factors: cfg.Factors, Limit: cfg.Limit, Seed: cfg.Seed, Requests: cfg.Requests, Cores: runtime.NumCPU()}
-	for _, n := range []int{0, cfg.Nodes} {
+		Model: filepath.Base(abs), Factors: cfg.Factors, Limit: cfg.Limit, Seed: cfg.Seed, Requests: cfg.Requests, Cores: runtime.NumCPU(), ClusterFirst: cfg.ClusterFirst}
+	sizes := []int{0, cfg.Nodes}
+	if cfg.ClusterFirst {
+		sizes = []int{cfg.Nodes, 0}
+	}
+	for _, n := range sizes {
 		s, err := runRecSetup(ctx, cfg, data, abs, n)
 		if err != nil {
 			return nil, err
 		}
 		res.Setups = append(res.Setups, *s)
 	}
-	res.Overlap = listOverlap(res.Setups[0].Quality.lists, res.Setups[1].Quality.lists, 10)
+	single, cluster := res.Setups[0], res.Setups[1]
+	if cfg.ClusterFirst {
+		single, cluster = cluster, single
+	}
+	res.Overlap = listOverlap(single.Quality.lists, cluster.Quality.lists, 10)
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -212,6 +227,10 @@ func runRecSetup(ctx context.Context, cfg RecClusterConfig, data *recHTTPData, m
 		return nil, err
 	}
 	defer closeAll(conns)
+	if err := warmNodes(conns, cfg, data.ml.UserIDs); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
+	}
+	cpu() // the idle wait and the warm-up are no phase's
 	if s.Recommend, s.RecommendServer, err = recommendNodes(ctx, conns, cfg, data.ml.UserIDs); err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
@@ -290,37 +309,45 @@ func trainVia(ctx context.Context, cl *client.Client, cfg RecClusterConfig) (flo
 	return time.Since(t).Seconds(), nil
 }
 
+// askRecommend asks conn for the plain recommendation of users[i %
+// len(users)]; a list shorter than cfg.Limit is an error.
+func askRecommend(conn *keepAliveConn, cfg RecClusterConfig, users []int64, i int) (queryAnswer, error) {
+	user := users[i%len(users)]
+	body, err := recommendBody(userid.FromNum(uint64(user)), cfg.Limit, false)
+	if err != nil {
+		return queryAnswer{}, err
+	}
+	a, err := conn.query(http.MethodPost, "/collections/"+recHTTPCollection+"/points/query", body)
+	if err == nil && len(a.ids) != cfg.Limit {
+		err = fmt.Errorf("user %d: %d items, want %d", user, len(a.ids), cfg.Limit)
+	}
+	return a, err
+}
+
+// warmNodes sends recommendWarmup untimed recommendations through each
+// node.
+func warmNodes(conns []*keepAliveConn, cfg RecClusterConfig, users []int64) error {
+	for i := range recommendWarmup {
+		for j, c := range conns {
+			if _, err := askRecommend(c, cfg, users, i); err != nil {
+				return fmt.Errorf("warm-up through node %d: %w", j+1, err)
+			}
+		}
+	}
+	return nil
+}
+
 // recommendNodes times cfg.Requests plain recommendations through each
 // node, the nodes alternating request by request (so drift in the
 // machine's speed falls on all) and users taken round-robin, each node
 // starting its own share of the users apart.
 func recommendNodes(ctx context.Context, conns []*keepAliveConn, cfg RecClusterConfig, users []int64) (lat, srv []LatencyStats, err error) {
-	path := "/collections/" + recHTTPCollection + "/points/query"
-	ask := func(conn *keepAliveConn, i int) (queryAnswer, error) {
-		user := users[i%len(users)]
-		body, err := recommendBody(userid.FromNum(uint64(user)), cfg.Limit, false)
-		if err != nil {
-			return queryAnswer{}, err
-		}
-		a, err := conn.query(http.MethodPost, path, body)
-		if err == nil && len(a.ids) != cfg.Limit {
-			err = fmt.Errorf("user %d: %d items, want %d", user, len(a.ids), cfg.Limit)
-		}
-		return a, err
-	}
-	for i := range recommendWarmup {
-		for j, c := range conns {
-			if _, err := ask(c, i); err != nil {
-				return nil, nil, fmt.Errorf("warm-up through node %d: %w", j+1, err)
-			}
-		}
-	}
 	bar := progress.Start(cfg.Progress, "recommend through each node", "requests", int64(len(conns)*cfg.Requests))
 	defer bar.Finish()
 	l, sv := make([][]time.Duration, len(conns)), make([][]time.Duration, len(conns))
 	for i := range cfg.Requests {
 		for j, c := range conns {
-			a, err := ask(c, i+j*len(users)/len(conns))
+			a, err := askRecommend(c, cfg, users, i+j*len(users)/len(conns))
 			if err != nil {
 				return nil, nil, fmt.Errorf("recommend through node %d: %w", j+1, err)
 			}

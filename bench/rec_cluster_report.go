@@ -46,6 +46,9 @@ func (r *RecClusterResult) Report() string {
 	for _, phase := range []string{"upsert", "interactions", "train", "recommend"} {
 		row("CPU s, all nodes: "+phase, func(s *RecSetup) string { return fmt.Sprintf("%.1f", s.CPU[phase]) })
 	}
+	row("CPU ms, all nodes, per recommendation", func(s *RecSetup) string {
+		return fmt.Sprintf("%.2f", 1e3*s.CPU["recommend"]/float64(max(1, r.Requests*len(s.Recommend))))
+	})
 	nodes := 0
 	for _, s := range r.Setups {
 		nodes = max(nodes, len(s.Recommend))
@@ -75,11 +78,14 @@ func (r *RecClusterResult) Report() string {
 		q(fmt.Sprintf("%c %s", 'A'+i, s.Name), s.Quality)
 	}
 	if len(r.Setups) == 2 {
-		d := topNDelta(r.Setups[0].Quality.TopN, r.Setups[1].Quality.TopN)
-		fmt.Fprintf(&sb, "%-28s %+9.4f %+9.4f %+9.4f %+9.4f %+9.4f\n", "B − A", d.RecallAt10, d.RecallAt20, d.NDCGAt10, d.HRAt10, d.CoverageAt10)
-		fmt.Fprintf(&sb, "top-10 overlap of B's lists with A's, mean over users: %.3f\n", r.Overlap)
-		c := r.Setups[1]
-		fmt.Fprintf(&sb, "users whose top %d differs between B's %d nodes (each user asked of every node): %d of %d\n", r.Limit, c.Nodes, c.Differing, r.Users)
+		single, cluster := r.Setups[0], r.Setups[1]
+		if r.ClusterFirst {
+			single, cluster = cluster, single
+		}
+		d := topNDelta(single.Quality.TopN, cluster.Quality.TopN)
+		fmt.Fprintf(&sb, "%-28s %+9.4f %+9.4f %+9.4f %+9.4f %+9.4f\n", "cluster − single node", d.RecallAt10, d.RecallAt20, d.NDCGAt10, d.HRAt10, d.CoverageAt10)
+		fmt.Fprintf(&sb, "top-10 overlap of the cluster's lists with the single node's, mean over users: %.3f\n", r.Overlap)
+		fmt.Fprintf(&sb, "users whose top %d differs between the cluster's %d nodes (each user asked of every node): %d of %d\n", r.Limit, cluster.Nodes, cluster.Differing, r.Users)
 	}
 	fmt.Fprintf(&sb, "total %.1fs\n", r.WallSeconds)
 	return sb.String()

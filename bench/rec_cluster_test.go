@@ -48,10 +48,18 @@ func TestRecClusterReport(t *testing.T) {
 		Overlap: 0.9, Setups: []RecSetup{
 			{Name: "single node", Nodes: 1, TrainVia: "1", UpsertSecs: 2, InteractSecs: 1, TrainSecs: 3, CPU: map[string]float64{"train": 2.5},
 				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
-			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{},
+			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{"recommend": 0.03},
 				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3,
 				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}},
 		}}
+	line := func(out, prefix string) []string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, prefix) {
+				return strings.Fields(strings.TrimPrefix(l, prefix))
+			}
+		}
+		return nil
+	}
 	out := r.Report()
 	for _, want := range []string{
 		"order: A single node (load average 1.00 1.00 1.00 at start, 2.00 1.00 1.00 at end), then B 3 nodes",
@@ -61,18 +69,22 @@ func TestRecClusterReport(t *testing.T) {
 		"3.0 (1; -)", "6.0 (3; 2)", // train s, the node asked, the leader
 		"CPU s, all nodes: train",
 		"1.50/4.00",
-		"-0.0100", // NDCG@10 B − A
-		"top-10 overlap of B's lists with A's, mean over users: 0.900",
-		"between B's 3 nodes (each user asked of every node): 3 of 10",
+		"CPU ms, all nodes, per recommendation",
+		"-0.0100", // NDCG@10, cluster − single node
+		"top-10 overlap of the cluster's lists with the single node's, mean over users: 0.900",
+		"between the cluster's 3 nodes (each user asked of every node): 3 of 10",
 	} {
 		require.Contains(t, out, want)
 	}
-	nodeRow := ""
-	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "recommend limit 10 via node 3") {
-			nodeRow = l
-		}
-	}
-	require.Equal(t, []string{"recommend", "limit", "10", "via", "node", "3", "p50/p99", "ms", "-", "1.50/4.00"}, strings.Fields(nodeRow),
-		"the single node has no node 3")
+	require.Equal(t, []string{"-", "1.50/4.00"}, line(out, "recommend limit 10 via node 3 p50/p99 ms"), "the single node has no node 3")
+	require.Equal(t, []string{"0.00", "2.00"}, line(out, "CPU ms, all nodes, per recommendation"), "0.03 s over 5 requests through each of 3 nodes")
+	delta := func(out string) string { return line(out, "cluster − single node")[2] }
+	require.Equal(t, "-0.0100", delta(out))
+	// Run the other way round, the difference keeps its sign.
+	r.ClusterFirst, r.Setups[0], r.Setups[1] = true, r.Setups[1], r.Setups[0]
+	out = r.Report()
+	require.Contains(t, out, "order: A 3 nodes, 3 shards, rf 2")
+	require.Equal(t, "-0.0100", delta(out))
+	require.Contains(t, out, "3 of 10")
+	require.Equal(t, []string{"1.50/4.00", "-"}, line(out, "recommend limit 10 via node 3 p50/p99 ms"), "the columns follow the order run")
 }

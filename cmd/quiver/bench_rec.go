@@ -44,6 +44,7 @@ func runBenchRec(ctx context.Context, args []string) error {
 	fs.IntVar(&ccfg.Nodes, "cluster", 0, "with --http: run the flow through a cluster of this many quiver serve processes holding a sharded collection, beside one single-node process (0: off, the in-process server)")
 	fs.IntVar(&ccfg.Shards, "shards", 0, "with --cluster: the collection's shard_number (default the nodes)")
 	fs.IntVar(&ccfg.Replicas, "replication-factor", 2, "with --cluster: the collection's replication_factor")
+	fs.BoolVar(&ccfg.ClusterFirst, "cluster-first", false, "with --cluster: run the cluster first, then the single node")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
