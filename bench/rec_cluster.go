@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/quiver-db/quiver/client"
@@ -106,6 +107,9 @@ type RecSetup struct {
 	// Differing counts the users whose top Limit differs between nodes
 	// (each user asked of every node); zero on a single node.
 	Differing int `json:"differing"`
+	// LocalShards is each node's local shards and their points, as GET
+	// /collections/{c}/cluster reports them at the end.
+	LocalShards []string `json:"local_shards"`
 	// LoadAvg is /proc/loadavg at the setup's start and end.
 	LoadAvg []string `json:"loadavg"`
 }
@@ -243,8 +247,37 @@ func runRecSetup(ctx context.Context, cfg RecClusterConfig, data *recHTTPData, m
 			return nil, fmt.Errorf("%s: %w", s.Name, err)
 		}
 	}
+	for i, cl := range cls {
+		var info struct {
+			Local []localShard `json:"local_shards"`
+		}
+		if err := cl.Do(ctx, http.MethodGet, "/collections/"+recHTTPCollection+"/cluster", nil, &info); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		s.LocalShards = append(s.LocalShards, fmt.Sprintf("node %s: %s", nodes[i].id, formatShards(info.Local)))
+	}
 	s.LoadAvg = append(s.LoadAvg, loadAverage())
 	return s, nil
+}
+
+// localShard is a shard of GET /collections/{c}/cluster's local_shards.
+type localShard struct {
+	ID     int `json:"shard_id"`
+	Points int `json:"points_count"`
+}
+
+// formatShards writes shards as "shard ID (POINTS points), ...", by id.
+func formatShards(shards []localShard) string {
+	shards = slices.Clone(shards)
+	slices.SortFunc(shards, func(a, b localShard) int { return a.ID - b.ID })
+	parts := make([]string, len(shards))
+	for i, sh := range shards {
+		parts[i] = fmt.Sprintf("shard %d (%d points)", sh.ID, sh.Points)
+	}
+	if len(parts) == 0 {
+		return "no shard"
+	}
+	return strings.Join(parts, ", ")
 }
 
 // cpuMeter returns a function that reports the nodes' CPU seconds,

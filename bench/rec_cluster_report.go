@@ -67,6 +67,9 @@ func (r *RecClusterResult) Report() string {
 			return fmt.Sprintf("%.2f/%.2f", s.RecommendServer[j].P50Micros/1e3, s.RecommendServer[j].P99Micros/1e3)
 		})
 	}
+	for i, s := range r.Setups {
+		fmt.Fprintf(&sb, "%c's local shards: %s\n", 'A'+i, strings.Join(s.LocalShards, "; "))
+	}
 	fmt.Fprintf(&sb, "(%d timed requests per node, one at a time on one keep-alive connection each, after %d untimed)\n\n", r.Requests, recommendWarmup)
 
 	sb.WriteString("served lists on the test part, every user (user u through node u % nodes), movies outside train dropped, HNSW ef 400\n")

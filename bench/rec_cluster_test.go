@@ -50,7 +50,7 @@ func TestRecClusterReport(t *testing.T) {
 				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
 			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{"recommend": 0.03},
 				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3,
-				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}},
+				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}, LocalShards: []string{"node 1: shard 0 (5 points)", "node 2: shard 1 (4 points)"}},
 		}}
 	line := func(out, prefix string) []string {
 		for _, l := range strings.Split(out, "\n") {
@@ -69,6 +69,7 @@ func TestRecClusterReport(t *testing.T) {
 		"3.0 (1; -)", "6.0 (3; 2)", // train s, the node asked, the leader
 		"CPU s, all nodes: train",
 		"1.50/4.00",
+		"B's local shards: node 1: shard 0 (5 points); node 2: shard 1 (4 points)\n",
 		"CPU ms, all nodes, per recommendation",
 		"-0.0100", // NDCG@10, cluster − single node
 		"top-10 overlap of the cluster's lists with the single node's, mean over users: 0.900",
@@ -87,4 +88,11 @@ func TestRecClusterReport(t *testing.T) {
 	require.Equal(t, "-0.0100", delta(out))
 	require.Contains(t, out, "3 of 10")
 	require.Equal(t, []string{"1.50/4.00", "-"}, line(out, "recommend limit 10 via node 3 p50/p99 ms"), "the columns follow the order run")
+}
+
+func TestFormatShards(t *testing.T) {
+	require.Equal(t, "no shard", formatShards(nil))
+	in := []localShard{{ID: 2, Points: 30}, {ID: 0, Points: 10}}
+	require.Equal(t, "shard 0 (10 points), shard 2 (30 points)", formatShards(in))
+	require.Equal(t, 2, in[0].ID, "the caller's slice is left as it was")
 }
