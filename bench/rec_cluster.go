@@ -107,6 +107,12 @@ type RecSetup struct {
 	// Differing counts the users whose top Limit differs between nodes
 	// (each user asked of every node); zero on a single node.
 	Differing int `json:"differing"`
+	// ColdShown counts the movies outside train (cold items, their cf
+	// vectors mapped from their text vectors) in the users' top Limit
+	// as the first node serves them, before any is dropped.
+	ColdShown int `json:"cold_shown"`
+	// served is each user's top Limit from the first node, as served.
+	served [][]uint64
 	// LocalShards is each node's local shards and their points, as GET
 	// /collections/{c}/cluster reports them at the end.
 	LocalShards []string `json:"local_shards"`
@@ -128,10 +134,12 @@ type RecClusterResult struct {
 	Setups       []RecSetup `json:"setups"`
 	ClusterFirst bool       `json:"cluster_first"`
 	// Overlap is the mean share of a user's top 10 (movies in train)
-	// that the cluster and the single node have in common.
-	Overlap     float64 `json:"overlap_at_10"`
-	Cores       int     `json:"cores"`
-	WallSeconds float64 `json:"wall_seconds"`
+	// that the cluster and the single node have in common; ServedOverlap
+	// the same of the lists as served, cold items included.
+	Overlap       float64 `json:"overlap_at_10"`
+	ServedOverlap float64 `json:"served_overlap"`
+	Cores         int     `json:"cores"`
+	WallSeconds   float64 `json:"wall_seconds"`
 }
 
 // RunRecCluster runs the flow through one single-node process, then
@@ -166,6 +174,7 @@ func RunRecCluster(ctx context.Context, cfg RecClusterConfig) (*RecClusterResult
 		single, cluster = cluster, single
 	}
 	res.Overlap = listOverlap(single.Quality.lists, cluster.Quality.lists, 10)
+	res.ServedOverlap = listOverlap(single.served, cluster.served, cfg.Limit)
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -242,11 +251,10 @@ func runRecSetup(ctx context.Context, cfg RecClusterConfig, data *recHTTPData, m
 	if s.Quality, err = qualityPass(ctx, addrs, data, "cf"); err != nil {
 		return nil, fmt.Errorf("%s: quality: %w", s.Name, err)
 	}
-	if len(conns) > 1 {
-		if s.Differing, err = differingPass(ctx, conns, cfg, data.ml.UserIDs); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Name, err)
-		}
+	if s.Differing, s.served, err = differingPass(ctx, conns, cfg, data.ml.UserIDs); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
+	s.ColdShown = countCold(s.served, data)
 	for i, cl := range cls {
 		var info struct {
 			Local []localShard `json:"local_shards"`
@@ -398,34 +406,51 @@ func recommendNodes(ctx context.Context, conns []*keepAliveConn, cfg RecClusterC
 }
 
 // differingPass asks every node for every user's top cfg.Limit (HNSW ef
-// as the quality pass) and counts the users whose lists differ.
-func differingPass(ctx context.Context, conns []*keepAliveConn, cfg RecClusterConfig, users []int64) (int, error) {
+// as the quality pass), counts the users whose lists differ and returns
+// the first node's lists.
+func differingPass(ctx context.Context, conns []*keepAliveConn, cfg RecClusterConfig, users []int64) (int, [][]uint64, error) {
 	path := "/collections/" + recHTTPCollection + "/points/query"
-	differing := 0
+	differing, first := 0, make([][]uint64, 0, len(users))
 	for _, user := range users {
 		body := client.RecommendBody(userid.FromNum(uint64(user)), client.RecommendOptions{Limit: cfg.Limit})
 		body["using"] = "cf"
 		body["params"] = map[string]any{"hnsw_ef": qualityEf}
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		lists := make([][]uint64, len(conns))
 		for j, c := range conns {
 			a, err := c.query(http.MethodPost, path, raw)
 			if err != nil {
-				return 0, fmt.Errorf("user %d through node %d: %w", user, j+1, err)
+				return 0, nil, fmt.Errorf("user %d through node %d: %w", user, j+1, err)
 			}
 			lists[j] = a.ids
 		}
 		if !allEqual(lists) {
 			differing++
 		}
+		first = append(first, lists[0])
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return 0, nil, ctx.Err()
 		}
 	}
-	return differing, nil
+	return differing, first, nil
+}
+
+// countCold counts the movies outside d's train part in lists.
+func countCold(lists [][]uint64, d *recHTTPData) int {
+	split := eval.Split{Users: len(d.ml.UserIDs), Items: len(d.ml.MovieIDs), Train: d.ratings, Test: d.test}
+	catalogue := split.Catalogue()
+	n := 0
+	for _, l := range lists {
+		for _, id := range l {
+			if i, ok := slices.BinarySearch(d.ml.MovieIDs, int64(id)); !ok || !catalogue[i] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // allEqual reports whether every list equals the first.
@@ -441,7 +466,7 @@ func allEqual(lists [][]uint64) bool {
 // listOverlap is the mean, over the users with a list in both a and b,
 // of the share of the top k of a's list found in the top k of b's, the
 // shorter list's length standing for k when under it.
-func listOverlap(a, b [][]int32, k int) float64 {
+func listOverlap[T comparable](a, b [][]T, k int) float64 {
 	sum, users := 0.0, 0
 	for u := range min(len(a), len(b)) {
 		x, y := a[u][:min(k, len(a[u]))], b[u][:min(k, len(b[u]))]

@@ -88,6 +88,8 @@ func (r *RecClusterResult) Report() string {
 		d := topNDelta(single.Quality.TopN, cluster.Quality.TopN)
 		fmt.Fprintf(&sb, "%-28s %+9.4f %+9.4f %+9.4f %+9.4f %+9.4f\n", "cluster − single node", d.RecallAt10, d.RecallAt20, d.NDCGAt10, d.HRAt10, d.CoverageAt10)
 		fmt.Fprintf(&sb, "top-10 overlap of the cluster's lists with the single node's, mean over users: %.3f\n", r.Overlap)
+		fmt.Fprintf(&sb, "the same of the top %d as served (movies outside train kept): %.3f; movies outside train in them: %d in the single node's, %d in the cluster's (their cf vectors are mapped from their text, per shard on the cluster)\n",
+			r.Limit, r.ServedOverlap, single.ColdShown, cluster.ColdShown)
 		fmt.Fprintf(&sb, "users whose top %d differs between the cluster's %d nodes (each user asked of every node): %d of %d\n", r.Limit, cluster.Nodes, cluster.Differing, r.Users)
 	}
 	fmt.Fprintf(&sb, "total %.1fs\n", r.WallSeconds)

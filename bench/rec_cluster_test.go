@@ -20,6 +20,7 @@ func TestListOverlap(t *testing.T) {
 	require.InDelta(t, 1.0, listOverlap(a, a, 10), 1e-12)
 	require.Zero(t, listOverlap(nil, b, 10))
 	require.InDelta(t, 0.5, listOverlap(a[:1], b, 10), 1e-12, "users beyond the shorter side are left out")
+	require.InDelta(t, 0.5, listOverlap([][]uint64{{1, 2}}, [][]uint64{{2, 3}}, 10), 1e-12, "ids of any kind")
 }
 
 func TestAllEqual(t *testing.T) {
@@ -45,11 +46,11 @@ func TestRecClusterReport(t *testing.T) {
 	}
 	lat := LatencyStats{N: 5, P50Micros: 1500, P99Micros: 4000}
 	r := &RecClusterResult{Movies: 100, Users: 10, Interactions: 200, Model: "m", Factors: 8, Limit: 10, Seed: 1, Requests: 5, Cores: 2,
-		Overlap: 0.9, Setups: []RecSetup{
+		Overlap: 0.9, ServedOverlap: 0.85, Setups: []RecSetup{
 			{Name: "single node", Nodes: 1, TrainVia: "1", UpsertSecs: 2, InteractSecs: 1, TrainSecs: 3, CPU: map[string]float64{"train": 2.5},
-				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
+				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), ColdShown: 2, LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
 			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{"recommend": 0.03},
-				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3,
+				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3, ColdShown: 4,
 				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}, LocalShards: []string{"node 1: shard 0 (5 points)", "node 2: shard 1 (4 points)"}},
 		}}
 	line := func(out, prefix string) []string {
@@ -74,6 +75,7 @@ func TestRecClusterReport(t *testing.T) {
 		"-0.0100", // NDCG@10, cluster − single node
 		"top-10 overlap of the cluster's lists with the single node's, mean over users: 0.900",
 		"between the cluster's 3 nodes (each user asked of every node): 3 of 10",
+		"(movies outside train kept): 0.850; movies outside train in them: 2 in the single node's, 4 in the cluster's",
 	} {
 		require.Contains(t, out, want)
 	}
@@ -87,6 +89,7 @@ func TestRecClusterReport(t *testing.T) {
 	require.Contains(t, out, "order: A 3 nodes, 3 shards, rf 2")
 	require.Equal(t, "-0.0100", delta(out))
 	require.Contains(t, out, "3 of 10")
+	require.Contains(t, out, "2 in the single node's, 4 in the cluster's")
 	require.Equal(t, []string{"1.50/4.00", "-"}, line(out, "recommend limit 10 via node 3 p50/p99 ms"), "the columns follow the order run")
 }
 
@@ -95,4 +98,12 @@ func TestFormatShards(t *testing.T) {
 	in := []localShard{{ID: 2, Points: 30}, {ID: 0, Points: 10}}
 	require.Equal(t, "shard 0 (10 points), shard 2 (30 points)", formatShards(in))
 	require.Equal(t, 2, in[0].ID, "the caller's slice is left as it was")
+}
+
+func TestCountCold(t *testing.T) {
+	ml := &eval.MovieLens{UserIDs: []int64{7}, MovieIDs: []int64{1, 5, 9}}
+	d := &recHTTPData{ml: ml, ratings: []eval.Rating{{User: 0, Item: 0}, {User: 0, Item: 2}}, test: []eval.Rating{{User: 0, Item: 1}}}
+	// 5 is rated in test only, 42 never: both outside train.
+	require.Equal(t, 2, countCold([][]uint64{{1, 5}, {9, 42}}, d))
+	require.Zero(t, countCold([][]uint64{{9, 1}}, d))
 }
