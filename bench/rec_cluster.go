@@ -111,8 +111,10 @@ type RecSetup struct {
 	// vectors mapped from their text vectors) in the users' top Limit
 	// as the first node serves them, before any is dropped.
 	ColdShown int `json:"cold_shown"`
-	// served is each user's top Limit from the first node, as served.
+	// served is each user's top Limit from the first node, as served;
+	// cf every movie's cf vector read through the last node.
 	served [][]uint64
+	cf     map[int64][]float32
 	// LocalShards is each node's local shards and their points, as GET
 	// /collections/{c}/cluster reports them at the end.
 	LocalShards []string `json:"local_shards"`
@@ -138,8 +140,12 @@ type RecClusterResult struct {
 	// the same of the lists as served, cold items included.
 	Overlap       float64 `json:"overlap_at_10"`
 	ServedOverlap float64 `json:"served_overlap"`
-	Cores         int     `json:"cores"`
-	WallSeconds   float64 `json:"wall_seconds"`
+	// Trained and Cold compare the cf vectors of the movies in train and
+	// of the others (mapped from their text: per shard on the cluster).
+	Trained     VectorAgreement `json:"trained_vectors"`
+	Cold        VectorAgreement `json:"cold_vectors"`
+	Cores       int             `json:"cores"`
+	WallSeconds float64         `json:"wall_seconds"`
 }
 
 // RunRecCluster runs the flow through one single-node process, then
@@ -175,6 +181,8 @@ func RunRecCluster(ctx context.Context, cfg RecClusterConfig) (*RecClusterResult
 	}
 	res.Overlap = listOverlap(single.Quality.lists, cluster.Quality.lists, 10)
 	res.ServedOverlap = listOverlap(single.served, cluster.served, cfg.Limit)
+	trained, cold := moviesByClass(data)
+	res.Trained, res.Cold = compareVectors(single.cf, cluster.cf, trained), compareVectors(single.cf, cluster.cf, cold)
 	res.WallSeconds = time.Since(start).Seconds()
 	return res, nil
 }
@@ -255,6 +263,13 @@ func runRecSetup(ctx context.Context, cfg RecClusterConfig, data *recHTTPData, m
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
 	s.ColdShown = countCold(s.served, data)
+	movies := make([]int64, len(data.movies))
+	for i, m := range data.movies {
+		movies[i] = m.ID
+	}
+	if s.cf, err = cfVectors(ctx, cls[len(cls)-1], movies); err != nil {
+		return nil, fmt.Errorf("%s: read the cf vectors: %w", s.Name, err)
+	}
 	for i, cl := range cls {
 		var info struct {
 			Local []localShard `json:"local_shards"`

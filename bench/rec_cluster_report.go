@@ -90,6 +90,13 @@ func (r *RecClusterResult) Report() string {
 		fmt.Fprintf(&sb, "top-10 overlap of the cluster's lists with the single node's, mean over users: %.3f\n", r.Overlap)
 		fmt.Fprintf(&sb, "the same of the top %d as served (movies outside train kept): %.3f; movies outside train in them: %d in the single node's, %d in the cluster's (their cf vectors are mapped from their text, per shard on the cluster)\n",
 			r.Limit, r.ServedOverlap, single.ColdShown, cluster.ColdShown)
+		for _, v := range []struct {
+			name string
+			a    VectorAgreement
+		}{{"in train", r.Trained}, {"outside train (mapped from their text; per shard on the cluster)", r.Cold}} {
+			fmt.Fprintf(&sb, "cf vectors of the %d movies %s: %d on the single node, %d on the cluster; cosine between the two, mean %.6f, min %.6f\n",
+				v.a.Movies, v.name, v.a.Single, v.a.Cluster, v.a.MeanCosine, v.a.MinCosine)
+		}
 		fmt.Fprintf(&sb, "users whose top %d differs between the cluster's %d nodes (each user asked of every node): %d of %d\n", r.Limit, cluster.Nodes, cluster.Differing, r.Users)
 	}
 	fmt.Fprintf(&sb, "total %.1fs\n", r.WallSeconds)

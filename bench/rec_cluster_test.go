@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -75,6 +76,7 @@ func TestRecClusterReport(t *testing.T) {
 		"-0.0100", // NDCG@10, cluster − single node
 		"top-10 overlap of the cluster's lists with the single node's, mean over users: 0.900",
 		"between the cluster's 3 nodes (each user asked of every node): 3 of 10",
+		"cf vectors of the 0 movies in train: 0 on the single node, 0 on the cluster",
 		"(movies outside train kept): 0.850; movies outside train in them: 2 in the single node's, 4 in the cluster's",
 	} {
 		require.Contains(t, out, want)
@@ -106,4 +108,36 @@ func TestCountCold(t *testing.T) {
 	// 5 is rated in test only, 42 never: both outside train.
 	require.Equal(t, 2, countCold([][]uint64{{1, 5}, {9, 42}}, d))
 	require.Zero(t, countCold([][]uint64{{9, 1}}, d))
+}
+
+func TestCosine(t *testing.T) {
+	require.InDelta(t, 1, cosine([]float32{1, 2}, []float32{2, 4}), 1e-12)
+	require.InDelta(t, 0, cosine([]float32{1, 0}, []float32{0, 3}), 1e-12)
+	require.InDelta(t, -1, cosine([]float32{1, 1}, []float32{-1, -1}), 1e-12)
+	require.Equal(t, 1.0, cosine([]float32{0, 0}, []float32{0, 0}))
+	require.Zero(t, cosine([]float32{0, 0}, []float32{1, 0}))
+	require.Zero(t, cosine([]float32{1}, []float32{1, 0}))
+}
+
+func TestCompareVectors(t *testing.T) {
+	single := map[int64][]float32{1: {1, 0}, 2: {0, 1}, 3: {1, 1}}
+	cluster := map[int64][]float32{1: {2, 0}, 2: {1, 1}, 4: {1, 0}}
+	a := compareVectors(single, cluster, []int64{1, 2, 3, 4, 5})
+	require.Equal(t, 5, a.Movies)
+	require.Equal(t, 3, a.Single)
+	require.Equal(t, 3, a.Cluster)
+	require.InDelta(t, (1+math.Sqrt(0.5))/2, a.MeanCosine, 1e-12, "movies 1 and 2, in both")
+	require.InDelta(t, math.Sqrt(0.5), a.MinCosine, 1e-12)
+	require.Equal(t, VectorAgreement{Movies: 1, Single: 1}, compareVectors(single, cluster, []int64{3}), "none in both")
+}
+
+func TestMoviesByClass(t *testing.T) {
+	d := &recHTTPData{
+		movies:  []eval.Movie{{ID: 1}, {ID: 5}, {ID: 9}, {ID: 11}},
+		ml:      &eval.MovieLens{UserIDs: []int64{7}, MovieIDs: []int64{1, 5, 9}},
+		ratings: []eval.Rating{{User: 0, Item: 0}, {User: 0, Item: 2}},
+	}
+	trained, cold := moviesByClass(d)
+	require.Equal(t, []int64{1, 9}, trained)
+	require.Equal(t, []int64{5, 11}, cold, "5 is rated outside train, 11 never")
 }
