@@ -158,3 +158,47 @@ func firstID(t *testing.T, c *index.Collection) pointid.ID {
 	require.NotEmpty(t, page.Points)
 	return page.Points[0].ID
 }
+
+// TestStrongRecommendSeesInteractions: a recommendation asked with
+// consistency=majority reads the user's interactions as group 0 has
+// committed them, on a sharded collection as on any: a new user's
+// first interaction, acknowledged by one node, is left out of the list
+// a follower of group 0 then serves, however far behind the follower's
+// copy of group 0 is. Item 7 is everyone's, the head of the popular
+// list a user with no interactions would get.
+func TestStrongRecommendSeesInteractions(t *testing.T) {
+	_, nodes := startHTTPNodes(t, 3)
+	lead := leaderOf(t, nodes)
+	var follower *httpNode
+	for _, n := range nodes {
+		if n != lead {
+			follower = n
+		}
+	}
+	mustCall(t, "PUT", lead.url+"/collections/m", `{"vectors":{"content":{"size":4,"distance":"Cosine"}},"shard_number":3,"replication_factor":2}`)
+	var pts, its []string
+	for i := range 30 {
+		pts = append(pts, fmt.Sprintf(`{"id":%d,"vector":{"content":[%d,%d,0.1,%.2f]}}`, i, 1-i%2, i%2, float64(i)/30))
+	}
+	for u := range 10 {
+		its = append(its, fmt.Sprintf(`{"user":%d,"item":7}`, u), fmt.Sprintf(`{"user":%d,"item":%d}`, u, 10+u))
+	}
+	mustCall(t, "PUT", follower.url+"/collections/m/points?wait=true", `{"points":[`+strings.Join(pts, ",")+`]}`)
+	mustCall(t, "PUT", lead.url+"/collections/m/interactions?wait=true", `{"interactions":[`+strings.Join(its, ",")+`]}`)
+	ids := func(res any) []uint64 {
+		var out []uint64
+		for _, p := range res.(map[string]any)["points"].([]any) {
+			out = append(out, uint64(p.(map[string]any)["id"].(float64)))
+		}
+		return out
+	}
+	q := func(user int) string {
+		return fmt.Sprintf(`{"query":{"recommend":{"user":%d}},"using":"content","limit":5}`, user)
+	}
+	require.Equal(t, uint64(7), ids(mustCall(t, "POST", lead.url+"/collections/m/points/query", q(999)))[0], "the popular list starts with item 7")
+	for u := 100; u < 120; u++ {
+		mustCall(t, "PUT", lead.url+"/collections/m/interactions?wait=true", fmt.Sprintf(`{"interactions":[{"user":%d,"item":7}]}`, u))
+		got := ids(mustCall(t, "POST", follower.url+"/collections/m/points/query?consistency=majority", q(u)))
+		require.NotContains(t, got, uint64(7), "user %d: the acknowledged interaction with 7 is seen through node %s", u, follower.id)
+	}
+}
