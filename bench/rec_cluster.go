@@ -45,6 +45,9 @@ type RecClusterConfig struct {
 	// Requests is the recommendations timed through each node. Zero
 	// means 1000.
 	Requests int
+	// NewUsers is the users who arrive with no history (NewUsersAcross).
+	// Zero means 200.
+	NewUsers int
 	// Limit, Batch, Factors and Seed are as in RecHTTPConfig (zero: 10,
 	// 256, 64, 1).
 	Limit, Batch, Factors int
@@ -70,6 +73,9 @@ func (c *RecClusterConfig) ensureDefaults() {
 	c.Replicas = min(c.Replicas, c.Nodes)
 	if c.Requests == 0 {
 		c.Requests = 1000
+	}
+	if c.NewUsers == 0 {
+		c.NewUsers = 200
 	}
 	h := RecHTTPConfig{Limit: c.Limit, Batch: c.Batch, Factors: c.Factors, Seed: c.Seed}
 	h.ensureDefaults()
@@ -115,6 +121,8 @@ type RecSetup struct {
 	// cf every movie's cf vector read through the last node.
 	served [][]uint64
 	cf     map[int64][]float32
+	// NewUsers is the new users' pass, after every other.
+	NewUsers NewUsersAcross `json:"new_users"`
 	// LocalShards is each node's local shards and their points, as GET
 	// /collections/{c}/cluster reports them at the end.
 	LocalShards []string `json:"local_shards"`
@@ -133,6 +141,7 @@ type RecClusterResult struct {
 	Limit        int        `json:"limit"`
 	Seed         uint64     `json:"seed"`
 	Requests     int        `json:"requests"`
+	NewUsers     int        `json:"new_users"`
 	Setups       []RecSetup `json:"setups"`
 	ClusterFirst bool       `json:"cluster_first"`
 	// Overlap is the mean share of a user's top 10 (movies in train)
@@ -163,7 +172,7 @@ func RunRecCluster(ctx context.Context, cfg RecClusterConfig) (*RecClusterResult
 		return nil, fmt.Errorf("text model: %w", err)
 	}
 	res := &RecClusterResult{Movies: len(data.movies), Users: len(data.ml.UserIDs), Interactions: len(data.ratings),
-		Model: filepath.Base(abs), Factors: cfg.Factors, Limit: cfg.Limit, Seed: cfg.Seed, Requests: cfg.Requests, Cores: runtime.NumCPU(), ClusterFirst: cfg.ClusterFirst}
+		Model: filepath.Base(abs), Factors: cfg.Factors, Limit: cfg.Limit, Seed: cfg.Seed, Requests: cfg.Requests, NewUsers: cfg.NewUsers, Cores: runtime.NumCPU(), ClusterFirst: cfg.ClusterFirst}
 	sizes := []int{0, cfg.Nodes}
 	if cfg.ClusterFirst {
 		sizes = []int{cfg.Nodes, 0}
@@ -269,6 +278,9 @@ func runRecSetup(ctx context.Context, cfg RecClusterConfig, data *recHTTPData, m
 	}
 	if s.cf, err = cfVectors(ctx, cls[len(cls)-1], movies); err != nil {
 		return nil, fmt.Errorf("%s: read the cf vectors: %w", s.Name, err)
+	}
+	if s.NewUsers, err = newUsersAcross(ctx, conns, cfg, data); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
 	for i, cl := range cls {
 		var info struct {

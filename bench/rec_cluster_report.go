@@ -20,7 +20,7 @@ func (r *RecClusterResult) Report() string {
 	fmt.Fprintf(&sb, "order: %s\n", strings.Join(order, ", then "))
 	fmt.Fprintf(&sb, "SIMULATION: every node is a quiver serve process on this one %d-core machine, so the cluster's nodes share the cores the single node has alone\n", r.Cores)
 	sb.WriteString("requests go to the nodes in turn: upserts (each node encodes its batches, then splits them over the shards), interactions (group 0's leader, forwarded), recommendations; training is asked of a follower and polled with consistency=majority\n")
-	sb.WriteString("not in this mode: the in-process Profile and fold-in timings on the server's trainer, the new users' pass and the explained requests' latency (bench rec --http has them on one node)\n\n")
+	sb.WriteString("not in this mode: the in-process Profile and fold-in timings on the server's trainer and the explained requests' latency (bench rec --http has them on one node)\n\n")
 
 	fmt.Fprintf(&sb, "%-44s", "")
 	for i, s := range r.Setups {
@@ -58,15 +58,20 @@ func (r *RecClusterResult) Report() string {
 			if j >= len(s.Recommend) {
 				return "-"
 			}
-			return fmt.Sprintf("%.2f/%.2f", s.Recommend[j].P50Micros/1e3, s.Recommend[j].P99Micros/1e3)
+			return p5099(s.Recommend[j])
 		})
 		row("  server's own time p50/p99 ms", func(s *RecSetup) string {
 			if j >= len(s.RecommendServer) {
 				return "-"
 			}
-			return fmt.Sprintf("%.2f/%.2f", s.RecommendServer[j].P50Micros/1e3, s.RecommendServer[j].P99Micros/1e3)
+			return p5099(s.RecommendServer[j])
 		})
 	}
+	row(fmt.Sprintf("new user (%d): cold list via node j p50/p99 ms", r.NewUsers), func(s *RecSetup) string { return p5099(s.NewUsers.Cold) })
+	row("  interaction via node j+1 (wait=true)", func(s *RecSetup) string { return p5099(s.NewUsers.Interact) })
+	row("  next list via node j+2 (majority)", func(s *RecSetup) string { return p5099(s.NewUsers.Recommend) })
+	row("  interaction → updated list", func(s *RecSetup) string { return p5099(s.NewUsers.Updated) })
+	row("  lists changed by the interaction", func(s *RecSetup) string { return fmt.Sprintf("%d of %d", s.NewUsers.Changed, r.NewUsers) })
 	for i, s := range r.Setups {
 		fmt.Fprintf(&sb, "%c's local shards: %s\n", 'A'+i, strings.Join(s.LocalShards, "; "))
 	}
@@ -102,3 +107,6 @@ func (r *RecClusterResult) Report() string {
 	fmt.Fprintf(&sb, "total %.1fs\n", r.WallSeconds)
 	return sb.String()
 }
+
+// p5099 is a latency's p50/p99 in milliseconds.
+func p5099(l LatencyStats) string { return fmt.Sprintf("%.2f/%.2f", l.P50Micros/1e3, l.P99Micros/1e3) }

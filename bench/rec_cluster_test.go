@@ -34,7 +34,7 @@ func TestAllEqual(t *testing.T) {
 func TestRecClusterDefaults(t *testing.T) {
 	c := RecClusterConfig{}
 	c.ensureDefaults()
-	require.Equal(t, RecClusterConfig{Nodes: 3, Shards: 3, Replicas: 2, Requests: 1000, Limit: 10, Batch: 256, Factors: 64, Seed: 1}, c)
+	require.Equal(t, RecClusterConfig{Nodes: 3, Shards: 3, Replicas: 2, Requests: 1000, NewUsers: 200, Limit: 10, Batch: 256, Factors: 64, Seed: 1}, c)
 	c = RecClusterConfig{Nodes: 1, Replicas: 3, Shards: 4}
 	c.ensureDefaults()
 	require.Equal(t, 1, c.Replicas, "no more replicas than nodes")
@@ -46,12 +46,12 @@ func TestRecClusterReport(t *testing.T) {
 		return ServedQuality{Using: "cf", TopN: eval.TopN{RecallAt10: 0.1, NDCGAt10: ndcg, HRAt10: 0.5}}
 	}
 	lat := LatencyStats{N: 5, P50Micros: 1500, P99Micros: 4000}
-	r := &RecClusterResult{Movies: 100, Users: 10, Interactions: 200, Model: "m", Factors: 8, Limit: 10, Seed: 1, Requests: 5, Cores: 2,
+	r := &RecClusterResult{Movies: 100, Users: 10, Interactions: 200, Model: "m", Factors: 8, Limit: 10, Seed: 1, Requests: 5, NewUsers: 4, Cores: 2,
 		Overlap: 0.9, ServedOverlap: 0.85, Setups: []RecSetup{
 			{Name: "single node", Nodes: 1, TrainVia: "1", UpsertSecs: 2, InteractSecs: 1, TrainSecs: 3, CPU: map[string]float64{"train": 2.5},
 				Recommend: []LatencyStats{lat}, RecommendServer: []LatencyStats{lat}, Quality: q(0.12), ColdShown: 2, LoadAvg: []string{"1.00 1.00 1.00", "2.00 1.00 1.00"}},
 			{Name: "3 nodes, 3 shards, rf 2", Nodes: 3, Leader: "2", TrainVia: "3", UpsertSecs: 4, InteractSecs: 2, TrainSecs: 6, CPU: map[string]float64{"recommend": 0.03},
-				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3, ColdShown: 4,
+				Recommend: []LatencyStats{lat, lat, lat}, RecommendServer: []LatencyStats{lat, lat, lat}, Quality: q(0.11), Differing: 3, ColdShown: 4, NewUsers: NewUsersAcross{Updated: lat, Changed: 3},
 				LoadAvg: []string{"3.00 1.00 1.00", "4.00 1.00 1.00"}, LocalShards: []string{"node 1: shard 0 (5 points)", "node 2: shard 1 (4 points)"}},
 		}}
 	line := func(out, prefix string) []string {
@@ -83,6 +83,8 @@ func TestRecClusterReport(t *testing.T) {
 	}
 	require.Equal(t, []string{"-", "1.50/4.00"}, line(out, "recommend limit 10 via node 3 p50/p99 ms"), "the single node has no node 3")
 	require.Equal(t, []string{"0.00", "2.00"}, line(out, "CPU ms, all nodes, per recommendation"), "0.03 s over 5 requests through each of 3 nodes")
+	require.Equal(t, []string{"0.00/0.00", "1.50/4.00"}, line(out, "  interaction → updated list"))
+	require.Equal(t, []string{"0", "of", "4", "3", "of", "4"}, line(out, "  lists changed by the interaction"))
 	delta := func(out string) string { return line(out, "cluster − single node")[2] }
 	require.Equal(t, "-0.0100", delta(out))
 	// Run the other way round, the difference keeps its sign.

@@ -49,9 +49,9 @@ func runBenchRec(ctx context.Context, args []string) error {
 		return err
 	}
 	if *overHTTP && ccfg.Nodes > 0 {
-		ccfg.Dir, ccfg.ModelDir, ccfg.Seed, ccfg.Requests = cfg.Dir, hcfg.ModelDir, cfg.Seed, hcfg.Requests
+		ccfg.Dir, ccfg.ModelDir, ccfg.Seed, ccfg.Requests, ccfg.NewUsers = cfg.Dir, hcfg.ModelDir, cfg.Seed, hcfg.Requests, hcfg.NewUsers
 		if cfg.Quick {
-			ccfg.Requests = cmp.Or(ccfg.Requests, 300)
+			ccfg.Requests, ccfg.NewUsers = cmp.Or(ccfg.Requests, 300), cmp.Or(ccfg.NewUsers, 30)
 		}
 		return runBenchRecCluster(ctx, ccfg, *jsonPath)
 	}
