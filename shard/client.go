@@ -90,12 +90,23 @@ var sharedHTTP = func() *http.Client {
 	return &http.Client{Transport: t}
 }()
 
-// call posts in to method and decodes the answer into out.
+// call posts in to method as JSON and decodes the JSON answer into out.
 func (c *Client) call(ctx context.Context, method string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return fmt.Errorf("shard %s: %s: encode: %w", c.name, method, err)
 	}
+	return c.post(ctx, method, jsonContentType, body, "", func(_ string, data []byte) error {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber() // payload integers beyond 2^53 stay exact
+		return dec.Decode(out)
+	})
+}
+
+// post posts body, of content type ctype, to method, asking for an
+// answer of type accept when not empty, and hands a 200 answer's type and
+// bytes to decode, which must copy what it keeps.
+func (c *Client) post(ctx context.Context, method, ctype string, body []byte, accept string, decode func(ctype string, data []byte) error) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -105,7 +116,10 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 	if err != nil {
 		return fmt.Errorf("shard %s: %s: %w", c.name, method, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", ctype)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
 	if c.cfg.Leader {
 		req.Header.Set(ReadHeader, "leader")
 	}
@@ -123,7 +137,8 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 	}
 	defer resp.Body.Close()
 	buf := getBuffer()
-	defer putBuffer(buf) // decoding copies what it keeps
+	defer putBuffer(buf) // decode copies what it keeps
+	// Read to the end, so the connection goes back to the pool.
 	if err := readAll(buf, resp.Body, c.cfg.MaxResponseBytes); err != nil {
 		switch {
 		case errors.Is(err, index.ErrTooLarge):
@@ -136,12 +151,25 @@ func (c *Client) call(ctx context.Context, method string, in, out any) error {
 	if resp.StatusCode != http.StatusOK {
 		return c.answerErr(method, resp.StatusCode, buf.Bytes())
 	}
-	dec := json.NewDecoder(buf)
-	dec.UseNumber() // payload integers beyond 2^53 stay exact
-	if err := dec.Decode(out); err != nil {
+	if err := decode(resp.Header.Get("Content-Type"), buf.Bytes()); err != nil {
 		return fmt.Errorf("shard %s: %s: decode the answer: %w", c.name, method, err)
 	}
 	return nil
+}
+
+// scored posts a search's body to method and reads the scored points it
+// answers in their binary form.
+func (c *Client) scored(ctx context.Context, method, ctype string, body []byte) ([]index.ScoredPoint, error) {
+	var out []index.ScoredPoint
+	err := c.post(ctx, method, ctype, body, scoredContentType, func(ctype string, data []byte) error {
+		if ctype != scoredContentType {
+			return fmt.Errorf("answer of type %q, want %q", ctype, scoredContentType)
+		}
+		var err error
+		out, err = parseScored(data)
+		return err
+	})
+	return out, err
 }
 
 // answerErr is the error of a non-200 answer: the shard's own, with its
@@ -160,29 +188,29 @@ func (c *Client) answerErr(method string, status int, data []byte) error {
 	return fmt.Errorf("shard %s at %s: %s: status %d: %s", c.name, c.cfg.URL, method, status, text)
 }
 
-// Search implements Shard.
+// Search implements Shard: the request and the answer cross in their
+// binary forms (binwire.go).
 func (c *Client) Search(ctx context.Context, req index.SearchRequest) ([]index.ScoredPoint, error) {
-	out, err := callFiltered[[]scoredWire](ctx, c, methodSearch, req.Filter, func(f json.RawMessage) any {
-		vec := req.Vector
-		req.Filter, req.Vector = nil, nil
-		return searchWire{Req: req, Vector: float32Bytes(vec), Filter: f}
-	})
+	f, err := marshalFilter(req.Filter)
 	if err != nil {
 		return nil, err
 	}
-	return fromScoredWire(out), nil
+	body := appendSearch(make([]byte, 0, 128+len(f)+4*len(req.Vector)), req, f)
+	return c.scored(ctx, methodSearch, searchContentType, body)
 }
 
-// SearchSparse implements Shard.
+// SearchSparse implements Shard: a JSON request, a binary answer.
 func (c *Client) SearchSparse(ctx context.Context, req index.SparseSearchRequest) ([]index.ScoredPoint, error) {
-	out, err := callFiltered[[]scoredWire](ctx, c, methodSearchSparse, req.Filter, func(f json.RawMessage) any {
-		req.Filter = nil
-		return sparseSearchWire{Req: req, Filter: f}
-	})
+	f, err := marshalFilter(req.Filter)
 	if err != nil {
 		return nil, err
 	}
-	return fromScoredWire(out), nil
+	req.Filter = nil
+	body, err := json.Marshal(sparseSearchWire{Req: req, Filter: f})
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: %s: encode: %w", c.name, methodSearchSparse, err)
+	}
+	return c.scored(ctx, methodSearchSparse, jsonContentType, body)
 }
 
 // callFiltered sends to method the request in builds around a filter in

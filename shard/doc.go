@@ -8,7 +8,9 @@
 // shards as one does not depend on how shards are replicated or placed on
 // nodes: a Shard is anything that answers a collection's data reads, a
 // local *index.Collection or a Client that asks another node through its
-// Handler, an internal JSON RPC at Prefix{collection}/{shard}/{method}.
+// Handler, an internal RPC at Prefix{collection}/{shard}/{method}: JSON,
+// but for a search's request and answer, which cross in binary forms
+// (binwire.go) because a scatter pays for them on every remote shard.
 //
 // Invariants:
 //  1. Shard i of n holds exactly the points whose id.Shard(n) is i
@@ -17,8 +19,9 @@
 //     shard's points, with ties of score (or order value) broken by id.
 //  3. Every value crosses the wire exactly: ids up to 2^64−1 and UUIDs,
 //     payload numbers as their JSON text (json.Number), float32 vectors
-//     and scores (a search's query vector as its float32 bytes), filters
-//     in Qdrant's form (filter.Marshal/filter.Parse).
+//     and scores (as their bits in the binary forms, a JSON query vector
+//     as its float32 bytes), filters in Qdrant's form
+//     (filter.Marshal/filter.Parse).
 //  4. An error keeps its kind across the wire (index.ErrBadRequest,
 //     index.ErrNotFound, …); a node that cannot be reached is
 //     ErrUnavailable.

@@ -60,11 +60,26 @@ func (r *Router) Rank(ctx context.Context, req index.RankRequest) ([]index.Score
 	})
 }
 
+// inlineRecords is the largest k = limit+offset for which a read of
+// several shards asks each for its best k with their payloads and
+// vectors at once: for small k a second call by id (a round trip per
+// remote shard) costs more than reading k·(shards−1) records that the
+// merge drops.
+const inlineRecords = 16
+
+// byIDAfter reports whether a read of k points from each of n shards,
+// with opts, should ask the shards for ids alone and read the points kept
+// by id after the merge (fill), rather than ask for the records at once.
+func byIDAfter(n, k int, opts index.ReadOptions) bool {
+	return n > 1 && k > inlineRecords && wantsRecords(opts)
+}
+
 // gather checks limit and offset, asks each shard of which for its best
 // k = limit+offset and merges the lists in the direction higher says.
-// With more than one shard asked, the shards answer ids and scores alone
-// and only the points kept are read with opts, by id: the shards would
-// read k points each, payloads and vectors most of the cost, to keep k.
+// With more than one shard asked and k above inlineRecords, the shards
+// answer ids and scores alone and only the points kept are read with
+// opts, by id: the shards would read k points each, payloads and vectors
+// most of the cost, to keep k.
 func (r *Router) gather(ctx context.Context, which []int, limit, offset int, higher bool, opts index.ReadOptions,
 	ask func(ctx context.Context, i, k int, opts index.ReadOptions) ([]index.ScoredPoint, error)) ([]index.ScoredPoint, error) {
 	limit, err := checkWindow(limit, offset)
@@ -74,7 +89,7 @@ func (r *Router) gather(ctx context.Context, which []int, limit, offset int, hig
 	if len(which) == 0 {
 		return []index.ScoredPoint{}, nil
 	}
-	bare := len(which) > 1 && wantsRecords(opts)
+	bare := byIDAfter(len(which), limit+offset, opts)
 	shardOpts := opts
 	if bare {
 		shardOpts = index.ReadOptions{}

@@ -96,7 +96,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
 		return
 	}
-	out, err := serve(ctx, s, method, body)
+	out, err := serve(ctx, s, method, r.Header.Get("Content-Type"), body)
 	if err != nil {
 		if kind, _ := kindOf(err); kind == "internal" {
 			h.cfg.Logger.Error("shard call failed", "collection", collection, "shard", n, "method", method, "err", err)
@@ -106,12 +106,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	data := getBuffer()
 	defer putBuffer(data)
-	if err := json.NewEncoder(data).Encode(out); err != nil {
+	ctype, err := encodeAnswer(data, out, r.Header.Get("Accept"))
+	if err != nil {
 		writeErr(w, fmt.Errorf("encode the answer: %w", err))
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Length", strconv.Itoa(data.Len()))
 	_, _ = w.Write(data.Bytes())
+}
+
+// encodeAnswer writes out into data, scored points in their binary form
+// when the caller accepts it, and returns the answer's content type.
+func encodeAnswer(data *bytes.Buffer, out any, accept string) (string, error) {
+	if ps, ok := out.([]index.ScoredPoint); ok {
+		if accept == scoredContentType {
+			b, err := appendScored(data.AvailableBuffer(), ps)
+			data.Write(b)
+			return scoredContentType, err
+		}
+		out = toScoredWire(ps)
+	}
+	return jsonContentType, json.NewEncoder(data).Encode(out)
 }
 
 // shard finds the shard r calls: the leader's replica when r asks for it.
@@ -157,29 +173,22 @@ func decode(body []byte, v any) error {
 	return nil
 }
 
-// serve runs one call on s.
-func serve(ctx context.Context, s Shard, method string, body []byte) (any, error) {
+// serve runs one call on s, its body of content type ctype. A search
+// answers []index.ScoredPoint, which encodeAnswer writes as asked.
+func serve(ctx context.Context, s Shard, method, ctype string, body []byte) (any, error) {
 	switch method {
 	case methodSearch:
-		var in searchWire
-		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+		req, err := searchRequest(ctype, body)
+		if err != nil {
 			return nil, err
 		}
-		if in.Vector != nil {
-			var err error
-			if in.Req.Vector, err = bytesFloat32(in.Vector); err != nil {
-				return nil, err
-			}
-		}
-		res, err := s.Search(ctx, in.Req)
-		return mapOK(res, err, toScoredWire)
+		return scoredOK(s.Search(ctx, req))
 	case methodSearchSparse:
 		var in sparseSearchWire
 		if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
 			return nil, err
 		}
-		res, err := s.SearchSparse(ctx, in.Req)
-		return mapOK(res, err, toScoredWire)
+		return scoredOK(s.SearchSparse(ctx, in.Req))
 	case methodRankVectors:
 		var in rankVectorsWire
 		var f *filter.Filter
@@ -239,6 +248,33 @@ func decodeWithFilter(body []byte, v any, raw *json.RawMessage, f **filter.Filte
 	var err error
 	*f, err = parseFilter(*raw)
 	return err
+}
+
+// searchRequest decodes a search's body, binary or JSON as ctype says.
+func searchRequest(ctype string, body []byte) (index.SearchRequest, error) {
+	if ctype == searchContentType {
+		return parseSearch(body)
+	}
+	var in searchWire
+	if err := decodeWithFilter(body, &in, &in.Filter, &in.Req.Filter); err != nil {
+		return index.SearchRequest{}, err
+	}
+	if in.Vector != nil {
+		var err error
+		if in.Req.Vector, err = bytesFloat32(in.Vector); err != nil {
+			return index.SearchRequest{}, err
+		}
+	}
+	return in.Req, nil
+}
+
+// scoredOK is a search's answer as serve returns it; a nil error's
+// points are typed, never a nil any.
+func scoredOK(ps []index.ScoredPoint, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return ps, nil
 }
 
 func mapOK[T, W any](v T, err error, to func(T) W) (any, error) {

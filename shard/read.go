@@ -100,7 +100,7 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	}
 	sub := req
 	sub.Limit = limit
-	bare := len(r.shards) > 1 && wantsRecords(req.ReadOptions)
+	bare := byIDAfter(len(r.shards), limit, req.ReadOptions)
 	if bare { // read by id, below, only the points kept
 		sub.ReadOptions = index.ReadOptions{}
 	}
@@ -148,7 +148,7 @@ func (r *Router) ScrollOrdered(ctx context.Context, req index.OrderedScrollReque
 		limit = 10
 	}
 	sub := req
-	bare := len(r.shards) > 1 && wantsRecords(req.ReadOptions)
+	bare := byIDAfter(len(r.shards), limit, req.ReadOptions)
 	if bare { // read by id, below, only the points kept
 		sub.ReadOptions = index.ReadOptions{}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // The wire form of the RPC: one POST per call, a JSON request in, a JSON
-// answer out. Requests carry the index's request types as they are, but
+// answer out, but for the search calls' binary forms (binwire.go). Requests carry the index's request types as they are, but
 // for their filter, which travels apart in Qdrant's form (filter.Marshal;
 // a Filter encoded by reflection would not parse back). Payload numbers
 // decode as json.Number on both sides (invariant 3).
@@ -31,6 +31,9 @@ const (
 	methodScrollOrdered = "scroll_ordered"
 	methodCount         = "count"
 )
+
+// jsonContentType is the type of the JSON bodies.
+const jsonContentType = "application/json"
 
 // Prefix is the path under which a Handler serves, and a Client calls,
 // the RPC: Prefix + "{collection}/{shard}/{method}".
@@ -160,14 +163,6 @@ func toScoredWire(ps []index.ScoredPoint) []scoredWire {
 	out := make([]scoredWire, len(ps))
 	for i, p := range ps {
 		out[i] = scoredWire{Record: toRecordWire(p.Record), Score: p.Score, Explanation: p.Explanation}
-	}
-	return out
-}
-
-func fromScoredWire(ws []scoredWire) []index.ScoredPoint {
-	out := make([]index.ScoredPoint, len(ws))
-	for i, w := range ws {
-		out[i] = index.ScoredPoint{Record: w.Record.record(), Score: w.Score, Explanation: w.Explanation}
 	}
 	return out
 }
