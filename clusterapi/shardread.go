@@ -188,7 +188,10 @@ type replicaSet struct {
 	replicas []shard.Shard
 }
 
-var _ shard.Shard = (*replicaSet)(nil)
+var _ shard.Remote = (*replicaSet)(nil)
+
+// Remote implements shard.Remote: every replica is another node's.
+func (rs *replicaSet) Remote() bool { return true }
 
 func first[T any](rs *replicaSet, read func(shard.Shard) (T, error)) (T, error) {
 	var out T

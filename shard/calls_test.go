@@ -154,3 +154,35 @@ func TestSearchAnswersJSONToJSONCallers(t *testing.T) {
 		require.Equal(t, want[i].Payload, got[i].Record.Payload)
 	}
 }
+
+// A router over a local shard and remote ones reads the local shard's
+// kept points by id (its records cost what they weigh, a read by id no
+// more) and asks the remote ones for theirs with a small search's points:
+// the same answers as one collection, and no read by id sent to a node.
+func TestMixedRouterReadsLocalRecordsByID(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	f := newFixture(t, index.Config{VectorSize: 8, Distance: index.Cosine}, densePoints(r, 300, 8), 3)
+	remote, counter := newCountedRouter(t, f)
+	mixed, err := NewRouter("docs", f.whole.Config(), []Shard{f.parts[0], remote.shards[1], remote.shards[2]})
+	require.NoError(t, err)
+	all := index.ReadOptions{WithPayload: true, WithVector: true}
+	for _, limit := range []int{1, 10, inlineRecords, 40} {
+		before, _ := counter.snapshot()
+		req := index.SearchRequest{Vector: randVector(r, 8), Limit: limit, Exact: true, ReadOptions: all}
+		want, err := f.whole.Search(ctx, req)
+		require.NoError(t, err)
+		got, err := mixed.Search(ctx, req)
+		require.NoError(t, err)
+		equalUpToTies(t, want, got, "limit %d", limit)
+		after, _ := counter.snapshot()
+		if limit <= inlineRecords {
+			require.Zero(t, after[methodGet]-before[methodGet], "limit %d", limit)
+		}
+		page, err := mixed.Scroll(ctx, index.ScrollRequest{Limit: limit, ReadOptions: all})
+		require.NoError(t, err)
+		wantPage, err := f.whole.Scroll(ctx, index.ScrollRequest{Limit: limit, ReadOptions: all})
+		require.NoError(t, err)
+		require.Equal(t, wantPage, page, "scroll limit %d", limit)
+	}
+}

@@ -60,26 +60,9 @@ func (r *Router) Rank(ctx context.Context, req index.RankRequest) ([]index.Score
 	})
 }
 
-// inlineRecords is the largest k = limit+offset for which a read of
-// several shards asks each for its best k with their payloads and
-// vectors at once: for small k a second call by id (a round trip per
-// remote shard) costs more than reading k·(shards−1) records that the
-// merge drops.
-const inlineRecords = 16
-
-// byIDAfter reports whether a read of k points from each of n shards,
-// with opts, should ask the shards for ids alone and read the points kept
-// by id after the merge (fill), rather than ask for the records at once.
-func byIDAfter(n, k int, opts index.ReadOptions) bool {
-	return n > 1 && k > inlineRecords && wantsRecords(opts)
-}
-
 // gather checks limit and offset, asks each shard of which for its best
 // k = limit+offset and merges the lists in the direction higher says.
-// With more than one shard asked and k above inlineRecords, the shards
-// answer ids and scores alone and only the points kept are read with
-// opts, by id: the shards would read k points each, payloads and vectors
-// most of the cost, to keep k.
+// The records are read as planRead says.
 func (r *Router) gather(ctx context.Context, which []int, limit, offset int, higher bool, opts index.ReadOptions,
 	ask func(ctx context.Context, i, k int, opts index.ReadOptions) ([]index.ScoredPoint, error)) ([]index.ScoredPoint, error) {
 	limit, err := checkWindow(limit, offset)
@@ -89,23 +72,20 @@ func (r *Router) gather(ctx context.Context, which []int, limit, offset int, hig
 	if len(which) == 0 {
 		return []index.ScoredPoint{}, nil
 	}
-	bare := byIDAfter(len(which), limit+offset, opts)
-	shardOpts := opts
-	if bare {
-		shardOpts = index.ReadOptions{}
-	}
+	plan := r.planRead(which, limit+offset, opts)
 	lists, err := scatter(ctx, r, which, func(ctx context.Context, i int) ([]index.ScoredPoint, error) {
-		return ask(ctx, i, limit+offset, shardOpts)
+		return ask(ctx, i, limit+offset, plan.shardOpts(i))
 	})
 	if err != nil {
 		return nil, err
 	}
+	bare := bareIDs(plan, lists, scoredID)
 	out := mergeScored(lists, higher, offset, limit)
-	if bare {
-		return withRecords(ctx, r.Get, out, opts)
-	}
-	return out, nil
+	return complete(ctx, plan, r.Get, out, bare, scoredRecord)
 }
+
+func scoredID(p index.ScoredPoint) pointid.ID         { return p.ID }
+func scoredRecord(p *index.ScoredPoint) *index.Record { return &p.Record }
 
 // wantsRecords reports whether opts asks for more than ids.
 func wantsRecords(opts index.ReadOptions) bool {
@@ -116,18 +96,24 @@ func wantsRecords(opts index.ReadOptions) bool {
 // get, dropping those deleted since they were scored. It calls get even
 // for no points, so that opts are checked as a read would check them.
 func withRecords(ctx context.Context, get getFunc, ps []index.ScoredPoint, opts index.ReadOptions) ([]index.ScoredPoint, error) {
-	return fill(ctx, get, ps, opts, func(p *index.ScoredPoint) *index.Record { return &p.Record })
+	return fill(ctx, get, ps, opts, scoredRecord, nil)
 }
 
 type getFunc func(context.Context, []pointid.ID, index.ReadOptions) ([]index.Record, error)
 
-// fill replaces the record of each item (rec returns it) by the point as
-// get reads it with opts, keeping its OrderValue, and drops the items
-// whose point get does not find.
-func fill[T any](ctx context.Context, get getFunc, items []T, opts index.ReadOptions, rec func(*T) *index.Record) ([]T, error) {
-	ids := make([]pointid.ID, len(items))
+// fill replaces the record of each item (rec returns it) whose id need
+// says (nil: every item) by the point as get reads it with opts, keeping
+// its OrderValue, and drops the items whose point get does not find. With
+// need, it calls get only for some item.
+func fill[T any](ctx context.Context, get getFunc, items []T, opts index.ReadOptions, rec func(*T) *index.Record, need func(pointid.ID) bool) ([]T, error) {
+	var ids []pointid.ID
 	for i := range items {
-		ids[i] = rec(&items[i]).ID
+		if id := rec(&items[i]).ID; need == nil || need(id) {
+			ids = append(ids, id)
+		}
+	}
+	if need != nil && len(ids) == 0 {
+		return items, nil
 	}
 	recs, err := get(ctx, ids, opts)
 	if err != nil {
@@ -140,6 +126,10 @@ func fill[T any](ctx context.Context, get getFunc, items []T, opts index.ReadOpt
 	out := items[:0]
 	for _, it := range items {
 		r := rec(&it)
+		if need != nil && !need(r.ID) {
+			out = append(out, it)
+			continue
+		}
 		if full, ok := found[r.ID]; ok {
 			full.OrderValue = r.OrderValue
 			*r = full

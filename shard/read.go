@@ -98,13 +98,10 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	if limit == 0 {
 		limit = 10
 	}
-	sub := req
-	sub.Limit = limit
-	bare := byIDAfter(len(r.shards), limit, req.ReadOptions)
-	if bare { // read by id, below, only the points kept
-		sub.ReadOptions = index.ReadOptions{}
-	}
+	plan := r.planRead(r.all(), limit, req.ReadOptions)
 	pages, err := scatter(ctx, r, r.all(), func(ctx context.Context, i int) (index.ScrollPage, error) {
+		sub := req
+		sub.Limit, sub.ReadOptions = limit, plan.shardOpts(i)
 		return r.shards[i].Scroll(ctx, sub)
 	})
 	if err != nil {
@@ -112,12 +109,15 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	}
 	var all []index.Record
 	var next *pointid.ID
-	for _, p := range pages {
+	lists := make([][]index.Record, len(pages))
+	for i, p := range pages {
+		lists[i] = p.Points
 		all = append(all, p.Points...)
 		if p.Next != nil && (next == nil || p.Next.Compare(*next) < 0) {
 			next = p.Next
 		}
 	}
+	bare := bareIDs(plan, lists, recordID)
 	slices.SortFunc(all, func(a, b index.Record) int { return a.ID.Compare(b.ID) })
 	all = dedupe(all, func(rec index.Record) pointid.ID { return rec.ID })
 	if len(all) > limit {
@@ -129,10 +129,8 @@ func (r *Router) Scroll(ctx context.Context, req index.ScrollRequest) (index.Scr
 	if all == nil {
 		all = []index.Record{}
 	}
-	if bare {
-		if all, err = fill(ctx, r.Get, all, req.ReadOptions, self); err != nil {
-			return index.ScrollPage{}, err
-		}
+	if all, err = complete(ctx, plan, r.Get, all, bare, self); err != nil {
+		return index.ScrollPage{}, err
 	}
 	return index.ScrollPage{Points: all, Next: next}, nil
 }
@@ -147,17 +145,16 @@ func (r *Router) ScrollOrdered(ctx context.Context, req index.OrderedScrollReque
 	if limit == 0 {
 		limit = 10
 	}
-	sub := req
-	bare := byIDAfter(len(r.shards), limit, req.ReadOptions)
-	if bare { // read by id, below, only the points kept
-		sub.ReadOptions = index.ReadOptions{}
-	}
+	plan := r.planRead(r.all(), limit, req.ReadOptions)
 	lists, err := scatter(ctx, r, r.all(), func(ctx context.Context, i int) ([]index.Record, error) {
+		sub := req
+		sub.ReadOptions = plan.shardOpts(i)
 		return r.shards[i].ScrollOrdered(ctx, sub)
 	})
 	if err != nil {
 		return nil, err
 	}
+	bare := bareIDs(plan, lists, recordID)
 	all := []index.Record{}
 	for _, l := range lists {
 		all = append(all, l...)
@@ -174,13 +171,11 @@ func (r *Router) ScrollOrdered(ctx context.Context, req index.OrderedScrollReque
 	})
 	all = dedupe(all, func(rec index.Record) pointid.ID { return rec.ID })
 	all = all[:min(limit, len(all))]
-	if bare {
-		return fill(ctx, r.Get, all, req.ReadOptions, self)
-	}
-	return all, nil
+	return complete(ctx, plan, r.Get, all, bare, self)
 }
 
 func self(r *index.Record) *index.Record { return r }
+func recordID(r index.Record) pointid.ID { return r.ID }
 
 // compareOrder compares order values (int64 or float64), exactly when
 // both are integers.
