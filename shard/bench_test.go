@@ -3,11 +3,10 @@ package shard
 import (
 	"context"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/internal/proccpu"
 )
 
 // BenchmarkSearch measures a top-10 search, with payloads and of ids and
@@ -36,7 +35,7 @@ func BenchmarkSearch(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				b.ReportAllocs()
-				i, start := 0, processCPU()
+				i, start := 0, proccpu.Used()
 				for b.Loop() {
 					res, err := bc.c.Search(context.Background(), index.SearchRequest{Vector: queries[i%len(queries)], Limit: 10, ReadOptions: index.ReadOptions{WithPayload: payload}})
 					if err != nil || len(res) != 10 {
@@ -44,17 +43,8 @@ func BenchmarkSearch(b *testing.B) {
 					}
 					i++
 				}
-				b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(proccpu.Used()-start)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
-}
-
-// processCPU returns the user and system CPU time the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
