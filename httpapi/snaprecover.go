@@ -17,7 +17,6 @@ import (
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/pointid"
-	"github.com/quiver-db/quiver/storage"
 	"github.com/quiver-db/quiver/trainer"
 )
 
@@ -61,12 +60,7 @@ func (h *Handler) recoverReplicated(ctx context.Context, name string, run recove
 		return fmt.Errorf("recover %q: scratch directory: %w", name, err)
 	}
 	defer os.RemoveAll(tmp)
-	scratch, err := index.Open(ctx, tmp, index.Options{
-		// The scratch DB is read once and deleted.
-		Storage:     storage.Options{NoSync: true, BallastBytes: -1, CacheBytes: 16 << 20, Logger: h.cfg.Logger.With("scratch", tmp)},
-		Logger:      h.cfg.Logger.With("scratch", tmp),
-		SnapshotDir: dir, MaxSnapshotBytes: h.cfg.MaxSnapshotBytes,
-	})
+	scratch, err := h.db.OpenScratch(ctx, tmp, h.cfg.Logger.With("scratch", tmp))
 	if err != nil {
 		return fmt.Errorf("recover %q: scratch DB: %w", name, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +33,9 @@ type Admin interface {
 	RecoverFile(ctx context.Context, collection, path, checksum string) (*index.Collection, error)
 	// SnapshotDir is where snapshot files live and uploads are staged.
 	SnapshotDir() string
+	// OpenScratch opens a throwaway DB in dir with this one's limits, for
+	// a cluster node's recovery to read a snapshot into (snaprecover.go).
+	OpenScratch(ctx context.Context, dir string, log *slog.Logger) (*index.DB, error)
 }
 
 // snapshotOut is Qdrant's SnapshotDescription; creation_time is UTC
