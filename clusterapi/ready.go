@@ -2,10 +2,8 @@ package clusterapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/quiver-db/quiver/cluster"
@@ -19,9 +17,9 @@ import (
 // snapshot and the log (cluster/doc.go, invariant 4), and a joined one
 // catches up from the leader's; until then its local reads see an older
 // state. The leader's word is needed, since only the leader knows the
-// commit index: the leader itself runs a barrier, a follower reads the
-// leader's commit index from its GET /cluster and waits to have applied
-// up to it (cluster.Node.CaughtUp).
+// commit index: the leader itself runs a barrier, a follower asks the
+// leader's read index and waits to have applied up to it (readIndex,
+// cluster.Node.CaughtUp).
 func (r *Replica) Ready(ctx context.Context) error {
 	if err := r.Member(); err != nil {
 		return err // not joined yet, or removed: no reads here either
@@ -31,46 +29,13 @@ func (r *Replica) Ready(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := r.caughtUp(ctx); err != nil {
+	if err := r.readIndex(ctx); err != nil {
 		return err
 	}
 	if err := r.shardsCaughtUp(ctx); err != nil {
 		return err
 	}
 	r.ready.Store(true)
-	return nil
-}
-
-// caughtUp returns nil once this node has applied every command group 0
-// had committed when it asked (a read index): the leader runs a barrier,
-// a follower reads the leader's commit index and waits to have applied
-// up to it.
-func (r *Replica) caughtUp(ctx context.Context) error {
-	if r.node.IsLeader() {
-		if err := r.node.Barrier(ctx); err != nil {
-			return fmt.Errorf("%w: the leader's barrier: %w", httpapi.ErrUnavailable, err)
-		}
-		return nil
-	}
-	id, _ := r.node.Leader()
-	url := ""
-	if id != "" {
-		url = r.urlOf(id)
-	}
-	if url == "" {
-		return fmt.Errorf("%w: no leader known (or not its URL)", httpapi.ErrUnavailable)
-	}
-	commit, err := r.leaderCommit(ctx, url)
-	if err != nil {
-		return fmt.Errorf("%w: the leader's commit index: %w", httpapi.ErrUnavailable, err)
-	}
-	caughtUp, err := awaitCaughtUp(ctx, r.node, commit)
-	if err != nil {
-		return err
-	}
-	if !caughtUp {
-		return fmt.Errorf("%w: catching up: applied %d of the leader's commit index %d", httpapi.ErrUnavailable, r.node.AppliedIndex(), commit)
-	}
 	return nil
 }
 
@@ -122,32 +87,6 @@ func (r *Replica) shardCaughtUp(ctx context.Context, name string, p cluster.Plac
 		return fmt.Errorf("catching up: applied %d of the leader's commit index %d", g.AppliedIndex(), st.Commit)
 	}
 	return nil
-}
-
-// leaderCommit reads raft_info.commit from GET /cluster at url.
-func (r *Replica) leaderCommit(ctx context.Context, url string) (uint64, error) {
-	status, raw, err := r.call(ctx, http.MethodGet, url+"/cluster", nil)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusOK {
-		return 0, fmt.Errorf("GET %s/cluster: %d: %.200s", url, status, raw)
-	}
-	var out struct {
-		Result struct {
-			RaftInfo struct {
-				Commit uint64 `json:"commit"`
-				Role   string `json:"role"`
-			} `json:"raft_info"`
-		} `json:"result"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return 0, fmt.Errorf("GET %s/cluster: %w", url, err)
-	}
-	if out.Result.RaftInfo.Role != "Leader" {
-		return 0, fmt.Errorf("%s is not the leader (%s)", url, out.Result.RaftInfo.Role)
-	}
-	return out.Result.RaftInfo.Commit, nil
 }
 
 // awaitCaughtUp waits, until ctx ends, for g to catch up with target, a

@@ -77,6 +77,10 @@ type Replica struct {
 	// (transfers.go); stopTransfers stops it.
 	transfers     *transferDriver
 	stopTransfers func()
+	// nudges queues barriers that tell group 0's followers its commit
+	// index at once (readindex.go); stopNudges stops their loop.
+	nudges     chan struct{}
+	stopNudges func()
 	// stop ends the join loop, if any; joined is closed when it is over.
 	stop   context.CancelFunc
 	joined chan struct{}
@@ -166,6 +170,8 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	r.shards = &shardWriter{self: cfg.NodeID, url: r.urlOf, host: host, apiKey: cfg.APIKey, client: &http.Client{Timeout: time.Minute, Transport: pool}}
 	r.shards.mu.leaders = map[string]string{}
 	r.stopTransfers = r.startTransfers()
+	r.nudges = make(chan struct{}, 1)
+	r.stopNudges = r.startNudges()
 	node.Trainer().SetPublisher(r.publishModel)
 	return r, nil
 }
@@ -180,6 +186,7 @@ func (r *Replica) Close() error {
 	r.stop()
 	<-r.joined
 	r.stopTransfers()
+	r.stopNudges()
 	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
 }
 

@@ -212,6 +212,7 @@ func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/apply", r.authorized(r.serveApply))
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/members", r.authorized(r.serveMembers))
+	mux.HandleFunc("POST "+readIndexRoute, r.authorized(r.serveReadIndex))
 	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: r.leaderShard, Logger: r.log})
 	if err != nil {
 		panic(err) // Shards is set: NewHandler cannot fail

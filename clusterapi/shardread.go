@@ -60,7 +60,7 @@ func (r *Replica) Router(name string, consistency httpapi.Consistency) (query.Co
 	users := func(context.Context) (*index.Collection, error) { return schema, nil }
 	if consistency == httpapi.ReadLinearizable {
 		users = func(ctx context.Context) (*index.Collection, error) {
-			if err := r.caughtUp(ctx); err != nil {
+			if err := r.readIndex(ctx); err != nil {
 				return nil, fmt.Errorf("collection %q: users: %w", name, err)
 			}
 			return schema, nil

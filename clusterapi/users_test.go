@@ -2,7 +2,9 @@ package clusterapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -201,4 +203,32 @@ func TestStrongRecommendSeesInteractions(t *testing.T) {
 		got := ids(mustCall(t, "POST", follower.url+"/collections/m/points/query?consistency=majority", q(u)))
 		require.NotContains(t, got, uint64(7), "user %d: the acknowledged interaction with 7 is seen through node %s", u, follower.id)
 	}
+}
+
+// TestReadIndexOnTheLeaderOnly: group 0's read index is answered by its
+// leader (a commit index at least that of a write acknowledged before)
+// and refused by a follower, naming the leader; without the api-key it
+// is refused.
+func TestReadIndexOnTheLeaderOnly(t *testing.T) {
+	_, nodes := startHTTPNodes(t, 3)
+	lead := leaderOf(t, nodes)
+	mustCall(t, "PUT", lead.url+"/collections/r", `{"vectors":{"size":2,"distance":"Dot"}}`)
+	applied := lead.rep.node.AppliedIndex()
+	for _, n := range nodes {
+		code, _, raw := call(t, "POST", n.url+readIndexRoute, "")
+		var ans shardAnswer
+		require.NoError(t, json.Unmarshal([]byte(raw), &ans), raw)
+		if n == lead {
+			require.Equal(t, 200, code, raw)
+			require.GreaterOrEqual(t, ans.Commit, applied)
+			continue
+		}
+		require.Equal(t, http.StatusMisdirectedRequest, code, raw)
+		require.Equal(t, kindNotLeader, ans.Kind)
+		require.Equal(t, lead.id, ans.Leader)
+	}
+	resp, err := http.Post(lead.url+readIndexRoute, "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 }
