@@ -7,16 +7,18 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/mux"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quiver-db/quiver/index"
 	"github.com/quiver-db/quiver/internal/testseed"
 	"github.com/quiver-db/quiver/shard"
+	"github.com/quiver-db/quiver/userid"
 )
 
 // shardedPair creates "flat", an unsharded collection, and "spread", the
@@ -233,18 +235,15 @@ func TestShardedCollectionInfoAndCluster(t *testing.T) {
 func TestShardedCollectionRefusesWhatItCannotServe(t *testing.T) {
 	r := testseed.New(t)
 	ts, f := shardedPair(t, r, 30)
-	for _, rt := range []struct{ method, path string }{
-		{"POST", "/snapshots"},
-		{"GET", "/snapshots"},
-	} {
-		path := strings.ReplaceAll(rt.path, "{user}", "1")
-		res := ts.do(rt.method, "/collections/spread"+path, map[string]any{})
-		require.Equal(t, http.StatusNotImplemented, res.Code, "%s %s: %s", rt.method, rt.path, res.Error)
-		require.Contains(t, res.Error, "not supported on a sharded collection yet")
-		require.Contains(t, res.Error, rt.method+" /collections/{collection}"+rt.path)
-		require.NotContains(t, ts.do(rt.method, "/collections/flat"+path, map[string]any{}).Error, "sharded",
-			"%s %s: an unsharded collection is not refused for sharding", rt.method, rt.path)
-	}
+	// Every route of the table serves sharded collections now; one that
+	// does not say so is refused before it reads the empty schema copy.
+	rt := route{method: "POST", path: "/collections/{collection}/new"}
+	req := mux.SetURLVars(httptest.NewRequest("POST", "/collections/spread/new", nil), map[string]string{"collection": "spread"})
+	err := ts.h.checkSharded(req, rt)
+	require.ErrorIs(t, err, ErrNotSupported)
+	require.ErrorContains(t, err, "POST /collections/{collection}/new: not supported on a sharded collection yet")
+	req = mux.SetURLVars(httptest.NewRequest("POST", "/collections/flat/new", nil), map[string]string{"collection": "flat"})
+	require.NoError(t, ts.h.checkSharded(req, rt), "an unsharded collection is not refused for sharding")
 
 	// A shard that cannot be reached is a 503 to retry.
 	dead, err := shard.NewClient(shard.ClientConfig{URL: "http://127.0.0.1:1"}, "spread", 0)
@@ -407,4 +406,56 @@ func TestShardedUsersBeforeTraining(t *testing.T) {
 	}
 	sameAnswer(t, ts, "POST", "/points/query", map[string]any{"query": map[string]any{"recommend": map[string]any{"user": "newcomer"}},
 		"limit": 10, "filter": map[string]any{"must": []any{map[string]any{"key": "group", "match": map[string]any{"value": 1}}}}})
+}
+
+// TestShardedSnapshotIsOneCollectionsSnapshot: a snapshot of a sharded
+// collection, made on a node, is a single collection's snapshot file: it
+// is listed and downloaded as any, and recovers (here on a single node)
+// into the same points, vectors, payloads and payload indexes as the
+// unsharded twin, with the users' interactions.
+func TestShardedSnapshotIsOneCollectionsSnapshot(t *testing.T) {
+	ctx := context.Background()
+	r := testseed.New(t)
+	ts, _ := shardedPair(t, r, 60)
+	flat, err := ts.db.Collection("flat")
+	require.NoError(t, err)
+	all := index.ReadOptions{WithPayload: true, WithVector: true}
+	want, err := flat.Scroll(ctx, index.ScrollRequest{Limit: 100, ReadOptions: all})
+	require.NoError(t, err)
+	var its []map[string]any
+	var sent []index.Interaction
+	for u := range 5 {
+		for k := range 3 {
+			id := want.Points[(u*7+k)%len(want.Points)].ID
+			its = append(its, map[string]any{"user": u, "item": id, "weight": k + 1, "timestamp": 1000 + k})
+			sent = append(sent, index.Interaction{User: userid.FromNum(uint64(u)), Item: id, Weight: float32(k + 1), Time: time.Unix(int64(1000+k), 0).UTC()})
+		}
+	}
+	ts.ok("PUT", "/collections/spread/interactions", map[string]any{"interactions": its}, nil)
+
+	var snap snapshotOut
+	ts.ok("POST", "/collections/spread/snapshots", nil, &snap)
+	var listed []snapshotOut
+	ts.ok("GET", "/collections/spread/snapshots", nil, &listed)
+	require.Equal(t, []snapshotOut{snap}, listed)
+	req, err := http.NewRequest("GET", ts.url+"/collections/spread/snapshots/"+snap.Name, nil)
+	require.NoError(t, err)
+	req.Header.Set("api-key", ts.key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	db, err := index.Open(ctx, t.TempDir(), index.Options{})
+	require.NoError(t, err)
+	defer db.Close()
+	c, err := db.RecoverUpload(ctx, "copy", resp.Body, snap.Checksum)
+	require.NoError(t, err)
+	got, err := c.Scroll(ctx, index.ScrollRequest{Limit: 100, ReadOptions: all})
+	require.NoError(t, err)
+	require.Equal(t, want.Points, got.Points)
+	require.Equal(t, flat.Config().PayloadIndexes, c.Config().PayloadIndexes)
+	var kept []index.Interaction
+	require.NoError(t, c.ScanInteractions(ctx, func(it index.Interaction) error { kept = append(kept, it); return nil }))
+	require.ElementsMatch(t, sent, kept)
 }

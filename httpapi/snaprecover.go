@@ -375,9 +375,8 @@ var errStopScan = errors.New("stop")
 // it skips them with a warning.
 func (rp *replay) replayInteractions(ctx context.Context) error {
 	rp.step = "interactions"
-	batch := make([]index.Interaction, 0, recoverInteractions)
 	skipped := false
-	flush := func() error {
+	err := inBatches(ctx, rp.src, recoverInteractions, func(batch []index.Interaction) error {
 		err := rp.h.writer.Interact(ctx, rp.name, batch)
 		if errors.Is(err, ErrNotSupported) {
 			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: the Writer takes none for this collection", "collection", rp.name, "err", err)
@@ -388,21 +387,29 @@ func (rp *replay) replayInteractions(ctx context.Context) error {
 			return err
 		}
 		rp.interactions += len(batch)
-		batch = batch[:0]
 		return nil
-	}
-	err := rp.src.ScanInteractions(ctx, func(it index.Interaction) error {
-		batch = append(batch, it)
-		if len(batch) < recoverInteractions {
-			return nil
-		}
-		return flush()
 	})
-	if err == nil && len(batch) > 0 {
-		err = flush()
-	}
 	if errors.Is(err, errStopScan) && skipped {
 		return nil
+	}
+	return err
+}
+
+// inBatches calls flush with c's interactions, n at a time (the last
+// batch shorter); flush must not keep the slice.
+func inBatches(ctx context.Context, c *index.Collection, n int, flush func([]index.Interaction) error) error {
+	batch := make([]index.Interaction, 0, n)
+	err := c.ScanInteractions(ctx, func(it index.Interaction) error {
+		batch = append(batch, it)
+		if len(batch) < n {
+			return nil
+		}
+		err := flush(batch)
+		batch = batch[:0]
+		return err
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush(batch)
 	}
 	return err
 }

@@ -55,7 +55,19 @@ func (h *Handler) createSnapshot(r *http.Request) (any, error) {
 	if err := checkQueryParams(r, "wait"); err != nil {
 		return nil, err
 	}
-	f, err := h.db.CreateSnapshotFile(r.Context(), mux.Vars(r)["collection"])
+	name := mux.Vars(r)["collection"]
+	if _, _, sharded := h.sharded(name); sharded {
+		points, err := h.reader(r)
+		if err != nil {
+			return nil, err
+		}
+		f, err := h.snapshotSharded(r.Context(), name, points)
+		if err != nil {
+			return nil, err
+		}
+		return snapshotOutOf(f), nil
+	}
+	f, err := h.db.CreateSnapshotFile(r.Context(), name)
 	if err != nil {
 		return nil, err
 	}
