@@ -217,6 +217,34 @@ func (tn *testNodes) waitShards(name string, p cluster.Placement, want []uint64)
 	}, 15*time.Second, 20*time.Millisecond, "shards never held exactly their points")
 }
 
+// waitShardLeaders waits until every shard of the collection has a
+// leader that one of its replicas knows: under load the groups of a
+// collection just created may still be electing after CreateSharded's
+// own wait, and a write then retries for 10 s at most.
+func (tn *testNodes) waitShardLeaders(name string, p cluster.Placement) {
+	tn.t.Helper()
+	require.Eventually(tn.t, func() bool {
+		for s := range p.Shards() {
+			led := false
+			for _, n := range tn.nodes {
+				rep := n.rep.Load()
+				if rep == nil {
+					continue
+				}
+				if g, ok := rep.host.Group(name, p, s); ok {
+					if id, _ := g.Leader(); id != "" {
+						led = true
+					}
+				}
+			}
+			if !led {
+				return false
+			}
+		}
+		return true
+	}, 60*time.Second, 20*time.Millisecond, "a shard of %q has no leader", name)
+}
+
 // upsert writes ps through group 0's leader until it is acknowledged,
 // as a client would after a fault: a 503 (an election, an outcome
 // unknown) is retried, upserts being idempotent.
@@ -329,6 +357,7 @@ func TestShardsPlacedReplicatedAndDropped(t *testing.T) {
 	p := tn.placement("s")
 	require.Equal(t, 3, p.Shards())
 	require.Equal(t, 2, p.ReplicationFactor())
+	tn.waitShardLeaders("s", p)
 
 	ref := reference(t)
 	var acked []uint64

@@ -21,8 +21,22 @@ type fakeReplica struct {
 	leader string // protected by mu
 	// onApply, when set, runs before each Apply, which fails with its
 	// error; protected by mu.
-	onApply  func() error
-	barriers atomic.Int64
+	onApply func() error
+	// onInteract is onApply for Interact; protected by mu.
+	onInteract func() error
+	barriers   atomic.Int64
+}
+
+func (f *fakeReplica) Interact(ctx context.Context, collection string, its []index.Interaction) error {
+	f.mu.Lock()
+	hook := f.onInteract
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(); err != nil {
+			return err
+		}
+	}
+	return f.recordingWriter.Interact(ctx, collection, its)
 }
 
 func (f *fakeReplica) Apply(ctx context.Context, collection string, ops []index.Operation) error {

@@ -336,16 +336,23 @@ const recoverRetries = 5
 // electing its leader, an outcome unknown) and this node still leads
 // group 0, since an upsert written twice is written once.
 func (rp *replay) apply(ctx context.Context, ops []index.Operation) error {
+	return rp.retried(ctx, "points", func() error { return rp.h.writer.Apply(ctx, rp.name, ops) })
+}
+
+// retried runs write, again while it answers ErrUnavailable and this
+// node still leads group 0, recoverRetries times at most: the replay's
+// writes are idempotent (upserts, and interactions with their times).
+func (rp *replay) retried(ctx context.Context, what string, write func() error) error {
 	pause := 100 * time.Millisecond
 	for try := 1; ; try++ {
-		err := rp.h.writer.Apply(ctx, rp.name, ops)
+		err := write()
 		if !errors.Is(err, ErrUnavailable) || try == recoverRetries {
 			return err
 		}
 		if self, _ := rp.h.cfg.Replica.Leader(); !self {
 			return err
 		}
-		rp.h.cfg.Logger.Warn("recover: a batch of points again", "collection", rp.name, "try", try, "err", err)
+		rp.h.cfg.Logger.Warn("recover: a batch again", "collection", rp.name, "of", what, "try", try, "err", err)
 		select {
 		case <-time.After(pause):
 			pause *= 2
@@ -377,7 +384,7 @@ func (rp *replay) replayInteractions(ctx context.Context) error {
 	rp.step = "interactions"
 	skipped := false
 	err := inBatches(ctx, rp.src, recoverInteractions, func(batch []index.Interaction) error {
-		err := rp.h.writer.Interact(ctx, rp.name, batch)
+		err := rp.retried(ctx, "interactions", func() error { return rp.h.writer.Interact(ctx, rp.name, batch) })
 		if errors.Is(err, ErrNotSupported) {
 			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: the Writer takes none for this collection", "collection", rp.name, "err", err)
 			skipped = true

@@ -83,6 +83,7 @@ func TestReplicaRecoversSnapshotsThroughItsWriter(t *testing.T) {
 	code, msg = ts.upload("c", "", "snapshot", file)
 	require.Equal(t, http.StatusOK, code, msg)
 	require.Equal(t, n, ts.count("c"))
+	require.Zero(t, fails)
 
 	// The leader lost midway: 503, and the error says what is left.
 	rep.setOnApply(func() error { return fmt.Errorf("%w: leadership lost", ErrUnavailable) })
@@ -197,6 +198,22 @@ func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 	n := 0
 	require.NoError(t, to.ScanInteractions(ctx, func(index.Interaction) error { n++; return nil }))
 	require.Equal(t, len(its), n)
+
+	// A batch refused as unavailable goes again while this node leads.
+	_, dst = onePoint(t)
+	rep := &fakeReplica{recordingWriter: &recordingWriter{db: dst}, self: true}
+	fails := 2
+	rep.onInteract = func() error {
+		if fails > 0 {
+			fails--
+			return fmt.Errorf("%w: electing", ErrUnavailable)
+		}
+		return nil
+	}
+	rp = &replay{h: &Handler{writer: rep, cfg: Config{Replica: rep, Logger: h.cfg.Logger}}, name: "c", src: src}
+	require.NoError(t, rp.replayInteractions(ctx))
+	require.Zero(t, fails)
+	require.Equal(t, len(its), rp.interactions)
 }
 
 // onePoint returns a collection "c" holding point 1, and its DB.
