@@ -439,3 +439,24 @@ func TestReplicatesInteractions(t *testing.T) {
 		}, got, "node %s", id)
 	}
 }
+
+// TestReadIndexWritesNothing: a read index on the leader sees every
+// acknowledged write and adds no entry to the log (after the barrier of
+// its term's first call); a follower refuses it.
+func TestReadIndexWritesNothing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := newCluster(t, 3, testConfig())
+	c.write(createCmd("c"))
+	lead := c.nodes[c.leader()]
+	require.NoError(t, lead.ReadIndex(ctx)) // the term's barrier, if not yet run
+	last := lead.raft.LastIndex()
+	for i := range 20 {
+		c.write(upsertCmd("c", uint64(100+i)))
+		require.NoError(t, lead.ReadIndex(ctx))
+		require.Equal(t, i+1, count(t, lead, "c"))
+	}
+	require.Equal(t, last+20, lead.raft.LastIndex(), "one entry per write, none per read")
+	f := c.nodes[c.followers()[0]]
+	require.ErrorIs(t, f.ReadIndex(ctx), ErrNotLeader)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/raft"
 )
@@ -82,4 +83,33 @@ func (n *Node) LeaderCommitIndex(ctx context.Context) (uint64, error) {
 		n.confirmedTerm.Store(term)
 	}
 	return n.CommitIndex(), nil
+}
+
+// ReadIndex returns once this node, the leader, has applied every entry
+// committed before the call, without writing to the log (Raft's read
+// index, §6.4 of Ongaro's thesis): the commit index, after one barrier a
+// term (LeaderCommitIndex); then a round of heartbeats a majority
+// answers (raft's VerifyLeader), so no other leader can have committed
+// anything meanwhile; then the FSM catching up with the index. A read of
+// Node.DB after it sees every write acknowledged before it, as after
+// Barrier, which costs an entry synced on a majority for each read.
+func (n *Node) ReadIndex(ctx context.Context) error {
+	commit, err := n.LeaderCommitIndex(ctx)
+	if err != nil {
+		return err
+	}
+	if err := wait(ctx, n.raft.VerifyLeader()); err != nil {
+		return fmt.Errorf("cluster: read index: %w", n.proposeError(err))
+	}
+	for pause := 20 * time.Microsecond; ; pause = min(2*pause, 5*time.Millisecond) {
+		ok, err := n.CaughtUp(commit)
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: read index %d: %w", commit, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
 }

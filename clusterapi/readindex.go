@@ -75,12 +75,12 @@ func (r *Replica) startNudges() (stop func()) {
 }
 
 // readIndex returns nil once this node has applied every command group
-// 0 had committed when it asked: its leader runs a barrier; a follower
-// asks the leader's read index and waits to have applied up to it.
+// 0 had committed when it asked: its leader takes its own read index; a
+// follower asks the leader's and waits to have applied up to it.
 func (r *Replica) readIndex(ctx context.Context) error {
 	if r.node.IsLeader() {
-		if err := r.node.Barrier(ctx); err != nil {
-			return fmt.Errorf("%w: the leader's barrier: %w", httpapi.ErrUnavailable, err)
+		if err := r.node.ReadIndex(ctx); err != nil {
+			return fmt.Errorf("%w: the leader's read index: %w", httpapi.ErrUnavailable, err)
 		}
 		return nil
 	}

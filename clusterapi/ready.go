@@ -63,8 +63,8 @@ func (r *Replica) shardCaughtUp(ctx context.Context, name string, p cluster.Plac
 		return errors.New("its group is not open yet")
 	}
 	if g.IsLeader() {
-		if err := g.Barrier(ctx); err != nil {
-			return fmt.Errorf("the leader's barrier: %w", err)
+		if err := g.ReadIndex(ctx); err != nil {
+			return fmt.Errorf("the leader's read index: %w", err)
 		}
 		return nil
 	}

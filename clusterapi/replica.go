@@ -307,9 +307,11 @@ func (r *Replica) Leader() (bool, string) {
 	return false, r.urlOf(id)
 }
 
-// Barrier implements httpapi.Replica.
+// Barrier implements httpapi.Replica with group 0's read index
+// (cluster.Node.ReadIndex): every entry committed before the call is
+// applied here when it returns, and nothing is written to the log.
 func (r *Replica) Barrier(ctx context.Context) error {
-	return unavailable(r.node.Barrier(ctx))
+	return unavailable(r.node.ReadIndex(ctx))
 }
 
 // status is Qdrant's ClusterStatus when clustering is enabled.

@@ -155,7 +155,8 @@ func (r *Replica) Shards(collection string, s int) (shard.Shard, error) {
 }
 
 // leaderShard is shard.Handler's Leader lookup: this node's replica of
-// shard s, while this node leads its group, after a barrier on it. A
+// shard s, while this node leads its group, after its read index
+// (cluster.Node.ReadIndex: no log entry). A
 // node that does not lead it refuses with shard.ErrUnavailable, which
 // sends the caller to the next replica.
 func (r *Replica) leaderShard(ctx context.Context, collection string, s int) (shard.Shard, error) {
@@ -172,8 +173,8 @@ func (r *Replica) leaderShard(ctx context.Context, collection string, s int) (sh
 		r.shards.setLeader(p.Group(s), id)
 		return nil, fmt.Errorf("%w: node %s does not lead shard %d (leader: %q)", shard.ErrUnavailable, r.self, s, id)
 	}
-	if err := g.Barrier(ctx); err != nil {
-		return nil, fmt.Errorf("%w: shard %d's barrier: %v", shard.ErrUnavailable, s, err)
+	if err := g.ReadIndex(ctx); err != nil {
+		return nil, fmt.Errorf("%w: shard %d's read index: %v", shard.ErrUnavailable, s, err)
 	}
 	c, err := g.DB().Collection(collection)
 	if err != nil {

@@ -36,8 +36,10 @@ func (h *Handler) startTraining(r *http.Request) (any, error) {
 		return nil, badRequest("model %q: want \"ials\" (bpr and biased MF are in package recommend, not yet served)", req.Model)
 	}
 	// A sharded collection's item vectors are in its shards: the
-	// router reads them (c, its schema copy, keeps the interactions).
-	items, err := h.readerNamed(c.Name(), ReadLocal)
+	// router reads them (c, its schema copy, keeps the interactions), on
+	// the shards' leaders, so training sees every point acknowledged
+	// before it (a replica here may lag by a commit).
+	items, err := h.readerNamed(c.Name(), ReadLinearizable)
 	if err != nil {
 		return nil, err
 	}
