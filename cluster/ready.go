@@ -94,12 +94,9 @@ func (n *Node) LeaderCommitIndex(ctx context.Context) (uint64, error) {
 // Node.DB after it sees every write acknowledged before it, as after
 // Barrier, which costs an entry synced on a majority for each read.
 func (n *Node) ReadIndex(ctx context.Context) error {
-	commit, err := n.LeaderCommitIndex(ctx)
+	commit, err := n.VerifiedCommitIndex(ctx)
 	if err != nil {
 		return err
-	}
-	if err := wait(ctx, n.raft.VerifyLeader()); err != nil {
-		return fmt.Errorf("cluster: read index: %w", n.proposeError(err))
 	}
 	for pause := 20 * time.Microsecond; ; pause = min(2*pause, 5*time.Millisecond) {
 		ok, err := n.CaughtUp(commit)
@@ -112,4 +109,20 @@ func (n *Node) ReadIndex(ctx context.Context) error {
 		case <-time.After(pause):
 		}
 	}
+}
+
+// VerifiedCommitIndex is LeaderCommitIndex confirmed by a round of
+// heartbeats a majority answers (raft's VerifyLeader): the read index,
+// which a follower waits to have applied for a linearizable read. A
+// leader cut off from its majority cannot give it, even before its lease
+// runs out.
+func (n *Node) VerifiedCommitIndex(ctx context.Context) (uint64, error) {
+	commit, err := n.LeaderCommitIndex(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if err := wait(ctx, n.raft.VerifyLeader()); err != nil {
+		return 0, fmt.Errorf("cluster: read index: %w", n.proposeError(err))
+	}
+	return commit, nil
 }

@@ -23,11 +23,14 @@ import (
 // readIndexRoute is the internal route of group 0's read index.
 const readIndexRoute = "/internal/cluster/read-index"
 
-// serveReadIndex answers group 0's commit index, on its leader only
-// (421 with the leader elsewhere), and queues a barrier.
+// serveReadIndex answers group 0's read index (its leader's commit
+// index, confirmed by a majority's heartbeats), on its leader only (421
+// with the leader elsewhere), and queues a barrier.
 func (r *Replica) serveReadIndex(w http.ResponseWriter, req *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
-	commit, err := leaderCommit(req.Context(), r.node)
+	ctx, cancel := context.WithTimeout(req.Context(), time.Second)
+	defer cancel()
+	commit, err := r.node.VerifiedCommitIndex(ctx)
 	if err != nil {
 		ans := shardAnswer{Kind: kindUnknown, Error: err.Error()}
 		status := http.StatusServiceUnavailable
