@@ -28,27 +28,28 @@ type fakeReplica struct {
 }
 
 func (f *fakeReplica) Interact(ctx context.Context, collection string, its []index.Interaction) error {
-	f.mu.Lock()
-	hook := f.onInteract
-	f.mu.Unlock()
-	if hook != nil {
-		if err := hook(); err != nil {
-			return err
-		}
+	if err := f.run(&f.onInteract); err != nil {
+		return err
 	}
 	return f.recordingWriter.Interact(ctx, collection, its)
 }
 
 func (f *fakeReplica) Apply(ctx context.Context, collection string, ops []index.Operation) error {
-	f.mu.Lock()
-	hook := f.onApply
-	f.mu.Unlock()
-	if hook != nil {
-		if err := hook(); err != nil {
-			return err
-		}
+	if err := f.run(&f.onApply); err != nil {
+		return err
 	}
 	return f.recordingWriter.Apply(ctx, collection, ops)
+}
+
+// run calls the hook *h, if set, under no lock.
+func (f *fakeReplica) run(h *func() error) error {
+	f.mu.Lock()
+	hook := *h
+	f.mu.Unlock()
+	if hook == nil {
+		return nil
+	}
+	return hook()
 }
 
 func (f *fakeReplica) setOnApply(hook func() error) {

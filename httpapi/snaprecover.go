@@ -374,32 +374,16 @@ func valuesOf(r index.Record) int {
 	return n
 }
 
-// errStopScan ends a scan of interactions early.
-var errStopScan = errors.New("stop")
-
-// replayInteractions records src's interactions in batches; from a Writer
-// that does not take interactions for this collection (ErrNotSupported)
-// it skips them with a warning.
+// replayInteractions records src's interactions in batches.
 func (rp *replay) replayInteractions(ctx context.Context) error {
 	rp.step = "interactions"
-	skipped := false
-	err := inBatches(ctx, rp.src, recoverInteractions, func(batch []index.Interaction) error {
-		err := rp.retried(ctx, "interactions", func() error { return rp.h.writer.Interact(ctx, rp.name, batch) })
-		if errors.Is(err, ErrNotSupported) {
-			rp.h.cfg.Logger.Warn("recover: the snapshot's interactions are skipped: the Writer takes none for this collection", "collection", rp.name, "err", err)
-			skipped = true
-			return errStopScan
-		}
-		if err != nil {
+	return inBatches(ctx, rp.src, recoverInteractions, func(batch []index.Interaction) error {
+		if err := rp.retried(ctx, "interactions", func() error { return rp.h.writer.Interact(ctx, rp.name, batch) }); err != nil {
 			return err
 		}
 		rp.interactions += len(batch)
 		return nil
 	})
-	if errors.Is(err, errStopScan) && skipped {
-		return nil
-	}
-	return err
 }
 
 // inBatches calls flush with c's interactions, n at a time (the last

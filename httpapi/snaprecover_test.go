@@ -166,16 +166,10 @@ func TestReplayBoundsEntriesByTheirNumbers(t *testing.T) {
 	require.Equal(t, 302, rp.points)
 }
 
-// refusesInteractions is a Writer that takes no interactions.
-type refusesInteractions struct{ *recordingWriter }
-
-func (refusesInteractions) Interact(context.Context, string, []index.Interaction) error {
-	return fmt.Errorf("%w: interactions here", ErrNotSupported)
-}
-
-// TestReplaySkipsInteractionsTheWriterRefuses: the replay goes on
-// without them; a Writer that takes them gets them all.
-func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
+// TestReplayRecordsInteractionsInBatches: every interaction reaches the
+// Writer, recoverInteractions at a time, and a batch refused as
+// unavailable goes again.
+func TestReplayRecordsInteractionsInBatches(t *testing.T) {
 	ctx := context.Background()
 	src, _ := onePoint(t)
 	var its []index.Interaction
@@ -183,15 +177,11 @@ func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 		its = append(its, index.Interaction{User: userid.FromNum(uint64(u)), Item: pointid.FromNum(1), Weight: 1})
 	}
 	require.NoError(t, src.Interact(ctx, its))
-
-	h := &Handler{writer: refusesInteractions{}, cfg: Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
-	rp := &replay{h: h, name: "c", src: src}
-	require.NoError(t, rp.replayInteractions(ctx))
-	require.Zero(t, rp.interactions)
+	cfg := Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 	to, dst := onePoint(t)
 	w := &recordingWriter{db: dst}
-	rp = &replay{h: &Handler{writer: w, cfg: h.cfg}, name: "c", src: src}
+	rp := &replay{h: &Handler{writer: w, cfg: cfg}, name: "c", src: src}
 	require.NoError(t, rp.replayInteractions(ctx))
 	require.Equal(t, len(its), rp.interactions)
 	require.Equal(t, 2, w.count(), "two batches")
@@ -210,7 +200,7 @@ func TestReplaySkipsInteractionsTheWriterRefuses(t *testing.T) {
 		}
 		return nil
 	}
-	rp = &replay{h: &Handler{writer: rep, cfg: Config{Replica: rep, Logger: h.cfg.Logger}}, name: "c", src: src}
+	rp = &replay{h: &Handler{writer: rep, cfg: Config{Replica: rep, Logger: cfg.Logger}}, name: "c", src: src}
 	require.NoError(t, rp.replayInteractions(ctx))
 	require.Zero(t, fails)
 	require.Equal(t, len(its), rp.interactions)
