@@ -119,9 +119,6 @@ func (c *Collection) interactionOps(its []Interaction, now time.Time) (ops []sto
 // interaction; it is not saved (the cluster sets it again on replay).
 func (c *Collection) SetItemsElsewhere() { c.itemsElsewhere.Store(true) }
 
-// ItemsElsewhere reports whether SetItemsElsewhere was called.
-func (c *Collection) ItemsElsewhere() bool { return c.itemsElsewhere.Load() }
-
 // userVersionStripes is the number of counters UserVersion spreads users
 // over: memory stays fixed however many users write, and users sharing a
 // counter only see each other's writes as changes of their own.

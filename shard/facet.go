@@ -50,25 +50,26 @@ func (r *Router) Facet(ctx context.Context, req index.FacetRequest) ([]index.Fac
 		}
 		return value{}, fmt.Errorf("shard router %q: facet value %v of type %T", r.name, v, v)
 	}
-	counts := map[value]int{}
-	values := map[value]any{}
-	for _, hits := range parts {
-		for _, h := range hits {
+	hits := map[value]*index.FacetHit{}
+	for _, part := range parts {
+		for _, h := range part {
 			k, err := keyOf(h.Value)
 			if err != nil {
 				return nil, err
 			}
-			counts[k] += h.Count
-			values[k] = h.Value
+			if sum, ok := hits[k]; ok {
+				sum.Count += h.Count
+			} else {
+				hits[k] = &index.FacetHit{Value: h.Value, Count: h.Count}
+			}
 		}
 	}
-	out := make([]index.FacetHit, 0, len(counts))
-	keys := make([]value, 0, len(counts))
-	for k := range counts {
+	keys := make([]value, 0, len(hits))
+	for k := range hits {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b value) int {
-		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+		if c := cmp.Compare(hits[b].Count, hits[a].Count); c != 0 {
 			return c
 		}
 		if a.kind == 's' || b.kind == 's' {
@@ -76,8 +77,9 @@ func (r *Router) Facet(ctx context.Context, req index.FacetRequest) ([]index.Fac
 		}
 		return cmp.Compare(a.n, b.n)
 	})
+	out := make([]index.FacetHit, 0, min(limit, len(keys)))
 	for _, k := range keys[:min(limit, len(keys))] {
-		out = append(out, index.FacetHit{Value: values[k], Count: counts[k]})
+		out = append(out, *hits[k])
 	}
 	return out, nil
 }
