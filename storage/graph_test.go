@@ -35,7 +35,10 @@ func TestSaveGraphReleasesItsBytes(t *testing.T) {
 	require.NoError(t, c.SaveGraphs(1, []SpaceGraph{{Space: 0, Data: data}}))
 	data = nil
 	after := heapInUse()
-	assert.Less(t, after, before+16, "heap %d MiB before the save, %d after", before, after)
+	// 32 MiB of slack: Pebble's memtables and caches move by up to 16 MiB
+	// between runs (one make test run measured exactly 16 more); the
+	// regression this guards held 64-128 MiB.
+	assert.Less(t, after, before+32, "heap %d MiB before the save, %d after", before, after)
 
 	_, got, err := c.LoadGraph(context.Background(), 0)
 	require.NoError(t, err)
