@@ -134,6 +134,9 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 	point := func(id int) map[string]any {
 		return map[string]any{"id": id, "vector": vec(), "payload": map[string]any{"n": id % 10}}
 	}
+	// entry, when not negative, sends every request to that node rather
+	// than to the nodes in turn.
+	entry := -1
 	measure := func(name string, count int, req func(i int) (string, string, any)) error {
 		fmt.Fprintf(cfg.Progress, "%s: %s, %d requests\n", s.Name, name, count)
 		before := make([]float64, len(nodes))
@@ -143,11 +146,15 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 		lat := make([]time.Duration, count)
 		for i := range count {
 			method, path, body := req(i)
+			nd := nodes[i%len(nodes)]
+			if entry >= 0 {
+				nd = nodes[entry]
+			}
 			t := time.Now()
-			code, raw, err := httpCall(ctx, method, nodes[i%len(nodes)].url()+path, body, 30*time.Second)
+			code, raw, err := httpCall(ctx, method, nd.url()+path, body, 30*time.Second)
 			lat[i] = time.Since(t)
 			if err != nil || code != http.StatusOK {
-				return errors.Join(err, fmt.Errorf("%s %s on node %s: %d %s", name, path, nodes[i%len(nodes)].id, code, raw))
+				return errors.Join(err, fmt.Errorf("%s %s on node %s: %d %s", name, path, nd.id, code, raw))
 			}
 		}
 		for i, nd := range nodes {
@@ -193,6 +200,18 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 			return nil, err
 		}
 	}
+	if cfg.Shards > 0 && len(nodes) > 1 {
+		// Every search through node 1: its CPU is the entry role's (the
+		// outer request, its own shards, the calls out), the others' the
+		// peer role's (their shards, the calls in), which is what
+		// separate machines would run at once.
+		entry = 0
+		if err := measure("search node 1", cfg.Samples, func(int) (string, string, any) {
+			return "POST", "/collections/c/points/search", map[string]any{"vector": vec(), "limit": 10}
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -210,7 +229,7 @@ func (r *ClusterLatencyResult) Report() string {
 		r.Cores, r.LoadAvgStart, r.LoadAvgEnd)
 	measures := latencyMeasures
 	if r.Shards > 0 {
-		measures = measures[:3]
+		measures = append(measures[:3:3], "search node 1")
 	}
 	fmt.Fprintf(&sb, "%-24s", "setup")
 	for _, m := range measures {
@@ -220,17 +239,30 @@ func (r *ClusterLatencyResult) Report() string {
 	for _, s := range r.Setups {
 		fmt.Fprintf(&sb, "%-24s", s.Name)
 		for _, m := range measures {
-			fmt.Fprintf(&sb, " %22s", fmt.Sprintf("%.2f/%.2f ms", millis(s.P50[m]), millis(s.P99[m])))
+			cell := "-"
+			if s.Requests[m] > 0 {
+				cell = fmt.Sprintf("%.2f/%.2f ms", millis(s.P50[m]), millis(s.P99[m]))
+			}
+			fmt.Fprintf(&sb, " %22s", cell)
 		}
 		sb.WriteString("\n")
 	}
 	if r.Shards > 0 && len(r.Setups) == 2 {
 		one, three := r.Setups[0].P50["search local"], r.Setups[1].P50["search local"]
 		fmt.Fprintf(&sb, "scatter-gather overhead of search p50: %+.1f%% (%.2f against %.2f ms)\n", 100*(millis(three)/millis(one)-1), millis(three), millis(one))
+		if cpu := r.Setups[1].CPU["search node 1"]; len(cpu) == 3 && r.Setups[1].Requests["search node 1"] > 0 {
+			n := float64(r.Setups[1].Requests["search node 1"])
+			single := r.Setups[0].CPU["search local"][0] / float64(r.Setups[0].Requests["search local"])
+			fmt.Fprintf(&sb, "CPU ms per search through node 1: entry role %.3f, peer roles %.3f and %.3f; single node %.3f (separate machines run the roles at once)\n",
+				cpu[0]*1000/n, cpu[1]*1000/n, cpu[2]*1000/n, single*1000)
+		}
 	}
 	sb.WriteString("CPU seconds per 1000 requests (per node, then the sum; upsert 100 is per 1000 100-point requests):\n")
 	for _, s := range r.Setups {
 		for _, m := range measures {
+			if s.Requests[m] == 0 {
+				continue
+			}
 			var per []string
 			sum := 0.0
 			for _, c := range s.CPU[m] {

@@ -44,7 +44,7 @@ func TestLinearizableShardReadsGoToEachShardsLeader(t *testing.T) {
 			}
 			var before int64
 			for _, m := range tn.nodes {
-				before += m.leaderReads.Load()
+				before += m.rep.Load().leaderReadsServed.Load()
 			}
 			router, ok, err := rep.Router("s", httpapi.ReadLinearizable)
 			require.NoError(t, err)
@@ -54,12 +54,16 @@ func TestLinearizableShardReadsGoToEachShardsLeader(t *testing.T) {
 			require.Equal(t, acked, got, "round %d, node %d", round, i)
 			var after int64
 			for _, m := range tn.nodes {
-				after += m.leaderReads.Load()
+				after += m.rep.Load().leaderReadsServed.Load()
 			}
 			// One leader read per shard not led here, plus the refusals of
 			// followers asked while the leader heard of was stale.
 			require.GreaterOrEqual(t, after-before, int64(p.Shards()-led), "node %d leads %d shards", i, led)
 		}
+	}
+
+	for _, n := range tn.nodes {
+		require.Zero(t, n.httpReads.Load(), "node %s: the shard reads cross the Raft port, not HTTP", n.id)
 	}
 
 	// A follower replica refuses a leader's read; the leader serves it.

@@ -16,6 +16,7 @@ import (
 	"github.com/quiver-db/quiver/cluster"
 	"github.com/quiver-db/quiver/httpapi"
 	"github.com/quiver-db/quiver/index"
+	"github.com/quiver-db/quiver/shard"
 )
 
 // Config configures Open.
@@ -81,6 +82,16 @@ type Replica struct {
 	// index at once (readindex.go); stopNudges stops their loop.
 	nudges     chan struct{}
 	stopNudges func()
+	// reads serves the shards' reads to other nodes, over HTTP and in
+	// the stream form on the Mux; streams calls other nodes' in that
+	// form, at addrs; stopStreams closes both (streams.go).
+	reads   *shard.Handler
+	streams *shard.Streams
+	// leaderReadsServed counts the leader's reads other nodes asked of
+	// this one's replicas (shard.ClientConfig.Leader), for tests.
+	leaderReadsServed atomic.Int64
+	addrs             *raftAddrs
+	stopStreams       func()
 	// stop ends the join loop, if any; joined is closed when it is over.
 	stop   context.CancelFunc
 	joined chan struct{}
@@ -161,6 +172,18 @@ func start(ctx context.Context, cfg Config, voters []cluster.Peer) (*Replica, er
 	}
 	r := newReplica(node, cfg)
 	r.mux, r.host, r.log = mux, host, cfg.Logger
+	leaderRead := func(ctx context.Context, collection string, s int) (shard.Shard, error) {
+		r.leaderReadsServed.Add(1)
+		return r.leaderShard(ctx, collection, s)
+	}
+	r.reads, err = shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: leaderRead, Logger: r.log})
+	if err != nil {
+		return nil, errors.Join(err, node.Close(), host.Close(), mux.Close())
+	}
+	if r.streams, r.stopStreams, err = startStreams(mux, r.reads); err != nil {
+		return nil, errors.Join(err, node.Close(), host.Close(), mux.Close())
+	}
+	r.addrs = newRaftAddrs(node, cfg.Peers)
 	// Keep connections to every peer: a search asks one per remote shard.
 	pool := http.DefaultTransport.(*http.Transport).Clone()
 	pool.MaxIdleConnsPerHost = 64
@@ -187,6 +210,7 @@ func (r *Replica) Close() error {
 	<-r.joined
 	r.stopTransfers()
 	r.stopNudges()
+	r.stopStreams()
 	return errors.Join(r.node.Close(), r.host.Close(), r.mux.Close())
 }
 

@@ -213,11 +213,7 @@ func (r *Replica) Internal(next http.Handler) http.Handler {
 	mux.HandleFunc("GET "+shard.Prefix+"{collection}/{shard}/state", r.authorized(r.serveState))
 	mux.HandleFunc("POST "+shard.Prefix+"{collection}/{shard}/members", r.authorized(r.serveMembers))
 	mux.HandleFunc("POST "+readIndexRoute, r.authorized(r.serveReadIndex))
-	reads, err := shard.NewHandler(shard.HandlerConfig{Shards: r.Shards, Leader: r.leaderShard, Logger: r.log})
-	if err != nil {
-		panic(err) // Shards is set: NewHandler cannot fail
-	}
-	mux.HandleFunc("POST "+shard.Prefix, r.authorized(reads.ServeHTTP))
+	mux.HandleFunc("POST "+shard.Prefix, r.authorized(r.reads.ServeHTTP))
 	mux.Handle("/", next)
 	return mux
 }

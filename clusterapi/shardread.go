@@ -121,7 +121,8 @@ func (r *Replica) remoteReader(name string, p cluster.Placement, s int, leaderRe
 	}
 	set := &replicaSet{}
 	for _, id := range order {
-		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.url(id), HTTP: r.shards.client, APIKey: r.shards.apiKey, Leader: leaderRead}, name, s)
+		c, err := shard.NewClient(shard.ClientConfig{URL: r.shards.url(id), HTTP: r.shards.client, APIKey: r.shards.apiKey, Leader: leaderRead,
+			Streams: r.streams, StreamAddr: r.addrs.of(id)}, name, s)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,14 +36,14 @@ type testNode struct {
 	srv     *httptest.Server
 	rep     atomic.Pointer[Replica]
 	handler atomic.Pointer[http.Handler]
-	// leaderReads counts the shard reads asked of this node's leader
-	// replicas (shard.ReadHeader).
-	leaderReads atomic.Int64
+	// httpReads counts the shard reads that reached this node over HTTP
+	// rather than the Raft port's stream form.
+	httpReads atomic.Int64
 }
 
 func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get(shard.ReadHeader) == "leader" {
-		n.leaderReads.Add(1)
+	if rest, ok := strings.CutPrefix(r.URL.Path, shard.Prefix); ok && r.Method == http.MethodPost && !strings.HasSuffix(rest, "/apply") && !strings.HasSuffix(rest, "/members") {
+		n.httpReads.Add(1)
 	}
 	h := n.handler.Load()
 	if h == nil {

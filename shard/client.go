@@ -39,6 +39,11 @@ type ClientConfig struct {
 	MaxResponseBytes int64
 	// Timeout bounds a call whose context has no deadline. Zero means 30s.
 	Timeout time.Duration
+	// Streams and StreamAddr, when both are set, carry the calls in the
+	// stream form (stream.go) on a connection to StreamAddr kept open,
+	// instead of over HTTP; URL still names the node in errors.
+	Streams    *Streams
+	StreamAddr string
 	// Leader, when set, asks the node for its replica only if it leads
 	// the shard's group, read after a barrier on it (a linearizable
 	// read); a node that does not lead it answers ErrUnavailable, so the
@@ -49,9 +54,11 @@ type ClientConfig struct {
 // Client is one shard of a collection on another node, a Shard over the
 // RPC its Handler serves. It is safe for concurrent use.
 type Client struct {
-	cfg  ClientConfig
-	base string // URL up to the method: …/internal/shards/{collection}/{shard}/
-	name string // collection/shard, for errors
+	cfg        ClientConfig
+	base       string // URL up to the method: …/internal/shards/{collection}/{shard}/
+	name       string // collection/shard, for errors
+	collection string
+	shard      int
 }
 
 // NewClient returns the client of shard shard of collection on the node
@@ -77,7 +84,7 @@ func NewClient(cfg ClientConfig, collection string, shard int) (*Client, error) 
 		cfg.Timeout = 30 * time.Second
 	}
 	base := strings.TrimSuffix(cfg.URL, "/") + Prefix + url.PathEscape(collection) + "/" + strconv.Itoa(shard) + "/"
-	return &Client{cfg: cfg, base: base, name: fmt.Sprintf("%s/%d", collection, shard)}, nil
+	return &Client{cfg: cfg, base: base, name: fmt.Sprintf("%s/%d", collection, shard), collection: collection, shard: shard}, nil
 }
 
 var _ Shard = (*Client)(nil)
@@ -112,9 +119,40 @@ func (c *Client) post(ctx context.Context, method, ctype string, body []byte, ac
 		ctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 	}
+	buf := getBuffer()
+	defer putBuffer(buf) // decode copies what it keeps
+	exchange := c.exchangeHTTP
+	if c.cfg.Streams != nil && c.cfg.StreamAddr != "" {
+		exchange = c.exchangeStream
+	}
+	status, atype, err := exchange(ctx, method, ctype, body, accept, buf)
+	if errors.Is(err, errStreamHungUp) {
+		status, atype, err = c.exchangeHTTP(ctx, method, ctype, body, accept, buf)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, index.ErrTooLarge):
+			return fmt.Errorf("%w: shard %s: %s: answer beyond %d bytes", index.ErrTooLarge, c.name, method, c.cfg.MaxResponseBytes)
+		case ctx.Err() != nil:
+			return fmt.Errorf("shard %s: %s: %w", c.name, method, ctx.Err())
+		}
+		return fmt.Errorf("%w: shard %s at %s: %s: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
+	}
+	if status != http.StatusOK {
+		return c.answerErr(method, status, buf.Bytes())
+	}
+	if err := decode(atype, buf.Bytes()); err != nil {
+		return fmt.Errorf("shard %s: %s: decode the answer: %w", c.name, method, err)
+	}
+	return nil
+}
+
+// exchangeHTTP posts a call over HTTP and reads the answer's body into
+// buf, returning its status and content type.
+func (c *Client) exchangeHTTP(ctx context.Context, method, ctype string, body []byte, accept string, buf *bytes.Buffer) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("shard %s: %s: %w", c.name, method, err)
+		return 0, "", err
 	}
 	req.Header.Set("Content-Type", ctype)
 	if accept != "" {
@@ -130,31 +168,26 @@ func (c *Client) post(ctx context.Context, method, ctype string, body []byte, ac
 	req.Header.Set(timeoutHeader, strconv.FormatInt(max(time.Until(deadline).Milliseconds(), 1), 10))
 	resp, err := c.cfg.HTTP.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("shard %s: %s: %w", c.name, method, ctx.Err())
-		}
-		return fmt.Errorf("%w: shard %s at %s: %s: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	buf := getBuffer()
-	defer putBuffer(buf) // decode copies what it keeps
 	// Read to the end, so the connection goes back to the pool.
 	if err := readAll(buf, resp.Body, c.cfg.MaxResponseBytes); err != nil {
-		switch {
-		case errors.Is(err, index.ErrTooLarge):
-			return fmt.Errorf("%w: shard %s: %s: answer beyond %d bytes", index.ErrTooLarge, c.name, method, c.cfg.MaxResponseBytes)
-		case ctx.Err() != nil:
-			return fmt.Errorf("shard %s: %s: %w", c.name, method, ctx.Err())
+		if !errors.Is(err, index.ErrTooLarge) {
+			err = fmt.Errorf("reading the answer: %w", err)
 		}
-		return fmt.Errorf("%w: shard %s at %s: %s: reading the answer: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
+		return 0, "", err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return c.answerErr(method, resp.StatusCode, buf.Bytes())
-	}
-	if err := decode(resp.Header.Get("Content-Type"), buf.Bytes()); err != nil {
-		return fmt.Errorf("shard %s: %s: decode the answer: %w", c.name, method, err)
-	}
-	return nil
+	return resp.StatusCode, resp.Header.Get("Content-Type"), nil
+}
+
+// exchangeStream is exchangeHTTP in the stream form, on a connection
+// ClientConfig.Streams keeps open.
+func (c *Client) exchangeStream(ctx context.Context, method, ctype string, body []byte, accept string, buf *bytes.Buffer) (int, string, error) {
+	deadline, _ := ctx.Deadline()
+	call := streamCall{Leader: c.cfg.Leader, Timeout: time.Until(deadline), Method: method, Collection: c.collection, Shard: c.shard,
+		ContentType: ctype, Accept: accept, Body: body}
+	return c.cfg.Streams.call(ctx, c.cfg.StreamAddr, call, buf, c.cfg.MaxResponseBytes)
 }
 
 // scored posts a search's body to method and reads the scored points it

@@ -71,27 +71,32 @@ func TestClientErrorsKeepTheirKind(t *testing.T) {
 	ctx := context.Background()
 	r := testseed.New(t)
 	f := newFixture(t, index.Config{VectorSize: 4, Distance: index.Dot}, densePoints(r, 40, 4), 2)
-	remote := f.remote.shards[0]
+	for name, client := range map[string]func(collection string, maxResponse int64) *Client{
+		"http":   func(c string, max int64) *Client { return newClient(t, f.server.URL, c, 0, max) },
+		"stream": func(c string, max int64) *Client { return newStreamClient(t, f.streams, f.addr, c, 0, max) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			remote := client("docs", 0)
+			_, err := remote.Search(ctx, index.SearchRequest{Vector: []float32{1}})
+			require.ErrorIs(t, err, index.ErrBadRequest, "a wrong size stays a bad request: 400")
+			require.Contains(t, err.Error(), "query")
+			_, err = remote.Search(ctx, index.SearchRequest{Vector: randVector(r, 4), Filter: &filter.Filter{
+				Must: []filter.Condition{{}}}})
+			require.True(t, errors.Is(err, index.ErrBadRequest) || errors.Is(err, filter.ErrInvalid), "%v", err)
+			_, err = remote.Vectors(ctx, "", []pointid.ID{pointid.FromNum(999999)})
+			require.ErrorIs(t, err, index.ErrNotFound)
 
-	_, err := remote.Search(ctx, index.SearchRequest{Vector: []float32{1}})
-	require.ErrorIs(t, err, index.ErrBadRequest, "a wrong size stays a bad request: 400")
-	require.Contains(t, err.Error(), "query")
-	_, err = remote.Search(ctx, index.SearchRequest{Vector: randVector(r, 4), Filter: &filter.Filter{
-		Must: []filter.Condition{{}}}})
-	require.True(t, errors.Is(err, index.ErrBadRequest) || errors.Is(err, filter.ErrInvalid), "%v", err)
-	_, err = remote.Vectors(ctx, "", []pointid.ID{pointid.FromNum(999999)})
-	require.ErrorIs(t, err, index.ErrNotFound)
+			_, err = client("other", 0).Count(ctx, nil)
+			require.ErrorIs(t, err, index.ErrNotFound, "the node has no such collection")
 
-	gone := newClient(t, f.server.URL, "other", 0, 0)
-	_, err = gone.Count(ctx, nil)
-	require.ErrorIs(t, err, index.ErrNotFound, "the node has no such collection")
-
-	big := newClient(t, f.server.URL, "docs", 0, 512)
-	_, err = big.Scroll(ctx, index.ScrollRequest{Limit: 40, ReadOptions: all})
-	require.ErrorIs(t, err, index.ErrTooLarge, "an answer beyond MaxResponseBytes is refused")
-	n, err := big.Count(ctx, nil)
-	require.NoError(t, err, "small answers pass")
-	require.Positive(t, n)
+			big := client("docs", 512)
+			_, err = big.Scroll(ctx, index.ScrollRequest{Limit: 40, ReadOptions: all})
+			require.ErrorIs(t, err, index.ErrTooLarge, "an answer beyond MaxResponseBytes is refused")
+			n, err := big.Count(ctx, nil)
+			require.NoError(t, err, "small answers pass")
+			require.Positive(t, n)
+		})
+	}
 
 	noKey, err := NewClient(ClientConfig{URL: f.server.URL}, "docs", 0)
 	require.NoError(t, err)

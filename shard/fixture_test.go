@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -22,20 +23,24 @@ const testKey = "internal-key"
 
 // fixture is one collection holding every point and the same points
 // spread over shards (each an index collection of its own), read through
-// a Router over the local shards and one over Clients to an httptest
-// server that serves the shards behind an api-key.
+// a Router over the local shards, one over Clients to an httptest
+// server that serves the shards behind an api-key, and one over Clients
+// in the stream form to a listener ServeStream serves.
 type fixture struct {
-	whole  *index.Collection
-	parts  []*index.Collection
-	local  *Router
-	remote *Router
-	server *httptest.Server
-	points []index.Point
+	whole   *index.Collection
+	parts   []*index.Collection
+	local   *Router
+	remote  *Router
+	stream  *Router
+	server  *httptest.Server
+	streams *Streams
+	addr    string // the stream listener's
+	points  []index.Point
 }
 
-// readers names the two routers, for subtests.
+// readers names the routers, for subtests.
 func (f *fixture) readers() map[string]*Router {
-	return map[string]*Router{"local": f.local, "remote": f.remote}
+	return map[string]*Router{"local": f.local, "remote": f.remote, "stream": f.stream}
 }
 
 func newFixture(t testing.TB, cfg index.Config, points []index.Point, shards int) *fixture {
@@ -77,7 +82,52 @@ func newFixture(t testing.TB, cfg index.Config, points []index.Point, shards int
 	}
 	f.remote, err = NewRouter("docs", cfg, remote)
 	require.NoError(t, err)
+	f.addr, f.streams = newStreamServer(t, HandlerConfig{Shards: func(collection string, i int) (Shard, error) {
+		if collection != "docs" || i >= shards {
+			return nil, fmt.Errorf("%w: no shard %s/%d here", index.ErrNotFound, collection, i)
+		}
+		return f.parts[i], nil
+	}})
+	stream := make([]Shard, shards)
+	for i := range shards {
+		stream[i] = newStreamClient(t, f.streams, f.addr, "docs", i, 0)
+	}
+	f.stream, err = NewRouter("docs", cfg, stream)
+	require.NoError(t, err)
 	return f
+}
+
+// newStreamServer serves the stream form of a Handler of cfg on a
+// loopback listener, until the test ends, and returns its address and
+// Streams that dial it with plain TCP.
+func newStreamServer(t testing.TB, cfg HandlerConfig) (string, *Streams) {
+	t.Helper()
+	h, err := NewHandler(cfg)
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = h.ServeStream(ln)
+	}()
+	streams := NewStreams(func(ctx context.Context, addr string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", addr)
+	})
+	t.Cleanup(func() {
+		streams.Close()
+		ln.Close()
+		<-done
+	})
+	return ln.Addr().String(), streams
+}
+
+func newStreamClient(t testing.TB, streams *Streams, addr, collection string, shard int, maxResponse int64) *Client {
+	t.Helper()
+	c, err := NewClient(ClientConfig{URL: "http://" + addr, Streams: streams, StreamAddr: addr, MaxResponseBytes: maxResponse}, collection, shard)
+	require.NoError(t, err)
+	return c
 }
 
 // newServer serves a Handler over shards behind the api-key testKey.

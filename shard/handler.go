@@ -35,6 +35,9 @@ type HandlerConfig struct {
 	// Timeout bounds a call, and the caller's remaining time bounds it
 	// further. Zero means 60s.
 	Timeout time.Duration
+	// MaxStreamConns bounds the connections ServeStream serves at once,
+	// and so its calls in progress. Zero means 256.
+	MaxStreamConns int
 	// Logger hears internal errors. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -51,7 +54,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Shards == nil {
 		return nil, errors.New("shard handler: Shards is nil")
 	}
-	if cfg.MaxBodyBytes < 0 || cfg.Timeout < 0 {
+	if cfg.MaxBodyBytes < 0 || cfg.Timeout < 0 || cfg.MaxStreamConns < 0 {
 		return nil, errors.New("shard handler: limits must not be negative")
 	}
 	if cfg.MaxBodyBytes == 0 {
@@ -59,6 +62,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 60 * time.Second
+	}
+	if cfg.MaxStreamConns == 0 {
+		cfg.MaxStreamConns = defaultStreamConns
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -90,30 +96,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, fmt.Errorf("request body: %w", err))
 		return
 	}
-	body := in.Bytes()
-	s, err := h.shard(ctx, r, collection, n)
-	if err != nil {
-		writeErr(w, fmt.Errorf("collection %q, shard %d: %w", collection, n, err))
-		return
-	}
-	out, err := serve(ctx, s, method, r.Header.Get("Content-Type"), body)
-	if err != nil {
-		if kind, _ := kindOf(err); kind == "internal" {
-			h.cfg.Logger.Error("shard call failed", "collection", collection, "shard", n, "method", method, "err", err)
-		}
-		writeErr(w, err)
-		return
-	}
 	data := getBuffer()
 	defer putBuffer(data)
-	ctype, err := encodeAnswer(data, out, r.Header.Get("Accept"))
+	call := streamCall{Leader: r.Header.Get(ReadHeader) == "leader", Method: method, Collection: collection, Shard: n,
+		ContentType: r.Header.Get("Content-Type"), Accept: r.Header.Get("Accept"), Body: in.Bytes()}
+	ctype, err := h.answer(ctx, call, data)
 	if err != nil {
-		writeErr(w, fmt.Errorf("encode the answer: %w", err))
+		writeErr(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Length", strconv.Itoa(data.Len()))
 	_, _ = w.Write(data.Bytes())
+}
+
+// answer runs call, whose context ctx bounds, and writes its answer into
+// data, returning the answer's content type.
+func (h *Handler) answer(ctx context.Context, call streamCall, data *bytes.Buffer) (string, error) {
+	s, err := h.shard(ctx, call.Leader, call.Collection, call.Shard)
+	if err != nil {
+		return "", fmt.Errorf("collection %q, shard %d: %w", call.Collection, call.Shard, err)
+	}
+	out, err := serve(ctx, s, call.Method, call.ContentType, call.Body)
+	if err != nil {
+		if kind, _ := kindOf(err); kind == "internal" {
+			h.cfg.Logger.Error("shard call failed", "collection", call.Collection, "shard", call.Shard, "method", call.Method, "err", err)
+		}
+		return "", err
+	}
+	ctype, err := encodeAnswer(data, out, call.Accept)
+	if err != nil {
+		return "", fmt.Errorf("encode the answer: %w", err)
+	}
+	return ctype, nil
 }
 
 // encodeAnswer writes out into data, scored points in their binary form
@@ -130,9 +145,10 @@ func encodeAnswer(data *bytes.Buffer, out any, accept string) (string, error) {
 	return jsonContentType, json.NewEncoder(data).Encode(out)
 }
 
-// shard finds the shard r calls: the leader's replica when r asks for it.
-func (h *Handler) shard(ctx context.Context, r *http.Request, collection string, n int) (Shard, error) {
-	if r.Header.Get(ReadHeader) != "leader" {
+// shard finds the shard a call names: the leader's replica when the
+// call asks for it.
+func (h *Handler) shard(ctx context.Context, leader bool, collection string, n int) (Shard, error) {
+	if !leader {
 		return h.cfg.Shards(collection, n)
 	}
 	if h.cfg.Leader == nil {
@@ -155,11 +171,17 @@ func parsePath(path string) (collection string, shard int, method string, err er
 }
 
 func writeErr(w http.ResponseWriter, err error) {
-	kind, status := kindOf(err)
-	data, _ := json.Marshal(errorWire{Kind: kind, Error: err.Error()})
-	w.Header().Set("Content-Type", "application/json")
+	status, data := errorAnswer(err)
+	w.Header().Set("Content-Type", jsonContentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
+}
+
+// errorAnswer is err's answer: its status and errorWire as JSON.
+func errorAnswer(err error) (int, []byte) {
+	kind, status := kindOf(err)
+	data, _ := json.Marshal(errorWire{Kind: kind, Error: err.Error()})
+	return status, data
 }
 
 // decode reads a request body; payload numbers stay json.Number.
