@@ -20,8 +20,8 @@ IVF_SWEEP_384 ?= 20:80,40:100,60:150,90:200,120:300,150:400,200:500,300:600
 QUIVER_MODEL_DIR ?= models/all-MiniLM-L6-v2
 # Packages with concurrent readers and writers run under the race detector;
 # the rest run without it.
-RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/... ./cluster/... ./clusterapi/...
-RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi
+RACE_PKGS  := ./hnsw/... ./sparse/... ./index/... ./storage/... ./query/... ./trainer/... ./httpapi/... ./cluster/... ./clusterapi/... ./shard/...
+RACE_MATCH := -e /hnsw -e /sparse -e /index -e /storage -e /query -e /trainer -e /httpapi -e '/quiver/cluster$$' -e /cluster/raftstore -e /clusterapi -e /shard
 
 .PHONY: all build run test vet staticcheck layers fmt-check bench bench-data bench-data-384 bench-ann bench-ann-peers bench-encoder bench-http bench-soak bench-ingest bench-durability bench-reliability bench-cluster bench-cluster-netns bench-rec bench-rec-http bench-rec-cluster bench-retrieval model clean
 

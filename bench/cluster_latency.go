@@ -47,6 +47,9 @@ type LatencySetup struct {
 	// the measure sent.
 	CPU      map[string][]float64
 	Requests map[string]int
+	// Throughput is searches a second with throughputClients clients at
+	// once, sent to the nodes in turn (measure "search ×N" in CPU).
+	Throughput float64
 }
 
 // ClusterLatencyResult is both setups and the machine's load.
@@ -79,11 +82,14 @@ func RunClusterLatency(ctx context.Context, cfg ClusterLatencyConfig) (*ClusterL
 		cfg.Replicas = 1
 	}
 	res := &ClusterLatencyResult{Points: cfg.Points, Dim: cfg.Dim, Samples: cfg.Samples, Shards: cfg.Shards, LoadAvgStart: loadAverage(), Cores: runtime.NumCPU()}
-	sizes := []int{0, 3}
 	if cfg.Shards > 0 {
-		sizes = []int{1, 3}
+		if err := measureSharded(ctx, cfg, res); err != nil {
+			return nil, err
+		}
+		res.LoadAvgEnd = loadAverage()
+		return res, nil
 	}
-	for _, n := range sizes {
+	for _, n := range []int{0, 3} {
 		s, err := measureSetup(ctx, cfg, n)
 		if err != nil {
 			return nil, err
@@ -94,23 +100,41 @@ func RunClusterLatency(ctx context.Context, cfg ClusterLatencyConfig) (*ClusterL
 	return res, nil
 }
 
-func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*LatencySetup, error) {
+// latencyRun is one setup's processes with its collection loaded.
+type latencyRun struct {
+	cfg   ClusterLatencyConfig
+	s     *LatencySetup
+	nodes []*clusterNode
+	dir   string
+	rng   *rand.Rand
+	// The throughput measure's blocks so far (measureThroughput).
+	throughputTime time.Duration
+	throughputLat  []time.Duration
+}
+
+// openSetup starts n nodes (0: a single node), creates the collection
+// and measures the writes that load it.
+func openSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (_ *latencyRun, err error) {
 	dir, err := os.MkdirTemp("", "quiver-bench-cluster-latency-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	nodes, err := startNodes(ctx, cfg.Binary, dir, n)
-	if err != nil {
+	run := &latencyRun{cfg: cfg, dir: dir, rng: rand.New(rand.NewPCG(cfg.Seed, 99))}
+	defer func() {
+		if err != nil {
+			run.close()
+		}
+	}()
+	if run.nodes, err = startNodes(ctx, cfg.Binary, dir, n); err != nil {
 		return nil, err
 	}
-	defer stopNodes(nodes)
-	s := &LatencySetup{Name: "single node", Nodes: len(nodes), P50: map[string]time.Duration{}, P99: map[string]time.Duration{},
+	s := &LatencySetup{Name: "single node", Nodes: len(run.nodes), P50: map[string]time.Duration{}, P99: map[string]time.Duration{},
 		CPU: map[string][]float64{}, Requests: map[string]int{}}
+	run.s = s
 	create := map[string]any{"vectors": map[string]any{"size": cfg.Dim, "distance": "Cosine"}}
 	if n > 0 {
 		s.Name = fmt.Sprintf("%d-node cluster", n)
-		if _, err := leaderOf(ctx, nodes, 30*time.Second); err != nil {
+		if _, err := leaderOf(ctx, run.nodes, 30*time.Second); err != nil {
 			return nil, err
 		}
 	}
@@ -119,53 +143,15 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 		s.Name = fmt.Sprintf("%d-node, %d shards, rf %d", n, cfg.Shards, rf)
 		create["shard_number"], create["replication_factor"] = cfg.Shards, rf
 	}
-	code, raw, err := httpCall(ctx, "PUT", nodes[0].url()+"/collections/c", create, 10*time.Second)
+	code, raw, err := httpCall(ctx, "PUT", run.nodes[0].url()+"/collections/c", create, 10*time.Second)
 	if err != nil || code != http.StatusOK {
 		return nil, errors.Join(err, fmt.Errorf("create: %d %s", code, raw))
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 99))
-	vec := func() []float32 {
-		v := make([]float32, cfg.Dim)
-		for i := range v {
-			v[i] = rng.Float32()*2 - 1
-		}
-		return v
-	}
 	point := func(id int) map[string]any {
-		return map[string]any{"id": id, "vector": vec(), "payload": map[string]any{"n": id % 10}}
-	}
-	// entry, when not negative, sends every request to that node rather
-	// than to the nodes in turn.
-	entry := -1
-	measure := func(name string, count int, req func(i int) (string, string, any)) error {
-		fmt.Fprintf(cfg.Progress, "%s: %s, %d requests\n", s.Name, name, count)
-		before := make([]float64, len(nodes))
-		for i, nd := range nodes {
-			before[i] = nd.cpu()
-		}
-		lat := make([]time.Duration, count)
-		for i := range count {
-			method, path, body := req(i)
-			nd := nodes[i%len(nodes)]
-			if entry >= 0 {
-				nd = nodes[entry]
-			}
-			t := time.Now()
-			code, raw, err := httpCall(ctx, method, nd.url()+path, body, 30*time.Second)
-			lat[i] = time.Since(t)
-			if err != nil || code != http.StatusOK {
-				return errors.Join(err, fmt.Errorf("%s %s on node %s: %d %s", name, path, nd.id, code, raw))
-			}
-		}
-		for i, nd := range nodes {
-			s.CPU[name] = append(s.CPU[name], nd.cpu()-before[i])
-		}
-		s.P50[name], s.P99[name] = percentile(lat, 0.5), percentile(lat, 0.99)
-		s.Requests[name] = count
-		return nil
+		return map[string]any{"id": id, "vector": run.vec(), "payload": map[string]any{"n": id % 10}}
 	}
 	batches := cfg.Points / 100
-	if err := measure("upsert 100", batches, func(b int) (string, string, any) {
+	if err := run.measure(ctx, "upsert 100", batches, -1, func(b int) (string, string, any) {
 		pts := make([]any, 100)
 		for i := range pts {
 			pts[i] = point(b*100 + i + 1)
@@ -174,53 +160,101 @@ func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*Latenc
 	}); err != nil {
 		return nil, err
 	}
-	if err := measure("upsert 1", cfg.Samples, func(i int) (string, string, any) {
-		return "PUT", "/collections/c/points", map[string]any{"points": []any{point(rng.IntN(cfg.Points) + 1)}}
+	if err := run.measure(ctx, "upsert 1", cfg.Samples, -1, func(i int) (string, string, any) {
+		return "PUT", "/collections/c/points", map[string]any{"points": []any{point(run.rng.IntN(cfg.Points) + 1)}}
 	}); err != nil {
 		return nil, err
 	}
-	if cfg.Shards > 0 {
-		// The writes leave work behind on every replica (graph saves,
-		// compactions), three times over on a 3-node cluster with R = 3:
-		// untimed searches let it drain, so the searches compare reads.
-		for i := range cfg.Samples / 2 {
-			nd := nodes[i%len(nodes)]
-			if code, raw, err := httpCall(ctx, "POST", nd.url()+"/collections/c/points/search", map[string]any{"vector": vec(), "limit": 10}, 30*time.Second); err != nil || code != http.StatusOK {
-				return nil, errors.Join(err, fmt.Errorf("warm-up search on node %s: %d %s", nd.id, code, raw))
-			}
+	return run, nil
+}
+
+func (run *latencyRun) close() {
+	stopNodes(run.nodes)
+	os.RemoveAll(run.dir)
+}
+
+// vec is a random query or point vector.
+func (run *latencyRun) vec() []float32 {
+	v := make([]float32, run.cfg.Dim)
+	for i := range v {
+		v[i] = run.rng.Float32()*2 - 1
+	}
+	return v
+}
+
+// measure sends count requests one at a time, to the nodes in turn or,
+// with entry not negative, all to that node, and records their latency
+// and each node's CPU as measure name.
+func (run *latencyRun) measure(ctx context.Context, name string, count, entry int, req func(i int) (string, string, any)) error {
+	fmt.Fprintf(run.cfg.Progress, "%s: %s, %d requests\n", run.s.Name, name, count)
+	cpu := run.cpu()
+	lat := make([]time.Duration, count)
+	for i := range count {
+		var err error
+		if lat[i], err = run.send(ctx, name, i, entry, req); err != nil {
+			return err
 		}
 	}
+	run.record(name, lat, cpu)
+	return nil
+}
+
+// send sends request i, to node i mod n or to entry.
+func (run *latencyRun) send(ctx context.Context, name string, i, entry int, req func(i int) (string, string, any)) (time.Duration, error) {
+	method, path, body := req(i)
+	nd := run.nodes[i%len(run.nodes)]
+	if entry >= 0 {
+		nd = run.nodes[entry]
+	}
+	t := time.Now()
+	code, raw, err := httpCall(ctx, method, nd.url()+path, body, 30*time.Second)
+	took := time.Since(t)
+	if err != nil || code != http.StatusOK {
+		return 0, errors.Join(err, fmt.Errorf("%s: %s %s on node %s: %d %s", run.s.Name, name, path, nd.id, code, raw))
+	}
+	return took, nil
+}
+
+// cpu is each node's CPU seconds so far.
+func (run *latencyRun) cpu() []float64 {
+	out := make([]float64, len(run.nodes))
+	for i, nd := range run.nodes {
+		out[i] = nd.cpu()
+	}
+	return out
+}
+
+// record keeps measure name's latencies and each node's CPU since before.
+func (run *latencyRun) record(name string, lat []time.Duration, before []float64) {
+	for i, c := range run.cpu() {
+		run.s.CPU[name] = append(run.s.CPU[name], c-before[i])
+	}
+	run.s.P50[name], run.s.P99[name] = percentile(lat, 0.5), percentile(lat, 0.99)
+	run.s.Requests[name] = len(lat)
+}
+
+func measureSetup(ctx context.Context, cfg ClusterLatencyConfig, n int) (*LatencySetup, error) {
+	run, err := openSetup(ctx, cfg, n)
+	if err != nil {
+		return nil, err
+	}
+	defer run.close()
 	for _, c := range []struct{ name, params string }{{"search local", ""}, {"search majority", "?consistency=majority"}} {
-		if cfg.Shards > 0 && c.params != "" {
-			continue // not linearizable on sharded collections yet: the same path as local
-		}
-		if err := measure(c.name, cfg.Samples, func(int) (string, string, any) {
-			return "POST", "/collections/c/points/search" + c.params, map[string]any{"vector": vec(), "limit": 10}
+		if err := run.measure(ctx, c.name, cfg.Samples, -1, func(int) (string, string, any) {
+			return "POST", "/collections/c/points/search" + c.params, map[string]any{"vector": run.vec(), "limit": 10}
 		}); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.Shards > 0 && len(nodes) > 1 {
-		// Every search through node 1: its CPU is the entry role's (the
-		// outer request, its own shards, the calls out), the others' the
-		// peer role's (their shards, the calls in), which is what
-		// separate machines would run at once.
-		entry = 0
-		if err := measure("search node 1", cfg.Samples, func(int) (string, string, any) {
-			return "POST", "/collections/c/points/search", map[string]any{"vector": vec(), "limit": 10}
-		}); err != nil {
-			return nil, err
-		}
-	}
-	return s, nil
+	return run.s, nil
 }
 
 // Report prints the latency table and the CPU table.
 func (r *ClusterLatencyResult) Report() string {
 	var sb strings.Builder
 	if r.Shards > 0 {
-		fmt.Fprintf(&sb, "latency: a collection of %d shards; %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d untimed searches and %d searches (limit 10), one request at a time, sent to the nodes in turn (a write is split by the node it reaches, which sends each shard's part to that shard's leader; a search reads the node's own replicas and asks other nodes for the shards it lacks)\n",
-			r.Shards, r.Points, r.Dim, r.Samples, r.Samples/2, r.Samples)
+		fmt.Fprintf(&sb, "latency: a collection of %d shards on a 1-node and a 3-node cluster running at once; %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, into each in turn; then %d untimed searches and %d searches (limit 10), one request at a time, each query sent to both setups (A B, then B A), to the nodes in turn; %d more all through node 1; then %d clients at once in blocks A B A B (a write is split by the node it reaches, which sends each shard's part to that shard's leader; a search reads the node's own replicas and asks other nodes for the shards it lacks)\n",
+			r.Shards, r.Points, r.Dim, r.Samples, r.Samples/2, r.Samples, r.Samples, throughputClients)
 	} else {
 		fmt.Fprintf(&sb, "latency: %d points of dim %d loaded in 100-point upserts, then %d single-point upserts, %d local and %d majority searches (limit 10), one request at a time, sent to the nodes in turn (on the cluster 2 in 3 reach a follower, which forwards writes and majority reads to the leader)\n",
 			r.Points, r.Dim, r.Samples, r.Samples, r.Samples)
@@ -229,7 +263,7 @@ func (r *ClusterLatencyResult) Report() string {
 		r.Cores, r.LoadAvgStart, r.LoadAvgEnd)
 	measures := latencyMeasures
 	if r.Shards > 0 {
-		measures = append(measures[:3:3], "search node 1")
+		measures = append(measures[:3:3], "search node 1", throughputMeasure)
 	}
 	fmt.Fprintf(&sb, "%-24s", "setup")
 	for _, m := range measures {
@@ -252,10 +286,16 @@ func (r *ClusterLatencyResult) Report() string {
 		fmt.Fprintf(&sb, "scatter-gather overhead of search p50: %+.1f%% (%.2f against %.2f ms)\n", 100*(millis(three)/millis(one)-1), millis(three), millis(one))
 		if cpu := r.Setups[1].CPU["search node 1"]; len(cpu) == 3 && r.Setups[1].Requests["search node 1"] > 0 {
 			n := float64(r.Setups[1].Requests["search node 1"])
-			single := r.Setups[0].CPU["search local"][0] / float64(r.Setups[0].Requests["search local"])
+			single := r.Setups[0].CPU["search node 1"][0] / float64(r.Setups[0].Requests["search node 1"])
 			fmt.Fprintf(&sb, "CPU ms per search through node 1: entry role %.3f, peer roles %.3f and %.3f; single node %.3f (separate machines run the roles at once)\n",
 				cpu[0]*1000/n, cpu[1]*1000/n, cpu[2]*1000/n, single*1000)
 		}
+	}
+	if r.Shards > 0 && len(r.Setups) == 2 && r.Setups[0].Throughput > 0 {
+		one, three := r.Setups[0], r.Setups[1]
+		p1, p3 := projectedThroughput(one, r.Cores), projectedThroughput(three, r.Cores)
+		fmt.Fprintf(&sb, "search throughput, %d clients: %s %.0f/s, %s %.0f/s on this machine (the nodes share its %d cores); projected with %d cores a node, by the busiest node's CPU per search: %.0f/s and %.0f/s (x%.2f)\n",
+			throughputClients, one.Name, one.Throughput, three.Name, three.Throughput, r.Cores, r.Cores, p1, p3, p3/p1)
 	}
 	sb.WriteString("CPU seconds per 1000 requests (per node, then the sum; upsert 100 is per 1000 100-point requests):\n")
 	for _, s := range r.Setups {

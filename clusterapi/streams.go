@@ -52,18 +52,23 @@ func startStreams(mux *cluster.Mux, reads *shard.Handler) (streams *shard.Stream
 }
 
 // raftAddrs are the nodes' Raft addresses, by id, from the bootstrap
-// peers and then group 0's configuration, looked up once per node.
+// peers and then group 0's configuration, looked up once per node (a
+// node the configuration lacks is looked up again after addrRetry).
 type raftAddrs struct {
 	node *cluster.Node
 	mu   struct {
 		sync.Mutex
-		addrs map[string]string // protected by mu
+		addrs  map[string]string    // protected by mu
+		missed map[string]time.Time // when an id was last not found; protected by mu
 	}
 }
+
+const addrRetry = 10 * time.Second
 
 func newRaftAddrs(node *cluster.Node, peers []Peer) *raftAddrs {
 	a := &raftAddrs{node: node}
 	a.mu.addrs = map[string]string{}
+	a.mu.missed = map[string]time.Time{}
 	for _, p := range peers {
 		a.mu.addrs[p.ID] = p.RaftAddr
 	}
@@ -75,20 +80,23 @@ func newRaftAddrs(node *cluster.Node, peers []Peer) *raftAddrs {
 func (a *raftAddrs) of(id string) string {
 	a.mu.Lock()
 	addr, ok := a.mu.addrs[id]
+	missed, wasMissed := a.mu.missed[id]
 	a.mu.Unlock()
-	if ok {
+	if ok || wasMissed && time.Since(missed) < addrRetry {
 		return addr
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	members, err := a.node.Members(ctx)
-	if err != nil {
-		return ""
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, m := range members {
-		a.mu.addrs[m.ID] = m.Addr
+	if err == nil {
+		for _, m := range members {
+			a.mu.addrs[m.ID] = m.Addr
+		}
 	}
-	return a.mu.addrs[id]
+	if addr, ok = a.mu.addrs[id]; !ok {
+		a.mu.missed[id] = time.Now()
+	}
+	return addr
 }

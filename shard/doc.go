@@ -11,6 +11,8 @@
 // Handler, an internal RPC at Prefix{collection}/{shard}/{method}: JSON,
 // but for a search's request and answer, which cross in binary forms
 // (binwire.go) because a scatter pays for them on every remote shard.
+// The same calls cross over HTTP or, cheaper, in a stream form of
+// framed calls on kept connections (stream.go, Streams, ServeStream).
 //
 // Invariants:
 //  1. Shard i of n holds exactly the points whose id.Shard(n) is i

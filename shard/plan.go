@@ -42,8 +42,7 @@ type readPlan struct {
 func (r *Router) planRead(which []int, k int, opts index.ReadOptions) readPlan {
 	p := readPlan{opts: opts, inline: make([]bool, len(r.shards)), all: true}
 	for _, i := range which {
-		rs, remote := r.shards[i].(Remote)
-		p.inline[i] = len(which) == 1 || !wantsRecords(opts) || (k <= inlineRecords && remote && rs.Remote())
+		p.inline[i] = len(which) == 1 || !wantsRecords(opts) || (k <= inlineRecords && isRemote(r.shards[i]))
 		p.byID = p.byID || !p.inline[i]
 		p.all = p.all && !p.inline[i]
 	}

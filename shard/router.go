@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -112,33 +113,54 @@ func (r *Router) higherIsBetter(using string) (bool, error) {
 
 // scatter calls fn for each shard i in which at once, each answer at its
 // shard's index; the first error cancels the other calls and is returned
-// wrapped with its shard's number.
+// wrapped with its shard's number. The remote shards' calls start
+// first, and one local shard is read on the caller's goroutine, so the
+// requests are on the wire while this node searches.
 func scatter[T any](ctx context.Context, r *Router, which []int, fn func(ctx context.Context, i int) (T, error)) ([]T, error) {
 	out := make([]T, len(r.shards))
-	if len(which) == 1 {
-		i := which[0]
+	call := func(ctx context.Context, i int) error {
 		v, err := fn(ctx, i)
 		if err != nil {
-			return nil, r.shardErr(i, err)
+			return r.shardErr(i, err)
 		}
 		out[i] = v
+		return nil
+	}
+	if len(which) == 1 {
+		if err := call(ctx, which[0]); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	here := -1 // the local shard read on this goroutine
 	for _, i := range which {
-		g.Go(func() error {
-			v, err := fn(gctx, i)
-			if err != nil {
-				return r.shardErr(i, err)
-			}
-			out[i] = v
-			return nil
-		})
+		if !isRemote(r.shards[i]) {
+			here = i
+		}
 	}
-	if err := g.Wait(); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, remote := range []bool{true, false} {
+		for _, i := range which {
+			if isRemote(r.shards[i]) == remote && i != here {
+				g.Go(func() error { return call(gctx, i) })
+			}
+		}
+	}
+	var err error
+	if here >= 0 {
+		err = call(gctx, here)
+	}
+	if err := cmp.Or(err, g.Wait()); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// isRemote reports whether each of s's calls is a round trip to another
+// node.
+func isRemote(s Shard) bool {
+	rs, ok := s.(Remote)
+	return ok && rs.Remote()
 }
 
 func (r *Router) shardErr(i int, err error) error {
