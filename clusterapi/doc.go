@@ -9,8 +9,10 @@
 // collections (httpapi.Sharder): group 0 places them, a cluster.Host runs
 // the shard groups this node keeps, writes are split by shard and sent to
 // the shards' leaders (shardwrite.go), reads go through shard.Router over
-// the local replicas and the other nodes' (shardread.go), and the nodes
-// call each other at /internal/shards/ (Replica.Internal). It is apart
+// the local replicas and the other nodes' (shardread.go), those calls
+// crossing the Raft port in the shard RPC's stream form (streams.go),
+// and the nodes' other calls go to /internal/shards/ (Replica.Internal).
+// It is apart
 // from httpapi so the API does not link Raft, and apart from cluster so
 // consensus knows no HTTP.
 package clusterapi
