@@ -51,24 +51,24 @@ func startStreams(mux *cluster.Mux, reads *shard.Handler) (streams *shard.Stream
 	}, nil
 }
 
-// raftAddrs are the nodes' Raft addresses, by id, from the bootstrap
-// peers and then group 0's configuration, looked up once per node (a
-// node the configuration lacks is looked up again after addrRetry).
+// raftAddrs are the nodes' Raft addresses, by id: the bootstrap peers'
+// at first, then group 0's configuration, looked up again when a node's
+// entry is older than addrTTL (a node removed and added again at
+// another address is dialled there within it).
 type raftAddrs struct {
 	node *cluster.Node
 	mu   struct {
 		sync.Mutex
-		addrs  map[string]string    // protected by mu
-		missed map[string]time.Time // when an id was last not found; protected by mu
+		addrs   map[string]string // protected by mu
+		fetched time.Time         // of addrs from the configuration; protected by mu
 	}
 }
 
-const addrRetry = 10 * time.Second
+const addrTTL = 30 * time.Second
 
 func newRaftAddrs(node *cluster.Node, peers []Peer) *raftAddrs {
 	a := &raftAddrs{node: node}
 	a.mu.addrs = map[string]string{}
-	a.mu.missed = map[string]time.Time{}
 	for _, p := range peers {
 		a.mu.addrs[p.ID] = p.RaftAddr
 	}
@@ -79,24 +79,26 @@ func newRaftAddrs(node *cluster.Node, peers []Peer) *raftAddrs {
 // does not name it (the caller uses HTTP then).
 func (a *raftAddrs) of(id string) string {
 	a.mu.Lock()
-	addr, ok := a.mu.addrs[id]
-	missed, wasMissed := a.mu.missed[id]
-	a.mu.Unlock()
-	if ok || wasMissed && time.Since(missed) < addrRetry {
+	addr := a.mu.addrs[id]
+	if time.Since(a.mu.fetched) < addrTTL {
+		a.mu.Unlock()
 		return addr
 	}
+	// One lookup a TTL: the others read the old entries meanwhile, and a
+	// failed lookup waits its TTL too rather than cost every read.
+	a.mu.fetched = time.Now()
+	a.mu.Unlock()
+	// The configuration is this node's own copy: no round trip.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	members, err := a.node.Members(ctx)
+	if err != nil {
+		return addr
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err == nil {
-		for _, m := range members {
-			a.mu.addrs[m.ID] = m.Addr
-		}
+	for _, m := range members {
+		a.mu.addrs[m.ID] = m.Addr
 	}
-	if addr, ok = a.mu.addrs[id]; !ok {
-		a.mu.missed[id] = time.Now()
-	}
-	return addr
+	return a.mu.addrs[id]
 }
