@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,13 +34,22 @@ func TestParsePeers(t *testing.T) {
 	require.NotEqual(t, peerID("a"), peerID("b"))
 }
 
+// handedOut are the addresses freeAddr returned: a port closed can be
+// the next one the kernel hands out, and two nodes of a test must not
+// get the same.
+var handedOut sync.Map
+
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := ln.Addr().String()
+		require.NoError(t, ln.Close())
+		if _, taken := handedOut.LoadOrStore(addr, true); !taken {
+			return addr
+		}
+	}
 }
 
 // TestSingleVoterReplica runs a cluster of one node behind the API:

@@ -37,21 +37,30 @@ type node struct {
 
 func (n *node) url() string { return "http://" + n.addr }
 
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n loopback addresses free a moment ago, all distinct:
+// each listener stays open until all are taken, since a port closed can
+// be the next one handed out (a node once got another's HTTP port, and
+// its readiness check reached that node).
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
+	out := make([]string, n)
+	for i := range out {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer l.Close()
+		out[i] = l.Addr().String()
+	}
+	return out
 }
 
 // startCluster starts n nodes that bootstrap one cluster.
 func startCluster(t *testing.T, n int) []*node {
 	nodes := make([]*node, n)
 	var peers []string
+	addrs := freeAddrs(t, 2*n)
 	for i := range nodes {
-		nodes[i] = &node{id: fmt.Sprint(i + 1), addr: freeAddr(t), dir: t.TempDir()}
-		peers = append(peers, fmt.Sprintf("%s=%s=http://%s", nodes[i].id, freeAddr(t), nodes[i].addr))
+		nodes[i] = &node{id: fmt.Sprint(i + 1), addr: addrs[2*i], dir: t.TempDir()}
+		peers = append(peers, fmt.Sprintf("%s=%s=http://%s", nodes[i].id, addrs[2*i+1], nodes[i].addr))
 	}
 	for _, nd := range nodes {
 		nd.args = []string{"serve", "--addr", nd.addr, "--data", nd.dir, "--model", "", "--node-id", nd.id, "--peers", strings.Join(peers, ",")}

@@ -33,9 +33,10 @@ func TestJoinByFlagAndRemoveTheLeader(t *testing.T) {
 		require.NoError(t, w.upsert(ctx, "c", []uint64{3*b + 1, 3*b + 2, 3*b + 3}))
 	}
 
-	n4 := &node{id: "4", addr: freeAddr(t), dir: t.TempDir()}
+	addrs := freeAddrs(t, 2)
+	n4 := &node{id: "4", addr: addrs[0], dir: t.TempDir()}
 	n4.args = []string{"serve", "--addr", n4.addr, "--data", n4.dir, "--model", "", "--node-id", "4",
-		"--raft-addr", freeAddr(t), "--url", n4.url(), "--join", nodes[1].url()}
+		"--raft-addr", addrs[1], "--url", n4.url(), "--join", nodes[1].url()}
 	n4.start(t)
 	t.Cleanup(func() {
 		n4.kill()
