@@ -31,16 +31,11 @@ func TestMuxRoutesByGroup(t *testing.T) {
 	for _, l := range []raft.StreamLayer{a, b, a} {
 		conn, err := l.Dial(addr, time.Second)
 		require.NoError(t, err)
-		_, err = conn.Write([]byte("hi"))
-		require.NoError(t, err)
-		got, err := l.Accept()
-		require.NoError(t, err)
-		buf := make([]byte, 2)
-		_, err = io.ReadFull(got, buf)
-		require.NoError(t, err)
-		require.Equal(t, "hi", string(buf))
-		conn.Close()
-		got.Close()
+		requireCarries(t, conn, func() net.Conn {
+			got, err := l.Accept()
+			require.NoError(t, err)
+			return got
+		})
 	}
 
 	// Unknown groups and bad headers are closed by the acceptor.
@@ -169,15 +164,7 @@ func TestMuxAuthenticatesWithTheClusterKey(t *testing.T) {
 
 	conn, err := layer(listen("s3cret"), "g").Dial(addr, time.Second)
 	require.NoError(t, err, "the same key")
-	_, err = conn.Write([]byte("hi"))
-	require.NoError(t, err)
-	got := <-accepted
-	buf := make([]byte, 2)
-	_, err = io.ReadFull(got, buf)
-	require.NoError(t, err)
-	require.Equal(t, "hi", string(buf))
-	conn.Close()
-	got.Close()
+	requireCarries(t, conn, func() net.Conn { return <-accepted })
 
 	_, err = layer(listen("other"), "g").Dial(addr, time.Second)
 	require.ErrorIs(t, err, errMuxAuth, "another key")
@@ -201,4 +188,19 @@ func TestMuxAuthenticatesWithTheClusterKey(t *testing.T) {
 		t.Fatalf("a refused connection reached the group: %v", c.RemoteAddr())
 	case <-time.After(100 * time.Millisecond):
 	}
+}
+
+// requireCarries writes on the dialled conn and checks that the
+// connection accept returns reads it; it closes both.
+func requireCarries(t *testing.T, conn net.Conn, accept func() net.Conn) {
+	t.Helper()
+	_, err := conn.Write([]byte("hi"))
+	require.NoError(t, err)
+	got := accept()
+	buf := make([]byte, 2)
+	_, err = io.ReadFull(got, buf)
+	require.NoError(t, err)
+	require.Equal(t, "hi", string(buf))
+	conn.Close()
+	got.Close()
 }

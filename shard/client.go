@@ -135,6 +135,8 @@ func (c *Client) post(ctx context.Context, method, ctype string, body []byte, ac
 			return fmt.Errorf("%w: shard %s: %s: answer beyond %d bytes", index.ErrTooLarge, c.name, method, c.cfg.MaxResponseBytes)
 		case ctx.Err() != nil:
 			return fmt.Errorf("shard %s: %s: %w", c.name, method, ctx.Err())
+		case errors.Is(err, context.DeadlineExceeded): // the stream's deadline, before the context's timer
+			return fmt.Errorf("shard %s: %s: %w", c.name, method, err)
 		}
 		return fmt.Errorf("%w: shard %s at %s: %s: %v", ErrUnavailable, c.name, c.cfg.URL, method, err)
 	}

@@ -138,6 +138,9 @@ func scatter[T any](ctx context.Context, r *Router, which []int, fn func(ctx con
 			here = i
 		}
 	}
+	// The local call's error cancels the others, as theirs do.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, remote := range []bool{true, false} {
 		for _, i := range which {
@@ -148,7 +151,9 @@ func scatter[T any](ctx context.Context, r *Router, which []int, fn func(ctx con
 	}
 	var err error
 	if here >= 0 {
-		err = call(gctx, here)
+		if err = call(gctx, here); err != nil {
+			cancel()
+		}
 	}
 	if err := cmp.Or(err, g.Wait()); err != nil {
 		return nil, err

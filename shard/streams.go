@@ -153,28 +153,27 @@ func (c *streamConn) roundTrip(ctx context.Context, call streamCall, buf *bytes.
 		return 0, "", err
 	}
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Unix(1, 0)) })
+	var status int
+	var ctype string
 	var err error
-	if c.head, err = appendCall(c.head[:0], call); err != nil {
-		stop()
-		return 0, "", err
+	c.head, err = appendCall(c.head[:0], call)
+	if err == nil {
+		_, err = c.conn.Write(c.head)
 	}
-	if _, err = c.conn.Write(c.head); err == nil {
-		var status int
-		var ctype string
+	if err == nil {
 		status, ctype, err = readAnswer(c.br, buf, limit)
-		if !stop() {
-			return 0, "", ctx.Err() // the deadline was set in the past
-		}
-		if err == nil {
-			if cap(c.head) > maxPooledBuffer {
-				c.head = nil
-			}
-			return status, ctype, nil
-		}
-		return 0, "", err
 	}
 	if !stop() {
-		return 0, "", ctx.Err()
+		return 0, "", ctx.Err() // the deadline was set in the past
 	}
-	return 0, "", err
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && !deadline.IsZero() && !time.Now().Before(deadline) {
+		// The connection's deadline is the context's, and its timer can
+		// go off first.
+		err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+	}
+	if cap(c.head) > maxPooledBuffer {
+		c.head = nil
+	}
+	return status, ctype, err
 }
