@@ -85,13 +85,13 @@ type Replica struct {
 	// reads serves the shards' reads to other nodes, over HTTP and in
 	// the stream form on the Mux; streams calls other nodes' in that
 	// form, at addrs; stopStreams closes both (streams.go).
-	reads   *shard.Handler
-	streams *shard.Streams
+	reads       *shard.Handler
+	streams     *shard.Streams
+	addrs       *raftAddrs
+	stopStreams func()
 	// leaderReadsServed counts the leader's reads other nodes asked of
 	// this one's replicas (shard.ClientConfig.Leader), for tests.
 	leaderReadsServed atomic.Int64
-	addrs             *raftAddrs
-	stopStreams       func()
 	// stop ends the join loop, if any; joined is closed when it is over.
 	stop   context.CancelFunc
 	joined chan struct{}
